@@ -1,0 +1,471 @@
+/**
+ * Typed client for the codecloud REST API v1 (seed 003). Bearer auth, a timeout on every request, retries with
+ * full-jitter back-off that honour `Retry-After` for calls that are safe to repeat, and look-up-before-resend for
+ * creates, which the API does not make idempotent.
+ */
+import type { z } from 'zod';
+import { type BackoffPolicy, DEFAULT_BACKOFF, parseRetryAfter, retryDelay } from '../http/backoff.js';
+import { describeZodIssues } from '../validation-error.js';
+import { CodecloudError, isLimitAnswer } from './errors.js';
+import {
+  ApiErrorBody,
+  type CreateAgentRunInput,
+  CreateAgentRunRequest,
+  CreateAgentRunResponse,
+  type CreateScheduleInput,
+  CreateScheduleRequest,
+  CreateScheduleResponse,
+  DeleteScheduleResponse,
+  ListAgentRunsQuery,
+  ListAgentRunsResponse,
+  ListSchedulesQuery,
+  ListSchedulesResponse,
+  ModelsResponse,
+  ProvidersResponse,
+  ResumeAgentRunRequest,
+  ResumeAgentRunResponse,
+  type RunDetail,
+  RunDetail as RunDetailSchema,
+  ScheduleDetail,
+  StopAgentRunResponse,
+} from './schemas.js';
+
+export const DEFAULT_CODECLOUD_API_URL = 'https://codecloud.dev';
+
+export interface RetryNotice {
+  method: string;
+  path: string;
+  attempt: number;
+  delayMs: number;
+  reason: string;
+}
+
+export interface CodecloudClientOptions {
+  apiKey: string;
+  baseUrl?: string;
+  fetch?: typeof fetch;
+  /** Per-request time limit (default 30 s). */
+  timeoutMs?: number;
+  /** Retries after the first attempt, for calls that are safe to repeat (default 3). */
+  retries?: number;
+  backoff?: BackoffPolicy;
+  /** A `Retry-After` longer than this is not waited for: the error goes to the caller (default 60 s). */
+  maxRetryAfterMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  now?: () => number;
+  onRetry?: (notice: RetryNotice) => void;
+  userAgent?: string;
+}
+
+/** A run created by `createRun`; `recovered` when the answer was lost and the run was found by look-up. */
+export interface CreatedRun {
+  id: string;
+  title?: string | undefined;
+  message: string;
+  recovered: boolean;
+}
+
+export interface CreatedSchedule extends CreateScheduleResponse {
+  recovered: boolean;
+}
+
+type Retry = 'safe' | 'never';
+
+interface RequestOptions<T> {
+  method: 'GET' | 'POST' | 'DELETE';
+  path: string;
+  schema: z.ZodType<T>;
+  body?: unknown;
+  headers?: Record<string, string>;
+  retry: Retry;
+  auth?: boolean;
+  /** Told of every failed attempt, retried or not. */
+  onAttemptFailed?: (error: CodecloudError) => void;
+}
+
+/** How far back a look-up searches for a create whose answer was lost (server clocks differ from ours). */
+const LOOKUP_WINDOW_MS = 120_000;
+const RETRYABLE_STATUSES = new Set([408, 425, 429, 500, 502, 503, 504]);
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export class CodecloudClient {
+  readonly baseUrl: string;
+  readonly #apiKey: string;
+  readonly #fetch: typeof fetch;
+  readonly #timeoutMs: number;
+  readonly #retries: number;
+  readonly #backoff: BackoffPolicy;
+  readonly #maxRetryAfterMs: number;
+  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #random: () => number;
+  readonly #now: () => number;
+  readonly #onRetry: ((notice: RetryNotice) => void) | undefined;
+  readonly #userAgent: string;
+
+  constructor(options: CodecloudClientOptions) {
+    if (!options.apiKey) throw new Error('codecloud client: an API key is required');
+    this.baseUrl = (options.baseUrl ?? DEFAULT_CODECLOUD_API_URL).replace(/\/+$/, '');
+    this.#apiKey = options.apiKey;
+    this.#fetch = options.fetch ?? globalThis.fetch;
+    this.#timeoutMs = options.timeoutMs ?? 30_000;
+    this.#retries = options.retries ?? 3;
+    this.#backoff = options.backoff ?? DEFAULT_BACKOFF;
+    this.#maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
+    this.#sleep = options.sleep ?? realSleep;
+    this.#random = options.random ?? Math.random;
+    this.#now = options.now ?? Date.now;
+    this.#onRetry = options.onRetry;
+    this.#userAgent = options.userAgent ?? 'codecloud-github';
+  }
+
+  // ---- Agent runs ----
+
+  /**
+   * `POST /api/v1/agents`. Not retried blindly: when the answer is lost (no answer, time-out, 5xx) the recent runs
+   * are searched for one with the same prompt and repo, and only when none is found is the request sent again.
+   */
+  async createRun(input: CreateAgentRunInput): Promise<CreatedRun> {
+    const body = parseRequest(CreateAgentRunRequest, input, 'POST /api/v1/agents');
+    return this.#createWithLookup<CreatedRun>(
+      async () => {
+        const created = await this.#request({
+          method: 'POST',
+          path: '/api/v1/agents',
+          schema: CreateAgentRunResponse,
+          body,
+          retry: 'never',
+        });
+        return { id: created.id, title: created.title, message: created.message, recovered: false };
+      },
+      async (sentAt) => {
+        const run = await this.findRecentRun({ prompt: body.prompt, repo: body.repo, since: sentAt });
+        return run
+          ? { id: run.id, title: run.title, message: 'Recovered by look-up', recovered: true }
+          : undefined;
+      },
+    );
+  }
+
+  /** A run created since `since` (ms) with exactly this prompt and repo, newest first; used after a lost create. */
+  async findRecentRun(match: {
+    prompt: string;
+    repo?: string | undefined;
+    since: number;
+  }): Promise<RunDetail | undefined> {
+    const { runs } = await this.listRuns({ limit: 25 });
+    const candidates = runs.filter(
+      (run) => run.repo === match.repo && Date.parse(run.createdAt) >= match.since - LOOKUP_WINDOW_MS,
+    );
+    for (const candidate of candidates) {
+      const detail = await this.getRun(candidate.id);
+      if (detail.prompt === match.prompt) return detail;
+    }
+    return undefined;
+  }
+
+  listRuns(query: ListAgentRunsQuery = {}): Promise<ListAgentRunsResponse> {
+    const q = parseRequest(ListAgentRunsQuery, query, 'GET /api/v1/agents');
+    return this.#request({
+      method: 'GET',
+      path: `/api/v1/agents${toQuery(q)}`,
+      schema: ListAgentRunsResponse,
+      retry: 'safe',
+    });
+  }
+
+  getRun(id: string): Promise<RunDetail> {
+    return this.#request({
+      method: 'GET',
+      path: `/api/v1/agents/run/${encodeURIComponent(id)}`,
+      schema: RunDetailSchema,
+      retry: 'safe',
+    });
+  }
+
+  /**
+   * `POST /api/v1/agents/run/{id}/message`. With an `idempotency_key` (sent in the body and as `Idempotency-Key`)
+   * it is safe to repeat and is retried; without one it is sent once.
+   */
+  sendMessage(id: string, request: ResumeAgentRunRequest): Promise<ResumeAgentRunResponse> {
+    const body = parseRequest(ResumeAgentRunRequest, request, 'POST /api/v1/agents/run/{id}/message');
+    const key = body.idempotency_key;
+    return this.#request({
+      method: 'POST',
+      path: `/api/v1/agents/run/${encodeURIComponent(id)}/message`,
+      schema: ResumeAgentRunResponse,
+      body,
+      ...(key ? { headers: { 'Idempotency-Key': key } } : {}),
+      retry: key ? 'safe' : 'never',
+    });
+  }
+
+  /** `POST /api/v1/agents/run/{id}/stop`: stopping twice is harmless, so it is retried. */
+  stopRun(id: string): Promise<StopAgentRunResponse> {
+    return this.#request({
+      method: 'POST',
+      path: `/api/v1/agents/run/${encodeURIComponent(id)}/stop`,
+      schema: StopAgentRunResponse,
+      retry: 'safe',
+    });
+  }
+
+  // ---- Schedules ----
+
+  /** `POST /api/v1/schedules`, with the same look-up-before-resend as `createRun`. */
+  async createSchedule(input: CreateScheduleInput): Promise<CreatedSchedule> {
+    const body = parseRequest(CreateScheduleRequest, input, 'POST /api/v1/schedules');
+    return this.#createWithLookup<CreatedSchedule>(
+      async () => ({
+        ...(await this.#request({
+          method: 'POST',
+          path: '/api/v1/schedules',
+          schema: CreateScheduleResponse,
+          body,
+          retry: 'never',
+        })),
+        recovered: false,
+      }),
+      async (sentAt) => {
+        const { schedules } = await this.listSchedules({ limit: 100, status: 'active' });
+        const found = schedules.find(
+          (s) =>
+            s.prompt === body.prompt &&
+            s.repo === body.repo &&
+            s.type === body.type &&
+            (s.cron ?? undefined) === body.cron &&
+            Date.parse(s.created_at) >= sentAt - LOOKUP_WINDOW_MS,
+        );
+        if (!found) return undefined;
+        return {
+          id: found.id,
+          type: found.type,
+          status: 'active' as const,
+          next_run_at: found.next_run_at ?? '',
+          message: 'Recovered by look-up',
+          recovered: true,
+        };
+      },
+    );
+  }
+
+  listSchedules(query: ListSchedulesQuery = {}): Promise<ListSchedulesResponse> {
+    const q = parseRequest(ListSchedulesQuery, query, 'GET /api/v1/schedules');
+    return this.#request({
+      method: 'GET',
+      path: `/api/v1/schedules${toQuery(q)}`,
+      schema: ListSchedulesResponse,
+      retry: 'safe',
+    });
+  }
+
+  getSchedule(id: string): Promise<ScheduleDetail> {
+    return this.#request({
+      method: 'GET',
+      path: `/api/v1/schedules/${encodeURIComponent(id)}`,
+      schema: ScheduleDetail,
+      retry: 'safe',
+    });
+  }
+
+  /** `DELETE /api/v1/schedules/{id}`; a 404 on a retry (the first attempt's answer was lost) counts as deleted. */
+  async deleteSchedule(id: string): Promise<DeleteScheduleResponse> {
+    const path = `/api/v1/schedules/${encodeURIComponent(id)}`;
+    let lostAnswer = false;
+    try {
+      return await this.#request({
+        method: 'DELETE',
+        path,
+        schema: DeleteScheduleResponse,
+        retry: 'safe',
+        onAttemptFailed: (error) => {
+          if (answerMayBeLost(error)) lostAnswer = true;
+        },
+      });
+    } catch (error) {
+      if (lostAnswer && error instanceof CodecloudError && error.status === 404) {
+        return { id, status: 'deleted', message: 'Schedule deleted (confirmed on retry)' };
+      }
+      throw error;
+    }
+  }
+
+  // ---- Public endpoints ----
+
+  listProviders(): Promise<ProvidersResponse> {
+    return this.#request({
+      method: 'GET',
+      path: '/api/v1/providers',
+      schema: ProvidersResponse,
+      retry: 'safe',
+    });
+  }
+
+  listModels(provider?: string): Promise<ModelsResponse> {
+    return this.#request({
+      method: 'GET',
+      path: `/api/v1/models${provider ? toQuery({ provider }) : ''}`,
+      schema: ModelsResponse,
+      retry: 'safe',
+    });
+  }
+
+  // ---- Transport ----
+
+  async #createWithLookup<T>(
+    send: () => Promise<T>,
+    lookup: (sentAt: number) => Promise<T | undefined>,
+  ): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const sentAt = this.#now();
+      try {
+        return await send();
+      } catch (error) {
+        if (!(error instanceof CodecloudError) || !answerMayBeLost(error)) throw error;
+        const delayMs = retryDelay(attempt, this.#backoff, error.retryAfterMs, this.#random);
+        this.#onRetry?.({
+          method: error.method,
+          path: error.path,
+          attempt: attempt + 1,
+          delayMs,
+          reason: `${error.message}; looking the run up before sending again`,
+        });
+        await this.#sleep(delayMs);
+        let found: T | undefined;
+        try {
+          found = await lookup(sentAt);
+        } catch {
+          // The look-up failed too: we cannot know whether the create happened, so it is not sent again.
+          throw error;
+        }
+        if (found !== undefined) return found;
+        if (attempt >= this.#retries) throw error;
+      }
+    }
+  }
+
+  async #request<T>(options: RequestOptions<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#send(options);
+      } catch (error) {
+        if (!(error instanceof CodecloudError)) throw error;
+        options.onAttemptFailed?.(error);
+        if (options.retry === 'never' || !error.retryable || attempt >= this.#retries) throw error;
+        if (error.retryAfterMs !== undefined && error.retryAfterMs > this.#maxRetryAfterMs) throw error;
+        const delayMs = retryDelay(attempt, this.#backoff, error.retryAfterMs, this.#random);
+        this.#onRetry?.({
+          method: options.method,
+          path: options.path,
+          attempt: attempt + 1,
+          delayMs,
+          reason: error.message,
+        });
+        await this.#sleep(delayMs);
+      }
+    }
+  }
+
+  async #send<T>(options: RequestOptions<T>): Promise<T> {
+    const { method, path } = options;
+    const headers: Record<string, string> = {
+      Accept: 'application/json',
+      'User-Agent': this.#userAgent,
+      ...options.headers,
+    };
+    if (options.auth !== false) headers.Authorization = `Bearer ${this.#apiKey}`;
+    if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.#fetch(`${this.baseUrl}${path}`, {
+        method,
+        headers,
+        ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+        signal: AbortSignal.timeout(this.#timeoutMs),
+      });
+      text = await response.text();
+    } catch (cause) {
+      const timedOut =
+        cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError');
+      throw new CodecloudError({
+        kind: 'network',
+        method,
+        path,
+        retryable: true,
+        detail: timedOut ? `no answer within ${this.#timeoutMs} ms` : this.#redact(describeCause(cause)),
+      });
+    }
+
+    if (!response.ok) {
+      const parsed = ApiErrorBody.safeParse(safeJson(text));
+      const apiMessage = parsed.success ? parsed.data.message : text.trim().slice(0, 200) || undefined;
+      throw new CodecloudError({
+        kind: 'http',
+        method,
+        path,
+        status: response.status,
+        error: parsed.success ? this.#redact(parsed.data.error) : undefined,
+        apiMessage: apiMessage === undefined ? undefined : this.#redact(apiMessage),
+        retryable: RETRYABLE_STATUSES.has(response.status),
+        limitReached: isLimitAnswer(response.status, apiMessage),
+        retryAfterMs: parseRetryAfter(response.headers.get('retry-after'), this.#now()),
+      });
+    }
+
+    const json = safeJson(text);
+    const parsed = options.schema.safeParse(json);
+    if (!parsed.success) {
+      throw new CodecloudError({
+        kind: 'invalid-response',
+        method,
+        path,
+        status: response.status,
+        retryable: false,
+        detail: json === undefined ? 'not JSON' : describeZodIssues(parsed.error),
+      });
+    }
+    return parsed.data;
+  }
+
+  #redact(text: string): string {
+    return text.split(this.#apiKey).join('***');
+  }
+}
+
+/** A create whose answer is lost may or may not have happened. A 4xx answer (limit, validation) means it did not. */
+function answerMayBeLost(error: CodecloudError): boolean {
+  return error.kind === 'network' || (error.kind === 'http' && (error.status ?? 0) >= 500);
+}
+
+function parseRequest<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) throw new Error(`Invalid request for ${what}: ${describeZodIssues(parsed.error)}`);
+  return parsed.data;
+}
+
+function toQuery(params: Record<string, string | number | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) if (value !== undefined) search.set(key, String(value));
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function describeCause(cause: unknown): string {
+  if (cause instanceof Error) {
+    const inner = (cause as Error & { cause?: unknown }).cause;
+    const code = inner && typeof inner === 'object' && 'code' in inner ? String(inner.code) : undefined;
+    return code ? `${cause.message} (${code})` : cause.message;
+  }
+  return String(cause);
+}

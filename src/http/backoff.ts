@@ -1,0 +1,41 @@
+/** Exponential back-off with full jitter, and `Retry-After` parsing. Pure: the random source and clock are passed in. */
+
+export interface BackoffPolicy {
+  /** First delay ceiling in ms. */
+  baseMs: number;
+  /** Largest delay ceiling in ms. */
+  maxMs: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 500, maxMs: 30_000 };
+
+/** Full jitter: a uniform delay in [0, min(max, base * 2^attempt)). `attempt` starts at 0. */
+export function fullJitterDelay(
+  attempt: number,
+  policy: BackoffPolicy,
+  random: () => number = Math.random,
+): number {
+  const ceiling = Math.min(policy.maxMs, policy.baseMs * 2 ** attempt);
+  return Math.floor(random() * ceiling);
+}
+
+/** `Retry-After` as delta-seconds or an HTTP date; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | null | undefined, nowMs: number): number | undefined {
+  if (value == null || value.trim() === '') return undefined;
+  const trimmed = value.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  const date = Date.parse(trimmed);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - nowMs);
+}
+
+/** The delay before retry number `attempt`: the server's `Retry-After` when it gave one, else full jitter. */
+export function retryDelay(
+  attempt: number,
+  policy: BackoffPolicy,
+  retryAfterMs: number | undefined,
+  random: () => number = Math.random,
+): number {
+  if (retryAfterMs !== undefined) return retryAfterMs;
+  return fullJitterDelay(attempt, policy, random);
+}
