@@ -1,0 +1,27 @@
+/**
+ * `npm run bench`: runs every `bench/*.bench.ts` in its own process, one after the other, and lets each print its
+ * figures. Benchmarks measure speed and cost; the tests check behaviour.
+ */
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const only = process.argv.slice(2);
+const benches = readdirSync(here)
+  .filter((file) => file.endsWith('.bench.ts'))
+  .filter((file) => only.length === 0 || only.some((name) => file.includes(name)))
+  .sort();
+
+let failed = 0;
+for (const file of benches) {
+  console.log(`\n## ${file}`);
+  const result = spawnSync(process.execPath, ['--import', 'tsx', join(here, file)], { stdio: 'inherit' });
+  if (result.status !== 0) {
+    failed++;
+    console.error(`${file} exited with ${result.status ?? result.signal}`);
+  }
+}
+if (benches.length === 0) console.log('no benchmarks found');
+process.exit(failed === 0 ? 0 : 1);
