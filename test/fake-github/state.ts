@@ -1,0 +1,235 @@
+// The little state the fake GitHub keeps, and the JSON shapes (REST and webhook) built from it.
+
+export type Permission = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none';
+export const PERMISSIONS: readonly Permission[] = ['admin', 'maintain', 'write', 'triage', 'read', 'none'];
+
+export interface FakeUser {
+  login: string;
+  id: number;
+  type: 'User' | 'Bot';
+}
+
+export interface FakeRepo {
+  id: number;
+  owner: string;
+  name: string;
+  fullName: string;
+  defaultBranch: string;
+  installationId: number;
+  private: boolean;
+  /** Fork repos created for fork PRs are not installed. */
+  isFork: boolean;
+  files: Map<string, string>;
+  nextNumber: number;
+}
+
+export interface FakeIssue {
+  id: number;
+  repo: string;
+  number: number;
+  title: string;
+  body: string;
+  user: string;
+  labels: string[];
+  state: 'open' | 'closed';
+  createdAt: string;
+  updatedAt: string;
+  pull?: { head: string; base: string; headSha: string; headRepo: string; fork: boolean };
+}
+
+export interface FakeComment {
+  id: number;
+  kind: 'issue' | 'review';
+  repo: string;
+  number: number;
+  user: string;
+  body: string;
+  created_at: string;
+  updated_at: string;
+  edits: number;
+  in_reply_to?: number;
+  path?: string;
+  line?: number | null;
+  diff_hunk?: string;
+  review_id?: number;
+  commit_id?: string;
+  viaApp: boolean;
+}
+
+export interface FakeReaction {
+  id: number;
+  subject: 'issue' | 'comment' | 'review_comment';
+  /** Issue/PR number for 'issue', comment id otherwise. */
+  subjectId: number;
+  repo: string;
+  content: string;
+  user: string;
+}
+
+export interface FakeToken {
+  token: string;
+  installationId: number;
+  expiresAt: number;
+  repositories?: string[];
+  permissions?: Record<string, string>;
+}
+
+export interface FakeDelivery {
+  id: string;
+  event: string;
+  action: string | undefined;
+  status: number | undefined;
+  error?: string;
+  url: string;
+  payload: string;
+  at: string;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query?: string;
+  status: number;
+  at: string;
+  operationId?: string;
+  body?: unknown;
+}
+
+export interface Violation {
+  method: string;
+  path: string;
+  reason: string;
+}
+
+export class FakeState {
+  nextId = 1000;
+  users = new Map<string, FakeUser>();
+  repos = new Map<string, FakeRepo>();
+  permissions = new Map<string, Permission>();
+  issues = new Map<string, FakeIssue>();
+  comments = new Map<number, FakeComment>();
+  reactions: FakeReaction[] = [];
+  reviews: Array<{ id: number; repo: string; number: number; user: string; body: string; state: string }> =
+    [];
+  dispatches: Array<{ repo: string; event_type: string; client_payload: unknown }> = [];
+  tokens = new Map<string, FakeToken>();
+  requests: RecordedRequest[] = [];
+  violations: Violation[] = [];
+  deliveries: FakeDelivery[] = [];
+  echoBotComments = false;
+
+  id(): number {
+    this.nextId += 1;
+    return this.nextId;
+  }
+
+  user(login: string, type?: 'User' | 'Bot'): FakeUser {
+    const existing = this.users.get(login.toLowerCase());
+    if (existing) {
+      if (type) existing.type = type;
+      return existing;
+    }
+    const created: FakeUser = {
+      login,
+      id: this.id(),
+      type: type ?? (login.endsWith('[bot]') ? 'Bot' : 'User'),
+    };
+    this.users.set(login.toLowerCase(), created);
+    return created;
+  }
+
+  repo(fullName: string): FakeRepo | undefined {
+    return this.repos.get(fullName.toLowerCase());
+  }
+
+  issue(repo: string, number: number): FakeIssue | undefined {
+    return this.issues.get(`${repo.toLowerCase()}#${number}`);
+  }
+
+  putIssue(issue: FakeIssue): void {
+    this.issues.set(`${issue.repo.toLowerCase()}#${issue.number}`, issue);
+  }
+
+  permission(repo: FakeRepo, login: string): Permission {
+    const explicit = this.permissions.get(`${repo.fullName.toLowerCase()}#${login.toLowerCase()}`);
+    if (explicit) return explicit;
+    if (login.toLowerCase() === repo.owner.toLowerCase()) return 'admin';
+    return repo.private ? 'none' : 'read';
+  }
+
+  snapshot(): Record<string, unknown> {
+    return {
+      repos: [...this.repos.values()].map((r) => ({
+        id: r.id,
+        full_name: r.fullName,
+        owner: r.owner,
+        name: r.name,
+        default_branch: r.defaultBranch,
+        installation_id: r.installationId,
+        private: r.private,
+        files: Object.fromEntries(r.files),
+      })),
+      users: [...this.users.values()],
+      permissions: [...this.permissions.entries()].map(([key, permission]) => {
+        const [repo, user] = key.split('#');
+        return { repo, user, permission };
+      }),
+      issues: [...this.issues.values()].filter((i) => !i.pull).map((i) => ({ ...publicIssue(i) })),
+      pulls: [...this.issues.values()].filter((i) => i.pull).map((i) => ({ ...publicIssue(i), ...i.pull })),
+      comments: [...this.comments.values()].map((c) => ({
+        id: c.id,
+        kind: c.kind,
+        repo: c.repo,
+        number: c.number,
+        user: c.user,
+        body: c.body,
+        created_at: c.created_at,
+        updated_at: c.updated_at,
+        edits: c.edits,
+        ...(c.in_reply_to !== undefined ? { in_reply_to: c.in_reply_to } : {}),
+        ...(c.path !== undefined ? { path: c.path, line: c.line ?? null } : {}),
+      })),
+      reactions: this.reactions.map((r) => ({
+        subject: r.subject,
+        id: r.subjectId,
+        repo: r.repo,
+        content: r.content,
+        user: r.user,
+      })),
+      reviews: this.reviews,
+      dispatches: this.dispatches,
+      tokens: [...this.tokens.values()].map((t) => ({
+        token: t.token,
+        installationId: t.installationId,
+        expires_at: new Date(t.expiresAt).toISOString(),
+        ...(t.repositories ? { repositories: t.repositories } : {}),
+        ...(t.permissions ? { permissions: t.permissions } : {}),
+      })),
+      requests: this.requests,
+      violations: this.violations,
+      deliveries: this.deliveries.map((d) => ({
+        id: d.id,
+        event: d.event,
+        action: d.action,
+        status: d.status,
+        ...(d.error ? { error: d.error } : {}),
+        at: d.at,
+      })),
+      echo_bot_comments: this.echoBotComments,
+    };
+  }
+}
+
+function publicIssue(i: FakeIssue): Record<string, unknown> {
+  return {
+    id: i.id,
+    repo: i.repo,
+    number: i.number,
+    title: i.title,
+    body: i.body,
+    user: i.user,
+    labels: i.labels,
+    state: i.state,
+    created_at: i.createdAt,
+  };
+}
