@@ -1,0 +1,315 @@
+/**
+ * The app's durable store: what the GitHub App must remember across requests, replicas and restarts.
+ *
+ * One SQL implementation (`sql-store.ts`) runs on two engines with the same SQL: embedded PGlite in `DATA_DIR`
+ * (the default) and PostgreSQL through `pg` when `DATABASE_URL` is `postgres://…`. Open it with `openStore()`
+ * (`open-store.ts`), then call `migrate()` once at start-up.
+ *
+ * All times are epoch milliseconds taken from the clock passed to `openStore({ now })`, never from the database,
+ * so tests can move time without sleeping. Every method is safe to call from several replicas at once.
+ */
+
+/** A JSON value as stored in a `jsonb` column. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+/** A JSON object as stored in a `jsonb` column. */
+export type JsonObject = { [key: string]: Json };
+
+// ---------------------------------------------------------------- jobs
+
+/** A unit of durable work: a GitHub delivery, a codecloud event, anything the webhook handler records. */
+export interface Job {
+  /** Store-assigned id (a decimal string). */
+  id: string;
+  /** Unique forever (until pruned): a GitHub delivery id, or `codecloud:<run id>:<event>:<status>`. */
+  dedupeKey: string;
+  /** What the worker should do with it, e.g. `github.issue_comment` or `codecloud.event`. */
+  kind: string;
+  payload: Json;
+  /** How many times the job has been claimed, including the current claim (1 on the first claim). */
+  attempts: number;
+  /** The error passed to the last `failJob`, or null. */
+  lastError: string | null;
+  createdAt: number;
+}
+
+export type JobState = 'pending' | 'leased' | 'done' | 'dead';
+
+/** A job as the store keeps it, with its bookkeeping (for tests, diagnostics and the health page). */
+export interface JobRecord extends Job {
+  state: JobState;
+  /** When a pending job may next be claimed. */
+  runAt: number;
+  /** When the current lease ends (a leased job whose lease ended is claimable again). */
+  leaseUntil: number | null;
+  finishedAt: number | null;
+}
+
+export interface EnqueueJobInput {
+  dedupeKey: string;
+  kind: string;
+  payload: Json;
+  /** Earliest claim time (default: now). */
+  runAt?: number;
+}
+
+// ---------------------------------------------------------------- runs
+
+export type Backend = 'codecloud' | 'cloudcoding';
+export type RunMode = 'execute' | 'plan';
+
+/**
+ * The app's own view of a run.
+ * `waiting`: queued locally for an installation slot (`max_concurrent_runs`), nothing sent yet;
+ * `starting`: a slot is held and the create call is in flight; `queued`/`running`: as the backend says;
+ * the last four are final.
+ */
+export type LocalRunStatus =
+  | 'waiting'
+  | 'starting'
+  | 'queued'
+  | 'running'
+  | 'completed'
+  | 'failed'
+  | 'stopped'
+  | 'timed_out';
+
+export const FINAL_LOCAL_RUN_STATUSES: readonly LocalRunStatus[] = [
+  'completed',
+  'failed',
+  'stopped',
+  'timed_out',
+];
+/** Statuses that hold one of the installation's `max_concurrent_runs` slots. */
+export const SLOT_HOLDING_RUN_STATUSES: readonly LocalRunStatus[] = ['starting', 'queued', 'running'];
+export const isFinalLocalRunStatus = (status: LocalRunStatus): boolean =>
+  FINAL_LOCAL_RUN_STATUSES.includes(status);
+
+/** Where the triggering command came from. */
+export type TriggerKind = 'issue_comment' | 'review_comment' | 'review' | 'issue_body' | 'label';
+/** What the thread's number is. */
+export type ThreadTargetKind = 'issue' | 'pull_request';
+
+/** A pull request a run opened or pushed to. `repo` is `owner/name`. */
+export interface RunPullRequest {
+  repo: string;
+  number: number;
+  url?: string;
+  branch?: string;
+  title?: string;
+}
+
+/** What the backend reported at the end (or so far). Every field optional; stored as one JSON column. */
+export interface RunResult {
+  title?: string;
+  result?: string;
+  plan?: string;
+  error?: string;
+  branch?: string;
+  /** Indexed in `run_prs`, so `findRunByPullRequest` finds this run. */
+  prs?: RunPullRequest[];
+  inputTokens?: number;
+  outputTokens?: number;
+}
+
+export interface Run {
+  /** Store-assigned id (a UUID); used in the status comment marker `<!-- codecloud:run=<id> -->`. */
+  id: string;
+  backend: Backend;
+  /** The backend's run id; null until the create call answered. Unique per backend when set. */
+  remoteRunId: string | null;
+  /** Cloud Coding `thread_id`, for follow-ups on the same thread. */
+  cloudcodingThreadId: string | null;
+  installationId: number;
+  owner: string;
+  repo: string;
+  /** `owner/repo#number`, plus `:review-<reviewCommentThreadId>` when the run lives in a review thread. */
+  threadKey: string;
+  /** The issue or pull request number. */
+  number: number;
+  targetKind: ThreadTargetKind;
+  /** The id of the first review comment of the review thread the run replies in, or null. */
+  reviewCommentThreadId: number | null;
+  /** The comment/review id that triggered the run; null for an issue body or a label. */
+  triggerCommentId: number | null;
+  triggerKind: TriggerKind;
+  /** Login of the human (or allowed bot) who asked. */
+  requestedBy: string;
+  mode: RunMode;
+  prompt: string;
+  /** The request options as sent (model, provider, agent, branch, auto_create_pr, …). */
+  options: JsonObject;
+  /** The status comment (a review-comment reply id when in a review thread); null until posted. */
+  statusCommentId: number | null;
+  status: LocalRunStatus;
+  /** The backend's last reported status string, verbatim. */
+  remoteStatus: string | null;
+  result: RunResult;
+  /** Login of who asked to stop it (`/codecloud stop`), or null. */
+  stopRequestedBy: string | null;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  /** When the run times out (`timeout_minutes`); null when none. */
+  deadlineAt: number | null;
+  /** When the status comment was last edited (progress throttling). */
+  lastCommentEditAt: number | null;
+  /** Hash of the body last written to the status comment (skip identical edits). */
+  lastCommentBodyHash: string | null;
+  /** The latest `agent.progress` payload, as received. */
+  progress: JsonObject | null;
+  /** True once the one final comment edit has been claimed by `markFinalCommentPosted`. */
+  finalCommentPosted: boolean;
+  /** How many follow-up messages were sent to this run. */
+  followUpCount: number;
+  updatedAt: number;
+}
+
+export interface NewRun {
+  backend: Backend;
+  installationId: number;
+  owner: string;
+  repo: string;
+  threadKey: string;
+  number: number;
+  targetKind: ThreadTargetKind;
+  reviewCommentThreadId?: number | null;
+  triggerCommentId: number | null;
+  triggerKind: TriggerKind;
+  requestedBy: string;
+  mode: RunMode;
+  prompt: string;
+  options?: JsonObject;
+  /** Default `waiting`. */
+  status?: LocalRunStatus;
+  statusCommentId?: number | null;
+  deadlineAt?: number | null;
+  remoteRunId?: string | null;
+  cloudcodingThreadId?: string | null;
+}
+
+/**
+ * Fields `updateRun`/`transitionRun` may change. `undefined` (absent) leaves a field alone; `null` clears it.
+ * Setting `result` replaces the whole result and re-indexes its `prs`.
+ */
+export interface RunPatch {
+  remoteRunId?: string | null;
+  cloudcodingThreadId?: string | null;
+  statusCommentId?: number | null;
+  status?: LocalRunStatus;
+  remoteStatus?: string | null;
+  result?: RunResult;
+  stopRequestedBy?: string | null;
+  startedAt?: number | null;
+  finishedAt?: number | null;
+  deadlineAt?: number | null;
+  progress?: JsonObject | null;
+  prompt?: string;
+  mode?: RunMode;
+  options?: JsonObject;
+}
+
+// ---------------------------------------------------------------- the store
+
+export interface Store {
+  /** `pglite` (embedded, `DATA_DIR`) or `postgres` (`DATABASE_URL`). */
+  readonly engine: 'pglite' | 'postgres';
+
+  /** Applies pending schema migrations in order; idempotent; safe when several replicas start at once. */
+  migrate(): Promise<void>;
+  /** True when the database answers a trivial query (for `GET /healthz`). Never throws. */
+  ping(): Promise<boolean>;
+  /** Closes connections (and flushes PGlite to disk). The store is unusable afterwards. */
+  close(): Promise<void>;
+
+  // ---- durable jobs
+
+  /** Records work; false (and nothing changes) when `dedupeKey` was seen before. */
+  enqueueJob(input: EnqueueJobInput): Promise<boolean>;
+  /**
+   * Leases up to `limit` due jobs to the caller for `leaseMs`, oldest first, skipping jobs other workers hold.
+   * A job whose lease ended (its worker crashed) is claimed again. Each claim increments `attempts`.
+   */
+  claimJobs(limit: number, leaseMs: number): Promise<Job[]>;
+  /** Marks the job done (its dedupe key stays remembered). */
+  completeJob(id: string): Promise<void>;
+  /**
+   * Records `error` as the job's last error. With `retryAt` the job becomes claimable again at that time
+   * (compute it from `job.attempts` with back-off); with null it is given up (`dead`) and keeps the error.
+   */
+  failJob(id: string, error: string, retryAt: number | null): Promise<void>;
+  /** The job with its bookkeeping, or null. */
+  getJob(id: string): Promise<JobRecord | null>;
+  /** Deletes done/dead jobs finished before `before`; their dedupe keys are forgotten. Returns how many. */
+  pruneJobs(before: number): Promise<number>;
+
+  // ---- runs
+
+  /** Inserts a run (status `waiting` unless given) and returns it. */
+  createRun(input: NewRun): Promise<Run>;
+  getRun(id: string): Promise<Run | null>;
+  /** The run the backend knows by `remoteRunId` (default backend `codecloud`). */
+  getRunByRemoteId(remoteRunId: string, backend?: Backend): Promise<Run | null>;
+  /** The most recently created run of a thread (`threadKey`), or null. */
+  latestRunForThread(threadKey: string): Promise<Run | null>;
+  /** The most recently created run whose `result.prs` include pull request `number` of `repo` (`owner/name`). */
+  findRunByPullRequest(repo: string, number: number): Promise<Run | null>;
+  /** Every non-final run (including `waiting`), oldest first, for the reconciler. */
+  listActiveRuns(limit?: number): Promise<Run[]>;
+  /** Runs of an installation holding a slot (`starting`/`queued`/`running`). */
+  countSlotHoldingRuns(installationId: number): Promise<number>;
+  /** The oldest `waiting` runs of an installation, oldest first. */
+  oldestWaitingRuns(installationId: number, limit: number): Promise<Run[]>;
+  /** Installations that have at least one `waiting` run (so a start-up sweep knows whose queues to drain). */
+  installationsWithWaitingRuns(): Promise<number[]>;
+  /**
+   * Atomically moves the oldest `waiting` runs of an installation to `starting`, as many as fit under
+   * `maxConcurrent` slot-holding runs, and returns them. Safe across replicas: two callers never get the same run
+   * and never exceed the limit together.
+   */
+  claimWaitingRuns(installationId: number, maxConcurrent: number): Promise<Run[]>;
+  /** Non-final runs whose `deadlineAt` is at or before now. */
+  listRunsPastDeadline(): Promise<Run[]>;
+
+  /** Applies `patch` and returns the updated run; throws when no such run. */
+  updateRun(id: string, patch: RunPatch): Promise<Run>;
+  /**
+   * Compare-and-set on status: applies `patch` only when the run's status is one of `from`; returns the updated
+   * run, or null when the status did not match (someone else moved it first).
+   */
+  transitionRun(id: string, from: readonly LocalRunStatus[], patch: RunPatch): Promise<Run | null>;
+  /**
+   * Atomic "may I post the final comment?": sets `finalCommentPosted` from false to true and returns true only for
+   * the one caller that flipped it. Every later caller gets false.
+   */
+  markFinalCommentPosted(id: string): Promise<boolean>;
+  /** Undoes `markFinalCommentPosted` when posting failed, so the reconciler tries again. */
+  unmarkFinalCommentPosted(id: string): Promise<void>;
+  /**
+   * Progress throttling: reserves a status-comment edit when the last edit is at least `minIntervalMs` old and
+   * `bodyHash` differs from the last one, recording now and the hash. Returns whether the caller may edit.
+   */
+  tryReserveCommentEdit(id: string, bodyHash: string, minIntervalMs: number): Promise<boolean>;
+  /** Records an edit that is not throttled (state changes, final comment): sets the edit time and hash. */
+  recordCommentEdit(id: string, bodyHash: string): Promise<void>;
+  /** Atomically increments `followUpCount`; returns the new count. */
+  incrementFollowUpCount(id: string): Promise<number>;
+
+  // ---- leases
+
+  /**
+   * Acquires (or renews, when `holder` already has it) the named lease for `ttlMs`. False when another holder's
+   * lease has not expired. Use one lease name per singleton task, e.g. `reconciler`.
+   */
+  tryAcquireLease(name: string, holder: string, ttlMs: number): Promise<boolean>;
+  /** Releases the lease if `holder` has it. */
+  releaseLease(name: string, holder: string): Promise<void>;
+}
+
+export interface OpenStoreOptions {
+  /** `postgres://…` or `postgresql://…` selects PostgreSQL; unset or empty selects embedded PGlite. */
+  databaseUrl?: string | undefined;
+  /** Where PGlite keeps its files (the app's `DATA_DIR`, default `./.data`); `memory://` for an in-memory store. */
+  dataDir: string;
+  /** Clock in epoch ms (default `Date.now`). */
+  now?: () => number;
+}
