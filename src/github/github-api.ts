@@ -1,0 +1,222 @@
+/**
+ * The GitHub REST calls the app makes, as plain typed functions over any Octokit-like `request`. The app passes an
+ * installation's Octokit in (`app/installation-octokit.ts`); tests can pass anything with the same `request`.
+ * Answers are checked with zod so a surprising shape fails here, naming the field, not deep inside the workflow.
+ */
+import { z } from 'zod';
+import { describeZodIssues } from '../validation-error.js';
+
+/** The one method of Octokit the app needs. */
+export interface GitHubRequester {
+  request(route: string, parameters?: Record<string, unknown>): Promise<{ status: number; data: unknown }>;
+}
+
+export type ReactionContent = '+1' | '-1' | 'laugh' | 'confused' | 'heart' | 'hooray' | 'rocket' | 'eyes';
+
+/** What a reaction or a comment is attached to. */
+export type CommentTarget =
+  /** The issue or pull request itself (its opening post). */
+  | { kind: 'issue'; number: number }
+  /** A comment in the conversation tab. */
+  | { kind: 'issue_comment'; id: number }
+  /** An inline review comment. */
+  | { kind: 'review_comment'; id: number };
+
+export interface RepoRef {
+  owner: string;
+  repo: string;
+}
+
+export interface PullRequestInfo {
+  number: number;
+  title: string;
+  body: string;
+  state: string;
+  headRef: string;
+  headSha: string;
+  /** `owner/name` of the head repository; null when the fork was deleted. */
+  headRepo: string | null;
+  baseRef: string;
+  /** True when the head branch lives in another repository. */
+  fromFork: boolean;
+  author: string;
+  htmlUrl: string;
+}
+
+export interface IssueCommentInfo {
+  id: number;
+  body: string;
+  author: string;
+  authorType: string;
+  createdAt: string;
+}
+
+const Id = z.object({ id: z.number() });
+const Permission = z.object({ permission: z.string(), role_name: z.string().optional() });
+const Pull = z.object({
+  number: z.number(),
+  title: z.string(),
+  body: z.string().nullable().optional(),
+  state: z.string(),
+  html_url: z.string(),
+  user: z.object({ login: z.string() }).nullable(),
+  head: z.object({
+    ref: z.string(),
+    sha: z.string(),
+    repo: z.object({ full_name: z.string() }).nullable(),
+  }),
+  base: z.object({ ref: z.string(), repo: z.object({ full_name: z.string() }) }),
+});
+const Comments = z.array(
+  z.object({
+    id: z.number(),
+    body: z.string().nullable().optional(),
+    created_at: z.string(),
+    user: z.object({ login: z.string(), type: z.string() }).nullable(),
+  }),
+);
+
+function parse<T>(schema: z.ZodType<T>, data: unknown, what: string): T {
+  const parsed = schema.safeParse(data);
+  if (!parsed.success)
+    throw new Error(`GitHub answered ${what} unexpectedly: ${describeZodIssues(parsed.error)}`);
+  return parsed.data;
+}
+
+export interface GitHubApi {
+  /** The collaborator's role (`admin`, `maintain`, `write`, `triage`, `read`, `none`), never author_association. */
+  permissionOf(ref: RepoRef, username: string): Promise<string>;
+  createComment(ref: RepoRef, issueNumber: number, body: string): Promise<number>;
+  updateComment(ref: RepoRef, commentId: number, body: string): Promise<void>;
+  replyToReviewComment(ref: RepoRef, pullNumber: number, commentId: number, body: string): Promise<number>;
+  updateReviewComment(ref: RepoRef, commentId: number, body: string): Promise<void>;
+  react(ref: RepoRef, target: CommentTarget, content: ReactionContent): Promise<void>;
+  getPull(ref: RepoRef, pullNumber: number): Promise<PullRequestInfo>;
+  listComments(ref: RepoRef, issueNumber: number, limit: number): Promise<IssueCommentInfo[]>;
+  dispatch(ref: RepoRef, eventType: string, clientPayload: Record<string, unknown>): Promise<void>;
+}
+
+export function gitHubApi(octokit: GitHubRequester): GitHubApi {
+  return {
+    async permissionOf(ref, username) {
+      try {
+        const { data } = await octokit.request(
+          'GET /repos/{owner}/{repo}/collaborators/{username}/permission',
+          {
+            ...ref,
+            username,
+          },
+        );
+        const parsed = parse(Permission, data, 'the collaborator permission');
+        return parsed.role_name ?? parsed.permission;
+      } catch (error) {
+        // Not a collaborator at all (or a deleted user): GitHub answers 404.
+        if (statusOf(error) === 404) return 'none';
+        throw error;
+      }
+    },
+    async createComment(ref, issueNumber, body) {
+      const { data } = await octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+        ...ref,
+        issue_number: issueNumber,
+        body,
+      });
+      return parse(Id, data, 'the new comment').id;
+    },
+    async updateComment(ref, commentId, body) {
+      await octokit.request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', {
+        ...ref,
+        comment_id: commentId,
+        body,
+      });
+    },
+    async replyToReviewComment(ref, pullNumber, commentId, body) {
+      const { data } = await octokit.request(
+        'POST /repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies',
+        { ...ref, pull_number: pullNumber, comment_id: commentId, body },
+      );
+      return parse(Id, data, 'the review reply').id;
+    },
+    async updateReviewComment(ref, commentId, body) {
+      await octokit.request('PATCH /repos/{owner}/{repo}/pulls/comments/{comment_id}', {
+        ...ref,
+        comment_id: commentId,
+        body,
+      });
+    },
+    async react(ref, target, content) {
+      switch (target.kind) {
+        case 'issue':
+          await octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/reactions', {
+            ...ref,
+            issue_number: target.number,
+            content,
+          });
+          return;
+        case 'issue_comment':
+          await octokit.request('POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions', {
+            ...ref,
+            comment_id: target.id,
+            content,
+          });
+          return;
+        case 'review_comment':
+          await octokit.request('POST /repos/{owner}/{repo}/pulls/comments/{comment_id}/reactions', {
+            ...ref,
+            comment_id: target.id,
+            content,
+          });
+          return;
+      }
+    },
+    async getPull(ref, pullNumber) {
+      const { data } = await octokit.request('GET /repos/{owner}/{repo}/pulls/{pull_number}', {
+        ...ref,
+        pull_number: pullNumber,
+      });
+      const pull = parse(Pull, data, `pull request #${pullNumber}`);
+      const headRepo = pull.head.repo?.full_name ?? null;
+      return {
+        number: pull.number,
+        title: pull.title,
+        body: pull.body ?? '',
+        state: pull.state,
+        headRef: pull.head.ref,
+        headSha: pull.head.sha,
+        headRepo,
+        baseRef: pull.base.ref,
+        fromFork: headRepo === null || headRepo.toLowerCase() !== pull.base.repo.full_name.toLowerCase(),
+        author: pull.user?.login ?? 'ghost',
+        htmlUrl: pull.html_url,
+      };
+    },
+    async listComments(ref, issueNumber, limit) {
+      const { data } = await octokit.request('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+        ...ref,
+        issue_number: issueNumber,
+        per_page: Math.min(100, Math.max(1, limit)),
+      });
+      return parse(Comments, data, `the comments of #${issueNumber}`).map((c) => ({
+        id: c.id,
+        body: c.body ?? '',
+        author: c.user?.login ?? 'ghost',
+        authorType: c.user?.type ?? 'User',
+        createdAt: c.created_at,
+      }));
+    },
+    async dispatch(ref, eventType, clientPayload) {
+      await octokit.request('POST /repos/{owner}/{repo}/dispatches', {
+        ...ref,
+        event_type: eventType,
+        client_payload: clientPayload,
+      });
+    },
+  };
+}
+
+/** The HTTP status of an Octokit `RequestError`, if it is one. */
+export function statusOf(error: unknown): number | undefined {
+  if (error && typeof error === 'object' && 'status' in error && typeof error.status === 'number')
+    return error.status;
+  return undefined;
+}

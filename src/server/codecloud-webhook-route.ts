@@ -1,0 +1,88 @@
+/**
+ * `POST /codecloud/webhook` (SPEC §3.2, §3.7): raw body up to 1 MiB (413 beyond), `X-Codecloud-Signature` checked
+ * against every configured secret (401), a body that is not a codecloud event gets 400, and 2xx is sent only once
+ * `record` has durably stored the event. The event is a hint: whoever processes it reads the run back first.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type CodecloudEvent, CodecloudEvent as CodecloudEventSchema } from '../codecloud/webhook-events.js';
+import { verifyCodecloudSignature } from '../codecloud/webhook-signature.js';
+import { describeZodIssues } from '../validation-error.js';
+import { sendJson } from './json-response.js';
+import { readLimitedBody } from './read-body.js';
+
+export const CODECLOUD_WEBHOOK_PATH = '/codecloud/webhook';
+export const CODECLOUD_WEBHOOK_MAX_BYTES = 1024 * 1024;
+
+export interface CodecloudWebhookRouteOptions {
+  /** Secrets from CODECLOUD_WEBHOOK_SECRET (rotation: any may match). Empty: signatures are not required. */
+  secrets: readonly string[];
+  /** Stores the event durably; resolves once it is safe to answer 2xx. */
+  record: (event: CodecloudEvent, deliveryId: string | undefined) => Promise<void>;
+  log?: { warn(message: string): void; error(message: string): void };
+}
+
+export function codecloudWebhookRoute(options: CodecloudWebhookRouteOptions) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== CODECLOUD_WEBHOOK_PATH) return false;
+    if (req.method !== 'POST') {
+      res.setHeader('allow', 'POST');
+      sendJson(res, 405, { error: 'Method Not Allowed' });
+      return true;
+    }
+    const read = await readLimitedBody(req, CODECLOUD_WEBHOOK_MAX_BYTES);
+    if (read.kind === 'too-large') {
+      sendJson(res, 413, { error: 'Payload Too Large', message: 'codecloud webhooks are limited to 1 MiB' });
+      return true;
+    }
+    const signature = header(req, 'x-codecloud-signature');
+    const deliveryId = header(req, 'x-codecloud-delivery');
+    if (
+      options.secrets.length > 0 &&
+      !(await verifyCodecloudSignature(options.secrets, read.body, signature))
+    ) {
+      options.log?.warn(
+        `codecloud webhook rejected: ${signature ? 'signature does not match' : 'no signature'}`,
+      );
+      sendJson(res, 401, {
+        error: 'Unauthorized',
+        message: 'X-Codecloud-Signature is missing or does not match',
+      });
+      return true;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(read.body.toString('utf8'));
+    } catch {
+      sendJson(res, 400, { error: 'Bad Request', message: 'body is not JSON' });
+      return true;
+    }
+    const parsed = CodecloudEventSchema.safeParse(json);
+    if (!parsed.success) {
+      sendJson(res, 400, {
+        error: 'Bad Request',
+        message: `not a codecloud event: ${describeZodIssues(parsed.error)}`,
+      });
+      return true;
+    }
+    try {
+      await options.record(parsed.data, deliveryId);
+    } catch (error) {
+      options.log?.error(
+        `codecloud webhook not recorded: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      sendJson(res, 503, {
+        error: 'Service Unavailable',
+        message: 'the event could not be stored; retry later',
+      });
+      return true;
+    }
+    sendJson(res, 202, { status: 'accepted' });
+    return true;
+  };
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
