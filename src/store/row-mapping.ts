@@ -1,0 +1,112 @@
+/** Turns database rows into domain objects, smoothing over driver differences (`pg` returns int8 as a string). */
+import type { SqlRow } from './sql-database.js';
+import type {
+  Backend,
+  Job,
+  JobRecord,
+  JobState,
+  Json,
+  JsonObject,
+  LocalRunStatus,
+  Run,
+  RunMode,
+  RunResult,
+  ThreadTargetKind,
+  TriggerKind,
+} from './store.js';
+
+export function jobFromRow(row: SqlRow): Job {
+  return {
+    id: String(row.id),
+    dedupeKey: String(row.dedupe_key),
+    kind: String(row.kind),
+    payload: (row.payload ?? null) as Json,
+    attempts: toNumber(row.attempts),
+    lastError: toStringOrNull(row.last_error),
+    createdAt: toMs(row.created_at),
+  };
+}
+
+export function jobRecordFromRow(row: SqlRow): JobRecord {
+  return {
+    ...jobFromRow(row),
+    state: String(row.state) as JobState,
+    runAt: toMs(row.run_at),
+    leaseUntil: toMsOrNull(row.lease_until),
+    finishedAt: toMsOrNull(row.finished_at),
+  };
+}
+
+export function runFromRow(row: SqlRow): Run {
+  return {
+    id: String(row.id),
+    backend: String(row.backend) as Backend,
+    remoteRunId: toStringOrNull(row.remote_run_id),
+    cloudcodingThreadId: toStringOrNull(row.cloudcoding_thread_id),
+    installationId: toNumber(row.installation_id),
+    owner: String(row.owner),
+    repo: String(row.repo),
+    threadKey: String(row.thread_key),
+    number: toNumber(row.number),
+    targetKind: String(row.target_kind) as ThreadTargetKind,
+    reviewCommentThreadId: toNumberOrNull(row.review_comment_thread_id),
+    triggerCommentId: toNumberOrNull(row.trigger_comment_id),
+    triggerKind: String(row.trigger_kind) as TriggerKind,
+    requestedBy: String(row.requested_by),
+    mode: String(row.mode) as RunMode,
+    prompt: String(row.prompt),
+    options: (row.options ?? {}) as JsonObject,
+    statusCommentId: toNumberOrNull(row.status_comment_id),
+    status: String(row.status) as LocalRunStatus,
+    remoteStatus: toStringOrNull(row.remote_status),
+    result: (row.result ?? {}) as RunResult,
+    stopRequestedBy: toStringOrNull(row.stop_requested_by),
+    createdAt: toMs(row.created_at),
+    startedAt: toMsOrNull(row.started_at),
+    finishedAt: toMsOrNull(row.finished_at),
+    deadlineAt: toMsOrNull(row.deadline_at),
+    lastCommentEditAt: toMsOrNull(row.last_comment_edit_at),
+    lastCommentBodyHash: toStringOrNull(row.last_comment_body_hash),
+    progress: (row.progress ?? null) as JsonObject | null,
+    finalCommentPosted: row.final_comment_posted === true,
+    followUpCount: toNumber(row.follow_up_count),
+    updatedAt: toMs(row.updated_at),
+  };
+}
+
+/** Epoch ms as a `timestamptz` parameter (ISO text, which both drivers pass through unchanged). */
+export function timestampParam(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}
+
+/** A JSON value as a `jsonb` parameter (text: `pg` would turn a JS array into a PostgreSQL array). */
+export function jsonParam(value: unknown): string | null {
+  return value === null || value === undefined ? null : JSON.stringify(value);
+}
+
+export function toNumber(value: unknown): number {
+  const number = typeof value === 'number' ? value : Number(value);
+  if (!Number.isFinite(number))
+    throw new Error(`store: expected a number from the database, got ${String(value)}`);
+  return number;
+}
+
+function toNumberOrNull(value: unknown): number | null {
+  return value === null || value === undefined ? null : toNumber(value);
+}
+
+function toStringOrNull(value: unknown): string | null {
+  return value === null || value === undefined ? null : String(value);
+}
+
+function toMs(value: unknown): number {
+  if (value instanceof Date) return value.getTime();
+  const ms = Date.parse(String(value));
+  if (Number.isNaN(ms))
+    throw new Error(`store: expected a timestamp from the database, got ${String(value)}`);
+  return ms;
+}
+
+function toMsOrNull(value: unknown): number | null {
+  return value === null || value === undefined ? null : toMs(value);
+}

@@ -1,0 +1,467 @@
+/**
+ * The one `Store` implementation: plain PostgreSQL SQL over a `SqlDatabase` (PGlite or `pg`).
+ * Concurrency: claims use `FOR UPDATE SKIP LOCKED`, slot accounting an advisory transaction lock per installation,
+ * dedupe a unique constraint, and one-winner flags a conditional UPDATE.
+ */
+import { randomUUID } from 'node:crypto';
+import { applyMigrations } from './migrations.js';
+import {
+  jobFromRow,
+  jobRecordFromRow,
+  jsonParam,
+  runFromRow,
+  timestampParam,
+  toNumber,
+} from './row-mapping.js';
+import type { SqlDatabase, SqlExecutor, SqlRow } from './sql-database.js';
+import {
+  type Backend,
+  type EnqueueJobInput,
+  type Job,
+  type JobRecord,
+  type LocalRunStatus,
+  type NewRun,
+  type Run,
+  type RunPatch,
+  type RunPullRequest,
+  SLOT_HOLDING_RUN_STATUSES,
+  type Store,
+} from './store.js';
+
+const NON_FINAL_STATUSES: readonly LocalRunStatus[] = ['waiting', 'starting', 'queued', 'running'];
+
+/** How each patchable field is written: its column and how its value becomes a parameter. */
+const RUN_PATCH_COLUMNS: {
+  [K in keyof RunPatch]-?: { column: string; cast: string; param: (value: RunPatch[K]) => unknown };
+} = {
+  remoteRunId: { column: 'remote_run_id', cast: 'text', param: (v) => v },
+  cloudcodingThreadId: { column: 'cloudcoding_thread_id', cast: 'text', param: (v) => v },
+  statusCommentId: { column: 'status_comment_id', cast: 'bigint', param: (v) => v },
+  status: { column: 'status', cast: 'text', param: (v) => v },
+  remoteStatus: { column: 'remote_status', cast: 'text', param: (v) => v },
+  result: { column: 'result', cast: 'jsonb', param: (v) => jsonParam(v) },
+  stopRequestedBy: { column: 'stop_requested_by', cast: 'text', param: (v) => v },
+  startedAt: { column: 'started_at', cast: 'timestamptz', param: (v) => timestampParam(v ?? null) },
+  finishedAt: { column: 'finished_at', cast: 'timestamptz', param: (v) => timestampParam(v ?? null) },
+  deadlineAt: { column: 'deadline_at', cast: 'timestamptz', param: (v) => timestampParam(v ?? null) },
+  progress: { column: 'progress', cast: 'jsonb', param: (v) => jsonParam(v) },
+  prompt: { column: 'prompt', cast: 'text', param: (v) => v },
+  mode: { column: 'mode', cast: 'text', param: (v) => v },
+  options: { column: 'options', cast: 'jsonb', param: (v) => jsonParam(v) },
+};
+
+export class SqlStore implements Store {
+  readonly #db: SqlDatabase;
+  readonly #now: () => number;
+
+  constructor(db: SqlDatabase, now: () => number = Date.now) {
+    this.#db = db;
+    this.#now = now;
+  }
+
+  get engine(): 'pglite' | 'postgres' {
+    return this.#db.engine;
+  }
+
+  async migrate(): Promise<void> {
+    await applyMigrations(this.#db, this.#now);
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      const { rows } = await this.#db.query<{ ok: unknown }>('SELECT 1 AS ok');
+      return toNumber(rows[0]?.ok) === 1;
+    } catch {
+      return false;
+    }
+  }
+
+  close(): Promise<void> {
+    return this.#db.close();
+  }
+
+  // ---------------------------------------------------------------- jobs
+
+  async enqueueJob(input: EnqueueJobInput): Promise<boolean> {
+    const now = this.#now();
+    const { rows } = await this.#db.query(
+      `INSERT INTO jobs (dedupe_key, kind, payload, run_at, created_at)
+       VALUES ($1, $2, $3::jsonb, $4::timestamptz, $5::timestamptz)
+       ON CONFLICT (dedupe_key) DO NOTHING
+       RETURNING id`,
+      [
+        input.dedupeKey,
+        input.kind,
+        jsonParam(input.payload) ?? 'null',
+        timestampParam(input.runAt ?? now),
+        timestampParam(now),
+      ],
+    );
+    return rows.length === 1;
+  }
+
+  async claimJobs(limit: number, leaseMs: number): Promise<Job[]> {
+    assertPositiveInteger('limit', limit);
+    assertPositiveInteger('leaseMs', leaseMs);
+    const now = this.#now();
+    const { rows } = await this.#db.query(
+      `WITH due AS (
+         SELECT id FROM jobs
+         WHERE (state = 'pending' AND run_at <= $1::timestamptz)
+            OR (state = 'leased' AND lease_until <= $1::timestamptz)
+         ORDER BY run_at, id
+         LIMIT $2
+         FOR UPDATE SKIP LOCKED
+       )
+       UPDATE jobs SET state = 'leased', attempts = jobs.attempts + 1, lease_until = $3::timestamptz
+       FROM due WHERE jobs.id = due.id
+       RETURNING jobs.*`,
+      [timestampParam(now), limit, timestampParam(now + leaseMs)],
+    );
+    return rows
+      .sort((a, b) => toMsNumber(a.run_at) - toMsNumber(b.run_at) || toNumber(a.id) - toNumber(b.id))
+      .map(jobFromRow);
+  }
+
+  async completeJob(id: string): Promise<void> {
+    await this.#db.query(
+      `UPDATE jobs SET state = 'done', lease_until = NULL, finished_at = $2::timestamptz
+       WHERE id = $1::bigint AND state IN ('pending', 'leased')`,
+      [id, timestampParam(this.#now())],
+    );
+  }
+
+  async failJob(id: string, error: string, retryAt: number | null): Promise<void> {
+    if (retryAt === null) {
+      await this.#db.query(
+        `UPDATE jobs SET state = 'dead', last_error = $2, lease_until = NULL, finished_at = $3::timestamptz
+         WHERE id = $1::bigint AND state IN ('pending', 'leased')`,
+        [id, error, timestampParam(this.#now())],
+      );
+      return;
+    }
+    await this.#db.query(
+      `UPDATE jobs SET state = 'pending', last_error = $2, lease_until = NULL, run_at = $3::timestamptz
+       WHERE id = $1::bigint AND state IN ('pending', 'leased')`,
+      [id, error, timestampParam(retryAt)],
+    );
+  }
+
+  async getJob(id: string): Promise<JobRecord | null> {
+    if (!/^\d+$/.test(id)) return null;
+    const { rows } = await this.#db.query('SELECT * FROM jobs WHERE id = $1::bigint', [id]);
+    return rows[0] ? jobRecordFromRow(rows[0]) : null;
+  }
+
+  async pruneJobs(before: number): Promise<number> {
+    const { rowCount } = await this.#db.query(
+      `DELETE FROM jobs WHERE state IN ('done', 'dead') AND finished_at < $1::timestamptz`,
+      [timestampParam(before)],
+    );
+    return rowCount;
+  }
+
+  // ---------------------------------------------------------------- runs
+
+  async createRun(input: NewRun): Promise<Run> {
+    const now = timestampParam(this.#now());
+    const { rows } = await this.#db.query(
+      `INSERT INTO runs (
+         id, backend, remote_run_id, cloudcoding_thread_id, installation_id, owner, repo, thread_key, number,
+         target_kind, review_comment_thread_id, trigger_comment_id, trigger_kind, requested_by, mode, prompt,
+         options, status_comment_id, status, deadline_at, created_at, updated_at
+       ) VALUES (
+         $1::uuid, $2, $3, $4, $5::bigint, $6, $7, $8, $9,
+         $10, $11::bigint, $12::bigint, $13, $14, $15, $16,
+         $17::jsonb, $18::bigint, $19, $20::timestamptz, $21::timestamptz, $21::timestamptz
+       ) RETURNING *`,
+      [
+        randomUUID(),
+        input.backend,
+        input.remoteRunId ?? null,
+        input.cloudcodingThreadId ?? null,
+        input.installationId,
+        input.owner,
+        input.repo,
+        input.threadKey,
+        input.number,
+        input.targetKind,
+        input.reviewCommentThreadId ?? null,
+        input.triggerCommentId,
+        input.triggerKind,
+        input.requestedBy,
+        input.mode,
+        input.prompt,
+        jsonParam(input.options ?? {}),
+        input.statusCommentId ?? null,
+        input.status ?? 'waiting',
+        timestampParam(input.deadlineAt ?? null),
+        now,
+      ],
+    );
+    return runFromRow(firstRow(rows, 'createRun'));
+  }
+
+  async getRun(id: string): Promise<Run | null> {
+    if (!isUuid(id)) return null;
+    return this.#oneRun('SELECT * FROM runs WHERE id = $1::uuid', [id]);
+  }
+
+  getRunByRemoteId(remoteRunId: string, backend: Backend = 'codecloud'): Promise<Run | null> {
+    return this.#oneRun('SELECT * FROM runs WHERE backend = $1 AND remote_run_id = $2', [
+      backend,
+      remoteRunId,
+    ]);
+  }
+
+  latestRunForThread(threadKey: string): Promise<Run | null> {
+    return this.#oneRun('SELECT * FROM runs WHERE thread_key = $1 ORDER BY seq DESC LIMIT 1', [threadKey]);
+  }
+
+  findRunByPullRequest(repo: string, number: number): Promise<Run | null> {
+    return this.#oneRun(
+      `SELECT runs.* FROM run_prs JOIN runs ON runs.id = run_prs.run_id
+       WHERE run_prs.repo = $1 AND run_prs.pr_number = $2
+       ORDER BY runs.seq DESC LIMIT 1`,
+      [repo.toLowerCase(), number],
+    );
+  }
+
+  async listActiveRuns(limit = 1000): Promise<Run[]> {
+    const { rows } = await this.#db.query(
+      `SELECT * FROM runs WHERE status IN ${inList(NON_FINAL_STATUSES)} ORDER BY seq LIMIT $1`,
+      [limit],
+    );
+    return rows.map(runFromRow);
+  }
+
+  async countSlotHoldingRuns(installationId: number): Promise<number> {
+    return countSlotHolding(this.#db, installationId);
+  }
+
+  async oldestWaitingRuns(installationId: number, limit: number): Promise<Run[]> {
+    const { rows } = await this.#db.query(
+      `SELECT * FROM runs WHERE installation_id = $1::bigint AND status = 'waiting' ORDER BY seq LIMIT $2`,
+      [installationId, limit],
+    );
+    return rows.map(runFromRow);
+  }
+
+  async installationsWithWaitingRuns(): Promise<number[]> {
+    const { rows } = await this.#db.query(
+      `SELECT DISTINCT installation_id FROM runs WHERE status = 'waiting' ORDER BY installation_id`,
+    );
+    return rows.map((row) => toNumber(row.installation_id));
+  }
+
+  claimWaitingRuns(installationId: number, maxConcurrent: number): Promise<Run[]> {
+    return this.#db.transaction(async (tx) => {
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('codecloud.slots:' || $1::text, 0))`, [
+        String(installationId),
+      ]);
+      const free = maxConcurrent - (await countSlotHolding(tx, installationId));
+      if (free <= 0) return [];
+      const { rows } = await tx.query(
+        `WITH next AS (
+           SELECT id FROM runs WHERE installation_id = $1::bigint AND status = 'waiting'
+           ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED
+         )
+         UPDATE runs SET status = 'starting', updated_at = $3::timestamptz
+         FROM next WHERE runs.id = next.id
+         RETURNING runs.*`,
+        [installationId, free, timestampParam(this.#now())],
+      );
+      return rows.sort((a, b) => toNumber(a.seq) - toNumber(b.seq)).map(runFromRow);
+    });
+  }
+
+  async listRunsPastDeadline(): Promise<Run[]> {
+    const { rows } = await this.#db.query(
+      `SELECT * FROM runs
+       WHERE status IN ${inList(NON_FINAL_STATUSES)} AND deadline_at IS NOT NULL AND deadline_at <= $1::timestamptz
+       ORDER BY deadline_at, seq`,
+      [timestampParam(this.#now())],
+    );
+    return rows.map(runFromRow);
+  }
+
+  async updateRun(id: string, patch: RunPatch): Promise<Run> {
+    const run = await this.#patchRun(id, null, patch);
+    if (run === null) throw new Error(`store: no run with id ${id}`);
+    return run;
+  }
+
+  transitionRun(id: string, from: readonly LocalRunStatus[], patch: RunPatch): Promise<Run | null> {
+    if (from.length === 0) return Promise.resolve(null);
+    return this.#patchRun(id, from, patch);
+  }
+
+  async markFinalCommentPosted(id: string): Promise<boolean> {
+    if (!isUuid(id)) return false;
+    const { rows } = await this.#db.query(
+      `UPDATE runs SET final_comment_posted = true, updated_at = $2::timestamptz
+       WHERE id = $1::uuid AND NOT final_comment_posted RETURNING id`,
+      [id, timestampParam(this.#now())],
+    );
+    return rows.length === 1;
+  }
+
+  async unmarkFinalCommentPosted(id: string): Promise<void> {
+    if (!isUuid(id)) return;
+    await this.#db.query(
+      'UPDATE runs SET final_comment_posted = false, updated_at = $2::timestamptz WHERE id = $1::uuid',
+      [id, timestampParam(this.#now())],
+    );
+  }
+
+  async tryReserveCommentEdit(id: string, bodyHash: string, minIntervalMs: number): Promise<boolean> {
+    if (!isUuid(id)) return false;
+    const now = this.#now();
+    const { rows } = await this.#db.query(
+      `UPDATE runs SET last_comment_edit_at = $2::timestamptz, last_comment_body_hash = $3, updated_at = $2::timestamptz
+       WHERE id = $1::uuid
+         AND last_comment_body_hash IS DISTINCT FROM $3
+         AND (last_comment_edit_at IS NULL OR last_comment_edit_at <= $4::timestamptz)
+       RETURNING id`,
+      [id, timestampParam(now), bodyHash, timestampParam(now - minIntervalMs)],
+    );
+    return rows.length === 1;
+  }
+
+  async recordCommentEdit(id: string, bodyHash: string): Promise<void> {
+    if (!isUuid(id)) return;
+    const now = timestampParam(this.#now());
+    await this.#db.query(
+      `UPDATE runs SET last_comment_edit_at = $2::timestamptz, last_comment_body_hash = $3, updated_at = $2::timestamptz
+       WHERE id = $1::uuid`,
+      [id, now, bodyHash],
+    );
+  }
+
+  async incrementFollowUpCount(id: string): Promise<number> {
+    const { rows } = isUuid(id)
+      ? await this.#db.query(
+          `UPDATE runs SET follow_up_count = follow_up_count + 1, updated_at = $2::timestamptz
+           WHERE id = $1::uuid RETURNING follow_up_count`,
+          [id, timestampParam(this.#now())],
+        )
+      : { rows: [] };
+    const row = rows[0];
+    if (row === undefined) throw new Error(`store: no run with id ${id}`);
+    return toNumber(row.follow_up_count);
+  }
+
+  // ---------------------------------------------------------------- leases
+
+  async tryAcquireLease(name: string, holder: string, ttlMs: number): Promise<boolean> {
+    assertPositiveInteger('ttlMs', ttlMs);
+    const now = this.#now();
+    const { rows } = await this.#db.query(
+      `INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, $3::timestamptz)
+       ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
+       WHERE leases.holder = EXCLUDED.holder OR leases.expires_at <= $4::timestamptz
+       RETURNING name`,
+      [name, holder, timestampParam(now + ttlMs), timestampParam(now)],
+    );
+    return rows.length === 1;
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    await this.#db.query('DELETE FROM leases WHERE name = $1 AND holder = $2', [name, holder]);
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  async #oneRun(text: string, params: readonly unknown[]): Promise<Run | null> {
+    const { rows } = await this.#db.query(text, params);
+    return rows[0] ? runFromRow(rows[0]) : null;
+  }
+
+  /** UPDATE with the patch's columns (and, with `from`, a status condition); re-indexes `run_prs` with `result`. */
+  #patchRun(id: string, from: readonly LocalRunStatus[] | null, patch: RunPatch): Promise<Run | null> {
+    if (!isUuid(id)) return Promise.resolve(null);
+    const params: unknown[] = [id, timestampParam(this.#now())];
+    const sets = ['updated_at = $2::timestamptz'];
+    for (const key of Object.keys(RUN_PATCH_COLUMNS) as (keyof RunPatch)[]) {
+      if (patch[key] === undefined) continue;
+      const spec = RUN_PATCH_COLUMNS[key] as {
+        column: string;
+        cast: string;
+        param: (value: unknown) => unknown;
+      };
+      params.push(spec.param(patch[key]));
+      sets.push(`${spec.column} = $${params.length}::${spec.cast}`);
+    }
+    let where = 'id = $1::uuid';
+    if (from !== null) {
+      const placeholders = from.map((status) => {
+        params.push(status);
+        return `$${params.length}`;
+      });
+      where += ` AND status IN (${placeholders.join(', ')})`;
+    }
+    const text = `UPDATE runs SET ${sets.join(', ')} WHERE ${where} RETURNING *`;
+    const prs = patch.result?.prs;
+    if (patch.result === undefined) {
+      return this.#db.query(text, params).then(({ rows }) => (rows[0] ? runFromRow(rows[0]) : null));
+    }
+    return this.#db.transaction(async (tx) => {
+      const { rows } = await tx.query(text, params);
+      if (!rows[0]) return null;
+      await indexRunPullRequests(tx, id, prs ?? []);
+      return runFromRow(rows[0]);
+    });
+  }
+}
+
+function toMsNumber(value: unknown): number {
+  return value instanceof Date ? value.getTime() : Date.parse(String(value));
+}
+
+async function countSlotHolding(db: SqlExecutor, installationId: number): Promise<number> {
+  const { rows } = await db.query(
+    `SELECT count(*) AS n FROM runs WHERE installation_id = $1::bigint AND status IN ${inList(SLOT_HOLDING_RUN_STATUSES)}`,
+    [installationId],
+  );
+  return toNumber(rows[0]?.n ?? 0);
+}
+
+async function indexRunPullRequests(
+  tx: SqlExecutor,
+  runId: string,
+  prs: readonly RunPullRequest[],
+): Promise<void> {
+  await tx.query('DELETE FROM run_prs WHERE run_id = $1::uuid', [runId]);
+  const seen = new Set<string>();
+  for (const pr of prs) {
+    const repo = pr.repo.toLowerCase();
+    const key = `${repo}#${pr.number}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    await tx.query(
+      'INSERT INTO run_prs (repo, pr_number, run_id) VALUES ($1, $2, $3::uuid) ON CONFLICT DO NOTHING',
+      [repo, pr.number, runId],
+    );
+  }
+}
+
+/** A constant `IN (...)` list of known statuses (never user input). */
+function inList(values: readonly string[]): string {
+  return `(${values.map((value) => `'${value}'`).join(', ')})`;
+}
+
+function firstRow(rows: SqlRow[], what: string): SqlRow {
+  const row = rows[0];
+  if (row === undefined) throw new Error(`store: ${what} returned no row`);
+  return row;
+}
+
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+function isUuid(id: string): boolean {
+  return UUID_PATTERN.test(id);
+}
+
+function assertPositiveInteger(name: string, value: number): void {
+  if (!Number.isInteger(value) || value <= 0)
+    throw new Error(`store: ${name} must be a positive integer, got ${value}`);
+}
