@@ -1,0 +1,378 @@
+/**
+ * `.github/codecloud.yml` (SPEC §3.8), validated with zod. The app reads the YAML with Probot's config loader
+ * (org-wide defaults, `_extends`) and hands the parsed value to {@link parseRepoConfig}.
+ *
+ * Decisions:
+ * - Wrong types and values are errors that quote the key and the value
+ *   (`min_permission: must be one of read, triage, write, maintain, admin (got 'owner')`); with an error nothing runs.
+ * - Unknown keys are tolerated (an org-wide file may be shared with newer versions, and Probot's loader leaves
+ *   `_extends` in place) but reported as warnings, with the key meant when it looks like a typo.
+ * - A key written with no value (`model:` in YAML, i.e. `null`) counts as not set, so it takes its default.
+ * - A schedule has `cron` (5 fields, runs at least 15 minutes apart) or `run_at` (ISO 8601 with a time zone), not
+ *   both. Whether a `run_at` is still in the future is for the schedule sync to decide, with its clock: a one-off
+ *   schedule that already ran stays valid config.
+ */
+import { z } from 'zod';
+import { AgentProvider, RunMode } from '../codecloud/schemas.js';
+import type { CommandOptions } from '../commands/command.js';
+import { PermissionLevel } from '../github/permission-level.js';
+import { checkCron } from '../schedules/cron-check.js';
+import { closestName } from './closest-name.js';
+
+export const Backend = z.enum(['codecloud', 'cloudcoding']);
+export type Backend = z.infer<typeof Backend>;
+
+/** Where the config lives, relative to the repository root (Probot's loader takes the file name in `.github/`). */
+export const REPO_CONFIG_PATH = '.github/codecloud.yml';
+export const REPO_CONFIG_FILE = 'codecloud.yml';
+
+const MAX_INSTRUCTIONS_CHARS = 8_000;
+const MAX_PROMPT_CHARS = 20_000;
+
+const NonEmpty = z.string().trim().min(1, 'must not be empty');
+const NameLike = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,199}$/, 'must be a name of letters, digits and . _ : / @ + -');
+const IsoDateTime = z.iso.datetime({
+  offset: true,
+  error: 'must be an ISO 8601 date-time with a time zone, e.g. 2026-12-01T03:00:00Z',
+});
+
+/** YAML loaders (js-yaml, used by Probot) turn an unquoted `2026-12-01T03:00:00Z` into a Date: take it back. */
+const RunAt = z.preprocess((value) => (value instanceof Date ? value.toISOString() : value), IsoDateTime);
+
+const Cron = z.string().superRefine((expr, ctx) => {
+  const result = checkCron(expr);
+  if (!result.ok) ctx.addIssue({ code: 'custom', message: result.reason, input: expr });
+});
+
+export const ScheduleConfig = z
+  .looseObject({
+    name: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._ -]{0,99}$/, 'must be letters, digits, spaces and . _ - (at most 100)'),
+    cron: Cron.optional(),
+    run_at: RunAt.optional(),
+    prompt: NonEmpty.max(MAX_PROMPT_CHARS, `must be at most ${MAX_PROMPT_CHARS} characters`),
+    mode: RunMode.optional(),
+    model: NameLike.optional(),
+    provider: NameLike.optional(),
+    agent_provider: AgentProvider.optional(),
+    branch: NonEmpty.optional(),
+    auto_create_pr: z.boolean().optional(),
+  })
+  .superRefine((schedule, ctx) => {
+    if ((schedule.cron === undefined) === (schedule.run_at === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        message: 'needs exactly one of cron (recurring) or run_at (once)',
+        input: schedule,
+      });
+    }
+  });
+export type ScheduleConfig = z.output<typeof ScheduleConfig>;
+
+export const RepoConfigSchema = z
+  .looseObject({
+    trigger: z
+      .string()
+      .trim()
+      .regex(/^\S{1,50}$/, 'must be one word (no spaces), at most 50 characters')
+      .default('/codecloud'),
+    label: NonEmpty.max(50, 'must be at most 50 characters (GitHub label limit)').default('codecloud'),
+    backend: Backend.default('codecloud'),
+    mode: RunMode.default('execute'),
+    model: NameLike.optional(),
+    provider: NameLike.optional(),
+    agent_provider: AgentProvider.optional(),
+    branch: NonEmpty.optional(),
+    auto_create_pr: z.boolean().default(true),
+    min_permission: PermissionLevel.default('write'),
+    allowed_bots: z.array(NonEmpty).default([]),
+    max_concurrent_runs: z.number().int().min(1).max(100).default(5),
+    timeout_minutes: z.number().int().min(1).max(1440).default(60),
+    progress: z.boolean().default(true),
+    instructions: z.string().max(MAX_INSTRUCTIONS_CHARS).default(''),
+    schedules: z.array(ScheduleConfig).default([]),
+  })
+  .superRefine((config, ctx) => {
+    const seen = new Map<string, number>();
+    config.schedules.forEach((schedule, index) => {
+      const key = schedule.name.toLowerCase();
+      const first = seen.get(key);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['schedules', index, 'name'],
+          message: `duplicates schedules[${first}].name; schedule names must be unique`,
+          input: schedule.name,
+        });
+      } else {
+        seen.set(key, index);
+      }
+    });
+  });
+
+/** The repository's configuration with every default filled in. */
+export type RepoConfig = z.output<typeof RepoConfigSchema>;
+
+/** The keys SPEC §3.8 defines, in its order (help lists them). */
+export const REPO_CONFIG_KEYS = [
+  'trigger',
+  'label',
+  'backend',
+  'mode',
+  'model',
+  'provider',
+  'agent_provider',
+  'branch',
+  'auto_create_pr',
+  'min_permission',
+  'allowed_bots',
+  'max_concurrent_runs',
+  'timeout_minutes',
+  'progress',
+  'instructions',
+  'schedules',
+] as const;
+const SCHEDULE_KEYS: readonly string[] = [
+  'name',
+  'cron',
+  'run_at',
+  'prompt',
+  'mode',
+  'model',
+  'provider',
+  'agent_provider',
+  'branch',
+  'auto_create_pr',
+];
+
+/** Keys the loaders themselves use; never warned about. */
+const LOADER_KEYS = new Set(['_extends']);
+
+export type RepoConfigResult =
+  | { ok: true; config: RepoConfig; warnings: string[] }
+  | { ok: false; message: string; issues: string[] };
+
+/** `'owner'`, `3`, `null`, `a list`, … for error messages. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return `'${value.length > 80 ? `${value.slice(0, 80)}…` : value}'`;
+  if (value === null) return 'null';
+  if (value === undefined) return 'nothing';
+  if (value instanceof Date) return `'${value.toISOString()}'`;
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return String(value);
+}
+
+function describePath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out === '' ? String(part) : `.${String(part)}`;
+  }
+  return out;
+}
+
+const TYPE_NAMES: Readonly<Record<string, string>> = {
+  string: 'a string',
+  number: 'a number',
+  int: 'a whole number',
+  boolean: 'true or false',
+  array: 'a list',
+  object: 'a mapping',
+};
+
+/** One zod issue as `key: what is wrong (got value)`. */
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const where = describePath(issue.path);
+  const got = 'input' in issue ? ` (got ${describeValue(issue.input)})` : '';
+  let what: string;
+  switch (issue.code) {
+    case 'invalid_type':
+      what =
+        issue.input === undefined ? 'is required' : `must be ${TYPE_NAMES[issue.expected] ?? issue.expected}`;
+      break;
+    case 'invalid_value':
+      what = `must be one of ${issue.values.map(String).join(', ')}`;
+      break;
+    case 'too_small':
+      what =
+        issue.origin === 'array'
+          ? `must have at least ${issue.minimum} entries`
+          : issue.origin === 'string'
+            ? 'must not be empty'
+            : `must be at least ${issue.minimum}`;
+      break;
+    case 'too_big':
+      what =
+        issue.origin === 'string'
+          ? `must be at most ${issue.maximum} characters`
+          : issue.origin === 'array'
+            ? `must have at most ${issue.maximum} entries`
+            : `must be at most ${issue.maximum}`;
+      break;
+    default:
+      what = issue.message;
+  }
+  // A cron reason already quotes the expression; a mapping or the whole file is not worth quoting.
+  const quoted = issue.code === 'custom' && issue.message.startsWith('cron ') ? '' : got;
+  const suffix = issue.input !== null && typeof issue.input === 'object' ? '' : quoted;
+  return where === '' ? `${what}${suffix}` : `${where}: ${what}${suffix}`;
+}
+
+/** YAML's empty values (`key:`) are `null`: treat them as not set, at the top level and in each schedule. */
+function dropNulls(raw: unknown): unknown {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (value === null) continue;
+    out[key] = key === 'schedules' && Array.isArray(value) ? value.map(dropNullsShallow) : value;
+  }
+  return out;
+}
+function dropNullsShallow(raw: unknown): unknown {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+  return Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== null));
+}
+
+function unknownKeyWarnings(raw: Record<string, unknown>): string[] {
+  const warnings: string[] = [];
+  const warn = (path: string, key: string, known: readonly string[]) => {
+    const meant = closestName(key, known);
+    warnings.push(
+      `${path}${key}: unknown key, ignored${meant === undefined ? '' : ` (did you mean '${meant}'?)`}`,
+    );
+  };
+  for (const key of Object.keys(raw)) {
+    if (LOADER_KEYS.has(key)) continue;
+    if (!(REPO_CONFIG_KEYS as readonly string[]).includes(key)) warn('', key, REPO_CONFIG_KEYS);
+  }
+  const schedules = raw.schedules;
+  if (Array.isArray(schedules)) {
+    schedules.forEach((entry: unknown, index) => {
+      if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return;
+      for (const key of Object.keys(entry)) {
+        if (!SCHEDULE_KEYS.includes(key)) {
+          warn(`schedules[${index}].`, key, SCHEDULE_KEYS);
+        }
+      }
+    });
+  }
+  return warnings;
+}
+
+/**
+ * Validates the parsed contents of `.github/codecloud.yml`. `null`/`undefined` (no file, or an empty one) gives the
+ * defaults. On failure `message` lists every problem as `key: what is wrong (got value)`, separated by `; `.
+ */
+export function parseRepoConfig(raw: unknown): RepoConfigResult {
+  const input = dropNulls(raw ?? {});
+  const parsed = RepoConfigSchema.safeParse(input, { reportInput: true });
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map(describeIssue);
+    return { ok: false, message: issues.join('; '), issues };
+  }
+  const warnings =
+    input !== null && typeof input === 'object' ? unknownKeyWarnings(input as Record<string, unknown>) : [];
+  return { ok: true, config: stripUnknown(parsed.data), warnings };
+}
+
+/** A loose object keeps unknown keys; the config handed on holds only the known ones. */
+function stripUnknown(config: RepoConfig): RepoConfig {
+  const known = Object.fromEntries(
+    Object.entries(config).filter(([key]) => (REPO_CONFIG_KEYS as readonly string[]).includes(key)),
+  ) as RepoConfig;
+  known.schedules = config.schedules.map(
+    (schedule) =>
+      Object.fromEntries(
+        Object.entries(schedule).filter(([key]) => SCHEDULE_KEYS.includes(key)),
+      ) as ScheduleConfig,
+  );
+  return known;
+}
+
+/** The configuration of a repository without `.github/codecloud.yml`. */
+export function defaultRepoConfig(): RepoConfig {
+  const result = parseRepoConfig(undefined);
+  if (!result.ok) throw new Error(`codecloud: the default config does not validate: ${result.message}`);
+  return result.config;
+}
+
+/** What one run is started with, after the command's options are laid over the config. */
+export interface RunSettings {
+  backend: Backend;
+  mode: RunMode;
+  model?: string;
+  provider?: string;
+  agentProvider?: AgentProvider;
+  /**
+   * The base branch asked for (`--branch`, else config `branch`); absent means the repository's default branch.
+   * For a run on a pull request the caller uses the PR's head branch instead unless `--branch` was given.
+   */
+  branch?: string;
+  /** True when `branch` came from the command's `--branch`, which wins over a PR's head branch. */
+  branchFromCommand: boolean;
+  autoCreatePr: boolean;
+  timeoutMinutes: number;
+  /** Config `instructions`, appended to the prompt ('' when none). */
+  instructions: string;
+}
+
+/**
+ * The settings of a run: the command's options (`--model`, `--provider`, `--agent`, `--branch`, `--no-pr`,
+ * `--backend`) over the repository config. `kind` is the command: `plan` always plans; `execute` takes config
+ * `mode` (a repository may make plans the default).
+ */
+export function effectiveRunSettings(
+  config: RepoConfig,
+  options: CommandOptions,
+  kind: 'execute' | 'plan' = 'execute',
+): RunSettings {
+  const model = options.model ?? config.model;
+  const provider = options.provider ?? config.provider;
+  const agentProvider = options.agentProvider ?? config.agent_provider;
+  const branch = options.branch ?? config.branch;
+  return {
+    backend: options.backend ?? config.backend,
+    mode: kind === 'plan' ? 'plan' : config.mode,
+    ...(model === undefined ? {} : { model }),
+    ...(provider === undefined ? {} : { provider }),
+    ...(agentProvider === undefined ? {} : { agentProvider }),
+    ...(branch === undefined ? {} : { branch }),
+    branchFromCommand: options.branch !== undefined,
+    autoCreatePr: options.noPr === true ? false : config.auto_create_pr,
+    timeoutMinutes: config.timeout_minutes,
+    instructions: config.instructions,
+  };
+}
+
+/** The settings of a run started by a `schedules:` entry: its own overrides over the repository config. */
+export function scheduleRunSettings(config: RepoConfig, schedule: ScheduleConfig): RunSettings {
+  const base = effectiveRunSettings(config, {
+    ...(schedule.model === undefined ? {} : { model: schedule.model }),
+    ...(schedule.provider === undefined ? {} : { provider: schedule.provider }),
+    ...(schedule.agent_provider === undefined ? {} : { agentProvider: schedule.agent_provider }),
+    ...(schedule.branch === undefined ? {} : { branch: schedule.branch }),
+  });
+  return {
+    ...base,
+    mode: schedule.mode ?? config.mode,
+    autoCreatePr: schedule.auto_create_pr ?? config.auto_create_pr,
+    branchFromCommand: false,
+  };
+}
+
+/** True when a bot `login` is listed in `allowed_bots` (case-insensitive; `name` and `name[bot]` are the same). */
+export function isAllowedBot(config: RepoConfig, login: string): boolean {
+  const norm = (s: string) =>
+    s
+      .trim()
+      .toLowerCase()
+      .replace(/\[bot\]$/, '');
+  return config.allowed_bots.some((bot) => norm(bot) === norm(login));
+}
