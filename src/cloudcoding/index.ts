@@ -1,0 +1,37 @@
+/** The Cloud Coding backend: what the App and the Action import. */
+export {
+  CloudCodingClient,
+  type CloudCodingClientOptions,
+  type CloudCodingInvocation,
+  type CloudCodingOutcome,
+  type CloudCodingStatus,
+  DEFAULT_CLOUDCODING_API_URL,
+  type InvokeOptions,
+} from './client.js';
+export { CloudCodingError, type CloudCodingFailureKind, redactSecrets } from './errors.js';
+export { type CloudCodingEvent, type CloudCodingEventKind, interpretSseMessage } from './events.js';
+export {
+  type ExcerptOptions,
+  latestExcerpts,
+  latestOutputExcerpt,
+  type TaskExcerpt,
+} from './output-excerpt.js';
+export {
+  buildCloudCodingRequest,
+  CloudCodingRequest,
+  type CloudCodingTaskInput,
+  repoUrl,
+} from './request-schema.js';
+export {
+  type CloudCodingRecorderView,
+  type RunCloudCodingOptions,
+  runCloudCoding,
+} from './run-cloud-coding.js';
+export {
+  CloudCodingRunRecorder,
+  type CloudCodingRunState,
+  type CloudCodingTaskState,
+  type CloudCodingTaskStatus,
+  combinedOutput,
+  DEFAULT_MAX_OUTPUT_CHARS,
+} from './run-recorder.js';
