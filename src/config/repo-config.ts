@@ -190,7 +190,7 @@ const TYPE_NAMES: Readonly<Record<string, string>> = {
 /** One zod issue as `key: what is wrong (got value)`. */
 function describeIssue(issue: z.core.$ZodIssue): string {
   const where = describePath(issue.path);
-  const got = 'input' in issue ? ` (got ${describeValue(issue.input)})` : '';
+  const got = issue.input === undefined ? '' : ` (got ${describeValue(issue.input)})`;
   let what: string;
   switch (issue.code) {
     case 'invalid_type':
