@@ -52,7 +52,7 @@ export async function callControl(
     throw new Error(`simulator control ${op}: answered ${response.status} with a non-JSON body: ${text}`);
   }
   if (!response.ok) throw new Error(`simulator control ${op}: ${parsed.error ?? `HTTP ${response.status}`}`);
-  return parsed.result;
+  return parsed.result === null ? undefined : parsed.result;
 }
 
 /** The control of a simulator reached over HTTP, e.g. one started with `npm run sim`. */
