@@ -1,0 +1,525 @@
+/**
+ * The behaviour every `Store` engine must have, as one vitest suite run against PGlite (unit) and against
+ * PostgreSQL-over-the-wire through `pg` (integration). Two stores on one database play two app replicas.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { NewRun, Run, Store } from '../../../src/store/store.js';
+import { createTestClock, type TestClock } from './test-clock.js';
+
+export interface StoreContractDatabase {
+  /** Two stores on the same database (two replicas); both read the clock they were opened with. */
+  stores: [Store, Store];
+  /** Empties every table. */
+  reset(): Promise<void>;
+  /** Raw SQL for assertions about the schema. */
+  query(text: string): Promise<Record<string, unknown>[]>;
+  teardown(): Promise<void>;
+}
+
+export function describeStoreContract(
+  engine: 'pglite' | 'postgres',
+  open: (clock: TestClock) => Promise<StoreContractDatabase>,
+): void {
+  describe(`Store contract on ${engine}`, () => {
+    const clock = createTestClock();
+    let database: StoreContractDatabase;
+    let store: Store;
+    let replica: Store;
+    let nextInstallation = 1000;
+
+    beforeAll(async () => {
+      database = await open(clock);
+      [store, replica] = database.stores;
+      await store.migrate();
+    });
+    afterAll(async () => {
+      await database?.teardown();
+    });
+    beforeEach(async () => {
+      await database.reset();
+      clock.advance(60_000);
+    });
+
+    const newRun = (overrides: Partial<NewRun> = {}): NewRun => ({
+      backend: 'codecloud',
+      installationId: 1,
+      owner: 'octo-org',
+      repo: 'widgets',
+      threadKey: 'octo-org/widgets#7',
+      number: 7,
+      targetKind: 'issue',
+      triggerCommentId: 5_000_000_001,
+      triggerKind: 'issue_comment',
+      requestedBy: 'mona',
+      mode: 'execute',
+      prompt: 'fix the flaky test',
+      ...overrides,
+    });
+
+    it('reports its engine and answers ping', async () => {
+      expect(store.engine).toBe(engine);
+      expect(await store.ping()).toBe(true);
+    });
+
+    describe('migrations', () => {
+      it('are recorded once and are a no-op the second and third time, also when run at once', async () => {
+        await store.migrate();
+        await Promise.all([store.migrate(), replica.migrate()]);
+        const rows = await database.query('SELECT version, name FROM schema_migrations ORDER BY version');
+        expect(rows.map((row) => Number(row.version))).toEqual([1]);
+        const tables = await database.query(
+          `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
+        );
+        expect(tables.map((row) => row.table_name)).toEqual([
+          'jobs',
+          'leases',
+          'run_prs',
+          'runs',
+          'schema_migrations',
+        ]);
+      });
+    });
+
+    describe('jobs', () => {
+      it('dedupes by key: the second enqueue of a delivery id returns false and keeps the first payload', async () => {
+        expect(await store.enqueueJob({ dedupeKey: 'delivery-1', kind: 'github', payload: { n: 1 } })).toBe(
+          true,
+        );
+        expect(await replica.enqueueJob({ dedupeKey: 'delivery-1', kind: 'github', payload: { n: 2 } })).toBe(
+          false,
+        );
+        const jobs = await store.claimJobs(10, 30_000);
+        expect(jobs).toHaveLength(1);
+        expect(jobs[0]).toMatchObject({
+          dedupeKey: 'delivery-1',
+          kind: 'github',
+          payload: { n: 1 },
+          attempts: 1,
+        });
+      });
+
+      it('keeps JSON payloads intact, arrays and nested values included', async () => {
+        const payload = { list: [1, 'two', { three: [3] }], flag: false, nothing: null, text: 'ünï 🚀' };
+        await store.enqueueJob({ dedupeKey: 'json', kind: 'k', payload });
+        await store.enqueueJob({ dedupeKey: 'array', kind: 'k', payload: [1, 2] });
+        const jobs = await store.claimJobs(10, 30_000);
+        expect(jobs.map((job) => job.payload)).toEqual([payload, [1, 2]]);
+      });
+
+      it('claims oldest first up to the limit and leases them away from other workers', async () => {
+        for (const key of ['a', 'b', 'c']) {
+          await store.enqueueJob({ dedupeKey: key, kind: 'k', payload: key });
+          clock.advance(1);
+        }
+        const first = await store.claimJobs(2, 30_000);
+        expect(first.map((job) => job.dedupeKey)).toEqual(['a', 'b']);
+        const second = await replica.claimJobs(10, 30_000);
+        expect(second.map((job) => job.dedupeKey)).toEqual(['c']);
+        expect(await store.claimJobs(10, 30_000)).toEqual([]);
+      });
+
+      it("claims a job again once a crashed worker's lease has expired, counting attempts", async () => {
+        await store.enqueueJob({ dedupeKey: 'crash', kind: 'k', payload: {} });
+        const [job] = await store.claimJobs(1, 30_000);
+        expect(job?.attempts).toBe(1);
+        clock.advance(29_999);
+        expect(await replica.claimJobs(1, 30_000)).toEqual([]);
+        clock.advance(1);
+        const [again] = await replica.claimJobs(1, 30_000);
+        expect(again).toMatchObject({ id: job?.id, attempts: 2 });
+        const record = await store.getJob(job?.id ?? '');
+        expect(record).toMatchObject({ state: 'leased', leaseUntil: clock.now() + 30_000 });
+      });
+
+      it('does not claim a job before its runAt', async () => {
+        await store.enqueueJob({ dedupeKey: 'later', kind: 'k', payload: {}, runAt: clock.now() + 5_000 });
+        expect(await store.claimJobs(1, 1_000)).toEqual([]);
+        clock.advance(5_000);
+        expect(await store.claimJobs(1, 1_000)).toHaveLength(1);
+      });
+
+      it('completes a job: never claimed again, its key still deduped', async () => {
+        await store.enqueueJob({ dedupeKey: 'done', kind: 'k', payload: {} });
+        const [job] = await store.claimJobs(1, 1_000);
+        await store.completeJob(job?.id ?? '');
+        const completedAt = clock.now();
+        clock.advance(10_000);
+        expect(await store.claimJobs(1, 1_000)).toEqual([]);
+        expect(await store.enqueueJob({ dedupeKey: 'done', kind: 'k', payload: {} })).toBe(false);
+        expect(await store.getJob(job?.id ?? '')).toMatchObject({ state: 'done', finishedAt: completedAt });
+      });
+
+      it('retries a failed job at retryAt with the error kept, and gives up with null keeping the last error', async () => {
+        await store.enqueueJob({ dedupeKey: 'flaky', kind: 'k', payload: {} });
+        const [job] = await store.claimJobs(1, 60_000);
+        const id = job?.id ?? '';
+        await store.failJob(id, 'GitHub answered 502', clock.now() + 2_000);
+        expect(await store.claimJobs(1, 60_000)).toEqual([]);
+        clock.advance(2_000);
+        const [retry] = await store.claimJobs(1, 60_000);
+        expect(retry).toMatchObject({ id, attempts: 2, lastError: 'GitHub answered 502' });
+        await store.failJob(id, 'GitHub answered 404', null);
+        clock.advance(600_000);
+        expect(await store.claimJobs(1, 60_000)).toEqual([]);
+        expect(await store.getJob(id)).toMatchObject({
+          state: 'dead',
+          attempts: 2,
+          lastError: 'GitHub answered 404',
+        });
+      });
+
+      it('getJob answers null for unknown or malformed ids', async () => {
+        expect(await store.getJob('999999')).toBeNull();
+        expect(await store.getJob('not-a-number')).toBeNull();
+      });
+
+      it('prunes finished jobs older than the cut-off, which frees their dedupe keys', async () => {
+        await store.enqueueJob({ dedupeKey: 'old', kind: 'k', payload: {} });
+        await store.enqueueJob({ dedupeKey: 'pending', kind: 'k', payload: {} });
+        const [old] = await store.claimJobs(1, 1_000);
+        await store.completeJob(old?.id ?? '');
+        clock.advance(1_000);
+        await store.enqueueJob({ dedupeKey: 'recent', kind: 'k', payload: {} });
+        const cutOff = clock.now();
+        expect(await store.pruneJobs(cutOff)).toBe(1);
+        expect(await store.getJob(old?.id ?? '')).toBeNull();
+        expect(await store.enqueueJob({ dedupeKey: 'old', kind: 'k', payload: {} })).toBe(true);
+        expect(await store.enqueueJob({ dedupeKey: 'pending', kind: 'k', payload: {} })).toBe(false);
+      });
+
+      it('never hands one job to two workers claiming at the same time', async () => {
+        for (let index = 0; index < 24; index += 1) {
+          await store.enqueueJob({ dedupeKey: `burst-${index}`, kind: 'k', payload: index });
+        }
+        const batches = await Promise.all(
+          Array.from({ length: 8 }, (_, index) => (index % 2 === 0 ? store : replica).claimJobs(4, 30_000)),
+        );
+        const ids = batches.flat().map((job) => job.id);
+        expect(ids).toHaveLength(24);
+        expect(new Set(ids).size).toBe(24);
+      });
+    });
+
+    describe('runs', () => {
+      it('creates a run with defaults and reads it back by id, big GitHub ids included', async () => {
+        const created = await store.createRun(
+          newRun({ triggerCommentId: 9_007_199_254_740_000, reviewCommentThreadId: 4_294_967_297 }),
+        );
+        expect(created).toMatchObject({
+          status: 'waiting',
+          remoteRunId: null,
+          options: {},
+          result: {},
+          progress: null,
+          finalCommentPosted: false,
+          followUpCount: 0,
+          createdAt: clock.now(),
+          triggerCommentId: 9_007_199_254_740_000,
+          reviewCommentThreadId: 4_294_967_297,
+        });
+        expect(created.id).toMatch(/^[0-9a-f-]{36}$/);
+        expect(await replica.getRun(created.id)).toEqual(created);
+        expect(await store.getRun('00000000-0000-4000-8000-000000000000')).toBeNull();
+        expect(await store.getRun('not-a-uuid')).toBeNull();
+      });
+
+      it('round-trips every patchable field and clears with null', async () => {
+        const run = await store.createRun(newRun({ options: { model: 'm', auto_create_pr: true } }));
+        clock.advance(5);
+        const patched = await store.updateRun(run.id, {
+          remoteRunId: 'run_abc',
+          cloudcodingThreadId: 'thread_1',
+          statusCommentId: 3_000_000_123,
+          status: 'running',
+          remoteStatus: 'running',
+          result: {
+            title: 'Fix',
+            result: 'done',
+            inputTokens: 10,
+            outputTokens: 20,
+            branch: 'codecloud/fix',
+          },
+          stopRequestedBy: 'hubot',
+          startedAt: clock.now(),
+          deadlineAt: clock.now() + 3_600_000,
+          progress: { tools: ['bash'], text: 'running tests' },
+          prompt: 'new prompt',
+          mode: 'plan',
+          options: { model: 'other' },
+        });
+        expect(patched).toMatchObject({
+          remoteRunId: 'run_abc',
+          cloudcodingThreadId: 'thread_1',
+          statusCommentId: 3_000_000_123,
+          status: 'running',
+          remoteStatus: 'running',
+          result: {
+            title: 'Fix',
+            result: 'done',
+            inputTokens: 10,
+            outputTokens: 20,
+            branch: 'codecloud/fix',
+          },
+          stopRequestedBy: 'hubot',
+          startedAt: clock.now(),
+          deadlineAt: clock.now() + 3_600_000,
+          progress: { tools: ['bash'], text: 'running tests' },
+          prompt: 'new prompt',
+          mode: 'plan',
+          options: { model: 'other' },
+          updatedAt: clock.now(),
+          createdAt: run.createdAt,
+        });
+        const cleared = await store.updateRun(run.id, {
+          stopRequestedBy: null,
+          progress: null,
+          deadlineAt: null,
+        });
+        expect(cleared).toMatchObject({
+          stopRequestedBy: null,
+          progress: null,
+          deadlineAt: null,
+          remoteRunId: 'run_abc',
+        });
+        await expect(
+          store.updateRun('00000000-0000-4000-8000-000000000000', { status: 'failed' }),
+        ).rejects.toThrow(/no run/);
+      });
+
+      it('refuses an invalid status instead of storing it', async () => {
+        const run = await store.createRun(newRun());
+        await expect(store.updateRun(run.id, { status: 'bogus' as Run['status'] })).rejects.toThrow();
+        expect((await store.getRun(run.id))?.status).toBe('waiting');
+      });
+
+      it('finds a run by remote id; a remote id is unique per backend', async () => {
+        const a = await store.createRun(newRun());
+        const b = await store.createRun(newRun());
+        const c = await store.createRun(newRun({ backend: 'cloudcoding' }));
+        await store.updateRun(a.id, { remoteRunId: 'run_1' });
+        await expect(store.updateRun(b.id, { remoteRunId: 'run_1' })).rejects.toThrow();
+        await store.updateRun(c.id, { remoteRunId: 'run_1' });
+        expect((await replica.getRunByRemoteId('run_1'))?.id).toBe(a.id);
+        expect((await replica.getRunByRemoteId('run_1', 'cloudcoding'))?.id).toBe(c.id);
+        expect(await replica.getRunByRemoteId('run_2')).toBeNull();
+      });
+
+      it('answers the latest run of a thread, even when created in the same millisecond', async () => {
+        await store.createRun(newRun({ threadKey: 'o/r#1' }));
+        const second = await store.createRun(newRun({ threadKey: 'o/r#1', prompt: 'second' }));
+        await store.createRun(newRun({ threadKey: 'o/r#2' }));
+        expect((await replica.latestRunForThread('o/r#1'))?.id).toBe(second.id);
+        expect(await replica.latestRunForThread('o/r#3')).toBeNull();
+      });
+
+      it('finds the run that opened a PR through its result.prs, case-insensitively, re-indexed on change', async () => {
+        const first = await store.createRun(newRun());
+        await store.updateRun(first.id, {
+          result: {
+            prs: [
+              { repo: 'Octo-Org/Widgets', number: 12, url: 'https://github.com/Octo-Org/Widgets/pull/12' },
+            ],
+          },
+        });
+        expect((await replica.findRunByPullRequest('octo-org/widgets', 12))?.id).toBe(first.id);
+        expect(await replica.findRunByPullRequest('octo-org/widgets', 13)).toBeNull();
+        expect(await replica.findRunByPullRequest('octo-org/gadgets', 12)).toBeNull();
+
+        const second = await store.createRun(newRun());
+        await store.transitionRun(second.id, ['waiting'], {
+          result: {
+            prs: [
+              { repo: 'octo-org/widgets', number: 12 },
+              { repo: 'octo-org/widgets', number: 12 },
+              { repo: 'octo-org/widgets', number: 14 },
+            ],
+          },
+        });
+        expect((await replica.findRunByPullRequest('OCTO-ORG/WIDGETS', 12))?.id).toBe(second.id);
+        await store.updateRun(second.id, { result: { prs: [{ repo: 'octo-org/widgets', number: 14 }] } });
+        expect((await replica.findRunByPullRequest('octo-org/widgets', 12))?.id).toBe(first.id);
+        expect((await replica.findRunByPullRequest('octo-org/widgets', 14))?.id).toBe(second.id);
+      });
+
+      it('lists active runs oldest first, and counts slot-holding runs per installation', async () => {
+        const installation = nextInstallation++;
+        const statuses = [
+          'waiting',
+          'starting',
+          'queued',
+          'running',
+          'completed',
+          'failed',
+          'stopped',
+          'timed_out',
+        ] as const;
+        const runs: Run[] = [];
+        for (const status of statuses)
+          runs.push(await store.createRun(newRun({ installationId: installation, status })));
+        await store.createRun(newRun({ installationId: installation + 1, status: 'running' }));
+        const active = await replica.listActiveRuns();
+        expect(active.filter((run) => run.installationId === installation).map((run) => run.status)).toEqual([
+          'waiting',
+          'starting',
+          'queued',
+          'running',
+        ]);
+        expect(await replica.listActiveRuns(2)).toHaveLength(2);
+        expect(await replica.countSlotHoldingRuns(installation)).toBe(3);
+        expect(await replica.countSlotHoldingRuns(installation + 1)).toBe(1);
+        expect(await replica.countSlotHoldingRuns(installation + 2)).toBe(0);
+      });
+
+      it('queues per installation: oldest waiting runs, installations with waiting runs', async () => {
+        const a = await store.createRun(newRun({ installationId: 11, prompt: 'a' }));
+        const b = await store.createRun(newRun({ installationId: 11, prompt: 'b' }));
+        await store.createRun(newRun({ installationId: 12, status: 'running' }));
+        await store.createRun(newRun({ installationId: 13 }));
+        expect((await replica.oldestWaitingRuns(11, 5)).map((run) => run.id)).toEqual([a.id, b.id]);
+        expect((await replica.oldestWaitingRuns(11, 1)).map((run) => run.id)).toEqual([a.id]);
+        expect(await replica.installationsWithWaitingRuns()).toEqual([11, 13]);
+      });
+
+      it('claims waiting runs up to max_concurrent_runs, oldest first, never more across replicas', async () => {
+        await store.createRun(newRun({ installationId: 21, status: 'running' }));
+        const waiting: Run[] = [];
+        for (let index = 0; index < 10; index += 1) {
+          waiting.push(await store.createRun(newRun({ installationId: 21, prompt: `w${index}` })));
+        }
+        await store.createRun(newRun({ installationId: 22 }));
+        const claims = await Promise.all([
+          store.claimWaitingRuns(21, 3),
+          replica.claimWaitingRuns(21, 3),
+          store.claimWaitingRuns(21, 3),
+          replica.claimWaitingRuns(21, 3),
+        ]);
+        const claimed = claims.flat();
+        expect(claimed.map((run) => run.id).sort()).toEqual([waiting[0]?.id, waiting[1]?.id].sort());
+        expect(claimed.every((run) => run.status === 'starting')).toBe(true);
+        expect(await store.countSlotHoldingRuns(21)).toBe(3);
+        expect(await store.claimWaitingRuns(21, 3)).toEqual([]);
+        expect((await store.oldestWaitingRuns(22, 5)).map((run) => run.status)).toEqual(['waiting']);
+        const first = claimed.find((run) => run.id === waiting[0]?.id);
+        await store.transitionRun(first?.id ?? '', ['starting'], { status: 'failed' });
+        expect((await replica.claimWaitingRuns(21, 3)).map((run) => run.id)).toEqual([waiting[2]?.id]);
+      });
+
+      it('lists non-final runs whose deadline has passed', async () => {
+        const due = await store.createRun(newRun({ status: 'running', deadlineAt: clock.now() + 1_000 }));
+        const later = await store.createRun(newRun({ status: 'queued', deadlineAt: clock.now() + 5_000 }));
+        await store.createRun(newRun({ status: 'completed', deadlineAt: clock.now() }));
+        await store.createRun(newRun({ status: 'running' }));
+        expect(await replica.listRunsPastDeadline()).toEqual([]);
+        clock.advance(1_000);
+        expect((await replica.listRunsPastDeadline()).map((run) => run.id)).toEqual([due.id]);
+        clock.advance(4_000);
+        expect((await replica.listRunsPastDeadline()).map((run) => run.id)).toEqual([due.id, later.id]);
+      });
+
+      it('transitionRun is a compare-and-set on status: exactly one of racing finishers wins', async () => {
+        const run = await store.createRun(newRun({ status: 'running' }));
+        expect(await store.transitionRun(run.id, ['queued'], { status: 'completed' })).toBeNull();
+        expect(await store.transitionRun(run.id, [], { status: 'completed' })).toBeNull();
+        const results = await Promise.all(
+          Array.from({ length: 6 }, (_, index) =>
+            (index % 2 === 0 ? store : replica).transitionRun(run.id, ['queued', 'running'], {
+              status: index < 3 ? 'completed' : 'stopped',
+              finishedAt: clock.now(),
+            }),
+          ),
+        );
+        const winners = results.filter((result) => result !== null);
+        expect(winners).toHaveLength(1);
+        expect((await store.getRun(run.id))?.status).toBe(winners[0]?.status);
+      });
+
+      it('markFinalCommentPosted lets exactly one caller win however many race; unmark re-opens it', async () => {
+        const run = await store.createRun(newRun({ status: 'completed' }));
+        const results = await Promise.all(
+          Array.from({ length: 10 }, (_, index) =>
+            (index % 2 === 0 ? store : replica).markFinalCommentPosted(run.id),
+          ),
+        );
+        expect(results.filter(Boolean)).toHaveLength(1);
+        expect(await store.markFinalCommentPosted(run.id)).toBe(false);
+        expect((await store.getRun(run.id))?.finalCommentPosted).toBe(true);
+        await store.unmarkFinalCommentPosted(run.id);
+        expect(await replica.markFinalCommentPosted(run.id)).toBe(true);
+        expect(await store.markFinalCommentPosted('not-a-uuid')).toBe(false);
+      });
+
+      it('throttles status-comment edits: one per interval, and never the same body twice', async () => {
+        const run = await store.createRun(newRun({ status: 'running' }));
+        expect(await store.tryReserveCommentEdit(run.id, 'h1', 10_000)).toBe(true);
+        expect(await replica.tryReserveCommentEdit(run.id, 'h2', 10_000)).toBe(false);
+        clock.advance(9_999);
+        expect(await replica.tryReserveCommentEdit(run.id, 'h2', 10_000)).toBe(false);
+        clock.advance(1);
+        expect(await replica.tryReserveCommentEdit(run.id, 'h1', 10_000)).toBe(false);
+        const racers = await Promise.all([
+          store.tryReserveCommentEdit(run.id, 'h2', 10_000),
+          replica.tryReserveCommentEdit(run.id, 'h3', 10_000),
+          store.tryReserveCommentEdit(run.id, 'h4', 10_000),
+        ]);
+        expect(racers.filter(Boolean)).toHaveLength(1);
+        const reserved = await store.getRun(run.id);
+        expect(reserved?.lastCommentEditAt).toBe(clock.now());
+        clock.advance(3_000);
+        await store.recordCommentEdit(run.id, 'final');
+        expect(await store.getRun(run.id)).toMatchObject({
+          lastCommentEditAt: clock.now(),
+          lastCommentBodyHash: 'final',
+        });
+        clock.advance(10_000);
+        expect(await store.tryReserveCommentEdit(run.id, 'final', 10_000)).toBe(false);
+        expect(await store.tryReserveCommentEdit(run.id, 'next', 10_000)).toBe(true);
+      });
+
+      it('counts follow-ups atomically', async () => {
+        const run = await store.createRun(newRun({ status: 'completed' }));
+        const counts = await Promise.all(
+          Array.from({ length: 8 }, (_, index) =>
+            (index % 2 === 0 ? store : replica).incrementFollowUpCount(run.id),
+          ),
+        );
+        expect(counts.sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+        expect((await store.getRun(run.id))?.followUpCount).toBe(8);
+        await expect(store.incrementFollowUpCount('00000000-0000-4000-8000-000000000000')).rejects.toThrow(
+          /no run/,
+        );
+      });
+    });
+
+    describe('leases', () => {
+      it('lets one holder at a time have a lease, renews for the holder, and expires', async () => {
+        expect(await store.tryAcquireLease('reconciler', 'replica-a', 30_000)).toBe(true);
+        expect(await replica.tryAcquireLease('reconciler', 'replica-b', 30_000)).toBe(false);
+        clock.advance(20_000);
+        expect(await store.tryAcquireLease('reconciler', 'replica-a', 30_000)).toBe(true);
+        clock.advance(20_000);
+        expect(await replica.tryAcquireLease('reconciler', 'replica-b', 30_000)).toBe(false);
+        expect(await replica.tryAcquireLease('other-task', 'replica-b', 30_000)).toBe(true);
+        clock.advance(10_000);
+        expect(await replica.tryAcquireLease('reconciler', 'replica-b', 30_000)).toBe(true);
+        expect(await store.tryAcquireLease('reconciler', 'replica-a', 30_000)).toBe(false);
+      });
+
+      it('release frees the lease only for its holder', async () => {
+        expect(await store.tryAcquireLease('reconciler', 'replica-a', 30_000)).toBe(true);
+        await replica.releaseLease('reconciler', 'replica-b');
+        expect(await replica.tryAcquireLease('reconciler', 'replica-b', 30_000)).toBe(false);
+        await store.releaseLease('reconciler', 'replica-a');
+        expect(await replica.tryAcquireLease('reconciler', 'replica-b', 30_000)).toBe(true);
+      });
+
+      it('gives a contested free lease to exactly one of many replicas', async () => {
+        const results = await Promise.all(
+          Array.from({ length: 6 }, (_, index) =>
+            (index % 2 === 0 ? store : replica).tryAcquireLease('tick', `holder-${index}`, 5_000),
+          ),
+        );
+        expect(results.filter(Boolean)).toHaveLength(1);
+      });
+    });
+  });
+}
