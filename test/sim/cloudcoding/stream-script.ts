@@ -30,7 +30,9 @@ export function buildEvents(input: ScriptInput): SimEvent[] {
   const { behaviour } = input;
   const parallel = input.tasks.length > 1 || input.tasks[0]?.name !== '';
   const perTask = input.tasks.map((task) => taskEvents(input, task, parallel));
-  const events: SimEvent[] = [{ event: 'metadata', data: { run_id: input.runId, thread_id: input.threadId } }];
+  const events: SimEvent[] = [
+    { event: 'metadata', data: { run_id: input.runId, thread_id: input.threadId } },
+  ];
   for (let i = 0; perTask.some((list) => i < list.length); i++) {
     for (const list of perTask) {
       const event = list[i];
@@ -38,7 +40,8 @@ export function buildEvents(input: ScriptInput): SimEvent[] {
     }
   }
   const untaggedError = behaviour.errors?.[''];
-  if (untaggedError !== undefined && parallel) events.push({ event: 'error', data: { message: untaggedError } });
+  if (untaggedError !== undefined && parallel)
+    events.push({ event: 'error', data: { message: untaggedError } });
   if (behaviour.endEvent !== false) events.push({ event: 'end', data: { thread_id: input.threadId } });
   return events;
 }
@@ -49,12 +52,19 @@ function taskEvents(input: ScriptInput, task: SimTask, parallel: boolean): SimEv
   const lines = behaviour.stdout?.[task.name] ?? defaultLines(input, task);
   const result = behaviour.result?.[task.name] ?? `Done: ${task.prompt}`;
   const events: SimEvent[] = [
-    { event: 'updates', data: { ...tag, agent: { messages: [{ type: 'ai', content: `Working on: ${task.prompt}` }] } } },
+    {
+      event: 'updates',
+      data: { ...tag, agent: { messages: [{ type: 'ai', content: `Working on: ${task.prompt}` }] } },
+    },
     ...lines.map((line) => ({ event: 'custom', data: { ...tag, stdout: line } })),
   ];
   const error = behaviour.errors?.[task.name];
   if (error !== undefined) events.push({ event: 'error', data: { ...tag, message: error } });
-  else events.push({ event: 'updates', data: { ...tag, agent: { messages: [{ type: 'ai', content: result }] } } });
+  else
+    events.push({
+      event: 'updates',
+      data: { ...tag, agent: { messages: [{ type: 'ai', content: result }] } },
+    });
   return events;
 }
 
