@@ -1,0 +1,36 @@
+import type { ActionBackend, ActionContext } from '../../src/action/action-context.js';
+import { runCodecloudAction, stopLeftoverRuns } from '../../src/action/codecloud-action.js';
+import { CodecloudClient } from '../../src/codecloud/client.js';
+
+const USER_AGENT = 'codecloud-github-action';
+
+function client(apiKey: string, apiUrl: string, context: ActionContext, urgent = false): CodecloudClient {
+  return new CodecloudClient({
+    apiKey,
+    baseUrl: apiUrl,
+    userAgent: USER_AGENT,
+    random: context.random,
+    now: () => context.clock.now(),
+    // Inside the runner's cancellation window (SIGINT → SIGTERM 7.5 s → kill 2.5 s) a stop must answer quickly.
+    ...(urgent ? { timeoutMs: 3_000, retries: 1, backoff: { baseMs: 200, maxMs: 1_000 } } : {}),
+    onRetry: (notice) =>
+      context.log.info(
+        `Retrying ${notice.method} ${notice.path} in ${Math.round(notice.delayMs / 100) / 10}s (attempt ${notice.attempt}): ${notice.reason}`,
+      ),
+  });
+}
+
+/** The codecloud REST backend. */
+export const codecloudBackend: ActionBackend = {
+  main: (settings, context) =>
+    runCodecloudAction(
+      settings,
+      {
+        client: client(settings.apiKey, settings.apiUrl, context),
+        urgentClient: client(settings.apiKey, settings.apiUrl, context, true),
+      },
+      context,
+    ),
+  cleanup: (settings, runs, context) =>
+    stopLeftoverRuns(runs, client(settings.apiKey, settings.apiUrl, context, true), context.log),
+};

@@ -1,0 +1,19 @@
+import { randomUUID } from 'node:crypto';
+import * as core from '@actions/core';
+import type { ActionLog } from '../src/action/action-context.js';
+
+/** The Action's log on the runner: lines, annotations and collapsed groups. */
+export const coreLog: ActionLog = {
+  info: (text) => core.info(text),
+  warning: (text) => core.warning(text),
+  notice: (text, title) => core.notice(text, title === undefined ? {} : { title }),
+  group: (title, lines) => {
+    core.startGroup(title);
+    // Agent output is untrusted: no line of it may act as a workflow command (`::set-output`, `::add-mask`…).
+    const token = randomUUID();
+    core.info(`::stop-commands::${token}`);
+    for (const line of lines) core.info(line);
+    core.info(`::${token}::`);
+    core.endGroup();
+  },
+};

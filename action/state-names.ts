@@ -1,0 +1,4 @@
+/** Saved by the main step at start: the post step (same bundle) recognises itself by it, like actions/checkout. */
+export const IS_POST_STATE = 'isPost';
+/** JSON list of `{id, name}`: the runs the main step is waiting on. Empty after a normal finish. */
+export const ACTIVE_RUNS_STATE = 'active-runs';

@@ -1,0 +1,33 @@
+/** The post step's view of the inputs and state: only what it takes to stop runs the main step left running. */
+import { z } from 'zod';
+import type { ActiveRun, CleanupSettings } from './action-context.js';
+import type { RawInputs } from './input-names.js';
+import { BACKENDS, DEFAULT_API_URLS } from './settings.js';
+
+const ActiveRuns = z.array(z.object({ id: z.string().min(1), name: z.string() }));
+
+/** The `active-runs` state saved by the main step; anything unreadable counts as none. */
+export function parseActiveRuns(state: string): ActiveRun[] {
+  if (state.trim() === '') return [];
+  try {
+    const parsed = ActiveRuns.safeParse(JSON.parse(state));
+    return parsed.success ? parsed.data : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Lenient: the main step already validated the inputs; here a missing key is reported by the caller as a warning. */
+export function parseCleanupInputs(raw: RawInputs): CleanupSettings {
+  const backend = z
+    .enum(BACKENDS)
+    .catch('codecloud')
+    .parse(raw.backend.trim() || 'codecloud');
+  const stop = raw['stop-on-cancel'].trim().toLowerCase();
+  return {
+    backend,
+    apiKey: raw['api-key'].trim(),
+    apiUrl: (raw['api-url'].trim() || DEFAULT_API_URLS[backend]).replace(/\/+$/, ''),
+    stopOnCancel: stop !== 'false',
+  };
+}

@@ -1,0 +1,251 @@
+/**
+ * The Action on the codecloud backend: `run`, `follow-up`, `stop`, `status`, `schedule`, `unschedule`, given a
+ * client. The adapter in `action/backends/codecloud.ts` builds the clients; everything here is testable with fakes.
+ */
+import type { CodecloudClient } from '../codecloud/client.js';
+import { CodecloudError } from '../codecloud/errors.js';
+import type { ActionContext, ActionLog, ActionOutcome, ActiveRun } from './action-context.js';
+import { singleRunOutputs, tasksOutputs } from './outputs.js';
+import { runTasks, type TaskJob, type TaskResult } from './run-tasks.js';
+import type {
+  ActionSettings,
+  CommonSettings,
+  FollowUpSettings,
+  RunSettings,
+  ScheduleSettings,
+  StatusSettings,
+  StopSettings,
+  UnscheduleSettings,
+} from './settings.js';
+import { renderFactsSummary, renderRunsSummary } from './summary.js';
+import { DEFAULT_LIMIT_POLICY, DEFAULT_POLL_POLICY, scaled } from './wait-policy.js';
+
+export type CodecloudActionClient = Pick<
+  CodecloudClient,
+  'createRun' | 'getRun' | 'sendMessage' | 'stopRun' | 'createSchedule' | 'deleteSchedule'
+>;
+
+export interface CodecloudActionDeps {
+  client: CodecloudActionClient;
+  /** Same API, short time-outs: for stopping runs inside the runner's cancellation window. */
+  urgentClient: Pick<CodecloudClient, 'stopRun'>;
+}
+
+export async function runCodecloudAction(
+  settings: ActionSettings,
+  deps: CodecloudActionDeps,
+  context: ActionContext,
+): Promise<ActionOutcome> {
+  switch (settings.command) {
+    case 'run':
+      return runCommand({ ...settings }, deps, context);
+    case 'follow-up':
+      return followUpCommand({ ...settings }, deps, context);
+    case 'stop':
+      return stopCommand({ ...settings }, deps, context);
+    case 'status':
+      return statusCommand({ ...settings }, deps, context);
+    case 'schedule':
+      return scheduleCommand({ ...settings }, deps, context);
+    case 'unschedule':
+      return unscheduleCommand({ ...settings }, deps, context);
+  }
+}
+
+/** The post step: stops the runs the main step left running. Problems become warnings, never failures. */
+export async function stopLeftoverRuns(
+  runs: readonly ActiveRun[],
+  client: Pick<CodecloudClient, 'stopRun'>,
+  log: ActionLog,
+): Promise<void> {
+  await Promise.all(
+    runs.map(async (run) => {
+      try {
+        const answer = await client.stopRun(run.id);
+        log.info(`Stopped run ${run.id} (${run.name}), left running by the main step: now ${answer.status}`);
+      } catch (error) {
+        log.warning(`Could not stop run ${run.id} (${run.name}): ${message(error)}`);
+      }
+    }),
+  );
+}
+
+function runCommand(
+  settings: CommonSettings & RunSettings,
+  deps: CodecloudActionDeps,
+  context: ActionContext,
+) {
+  const jobs: TaskJob[] = settings.tasks.map((task) => ({
+    name: task.name,
+    start: async () => {
+      const created = await deps.client.createRun(task.request);
+      if (created.recovered)
+        context.log.info(`[${task.name}] the create's answer was lost; found run ${created.id}`);
+      return { id: created.id, title: created.title, status: 'queued' as const };
+    },
+  }));
+  return waitAndReport(settings, jobs, settings.maxParallel, settings.fromTasksInput, deps, context);
+}
+
+function followUpCommand(
+  settings: CommonSettings & FollowUpSettings,
+  deps: CodecloudActionDeps,
+  context: ActionContext,
+) {
+  const runId = settings.runId ?? '';
+  context.log.info(`Follow-up to run ${runId} (idempotency key ${settings.idempotencyKey})`);
+  const job: TaskJob = {
+    name: 'follow-up',
+    start: async () => {
+      const answer = await deps.client.sendMessage(runId, {
+        prompt: settings.prompt,
+        ...(settings.mode ? { mode: settings.mode } : {}),
+        update_pr: settings.updatePr,
+        idempotency_key: settings.idempotencyKey,
+      });
+      return { id: answer.id, status: answer.status };
+    },
+  };
+  return waitAndReport(settings, [job], 1, false, deps, context);
+}
+
+async function waitAndReport(
+  settings: CommonSettings,
+  jobs: TaskJob[],
+  maxParallel: number,
+  named: boolean,
+  deps: CodecloudActionDeps,
+  context: ActionContext,
+): Promise<ActionOutcome> {
+  const { log, clock } = context;
+  const timeoutMinutes = Math.round((settings.timeoutMs / 60_000) * 100) / 100;
+  const results = await runTasks({
+    jobs,
+    maxParallel,
+    wait: settings.wait,
+    stopOnCancel: settings.stopOnCancel,
+    deadline: clock.now() + settings.timeoutMs,
+    timeoutMinutes,
+    client: deps.client,
+    stopUrgently: (id) => deps.urgentClient.stopRun(id),
+    clock,
+    signal: context.signal,
+    pollPolicy: scaled(DEFAULT_POLL_POLICY, context.pollScale),
+    limitPolicy: scaled(DEFAULT_LIMIT_POLICY, context.pollScale),
+    random: context.random,
+    log: (task, line, level = 'info') => {
+      const text = named ? `[${task}] ${line}` : line;
+      if (level === 'warning') log.warning(text);
+      else log.info(text);
+    },
+    onPullRequest: (task, url, title) => log.notice(url, named ? `${task}: ${title}` : title),
+    onActiveRuns: (runs) => context.onActiveRuns(runs),
+  });
+  if (named) for (const task of results) log.group(`${task.name}: ${task.status}`, groupLines(task));
+  else if (results[0]?.run?.result) log.group('Result', results[0].run.result.split('\n'));
+
+  const outputs = named ? tasksOutputs(results) : singleRunOutputs(results[0]!);
+  const heading = jobs.length === 1 && jobs[0]?.name === 'follow-up' ? 'codecloud follow-up' : 'codecloud';
+  return {
+    outputs,
+    summary: renderRunsSummary(heading, results, named),
+    failure: failureOf(results, settings, context.signal.aborted),
+  };
+}
+
+function groupLines(task: TaskResult): string[] {
+  const lines = [...task.lines];
+  const text = task.run?.plan ?? task.run?.result;
+  if (text) lines.push('', ...text.split('\n'));
+  return lines;
+}
+
+function failureOf(
+  results: readonly TaskResult[],
+  settings: CommonSettings,
+  cancelled: boolean,
+): string | undefined {
+  if (cancelled) return 'The step was cancelled';
+  const bad = results.filter((task) => !['completed', 'queued', 'running'].includes(task.status));
+  if (bad.length === 0) return undefined;
+  const timedOut = bad.filter((task) => task.status === 'timed-out');
+  if (timedOut.length === 0 && !settings.failOnError) return undefined;
+  if (results.length === 1) {
+    const task = bad[0]!;
+    const what = task.runId ? `Run ${task.runId}` : 'The run';
+    return `${what} ${task.status === 'timed-out' ? 'timed out' : task.status}: ${task.error ?? 'no error message'}`;
+  }
+  const list = bad
+    .map((task) => `${task.name} (${task.status}${task.error ? `: ${task.error}` : ''})`)
+    .join('; ');
+  return `${bad.length} of ${results.length} tasks did not complete: ${list}`;
+}
+
+async function stopCommand(settings: StopSettings, deps: CodecloudActionDeps, context: ActionContext) {
+  const answer = await deps.client.stopRun(settings.runId);
+  context.log.info(`Run ${answer.id}: ${answer.message} (status ${answer.status})`);
+  return {
+    outputs: { 'run-id': answer.id, status: answer.status },
+    summary: renderFactsSummary('codecloud: stop', [
+      ['run', `\`${answer.id}\``],
+      ['status', answer.status],
+      ['answer', answer.message],
+    ]),
+  };
+}
+
+async function statusCommand(settings: StatusSettings, deps: CodecloudActionDeps, context: ActionContext) {
+  const run = await deps.client.getRun(settings.runId);
+  context.log.info(`Run ${run.id}${run.title ? ` "${run.title}"` : ''}: ${run.status}`);
+  const task: TaskResult = {
+    name: 'status',
+    runId: run.id,
+    status: run.status,
+    run,
+    error: run.error,
+    lines: [],
+  };
+  return { outputs: singleRunOutputs(task), summary: renderRunsSummary('codecloud: status', [task], false) };
+}
+
+async function scheduleCommand(
+  settings: ScheduleSettings,
+  deps: CodecloudActionDeps,
+  context: ActionContext,
+) {
+  const created = await deps.client.createSchedule(settings.schedule);
+  const what = settings.schedule.cron
+    ? `cron '${settings.schedule.cron}' (UTC)`
+    : `once at ${settings.schedule.run_at}`;
+  context.log.info(`Schedule ${created.id} created: ${what}; next run at ${created.next_run_at}`);
+  return {
+    outputs: { 'schedule-id': created.id, 'next-run-at': created.next_run_at },
+    summary: renderFactsSummary('codecloud: schedule created', [
+      ['schedule', `\`${created.id}\``],
+      ['when', what],
+      ['next run', created.next_run_at],
+      ['repository', settings.schedule.repo],
+      ['prompt', settings.schedule.prompt],
+    ]),
+  };
+}
+
+async function unscheduleCommand(
+  settings: UnscheduleSettings,
+  deps: CodecloudActionDeps,
+  context: ActionContext,
+) {
+  const deleted = await deps.client.deleteSchedule(settings.scheduleId);
+  context.log.info(`Schedule ${deleted.id}: ${deleted.message}`);
+  return {
+    outputs: { 'schedule-id': deleted.id },
+    summary: renderFactsSummary('codecloud: schedule deleted', [
+      ['schedule', `\`${deleted.id}\``],
+      ['status', deleted.status],
+    ]),
+  };
+}
+
+function message(error: unknown): string {
+  return error instanceof CodecloudError || error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,376 @@
+/**
+ * Turns the raw inputs (strings, `''` when unset) into validated {@link ActionSettings}, before any API call. Every
+ * problem names the input and the value (`Input 'mode' must be 'execute' or 'plan', got 'exec'`); all problems are
+ * reported at once. Secret inputs are never echoed.
+ */
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { AgentProvider, type CreateAgentRunInput, REPO_PATTERN, RunMode } from '../codecloud/schemas.js';
+import { checkCron, checkRunAt } from '../schedules/cron-check.js';
+import { deriveIdempotencyKey } from './idempotency-key.js';
+import { type InputName, type RawInputs, SECRET_INPUTS } from './input-names.js';
+import {
+  type ActionSettings,
+  BACKENDS,
+  COMMANDS,
+  type CommandSettings,
+  type CommonSettings,
+  DEFAULT_API_URLS,
+  type TaskSpec,
+} from './settings.js';
+import { parseTasksInput, type RawTask, type TaskOverride } from './tasks-input.js';
+
+export class ActionInputError extends Error {
+  override readonly name = 'ActionInputError';
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+  }
+}
+
+export interface ParsedInputs {
+  settings: ActionSettings;
+  /** Things worth saying that do not stop the step. */
+  warnings: string[];
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+const MAX_PARALLEL = 100;
+
+function choices(values: readonly string[]): string {
+  const quoted = values.map((v) => `'${v}'`);
+  return quoted.length === 2 ? `${quoted[0]} or ${quoted[1]}` : `one of ${quoted.join(', ')}`;
+}
+
+const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values, { error: () => `must be ${choices(values)}` });
+
+const httpUrl = z.string().refine((value) => {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}, 'must be an http(s) URL');
+
+/** Strict booleans, as YAML 1.2's core schema spells them (what `core.getBooleanInput` accepts). */
+const strictBoolean = z
+  .enum(['true', 'True', 'TRUE', 'false', 'False', 'FALSE'], { error: () => `must be 'true' or 'false'` })
+  .transform((value) => value.toLowerCase() === 'true');
+
+const positiveMinutes = z
+  .string()
+  .regex(/^\d+(\.\d+)?$/, 'must be a positive number of minutes')
+  .transform(Number)
+  .refine((n) => n > 0 && n <= 7 * 24 * 60, 'must be a positive number of minutes, at most a week (10080)');
+
+const parallelism = z
+  .string()
+  .regex(/^\d+$/, `must be a whole number from 1 to ${MAX_PARALLEL}`)
+  .transform(Number)
+  .refine((n) => n >= 1 && n <= MAX_PARALLEL, `must be a whole number from 1 to ${MAX_PARALLEL}`);
+
+const repoName = z.string().regex(REPO_PATTERN, `must be in the form 'owner/repo'`);
+const runId = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a codecloud run id (letters, digits, _ and -)');
+const freeText = z.string();
+
+/** The check of each input that has one, applied to the non-empty value. */
+const FIELD_SCHEMAS = {
+  'api-key': freeText,
+  backend: oneOf(BACKENDS),
+  'api-url': httpUrl,
+  command: oneOf(COMMANDS),
+  prompt: freeText,
+  tasks: freeText,
+  repo: repoName,
+  branch: z.string().regex(/^[^\s~^:?*[\\]+$/, 'must be a git branch name'),
+  mode: z.enum(RunMode.options, { error: () => `must be ${choices(RunMode.options)}` }),
+  model: freeText,
+  provider: freeText,
+  'agent-provider': z.enum(AgentProvider.options, {
+    error: () => `must be ${choices(AgentProvider.options)}`,
+  }),
+  'auto-create-pr': strictBoolean,
+  'blank-workspace': strictBoolean,
+  'webhook-url': httpUrl,
+  'run-id': runId,
+  'update-pr': strictBoolean,
+  'idempotency-key': z.string().max(255, 'must be at most 255 characters'),
+  wait: strictBoolean,
+  'timeout-minutes': positiveMinutes,
+  'max-parallel': parallelism,
+  'stop-on-cancel': strictBoolean,
+  'fail-on-error': strictBoolean,
+  cron: freeText,
+  'run-at': freeText,
+  'schedule-id': z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a codecloud schedule id'),
+  'github-token': freeText,
+  haiku: strictBoolean,
+  'thread-id': freeText,
+} satisfies Record<InputName, z.ZodType<unknown, string>>;
+
+type Parsed = { [K in InputName]: z.output<(typeof FIELD_SCHEMAS)[K]> | undefined };
+
+/** Defaults of inputs whose default `action.yml` also states (used when the input is empty, e.g. outside a runner). */
+const DEFAULTS: Partial<Record<InputName, string>> = {
+  backend: 'codecloud',
+  command: 'run',
+  'auto-create-pr': 'true',
+  'blank-workspace': 'false',
+  'update-pr': 'true',
+  wait: 'true',
+  'timeout-minutes': '60',
+  'max-parallel': '5',
+  'stop-on-cancel': 'true',
+  'fail-on-error': 'true',
+  haiku: 'false',
+};
+
+/** `'exec'`, shortened and on one line; secrets never. */
+export function showValue(name: string, value: string): string {
+  if (SECRET_INPUTS.has(name as InputName)) return '***';
+  const line = value.split(/\r?\n/, 1)[0] ?? '';
+  const short = line.length > 80 ? `${line.slice(0, 80)}…` : line;
+  return `'${short}${line !== value && short === line ? '…' : ''}'`;
+}
+
+export function parseActionInputs(raw: RawInputs, env: Env, now: Date): ParsedInputs {
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const values = {} as Parsed;
+  const given = (name: InputName): string | undefined => {
+    const value = raw[name]?.trim();
+    return value ? value : undefined;
+  };
+
+  for (const name of Object.keys(FIELD_SCHEMAS) as InputName[]) {
+    const text = given(name) ?? DEFAULTS[name];
+    if (text === undefined) continue;
+    const result = FIELD_SCHEMAS[name].safeParse(text);
+    if (result.success) (values as Record<InputName, unknown>)[name] = result.data;
+    else
+      problems.push(
+        `Input '${name}' ${result.error.issues[0]?.message ?? 'is invalid'}, got ${showValue(name, text)}`,
+      );
+  }
+  const need = (name: InputName, why: string): void => {
+    if (given(name) === undefined && !problems.some((p) => p.startsWith(`Input '${name}' `))) {
+      problems.push(`Input '${name}' is required ${why}`);
+    }
+  };
+
+  need('api-key', '(a codecloud API key, or a Cloud Coding key with backend: cloudcoding)');
+  const backend = values.backend ?? 'codecloud';
+  const command = values.command ?? 'run';
+
+  if (backend === 'codecloud') {
+    if (given('thread-id') !== undefined) {
+      problems.push(
+        `Input 'thread-id' is only used with backend 'cloudcoding', got ${showValue('thread-id', raw['thread-id'])}`,
+      );
+    }
+    if (values.haiku === true)
+      problems.push(`Input 'haiku' is only used with backend 'cloudcoding', got 'true'`);
+  } else {
+    if (!['run', 'follow-up'].includes(command)) {
+      problems.push(
+        `Input 'command' must be 'run' or 'follow-up' with backend 'cloudcoding', got '${command}'`,
+      );
+    }
+    need('github-token', "with backend 'cloudcoding' (it defaults to the workflow's GITHUB_TOKEN)");
+  }
+
+  const common: CommonSettings = {
+    backend,
+    apiKey: given('api-key') ?? '',
+    apiUrl: (values['api-url'] ?? DEFAULT_API_URLS[backend]).replace(/\/+$/, ''),
+    wait: values.wait ?? true,
+    timeoutMs: Math.round((values['timeout-minutes'] ?? 60) * 60_000),
+    stopOnCancel: values['stop-on-cancel'] ?? true,
+    failOnError: values['fail-on-error'] ?? true,
+    githubToken: backend === 'cloudcoding' ? given('github-token') : undefined,
+    haiku: values.haiku ?? false,
+    threadId: given('thread-id'),
+  };
+
+  const repo = values.repo ?? (given('repo') === undefined ? envRepo(env) : undefined);
+  const branch = values.branch ?? (given('branch') === undefined ? envBranch(env) : undefined);
+  let specific: CommandSettings | undefined;
+
+  switch (command) {
+    case 'run': {
+      const tasksText = given('tasks');
+      const prompt = given('prompt');
+      if (tasksText !== undefined && prompt !== undefined) {
+        problems.push(
+          `Input 'prompt' and input 'tasks' cannot both be set: give one prompt, or a list of tasks`,
+        );
+      } else if (tasksText === undefined && prompt === undefined) {
+        problems.push(
+          `Input 'prompt' is required for command 'run' (or give 'tasks', a list of {name, prompt})`,
+        );
+      }
+      const base = { repo, branch, values };
+      let tasks: TaskSpec[] = [];
+      if (tasksText !== undefined) {
+        const parsed = parseTasksInput(tasksText);
+        if (!parsed.ok) problems.push(...parsed.problems);
+        else tasks = parsed.tasks.map((task, index) => taskSpec(task, index, base, problems));
+      } else if (prompt !== undefined) {
+        tasks = [taskSpec({ name: 'run', prompt, overrides: {} }, undefined, base, problems)];
+      }
+      specific = {
+        command,
+        tasks,
+        fromTasksInput: tasksText !== undefined,
+        maxParallel: values['max-parallel'] ?? 5,
+      };
+      break;
+    }
+    case 'follow-up': {
+      need('prompt', "for command 'follow-up'");
+      if (backend === 'codecloud') need('run-id', "for command 'follow-up' (the run to continue)");
+      else need('thread-id', "for command 'follow-up' with backend 'cloudcoding' (the thread to continue)");
+      if (values.mode === 'plan' && values['update-pr'] === true && given('update-pr') !== undefined) {
+        problems.push(
+          `Input 'update-pr' must be 'false' with mode 'plan' (update_pr is only valid for execute mode)`,
+        );
+      }
+      const prompt = given('prompt') ?? '';
+      const id = values['run-id'];
+      let key = values['idempotency-key'];
+      if (key === undefined && id !== undefined) {
+        const derived = deriveIdempotencyKey(env, { runId: id, prompt });
+        if (derived.derived) key = derived.key;
+        else {
+          key = `local-${randomUUID()}`;
+          warnings.push(`No idempotency-key given and ${derived.reason}: using a one-off key ${key}`);
+        }
+      }
+      specific = {
+        command,
+        runId: id,
+        prompt,
+        mode: values.mode,
+        // Plan-mode follow-ups cannot update a PR; the default `true` only applies to execute.
+        updatePr: values.mode === 'plan' ? false : (values['update-pr'] ?? true),
+        idempotencyKey: key ?? '',
+      };
+      break;
+    }
+    case 'stop':
+    case 'status':
+      need('run-id', `for command '${command}'`);
+      specific = { command, runId: values['run-id'] ?? '' };
+      break;
+    case 'schedule': {
+      need('prompt', "for command 'schedule'");
+      const cron = given('cron');
+      const runAt = given('run-at');
+      if (cron === undefined && runAt === undefined) {
+        problems.push(`Input 'cron' or input 'run-at' is required for command 'schedule'`);
+      }
+      if (cron !== undefined) {
+        const check = checkCron(cron);
+        if (!check.ok) problems.push(`Input 'cron' is not accepted: ${check.reason}`);
+      }
+      if (runAt !== undefined) {
+        const check = checkRunAt(runAt, now);
+        if (!check.ok) problems.push(`Input 'run-at' is not accepted: ${check.reason}`);
+      }
+      if (repo === undefined && given('repo') === undefined) {
+        problems.push(
+          `Input 'repo' is required for command 'schedule' (GITHUB_REPOSITORY is not set either)`,
+        );
+      }
+      specific = {
+        command,
+        schedule: {
+          type: cron !== undefined ? 'recurring' : 'once',
+          ...(cron !== undefined ? { cron } : {}),
+          ...(runAt !== undefined ? { run_at: runAt } : {}),
+          prompt: given('prompt') ?? '',
+          repo,
+          branch,
+          model: values.model,
+          provider: values.provider,
+          mode: values.mode ?? 'execute',
+          webhook_url: values['webhook-url'],
+          auto_create_pr: values['auto-create-pr'] ?? true,
+        },
+      };
+      break;
+    }
+    case 'unschedule':
+      need('schedule-id', "for command 'unschedule'");
+      specific = { command, scheduleId: values['schedule-id'] ?? '' };
+      break;
+  }
+
+  if (problems.length > 0 || specific === undefined) throw new ActionInputError(problems);
+  return { settings: { ...common, ...specific }, warnings };
+}
+
+interface TaskBase {
+  repo: string | undefined;
+  branch: string | undefined;
+  values: Parsed;
+}
+
+/** A run request from the shared inputs and a task's overrides (checked like the inputs they override). */
+function taskSpec(task: RawTask, index: number | undefined, base: TaskBase, problems: string[]): TaskSpec {
+  const label = index === undefined ? undefined : `Input 'tasks' item ${index + 1} ('${task.name}')`;
+  const override = <K extends TaskOverride>(key: K): Parsed[K] | undefined => {
+    const text = task.overrides[key];
+    if (text === undefined || label === undefined) return undefined;
+    const result = FIELD_SCHEMAS[key].safeParse(text);
+    if (result.success) return result.data as Parsed[K];
+    problems.push(
+      `${label}: '${key}' ${result.error.issues[0]?.message ?? 'is invalid'}, got ${showValue(key, text)}`,
+    );
+    return undefined;
+  };
+  const v = base.values;
+  const blankWorkspace = override('blank-workspace') ?? v['blank-workspace'] ?? false;
+  const repo = override('repo') ?? base.repo;
+  if (!blankWorkspace && repo === undefined) {
+    problems.push(
+      label === undefined
+        ? `Input 'repo' is required (GITHUB_REPOSITORY is not set), unless 'blank-workspace' is 'true'`
+        : `${label}: 'repo' is required (no 'repo' input and GITHUB_REPOSITORY is not set)`,
+    );
+  }
+  const request: CreateAgentRunInput = {
+    prompt: task.prompt,
+    mode: override('mode') ?? v.mode ?? 'execute',
+    auto_create_pr: override('auto-create-pr') ?? v['auto-create-pr'] ?? true,
+    blank_workspace: blankWorkspace,
+  };
+  if (!blankWorkspace) {
+    request.repo = repo;
+    const branch = override('branch') ?? base.branch;
+    if (branch !== undefined) request.branch = branch;
+  }
+  const model = override('model') ?? v.model;
+  if (model !== undefined) request.model = model;
+  const provider = override('provider') ?? v.provider;
+  if (provider !== undefined) request.provider = provider;
+  const agent = override('agent-provider') ?? v['agent-provider'];
+  if (agent !== undefined) request.agent_provider = agent;
+  const webhook = override('webhook-url') ?? v['webhook-url'];
+  if (webhook !== undefined) request.webhook_url = webhook;
+  return { name: task.name, request };
+}
+
+function envRepo(env: Env): string | undefined {
+  const repo = env.GITHUB_REPOSITORY;
+  return repo && REPO_PATTERN.test(repo) ? repo : undefined;
+}
+
+/** The PR's head branch on `pull_request` events, else the ref the workflow runs on. */
+function envBranch(env: Env): string | undefined {
+  return env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME || undefined;
+}

@@ -1,0 +1,241 @@
+/**
+ * Starts runs (new runs or follow-ups) and waits for them, at most `maxParallel` at once. A start refused because
+ * the plan's concurrent-run limit is reached is retried later (the run was not created): after a back-off, or as
+ * soon as one of this step's own runs finishes, never in a tight loop. One task's failure never hides the others.
+ * On time-out the run is stopped; on cancellation it is stopped when `stopOnCancel`.
+ */
+import { CodecloudError } from '../codecloud/errors.js';
+import type { RunDetail, RunStatus } from '../codecloud/schemas.js';
+import type { ActiveRun } from './action-context.js';
+import type { Clock } from './clock.js';
+import { elapsed, type RunReader, stamp, type WaitOutcome, waitForRun } from './wait-for-run.js';
+import { backoffDelay, type WaitPolicy } from './wait-policy.js';
+
+/** The API's statuses, plus what the Action itself ended: `stopped` (cancelled), `timed-out`. */
+export type TaskStatus = RunStatus | 'stopped' | 'timed-out';
+
+export interface TaskResult {
+  name: string;
+  runId: string | undefined;
+  status: TaskStatus;
+  /** The run as last read from the API. */
+  run: RunDetail | undefined;
+  /** Why it did not complete: the run's error, or the Action's (create refused, time-out, cancelled). */
+  error: string | undefined;
+  /** Every line logged for this task, for its log group. */
+  lines: string[];
+}
+
+export interface StartedRun {
+  id: string;
+  title?: string | undefined;
+  /** The status the start answer reported (`queued` for a new run, `running` for a follow-up). */
+  status: RunStatus;
+}
+
+export interface TaskJob {
+  name: string;
+  /** Creates the run or sends the follow-up. Throws `CodecloudError` with `limitReached` when the plan is full. */
+  start(): Promise<StartedRun>;
+}
+
+export interface RunTasksOptions {
+  jobs: readonly TaskJob[];
+  maxParallel: number;
+  wait: boolean;
+  stopOnCancel: boolean;
+  /** Clock time (ms) by which everything must be done: later runs are stopped, unstarted jobs given up. */
+  deadline: number;
+  timeoutMinutes: number;
+  client: RunReader & { stopRun(id: string): Promise<{ status: string }> };
+  /** Stops a run quickly while the runner is cancelling the step (short time-out). */
+  stopUrgently(id: string): Promise<{ status: string }>;
+  clock: Clock;
+  signal: AbortSignal;
+  pollPolicy: WaitPolicy;
+  limitPolicy: WaitPolicy;
+  random?: () => number;
+  /** Live log lines; `task` is the job's name. */
+  log(task: string, line: string, level?: 'info' | 'warning'): void;
+  /** A completed run opened a PR. */
+  onPullRequest?(task: string, url: string, title: string): void;
+  onActiveRuns(runs: readonly ActiveRun[]): void;
+}
+
+export async function runTasks(options: RunTasksOptions): Promise<TaskResult[]> {
+  const active = new Map<string, ActiveRun>();
+  const results: TaskResult[] = new Array(options.jobs.length);
+  let wakeWaiters: Array<() => void> = [];
+  const slotFreed = () => {
+    const waiters = wakeWaiters;
+    wakeWaiters = [];
+    for (const wake of waiters) wake();
+  };
+  const setActive = (run: ActiveRun, on: boolean) => {
+    if (on) active.set(run.id, run);
+    else active.delete(run.id);
+    options.onActiveRuns([...active.values()]);
+  };
+
+  let next = 0;
+  const worker = async () => {
+    while (next < options.jobs.length) {
+      const index = next++;
+      const job = options.jobs[index]!;
+      results[index] = await runOne(job, options, setActive, () => {
+        return new Promise<void>((resolve) => wakeWaiters.push(resolve));
+      });
+      slotFreed();
+    }
+  };
+  const workers = Math.max(1, Math.min(options.maxParallel, options.jobs.length));
+  await Promise.all(Array.from({ length: workers }, worker));
+  return results;
+}
+
+async function runOne(
+  job: TaskJob,
+  options: RunTasksOptions,
+  setActive: (run: ActiveRun, on: boolean) => void,
+  nextSlotFreed: () => Promise<void>,
+): Promise<TaskResult> {
+  const { clock, signal } = options;
+  const result: TaskResult = {
+    name: job.name,
+    runId: undefined,
+    status: 'queued',
+    run: undefined,
+    error: undefined,
+    lines: [],
+  };
+  const log = (line: string, level: 'info' | 'warning' = 'info') => {
+    result.lines.push(level === 'warning' ? `warning: ${line}` : line);
+    options.log(job.name, line, level);
+  };
+  const end = (status: TaskStatus, error?: string): TaskResult => {
+    result.status = status;
+    result.error = error ?? result.run?.error;
+    return result;
+  };
+
+  // Start: a refusal for the plan's limit means "not created": wait and try again.
+  let started: StartedRun | undefined;
+  for (let attempt = 0; started === undefined; attempt++) {
+    if (signal.aborted) return end('stopped', 'Cancelled before the run started');
+    const remaining = options.deadline - clock.now();
+    if (remaining <= 0) {
+      return end(
+        'timed-out',
+        `Not started within ${options.timeoutMinutes} minutes: the plan's concurrent-run limit stayed reached`,
+      );
+    }
+    try {
+      started = await job.start();
+    } catch (error) {
+      if (error instanceof CodecloudError && error.limitReached) {
+        const delay = Math.min(
+          backoffDelay(attempt, options.limitPolicy, error.retryAfterMs, options.random),
+          remaining,
+        );
+        log(
+          `${stamp(clock.now())} the plan's concurrent-run limit is reached (${error.apiMessage ?? error.message}); ` +
+            `trying again in ${elapsed(delay)} or when one of this step's runs finishes`,
+        );
+        const wake = new AbortController();
+        const onAbort = () => wake.abort();
+        signal.addEventListener('abort', onAbort, { once: true });
+        void nextSlotFreed().then(() => wake.abort());
+        await clock.sleep(delay, wake.signal);
+        signal.removeEventListener('abort', onAbort);
+        continue;
+      }
+      const message = error instanceof Error ? error.message : String(error);
+      log(`could not start: ${message}`, 'warning');
+      return end('failed', message);
+    }
+  }
+
+  result.runId = started.id;
+  result.status = started.status;
+  const run: ActiveRun = { id: started.id, name: job.name };
+  log(
+    `${stamp(clock.now())} run ${started.id}${started.title ? ` "${started.title}"` : ''}: ${started.status}`,
+  );
+  if (!options.wait) {
+    if (signal.aborted) log(`cancelled after the run started; it keeps going because wait is false`);
+    return result;
+  }
+  setActive(run, true);
+  // Still going when this task ends (a stop that failed): kept in the active list for the post step.
+  let leftRunning = false;
+  try {
+    const outcome: WaitOutcome = signal.aborted
+      ? { kind: 'aborted', run: undefined, polls: 0 }
+      : await waitForRun({
+          client: options.client,
+          runId: started.id,
+          knownStatus: started.status,
+          deadline: options.deadline,
+          clock,
+          policy: options.pollPolicy,
+          signal,
+          ...(options.random ? { random: options.random } : {}),
+          log,
+        });
+    if (outcome.run) result.run = outcome.run;
+    switch (outcome.kind) {
+      case 'final': {
+        const prs = outcome.run.prs.length > 0 ? outcome.run.prs : [];
+        for (const pr of prs) {
+          log(`pull request: ${pr.url}`);
+          options.onPullRequest?.(job.name, pr.url, pr.title ?? outcome.run.title ?? job.name);
+        }
+        if (outcome.run.status === 'failed')
+          log(`failed: ${outcome.run.error ?? 'no error message'}`, 'warning');
+        return end(outcome.run.status);
+      }
+      case 'timed-out': {
+        const stopped = await stop(options.client.stopRun.bind(options.client), started.id, log);
+        const message = `Did not finish within ${options.timeoutMinutes} minutes; ${stopped ? 'stopped it' : 'stopping it failed'}`;
+        log(message, 'warning');
+        leftRunning = !stopped;
+        return end('timed-out', message);
+      }
+      case 'aborted': {
+        if (!options.stopOnCancel) {
+          log(`the step was cancelled; the run keeps going (stop-on-cancel is false)`);
+          return end(result.run?.status ?? started.status, 'The step was cancelled while waiting');
+        }
+        const stopped = await stop(options.stopUrgently, started.id, log);
+        if (!stopped) {
+          leftRunning = true;
+          return end(result.run?.status ?? started.status, 'The step was cancelled; stopping the run failed');
+        }
+        return end('stopped', 'The step was cancelled; the run was stopped');
+      }
+      case 'error': {
+        log(`could not follow the run: ${outcome.error.message}`, 'warning');
+        return end(result.run?.status === 'completed' ? 'completed' : 'failed', outcome.error.message);
+      }
+      default:
+        return outcome satisfies never;
+    }
+  } finally {
+    if (!leftRunning) setActive(run, false);
+  }
+}
+
+async function stop(
+  stopRun: (id: string) => Promise<{ status: string }>,
+  id: string,
+  log: (line: string, level?: 'info' | 'warning') => void,
+): Promise<boolean> {
+  try {
+    const answer = await stopRun(id);
+    log(`stopped run ${id} (now ${answer.status})`);
+    return true;
+  } catch (error) {
+    log(`could not stop run ${id}: ${error instanceof Error ? error.message : String(error)}`, 'warning');
+    return false;
+  }
+}

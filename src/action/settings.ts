@@ -1,0 +1,84 @@
+/** The Action's settings: every input gathered once, validated, defaults applied. After the edge, types are trusted. */
+import type { CreateAgentRunInput, CreateScheduleInput, RunMode } from '../codecloud/schemas.js';
+
+export const BACKENDS = ['codecloud', 'cloudcoding'] as const;
+export type Backend = (typeof BACKENDS)[number];
+
+export const COMMANDS = ['run', 'follow-up', 'stop', 'status', 'schedule', 'unschedule'] as const;
+export type Command = (typeof COMMANDS)[number];
+
+export const DEFAULT_API_URLS: Record<Backend, string> = {
+  codecloud: 'https://codecloud.dev',
+  cloudcoding: 'https://api.cloudcoding.ai',
+};
+
+/** One run to start: a `tasks` entry, or the single `prompt` (named `run`). */
+export interface TaskSpec {
+  name: string;
+  request: CreateAgentRunInput;
+}
+
+export interface CommonSettings {
+  backend: Backend;
+  apiKey: string;
+  apiUrl: string;
+  /** Wait for the run(s) to finish (`run`, `follow-up`). */
+  wait: boolean;
+  timeoutMs: number;
+  stopOnCancel: boolean;
+  failOnError: boolean;
+  /** Cloud Coding only: the `github_token` sent with each invocation. */
+  githubToken: string | undefined;
+  /** Cloud Coding only. */
+  haiku: boolean;
+  /** Cloud Coding only: the conversation to continue. */
+  threadId: string | undefined;
+}
+
+export interface RunSettings {
+  command: 'run';
+  tasks: TaskSpec[];
+  /** True when the runs come from the `tasks` input (one log group and one `results` entry per task). */
+  fromTasksInput: boolean;
+  maxParallel: number;
+}
+
+export interface FollowUpSettings {
+  command: 'follow-up';
+  /** Always set for codecloud; Cloud Coding continues `threadId` instead. */
+  runId: string | undefined;
+  prompt: string;
+  mode: RunMode | undefined;
+  updatePr: boolean;
+  idempotencyKey: string;
+}
+
+export interface StopSettings {
+  command: 'stop';
+  runId: string;
+}
+
+export interface StatusSettings {
+  command: 'status';
+  runId: string;
+}
+
+export interface ScheduleSettings {
+  command: 'schedule';
+  schedule: CreateScheduleInput;
+}
+
+export interface UnscheduleSettings {
+  command: 'unschedule';
+  scheduleId: string;
+}
+
+export type CommandSettings =
+  | RunSettings
+  | FollowUpSettings
+  | StopSettings
+  | StatusSettings
+  | ScheduleSettings
+  | UnscheduleSettings;
+
+export type ActionSettings = CommonSettings & CommandSettings;

@@ -1,0 +1,119 @@
+/**
+ * Waits for a codecloud run to reach a final state by polling `GET /api/v1/agents/run/{id}` with back-off, honouring
+ * `Retry-After`, logging each status change with its time, until the deadline or cancellation.
+ */
+import { CodecloudError } from '../codecloud/errors.js';
+import { isFinalRunStatus, type RunDetail, type RunStatus } from '../codecloud/schemas.js';
+import type { Clock } from './clock.js';
+import { backoffDelay, type WaitPolicy } from './wait-policy.js';
+
+export interface RunReader {
+  getRun(id: string): Promise<RunDetail>;
+}
+
+export type WaitOutcome =
+  | { kind: 'final'; run: RunDetail; polls: number }
+  | { kind: 'timed-out'; run: RunDetail | undefined; polls: number }
+  | { kind: 'aborted'; run: RunDetail | undefined; polls: number }
+  /** The API refused to tell (401, 404…): waiting cannot go on. */
+  | { kind: 'error'; error: Error; run: RunDetail | undefined; polls: number };
+
+export interface WaitForRunOptions {
+  client: RunReader;
+  runId: string;
+  /** The status the run is known to have (from the create or follow-up answer). */
+  knownStatus: RunStatus;
+  /** Clock time (ms) at which waiting stops. */
+  deadline: number;
+  clock: Clock;
+  policy: WaitPolicy;
+  signal: AbortSignal;
+  random?: () => number;
+  /** One line per status change, and warnings about polls that failed. */
+  log: (line: string, level?: 'info' | 'warning') => void;
+}
+
+export async function waitForRun(options: WaitForRunOptions): Promise<WaitOutcome> {
+  const { client, runId, clock, signal, policy } = options;
+  const random = options.random ?? Math.random;
+  let status: RunStatus = options.knownStatus;
+  let last: RunDetail | undefined;
+  let polls = 0;
+  let retryAfterMs: number | undefined;
+  const since = clock.now();
+
+  for (let attempt = 0; ; attempt++) {
+    const remaining = options.deadline - clock.now();
+    if (signal.aborted) return { kind: 'aborted', run: last, polls };
+    if (remaining <= 0) return { kind: 'timed-out', run: last, polls };
+    await clock.sleep(Math.min(backoffDelay(attempt, policy, retryAfterMs, random), remaining), signal);
+    retryAfterMs = undefined;
+    if (signal.aborted) return { kind: 'aborted', run: last, polls };
+
+    let run: RunDetail;
+    try {
+      polls++;
+      run = await untilAborted(client.getRun(runId), signal);
+    } catch (error) {
+      if (signal.aborted) return { kind: 'aborted', run: last, polls };
+      if (error instanceof CodecloudError && (error.retryable || error.kind === 'invalid-response')) {
+        retryAfterMs = error.retryAfterMs;
+        options.log(
+          `${stamp(clock.now())} could not read run ${runId} (${error.message}); polling again`,
+          'warning',
+        );
+        continue;
+      }
+      return {
+        kind: 'error',
+        error: error instanceof Error ? error : new Error(String(error)),
+        run: last,
+        polls,
+      };
+    }
+    last = run;
+    if (run.status !== status) {
+      options.log(
+        `${stamp(clock.now())} run ${runId}: ${status} → ${run.status} (${elapsed(clock.now() - since)})`,
+      );
+      status = run.status;
+    }
+    if (isFinalRunStatus(run.status)) return { kind: 'final', run, polls };
+  }
+}
+
+/** `2026-11-22T21:50:03Z` */
+export function stamp(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 19)}Z`;
+}
+
+/** `4m 05s`, `12s`, `1h 02m` */
+export function elapsed(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
+}
+
+/** Settles with `promise`, or rejects as soon as `signal` aborts (the request itself ends by its own time-out). */
+export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    promise.catch(() => {});
+    return Promise.reject(new Error('aborted'));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new Error('aborted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
