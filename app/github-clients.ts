@@ -1,0 +1,67 @@
+/**
+ * Octokit clients per installation, each with its own throttle id so one installation's write queue never delays
+ * another's (Probot 14 would give them all `no-id`), plus the config loader and the app-level installation look-up.
+ */
+import type { Probot, ProbotOctokit } from 'probot';
+import { type GitHubApi, type GitHubRequester, gitHubApi, statusOf } from '../src/github/github-api.js';
+import { mergeConfigs } from '../src/github/merge-configs.js';
+
+type Octokit = InstanceType<typeof ProbotOctokit>;
+
+export interface GitHubClients {
+  api(installationId: number): Promise<GitHubApi>;
+  /** Probot's `context.config('codecloud.yml')` semantics, outside a webhook handler: null when no file exists. */
+  loadConfig(installationId: number, owner: string, repo: string): Promise<unknown>;
+  installationOf(owner: string, repo: string): Promise<number | null>;
+}
+
+export function gitHubClients(app: Probot): GitHubClients {
+  const octokits = new Map<number, Promise<Octokit>>();
+
+  const installationOctokit = (installationId: number): Promise<Octokit> => {
+    let found = octokits.get(installationId);
+    if (!found) {
+      found = app.auth().then((appOctokit) => {
+        const OctokitClass = appOctokit.constructor as typeof ProbotOctokit;
+        // The class carries Probot's defaults (app id, key, token cache, base URL, throttle handlers); the instance
+        // adds the installation and its own throttle group.
+        return new OctokitClass({
+          auth: { installationId },
+          throttle: { id: `codecloud-installation-${installationId}` },
+        });
+      });
+      octokits.set(installationId, found);
+    }
+    return found;
+  };
+
+  return {
+    async api(installationId) {
+      const octokit = await installationOctokit(installationId);
+      const requester: GitHubRequester = {
+        request: (route, parameters) => octokit.request(route, parameters),
+      };
+      return gitHubApi(requester);
+    },
+    async loadConfig(installationId, owner, repo) {
+      const octokit = await installationOctokit(installationId);
+      const { config, files } = await octokit.config.get({
+        owner,
+        repo,
+        path: '.github/codecloud.yml',
+        defaults: (configs) => mergeConfigs(configs),
+      });
+      return files.some((file) => file.config !== null) ? config : null;
+    },
+    async installationOf(owner, repo) {
+      const appOctokit = await app.auth();
+      try {
+        const { data } = await appOctokit.request('GET /repos/{owner}/{repo}/installation', { owner, repo });
+        return data.id;
+      } catch (error) {
+        if (statusOf(error) === 404) return null;
+        throw error;
+      }
+    },
+  };
+}

@@ -1,0 +1,155 @@
+/**
+ * The Probot app: thin. It turns webhooks into plain triggers for `src/runs`, mounts `POST /codecloud/webhook` and
+ * `GET /healthz`, and starts the job worker and the reconciler. The default export reads its settings from the
+ * environment (so `probot run app/index.ts` works too); `app/main.ts` is what `npm start` runs.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ApplicationFunction, Probot } from 'probot';
+import { CodecloudClient } from '../src/codecloud/client.js';
+import type { AgentBackend } from '../src/runs/agent-backend.js';
+import { codecloudBackend } from '../src/runs/codecloud-backend.js';
+import { handleCodecloudEventJob, recordCodecloudEvent } from '../src/runs/codecloud-events.js';
+import { handleCommandJob } from '../src/runs/command-handler.js';
+import { recordCommandTrigger } from '../src/runs/intake.js';
+import { JobWorker } from '../src/runs/job-worker.js';
+import { type Reconciler, startReconciler } from '../src/runs/reconciler.js';
+import { loadRunConfig } from '../src/runs/run-config.js';
+import type { RunDeps } from '../src/runs/run-deps.js';
+import { drainInstallation } from '../src/runs/run-lifecycle.js';
+import { CommandTrigger, JOB_CODECLOUD_EVENT, JOB_COMMAND, JOB_DRAIN } from '../src/runs/trigger.js';
+import { codecloudWebhookRoute } from '../src/server/codecloud-webhook-route.js';
+import { healthRoute } from '../src/server/health-route.js';
+import { openStore } from '../src/store/open-store.js';
+import type { Store } from '../src/store/store.js';
+import { type AppSettings, parseAppEnv } from './env.js';
+import { gitHubClients } from './github-clients.js';
+import {
+  fromIssueComment,
+  fromIssueLabeled,
+  fromIssueOpened,
+  fromReview,
+  fromReviewComment,
+} from './webhook-triggers.js';
+
+export interface AppRuntime {
+  deps: RunDeps;
+  /** Stops the worker (jobs in flight finish or are released) and the reconciler. */
+  stop(): Promise<void>;
+}
+
+export interface CodecloudAppOptions {
+  store: Store;
+  settings: AppSettings;
+  now?: () => number;
+  fetch?: typeof fetch;
+  /** Called once the handlers are registered and the worker runs. */
+  onReady?: (runtime: AppRuntime) => void;
+}
+
+function backendsFor(
+  options: CodecloudAppOptions,
+): Partial<Record<'codecloud' | 'cloudcoding', AgentBackend>> {
+  const { env, codecloudWebhookUrl } = options.settings;
+  if (!env.CODECLOUD_API_KEY) return {};
+  const client = new CodecloudClient({
+    apiKey: env.CODECLOUD_API_KEY,
+    baseUrl: env.CODECLOUD_API_URL,
+    userAgent: 'codecloud-github-app',
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.now ? { now: options.now } : {}),
+  });
+  return { codecloud: codecloudBackend({ client, webhookUrl: codecloudWebhookUrl }) };
+}
+
+async function botLoginOf(app: Probot): Promise<string> {
+  const octokit = await app.auth();
+  const { data } = await octokit.request('GET /app');
+  return `${data?.slug ?? 'codecloud'}[bot]`;
+}
+
+export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction {
+  return async (app, { addHandler }) => {
+    const { store, settings } = options;
+    const now = options.now ?? Date.now;
+    const clients = gitHubClients(app);
+    let wake = (): void => undefined;
+    const deps: RunDeps = {
+      store,
+      backends: backendsFor(options),
+      github: (installationId) => clients.api(installationId),
+      async loadConfig(installationId, owner, repo) {
+        try {
+          return loadRunConfig(await clients.loadConfig(installationId, owner, repo));
+        } catch (error) {
+          const status = (error as { status?: unknown }).status;
+          if (typeof status === 'number') throw error; // GitHub trouble: retry the job, don't blame the file
+          return { kind: 'invalid', error: error instanceof Error ? error.message : String(error) };
+        }
+      },
+      installationOf: (owner, repo) => clients.installationOf(owner, repo),
+      botLogin: await botLoginOf(app),
+      now,
+      log: app.log,
+      wake: () => wake(),
+    };
+
+    const worker = new JobWorker({
+      store,
+      log: app.log,
+      now,
+      handlers: {
+        [JOB_COMMAND]: (payload) => handleCommandJob(deps, CommandTrigger.parse(payload)),
+        [JOB_CODECLOUD_EVENT]: (payload) => handleCodecloudEventJob(deps, payload),
+        [JOB_DRAIN]: async (payload) => {
+          const id = (payload as { installationId?: unknown }).installationId;
+          if (typeof id === 'number') await drainInstallation(deps, id);
+        },
+      },
+    });
+    wake = () => worker.wake();
+
+    const record = async (trigger: CommandTrigger | undefined): Promise<void> => {
+      if (trigger) await recordCommandTrigger(deps, trigger);
+    };
+    app.on('issue_comment.created', (context) => record(fromIssueComment(context)));
+    app.on('issues.opened', (context) => record(fromIssueOpened(context)));
+    app.on('issues.labeled', (context) => record(fromIssueLabeled(context)));
+    app.on('pull_request_review.submitted', (context) => record(fromReview(context)));
+    app.on('pull_request_review_comment.created', (context) => record(fromReviewComment(context)));
+
+    addHandler(
+      healthRoute(async () => {
+        if (!(await store.ping())) throw new Error('the store does not answer');
+      }),
+    );
+    addHandler(
+      codecloudWebhookRoute({
+        secrets: settings.codecloudWebhookSecrets,
+        record: (event) => recordCodecloudEvent(deps, event),
+        log: app.log,
+      }),
+    );
+
+    worker.start();
+    const reconciler: Reconciler = startReconciler(deps, {
+      intervalMs: settings.env.RECONCILE_INTERVAL_SECONDS * 1000,
+      holder: `app-${process.pid}-${randomUUID()}`,
+    });
+    options.onReady?.({
+      deps,
+      async stop() {
+        await reconciler.stop();
+        await worker.stop();
+      },
+    });
+  };
+}
+
+/** For `probot run app/index.ts`: settings and store from the environment. */
+const appFromEnvironment: ApplicationFunction = async (app, appOptions) => {
+  const settings = parseAppEnv(process.env);
+  const store = await openStore({ databaseUrl: settings.env.DATABASE_URL, dataDir: settings.env.DATA_DIR });
+  await store.migrate();
+  await codecloudApp({ store, settings })(app, appOptions);
+};
+export default appFromEnvironment;

@@ -1,0 +1,93 @@
+/**
+ * `npm start`: parse the environment (SPEC §3.1), open and migrate the store, serve Probot on HOST/PORT (PORT=0
+ * picks a free port, printed as `codecloud app listening on http://HOST:PORT`), run the worker and the reconciler,
+ * and shut down cleanly on SIGTERM/SIGINT. Without APP_ID it serves Probot's setup flow, which registers the app
+ * from `app.yml`.
+ */
+import { readFileSync } from 'node:fs';
+import { Probot, run, Server } from 'probot';
+import { openStore } from '../src/store/open-store.js';
+import { type AppSettings, parseAppEnv, requireServingEnv } from './env.js';
+import { type AppRuntime, codecloudApp } from './index.js';
+
+function privateKeyOf(settings: AppSettings): string {
+  const { PRIVATE_KEY, PRIVATE_KEY_PATH } = settings.env;
+  if (PRIVATE_KEY) {
+    // A single-line .env value may be base64 or carry literal "\n".
+    if (PRIVATE_KEY.includes('-----BEGIN')) return PRIVATE_KEY.replace(/\\n/g, '\n');
+    return Buffer.from(PRIVATE_KEY, 'base64').toString('utf8');
+  }
+  if (PRIVATE_KEY_PATH) return readFileSync(PRIVATE_KEY_PATH, 'utf8');
+  throw new Error('PRIVATE_KEY or PRIVATE_KEY_PATH is required when APP_ID is set; refusing to start');
+}
+
+async function main(): Promise<void> {
+  const settings = parseAppEnv(process.env);
+  const { env } = settings;
+  if (!env.APP_ID) {
+    // Probot's setup flow: a page that registers the GitHub App from app.yml and writes .env.
+    await run(codecloudApp({ store: undefined as never, settings }));
+    return;
+  }
+  requireServingEnv(settings);
+
+  const store = await openStore({ databaseUrl: env.DATABASE_URL, dataDir: env.DATA_DIR });
+  await store.migrate();
+
+  const ProbotWithDefaults = Probot.defaults({
+    appId: env.APP_ID,
+    privateKey: privateKeyOf(settings),
+    secret: env.WEBHOOK_SECRET,
+    logLevel: env.LOG_LEVEL,
+    ...(settings.githubBaseUrl ? { baseUrl: settings.githubBaseUrl } : {}),
+  });
+  const server = new Server({
+    Probot: ProbotWithDefaults,
+    host: env.HOST,
+    // Probot's Server reads `port || 3000`, so 0 would become 3000; Node's listen takes the string "0" as 0.
+    port: env.PORT === 0 ? ('0' as unknown as number) : env.PORT,
+    webhookPath: env.WEBHOOK_PATH,
+    ...(env.WEBHOOK_PROXY_URL ? { webhookProxy: env.WEBHOOK_PROXY_URL } : {}),
+  });
+
+  let runtime: AppRuntime | undefined;
+  await server.load(
+    codecloudApp({
+      store,
+      settings,
+      onReady: (ready) => {
+        runtime = ready;
+      },
+    }),
+  );
+  await server.start();
+  process.stdout.write(`codecloud app listening on http://${server.host}:${server.port}\n`);
+
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`codecloud app: ${signal}, shutting down\n`);
+    const done = (async () => {
+      await server.stop().catch(() => undefined);
+      await runtime?.stop();
+      await store.close();
+    })();
+    const force = setTimeout(() => process.exit(1), 15_000);
+    force.unref();
+    done.then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`codecloud app: shutdown failed: ${String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`codecloud app: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,60 @@
+/**
+ * The seam between the orchestration and the service that runs agents: start, follow up, stop, read. codecloud is
+ * the first implementation (`codecloud-backend.ts`); Cloud Coding plugs in behind the same interface.
+ */
+import type { Backend, RunMode, RunPullRequest } from '../store/store.js';
+
+export interface StartRunRequest {
+  repo: string;
+  prompt: string;
+  mode: RunMode;
+  branch?: string | undefined;
+  model?: string | undefined;
+  provider?: string | undefined;
+  agentProvider?: 'opencode' | 'claude-code' | undefined;
+  autoCreatePr: boolean;
+  installationId: number;
+}
+
+export type StartRunResult =
+  | { kind: 'started'; remoteRunId: string; title?: string | undefined }
+  /** The plan's concurrent-run limit (or a rate limit): try again later, never in a tight loop. */
+  | { kind: 'limit-reached'; retryAfterMs?: number | undefined; message: string };
+
+export interface FollowUpRequest {
+  prompt: string;
+  mode?: RunMode | undefined;
+  updatePr: boolean;
+  idempotencyKey: string;
+}
+
+export type FollowUpResult = { kind: 'sent' } | { kind: 'limit-reached'; message: string };
+
+/** What the backend says about a run right now. */
+export interface BackendRunView {
+  status: 'queued' | 'running' | 'completed' | 'failed';
+  /** `owner/name`, when the backend says. */
+  repo?: string | undefined;
+  title?: string | undefined;
+  result?: string | undefined;
+  plan?: string | undefined;
+  error?: string | undefined;
+  prs: RunPullRequest[];
+  inputTokens?: number | undefined;
+  outputTokens?: number | undefined;
+  startedAt?: string | undefined;
+  completedAt?: string | undefined;
+}
+
+export interface AgentBackend {
+  readonly name: Backend;
+  start(request: StartRunRequest): Promise<StartRunResult>;
+  followUp(remoteRunId: string, request: FollowUpRequest): Promise<FollowUpResult>;
+  stop(remoteRunId: string): Promise<void>;
+  get(remoteRunId: string): Promise<BackendRunView>;
+}
+
+/** An error a user should read in the status comment, e.g. "codecloud API 401: Invalid or missing API key". */
+export function describeBackendError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,86 @@
+/** The codecloud REST API as an `AgentBackend`. */
+import type { CodecloudClient } from '../codecloud/client.js';
+import { isCodecloudError } from '../codecloud/errors.js';
+import type { RunDetail } from '../codecloud/schemas.js';
+import type { AgentBackend, BackendRunView } from './agent-backend.js';
+
+export interface CodecloudBackendOptions {
+  client: CodecloudClient;
+  /** `PUBLIC_URL + "/codecloud/webhook"`; unset: completion is found by polling. */
+  webhookUrl?: string | undefined;
+}
+
+export function codecloudBackend(options: CodecloudBackendOptions): AgentBackend {
+  const { client } = options;
+  return {
+    name: 'codecloud',
+    async start(request) {
+      try {
+        const created = await client.createRun({
+          repo: request.repo,
+          prompt: request.prompt,
+          mode: request.mode,
+          auto_create_pr: request.autoCreatePr,
+          ...(request.branch ? { branch: request.branch } : {}),
+          ...(request.model ? { model: request.model } : {}),
+          ...(request.provider ? { provider: request.provider } : {}),
+          ...(request.agentProvider ? { agent_provider: request.agentProvider } : {}),
+          ...(options.webhookUrl ? { webhook_url: options.webhookUrl } : {}),
+        });
+        return { kind: 'started', remoteRunId: created.id, title: created.title };
+      } catch (error) {
+        if (isCodecloudError(error) && error.limitReached) {
+          return { kind: 'limit-reached', retryAfterMs: error.retryAfterMs, message: error.message };
+        }
+        throw error;
+      }
+    },
+    async followUp(remoteRunId, request) {
+      try {
+        await client.sendMessage(remoteRunId, {
+          prompt: request.prompt,
+          update_pr: request.updatePr,
+          idempotency_key: request.idempotencyKey,
+          ...(request.mode ? { mode: request.mode } : {}),
+        });
+        return { kind: 'sent' };
+      } catch (error) {
+        if (isCodecloudError(error) && error.limitReached)
+          return { kind: 'limit-reached', message: error.message };
+        throw error;
+      }
+    },
+    async stop(remoteRunId) {
+      await client.stopRun(remoteRunId);
+    },
+    async get(remoteRunId) {
+      return toView(await client.getRun(remoteRunId));
+    },
+  };
+}
+
+export function toView(run: RunDetail): BackendRunView {
+  const prs = run.prs.map((pr) => ({
+    repo: pr.repo,
+    number: pr.number,
+    url: pr.url,
+    branch: pr.branch,
+    ...(pr.title ? { title: pr.title } : {}),
+  }));
+  if (prs.length === 0 && run.pr_url && run.pr_number !== undefined && run.repo) {
+    prs.push({ repo: run.repo, number: run.pr_number, url: run.pr_url, branch: '' });
+  }
+  return {
+    status: run.status,
+    repo: run.repo,
+    title: run.title,
+    result: run.result,
+    plan: run.plan,
+    error: run.error,
+    prs,
+    inputTokens: run.input_tokens,
+    outputTokens: run.output_tokens,
+    startedAt: run.startedAt,
+    completedAt: run.completedAt,
+  };
+}

@@ -1,0 +1,103 @@
+/**
+ * codecloud webhooks, once durably recorded: each is only a hint to read the run back (SPEC §3.7). Runs the app
+ * started from a thread are refreshed; a completion of a run it did not start is relayed as `repository_dispatch`.
+ */
+import { createHash } from 'node:crypto';
+import type { CodecloudEvent } from '../codecloud/webhook-events.js';
+import { CodecloudEvent as CodecloudEventSchema, eventDedupKey } from '../codecloud/webhook-events.js';
+import type { Json, JsonObject } from '../store/store.js';
+import { isFinalLocalRunStatus } from '../store/store.js';
+import type { RunDeps } from './run-deps.js';
+import { refreshRun } from './run-lifecycle.js';
+import { JOB_CODECLOUD_EVENT } from './trigger.js';
+
+/**
+ * The job's dedupe key: the event's meaning, not `X-Codecloud-Delivery` (new on every retry). A completion carries
+ * its `completed_at`, so the completion of a later follow-up of the same run is a new event; progress events are
+ * keyed by their content.
+ */
+export function codecloudJobKey(event: CodecloudEvent): string {
+  if (event.event === 'agent.progress') {
+    return `codecloud:${event.run_id}:progress:${createHash('sha256').update(JSON.stringify(event)).digest('hex').slice(0, 24)}`;
+  }
+  if (event.event === 'agent.completed' || event.event === 'agent.failed') {
+    return `codecloud:${eventDedupKey(event)}:${event.completed_at ?? event.created_at}`;
+  }
+  return `codecloud:${eventDedupKey(event)}`;
+}
+
+/** Records a verified codecloud event as a job; resolves once it is stored (then the route may answer 2xx). */
+export async function recordCodecloudEvent(
+  deps: Pick<RunDeps, 'store' | 'wake'>,
+  event: CodecloudEvent,
+): Promise<void> {
+  const fresh = await deps.store.enqueueJob({
+    dedupeKey: codecloudJobKey(event),
+    kind: JOB_CODECLOUD_EVENT,
+    payload: event as unknown as Json,
+  });
+  if (fresh) deps.wake();
+}
+
+export async function handleCodecloudEventJob(deps: RunDeps, payload: unknown): Promise<void> {
+  const parsed = CodecloudEventSchema.safeParse(payload);
+  if (!parsed.success) throw new Error('stored codecloud event no longer parses');
+  const event = parsed.data;
+  if (
+    event.event !== 'agent.completed' &&
+    event.event !== 'agent.failed' &&
+    event.event !== 'agent.progress'
+  ) {
+    return; // schedule events: nothing to show in a thread
+  }
+  const run = await deps.store.getRunByRemoteId(event.run_id, 'codecloud');
+  if (!run) {
+    if (event.event !== 'agent.progress') await relay(deps, event.run_id);
+    return;
+  }
+  if (isFinalLocalRunStatus(run.status)) return;
+  if (event.event === 'agent.progress') {
+    const showProgress = run.options.progress !== false;
+    const progress: JsonObject = {
+      ...(event.thinking !== undefined ? { thinking: event.thinking } : {}),
+      ...(event.tool_call !== undefined ? { tool_call: event.tool_call as unknown as Json } : {}),
+    };
+    const updated = showProgress ? await deps.store.updateRun(run.id, { progress }) : run;
+    await refreshRun(deps, updated, { throttled: true });
+    return;
+  }
+  await refreshRun(deps, run);
+}
+
+/**
+ * A completion of a run the app did not start from a thread (e.g. by the Action with the app's URL as
+ * `webhook_url`): read it back, and when the app is installed on its repository, send `repository_dispatch`.
+ */
+async function relay(deps: RunDeps, remoteRunId: string): Promise<void> {
+  const backend = deps.backends.codecloud;
+  if (!backend) return;
+  const view = await backend.get(remoteRunId);
+  if (view.status !== 'completed' && view.status !== 'failed') return;
+  const repoName = view.repo ?? view.prs[0]?.repo;
+  if (!repoName) return;
+  const [owner, repo] = repoName.split('/');
+  if (!owner || !repo) return;
+  const installationId = await deps.installationOf(owner, repo);
+  if (installationId === null) {
+    deps.log.info(`run ${remoteRunId} finished on ${repoName}, where the app is not installed: no relay`);
+    return;
+  }
+  const gh = await deps.github(installationId);
+  const pr = view.prs[0];
+  await gh.dispatch(
+    { owner, repo },
+    view.status === 'completed' ? 'codecloud-run-completed' : 'codecloud-run-failed',
+    {
+      run_id: remoteRunId,
+      status: view.status,
+      pr_url: pr?.url ?? null,
+      pr_number: pr?.number ?? null,
+      branch: pr?.branch ?? null,
+    },
+  );
+}

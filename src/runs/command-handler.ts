@@ -1,0 +1,392 @@
+/**
+ * A recorded GitHub command, worked off the webhook's path: config, who may trigger (SPEC §3.5), what the command
+ * is, and where a run goes (SPEC §3.4). The 👀 reaction and the status comment always come before the backend call.
+ */
+import type { Command, CommandOptions } from '../commands/command.js';
+import { DEFAULT_TRIGGER } from '../commands/find-command-line.js';
+import { parseCommand } from '../commands/parse-command.js';
+import type { GitHubApi, IssueCommentInfo, PullRequestInfo, RepoRef } from '../github/github-api.js';
+import { meetsPermission, permissionFromGitHub } from '../github/permission-level.js';
+import type { Backend, NewRun, Run, RunMode } from '../store/store.js';
+import { isFinalLocalRunStatus } from '../store/store.js';
+import { describeBackendError } from './agent-backend.js';
+import { statusCommentBody } from './comment-bodies.js';
+import {
+  busyReply,
+  forkReply,
+  helpReply,
+  invalidConfigReply,
+  invalidOptionsReply,
+  noRunReply,
+  nothingToApproveReply,
+  nothingToStopReply,
+  unknownBackendReply,
+} from './replies.js';
+import type { RunConfig, RunDeps } from './run-deps.js';
+import { backendOf, drainInstallation, finalizeRun, refreshRun } from './run-lifecycle.js';
+import { buildRunPrompt } from './run-prompt.js';
+import { postStatusComment, reactQuietly, triggerTarget, updateStatusComment } from './status-comment.js';
+import { type CommandTrigger, threadKeyOf } from './trigger.js';
+
+interface Ctx {
+  deps: RunDeps;
+  gh: GitHubApi;
+  trigger: CommandTrigger;
+  ref: RepoRef;
+  config: RunConfig;
+}
+
+const PRIOR_COMMENTS = 30;
+
+export async function handleCommandJob(deps: RunDeps, trigger: CommandTrigger): Promise<void> {
+  if (trigger.sender.login.toLowerCase() === deps.botLogin.toLowerCase()) return;
+  const ref = { owner: trigger.owner, repo: trigger.repo };
+  const loaded = await deps.loadConfig(trigger.installationId, trigger.owner, trigger.repo);
+  const gh = await deps.github(trigger.installationId);
+
+  if (loaded.kind === 'invalid') {
+    // Only a real command (default trigger) or the default label earns the one comment about the broken file.
+    const asked =
+      trigger.source === 'label'
+        ? trigger.label === 'codecloud'
+        : parseCommand(trigger.text, DEFAULT_TRIGGER).kind !== 'none';
+    if (!asked) return;
+    if (!(await mayTrigger(deps, gh, trigger, ref, { minPermission: 'write', allowedBots: [] }))) return;
+    await reply({ deps, gh, trigger, ref, config: undefined as never }, invalidConfigReply(loaded.error));
+    return;
+  }
+  const config = loaded.config;
+  const ctx: Ctx = { deps, gh, trigger, ref, config };
+
+  let command: Command;
+  if (trigger.source === 'label') {
+    if ((trigger.label ?? '').toLowerCase() !== config.label.toLowerCase()) return;
+    command = { kind: config.mode === 'plan' ? 'plan' : 'execute', instruction: '', options: {} };
+  } else {
+    const parsed = parseCommand(trigger.text, config.trigger);
+    if (parsed.kind === 'none') return;
+    if (!(await mayTrigger(deps, gh, trigger, ref, config))) return;
+    if (parsed.kind === 'invalid') {
+      await reply(ctx, invalidOptionsReply(parsed.line, parsed.problems));
+      return;
+    }
+    command = parsed.command;
+    return dispatch(ctx, command);
+  }
+  if (!(await mayTrigger(deps, gh, trigger, ref, config))) return;
+  return dispatch(ctx, command);
+}
+
+/** Bots only when listed; humans by their collaborator permission. A refused human gets 😕 and nothing else. */
+async function mayTrigger(
+  deps: RunDeps,
+  gh: GitHubApi,
+  trigger: CommandTrigger,
+  ref: RepoRef,
+  config: Pick<RunConfig, 'minPermission' | 'allowedBots'>,
+): Promise<boolean> {
+  const login = trigger.sender.login;
+  if (trigger.sender.type === 'Bot') {
+    const norm = (s: string) =>
+      s
+        .trim()
+        .toLowerCase()
+        .replace(/\[bot\]$/, '');
+    return config.allowedBots.some((bot) => norm(bot) === norm(login));
+  }
+  const role = await gh.permissionOf(ref, login);
+  if (meetsPermission(permissionFromGitHub({ permission: role, role_name: role }), config.minPermission))
+    return true;
+  deps.log.info(`${login} (${role}) may not trigger runs on ${ref.owner}/${ref.repo}`);
+  await reactQuietly(deps, gh, ref, targetOfTrigger(trigger), 'confused');
+  return false;
+}
+
+function targetOfTrigger(trigger: CommandTrigger) {
+  return triggerTarget({
+    triggerKind: trigger.source,
+    triggerCommentId: trigger.commentId,
+    number: trigger.number,
+  });
+}
+
+async function reply(ctx: Ctx, body: string): Promise<void> {
+  const { gh, trigger, ref } = ctx;
+  if (trigger.reviewComment) {
+    await gh.replyToReviewComment(ref, trigger.number, trigger.reviewComment.threadRootId, body);
+  } else {
+    await gh.createComment(ref, trigger.number, body);
+  }
+}
+
+async function dispatch(ctx: Ctx, command: Command): Promise<void> {
+  switch (command.kind) {
+    case 'help': {
+      const role = await ctx.gh.permissionOf(ctx.ref, ctx.trigger.sender.login);
+      await reply(ctx, helpReply(ctx.config.trigger, ctx.trigger.sender.login, role, ctx.config));
+      return;
+    }
+    case 'stop':
+      return stop(ctx);
+    case 'status':
+      return status(ctx);
+    case 'approve':
+      return approve(ctx, command.note);
+    case 'execute':
+    case 'plan':
+      return route(
+        ctx,
+        command.kind === 'plan' ? 'plan' : ctx.config.mode,
+        command.instruction,
+        command.options,
+      );
+  }
+}
+
+/** The run this thread is about: one started here, or the run that opened this pull request; active first. */
+async function threadRun(ctx: Ctx): Promise<Run | null> {
+  const { deps, trigger } = ctx;
+  const candidates: Run[] = [];
+  const here = await deps.store.latestRunForThread(threadKeyOf(trigger));
+  if (here) candidates.push(here);
+  if (trigger.reviewComment) {
+    const conversation = await deps.store.latestRunForThread(
+      threadKeyOf({ ...trigger, reviewComment: undefined }),
+    );
+    if (conversation) candidates.push(conversation);
+  }
+  if (trigger.isPullRequest) {
+    const opener = await deps.store.findRunByPullRequest(`${trigger.owner}/${trigger.repo}`, trigger.number);
+    if (opener) candidates.push(opener);
+  }
+  const active = candidates.find((run) => !isFinalLocalRunStatus(run.status));
+  if (active) return active;
+  return candidates.sort((a, b) => b.updatedAt - a.updatedAt)[0] ?? null;
+}
+
+async function stop(ctx: Ctx): Promise<void> {
+  const { deps, gh, trigger } = ctx;
+  const run = await threadRun(ctx);
+  if (!run || isFinalLocalRunStatus(run.status)) {
+    await reply(ctx, nothingToStopReply(trigger.sender.login));
+    return;
+  }
+  await reactQuietly(deps, gh, ctx.ref, targetOfTrigger(trigger), 'eyes');
+  const marked = await deps.store.updateRun(run.id, { stopRequestedBy: trigger.sender.login });
+  if (marked.remoteRunId === null) {
+    await finalizeRun(deps, marked, { status: 'stopped' });
+    return;
+  }
+  try {
+    await backendOf(deps, marked).stop(marked.remoteRunId);
+  } catch (error) {
+    deps.log.warn(`stop of ${marked.remoteRunId} failed: ${describeBackendError(error)}`);
+  }
+  const after = await refreshRun(deps, marked).catch(() => marked);
+  if (!isFinalLocalRunStatus(after.status)) await finalizeRun(deps, after, { status: 'stopped' });
+}
+
+async function status(ctx: Ctx): Promise<void> {
+  const { deps, gh, trigger } = ctx;
+  const run = await threadRun(ctx);
+  if (!run) {
+    await reply(ctx, noRunReply(trigger.sender.login));
+    return;
+  }
+  await reactQuietly(deps, gh, ctx.ref, targetOfTrigger(trigger), 'eyes');
+  if (run.remoteRunId === null) {
+    await updateStatusComment(deps, gh, run, { throttled: false });
+    return;
+  }
+  await refreshRun(deps, run, { forceEdit: true });
+}
+
+async function approve(ctx: Ctx, note: string): Promise<void> {
+  const run = await threadRun(ctx);
+  if (run?.mode !== 'plan' || run.status !== 'completed' || run.remoteRunId === null) {
+    await reply(ctx, nothingToApproveReply(ctx.trigger.sender.login));
+    return;
+  }
+  const prompt = note.trim() ? `Carry out the plan.\n\n${note.trim()}` : 'Carry out the plan.';
+  await followUp(ctx, run, prompt, 'execute');
+}
+
+/** SPEC §3.4. */
+async function route(ctx: Ctx, mode: RunMode, instruction: string, options: CommandOptions): Promise<void> {
+  const { deps, trigger } = ctx;
+  const current = await deps.store.latestRunForThread(threadKeyOf(trigger));
+  if (current && !isFinalLocalRunStatus(current.status) && current.triggerCommentId !== trigger.commentId) {
+    await reply(ctx, busyReply(ctx.config.trigger, trigger.sender.login));
+    return;
+  }
+  if (!trigger.isPullRequest) {
+    await startRun(ctx, {
+      mode,
+      instruction,
+      options,
+      branch: options.branch ?? ctx.config.branch ?? trigger.defaultBranch,
+    });
+    return;
+  }
+  const opener = await deps.store.findRunByPullRequest(`${trigger.owner}/${trigger.repo}`, trigger.number);
+  if (opener && opener.remoteRunId !== null) {
+    if (!isFinalLocalRunStatus(opener.status)) {
+      await reply(ctx, busyReply(ctx.config.trigger, trigger.sender.login));
+      return;
+    }
+    if (opener.status === 'completed') {
+      await followUp(ctx, opener, instruction || 'Continue.', mode);
+      return;
+    }
+  }
+  const pull = await ctx.gh.getPull(ctx.ref, trigger.number);
+  if (pull.fromFork) {
+    await reply(ctx, forkReply(trigger.sender.login));
+    return;
+  }
+  await startRun(ctx, { mode, instruction, options, branch: pull.headRef, pull });
+}
+
+interface StartSpec {
+  mode: RunMode;
+  instruction: string;
+  options: CommandOptions;
+  branch: string;
+  pull?: PullRequestInfo;
+}
+
+async function startRun(ctx: Ctx, spec: StartSpec): Promise<void> {
+  const { deps, gh, trigger, config } = ctx;
+  const backend: Backend = spec.options.backend ?? config.backend;
+  if (!deps.backends[backend]) {
+    await reply(ctx, unknownBackendReply(backend));
+    return;
+  }
+  // A retried job finds the run it already created instead of creating a second one.
+  const existing = await deps.store.latestRunForThread(threadKeyOf(trigger));
+  let run: Run;
+  if (
+    existing &&
+    existing.triggerCommentId === trigger.commentId &&
+    existing.prompt !== '' &&
+    trigger.commentId !== null
+  ) {
+    run = existing;
+  } else {
+    await reactQuietly(deps, gh, ctx.ref, targetOfTrigger(trigger), 'eyes');
+    const comments = await priorComments(ctx);
+    const prompt = buildRunPrompt({
+      instruction: spec.instruction,
+      repo: `${trigger.owner}/${trigger.repo}`,
+      thread: {
+        kind: trigger.isPullRequest ? 'pull_request' : 'issue',
+        number: trigger.number,
+        title: spec.pull?.title ?? trigger.title,
+        body: spec.pull?.body ?? trigger.body,
+      },
+      comments,
+      reviewComment: trigger.reviewComment,
+      instructions: config.instructions,
+    });
+    const input: NewRun = {
+      backend,
+      installationId: trigger.installationId,
+      owner: trigger.owner,
+      repo: trigger.repo,
+      threadKey: threadKeyOf(trigger),
+      number: trigger.number,
+      targetKind: trigger.isPullRequest ? 'pull_request' : 'issue',
+      reviewCommentThreadId: trigger.reviewComment?.threadRootId ?? null,
+      triggerCommentId: trigger.commentId,
+      triggerKind: trigger.source,
+      requestedBy: trigger.sender.login,
+      mode: spec.mode,
+      prompt,
+      status: 'waiting',
+      options: {
+        branch: spec.branch,
+        autoCreatePr: spec.options.noPr ? false : config.autoCreatePr,
+        maxConcurrentRuns: config.maxConcurrentRuns,
+        timeoutMinutes: config.timeoutMinutes,
+        progress: config.progress,
+        deliveryId: trigger.deliveryId,
+        ...((spec.options.model ?? config.model) ? { model: spec.options.model ?? config.model ?? '' } : {}),
+        ...((spec.options.provider ?? config.provider)
+          ? { provider: spec.options.provider ?? config.provider ?? '' }
+          : {}),
+        ...((spec.options.agentProvider ?? config.agentProvider)
+          ? { agentProvider: spec.options.agentProvider ?? config.agentProvider ?? '' }
+          : {}),
+      },
+    };
+    run = await deps.store.createRun(input);
+  }
+  if (run.statusCommentId === null) run = await postStatusComment(deps, gh, run);
+  await drainInstallation(deps, trigger.installationId);
+}
+
+/** Earlier human comments of the thread, as of now, excluding the trigger and anything the app posted. */
+async function priorComments(ctx: Ctx): Promise<IssueCommentInfo[]> {
+  const { gh, trigger, ref, deps } = ctx;
+  if (trigger.source === 'issue_body' || trigger.source === 'label') {
+    if (trigger.source === 'issue_body') return [];
+  }
+  const all = await gh.listComments(ref, trigger.number, PRIOR_COMMENTS).catch(() => []);
+  return all.filter(
+    (c) =>
+      c.id !== trigger.commentId &&
+      c.authorType !== 'Bot' &&
+      c.author.toLowerCase() !== deps.botLogin.toLowerCase() &&
+      !c.body.includes('<!-- codecloud:run='),
+  );
+}
+
+/**
+ * A follow-up message to a completed run (SPEC §3.4). It gets its own status comment in the pull request's
+ * conversation, posted before the backend call; the run record follows the new comment from then on.
+ */
+async function followUp(ctx: Ctx, run: Run, prompt: string, mode: RunMode): Promise<void> {
+  const { deps, gh, trigger } = ctx;
+  const remoteRunId = run.remoteRunId;
+  if (remoteRunId === null) return;
+  await reactQuietly(deps, gh, ctx.ref, targetOfTrigger(trigger), 'eyes');
+  const moved = await deps.store.transitionRun(run.id, ['completed'], {
+    status: 'queued',
+    mode,
+    stopRequestedBy: null,
+    finishedAt: null,
+    statusCommentId: null,
+    progress: null,
+    startedAt: deps.now(),
+    deadlineAt: deps.now() + ctx.config.timeoutMinutes * 60_000,
+  });
+  if (!moved) {
+    await reply(ctx, busyReply(ctx.config.trigger, trigger.sender.login));
+    return;
+  }
+  await deps.store.unmarkFinalCommentPosted(run.id);
+  const body = statusCommentBody(moved, {
+    now: deps.now(),
+    note: `Follow-up requested by @${trigger.sender.login}.`,
+  });
+  const commentId = await gh.createComment(ctx.ref, trigger.number, body);
+  let current = await deps.store.updateRun(run.id, { statusCommentId: commentId });
+  await deps.store.incrementFollowUpCount(run.id);
+  const key = `github-${trigger.source === 'review' ? 'review' : 'comment'}-${trigger.commentId ?? trigger.deliveryId}`;
+  try {
+    const sent = await backendOf(deps, run).followUp(remoteRunId, {
+      prompt,
+      mode,
+      updatePr: true,
+      idempotencyKey: key,
+    });
+    if (sent.kind === 'limit-reached') throw new Error(sent.message);
+  } catch (error) {
+    current = await deps.store.updateRun(run.id, {
+      result: { ...current.result, error: `The follow-up could not be sent: ${describeBackendError(error)}` },
+    });
+    await finalizeRun(deps, current, { status: 'failed' });
+    return;
+  }
+  await updateStatusComment(deps, gh, current, { throttled: false });
+}

@@ -1,0 +1,56 @@
+/** What the orchestration needs from the world, passed in once (no globals): store, backends, GitHub, clock, log. */
+import type { GitHubApi } from '../github/github-api.js';
+import type { PermissionLevel } from '../github/permission-level.js';
+import type { Backend, RunMode, Store } from '../store/store.js';
+import type { AgentBackend } from './agent-backend.js';
+
+/** The repository configuration as the orchestration reads it (parsed and defaulted from `.github/codecloud.yml`). */
+export interface RunConfig {
+  trigger: string;
+  label: string;
+  backend: Backend;
+  mode: RunMode;
+  model?: string | undefined;
+  provider?: string | undefined;
+  agentProvider?: 'opencode' | 'claude-code' | undefined;
+  branch?: string | undefined;
+  autoCreatePr: boolean;
+  minPermission: PermissionLevel;
+  allowedBots: string[];
+  maxConcurrentRuns: number;
+  timeoutMinutes: number;
+  progress: boolean;
+  instructions: string;
+}
+
+export type ConfigLoad =
+  | { kind: 'ok'; config: RunConfig }
+  /** The file exists but is not valid: `error` is quoted in one comment, nothing runs. */
+  | { kind: 'invalid'; error: string };
+
+export interface Logger {
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface RunDeps {
+  store: Store;
+  backends: Partial<Record<Backend, AgentBackend>>;
+  /** A GitHub client for one installation (its own token and throttle queue). */
+  github(installationId: number): Promise<GitHubApi>;
+  /** `.github/codecloud.yml` of a repository, with the org `.github` fallback and `_extends` (Probot semantics). */
+  loadConfig(installationId: number, owner: string, repo: string): Promise<ConfigLoad>;
+  /** The installation of a repository the app is installed on, or null (for relays). */
+  installationOf(owner: string, repo: string): Promise<number | null>;
+  /** The app's bot login, `<slug>[bot]`: its own comments are ignored. */
+  botLogin: string;
+  now(): number;
+  log: Logger;
+  /** Tells the job worker that a job was recorded (so it does not wait for its next poll). */
+  wake(): void;
+}
+
+/** Minimum time between two progress edits of one status comment (SPEC §3.6). */
+export const PROGRESS_EDIT_INTERVAL_MS = 10_000;

@@ -1,0 +1,212 @@
+/**
+ * A run's life after its status comment exists: start it when the installation has a free slot, follow what the
+ * backend says, and bring it to exactly one final state (completed, failed, stopped, timed out) with one final
+ * comment edit, whoever notices first (webhook, reconciler, stop, time-out).
+ */
+import type { JsonObject, LocalRunStatus, Run, RunResult } from '../store/store.js';
+import { FINAL_LOCAL_RUN_STATUSES, isFinalLocalRunStatus } from '../store/store.js';
+import { type AgentBackend, type BackendRunView, describeBackendError } from './agent-backend.js';
+import type { RunDeps } from './run-deps.js';
+import { reactQuietly, refOf, triggerTarget, updateStatusComment } from './status-comment.js';
+import { JOB_DRAIN } from './trigger.js';
+
+const NON_FINAL: readonly LocalRunStatus[] = ['waiting', 'starting', 'queued', 'running'];
+/** How long to wait before trying again when codecloud says the plan's concurrent-run limit is reached. */
+export const LIMIT_RETRY_MS = 30_000;
+
+export function backendOf(deps: RunDeps, run: Run): AgentBackend {
+  const backend = deps.backends[run.backend];
+  if (!backend) throw new Error(`the ${run.backend} backend is not configured on this app`);
+  return backend;
+}
+
+function maxConcurrentOf(run: Run): number {
+  const value = run.options.maxConcurrentRuns;
+  return typeof value === 'number' && value > 0 ? value : 5;
+}
+
+/** Starts as many waiting runs of an installation as its free slots allow. */
+export async function drainInstallation(deps: RunDeps, installationId: number): Promise<void> {
+  const [oldest] = await deps.store.oldestWaitingRuns(installationId, 1);
+  if (!oldest) return;
+  const claimed = await deps.store.claimWaitingRuns(installationId, maxConcurrentOf(oldest));
+  for (const run of claimed) await startClaimedRun(deps, run);
+}
+
+function optionString(options: JsonObject, key: string): string | undefined {
+  const value = options[key];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** Sends the create call for a run moved to `starting`. */
+export async function startClaimedRun(deps: RunDeps, run: Run): Promise<void> {
+  const gh = await deps.github(run.installationId);
+  let result: Awaited<ReturnType<AgentBackend['start']>>;
+  try {
+    const agent = optionString(run.options, 'agentProvider');
+    result = await backendOf(deps, run).start({
+      repo: `${run.owner}/${run.repo}`,
+      prompt: run.prompt,
+      mode: run.mode,
+      branch: optionString(run.options, 'branch'),
+      model: optionString(run.options, 'model'),
+      provider: optionString(run.options, 'provider'),
+      agentProvider: agent === 'opencode' || agent === 'claude-code' ? agent : undefined,
+      autoCreatePr: run.options.autoCreatePr !== false,
+      installationId: run.installationId,
+    });
+  } catch (error) {
+    await finalizeRun(deps, run, {
+      status: 'failed',
+      result: { ...run.result, error: describeBackendError(error) },
+    });
+    return;
+  }
+  if (result.kind === 'limit-reached') {
+    const back = await deps.store.transitionRun(run.id, ['starting'], { status: 'waiting' });
+    const retryAt = deps.now() + Math.max(result.retryAfterMs ?? 0, LIMIT_RETRY_MS);
+    await deps.store.enqueueJob({
+      dedupeKey: `drain:${run.installationId}:${Math.floor(retryAt / LIMIT_RETRY_MS)}`,
+      kind: JOB_DRAIN,
+      payload: { installationId: run.installationId },
+      runAt: retryAt,
+    });
+    if (back) {
+      await updateStatusComment(deps, gh, back, {
+        throttled: false,
+        note: 'codecloud says the plan’s concurrent-run limit is reached; the run starts when a slot frees up.',
+      });
+    }
+    return;
+  }
+  const timeoutMinutes = typeof run.options.timeoutMinutes === 'number' ? run.options.timeoutMinutes : 60;
+  const started = await deps.store.transitionRun(run.id, ['starting'], {
+    status: 'queued',
+    remoteRunId: result.remoteRunId,
+    remoteStatus: 'queued',
+    startedAt: deps.now(),
+    deadlineAt: deps.now() + timeoutMinutes * 60_000,
+    ...(result.title ? { result: { ...run.result, title: result.title } } : {}),
+  });
+  if (!started) {
+    // Stopped while the create call was in flight: stop what was just created.
+    await backendOf(deps, run)
+      .stop(result.remoteRunId)
+      .catch(() => undefined);
+    await deps.store.updateRun(run.id, { remoteRunId: result.remoteRunId });
+    return;
+  }
+  await updateStatusComment(deps, gh, started, { throttled: false });
+}
+
+function resultFrom(run: Run, view: BackendRunView): RunResult {
+  const prs = view.prs.length > 0 ? view.prs : (run.result.prs ?? []);
+  const branch = prs[0]?.branch || optionString(run.options, 'branch');
+  return {
+    ...run.result,
+    ...(view.title ? { title: view.title } : {}),
+    ...(view.result !== undefined ? { result: view.result } : {}),
+    ...(view.plan !== undefined ? { plan: view.plan } : {}),
+    ...(view.error !== undefined ? { error: view.error } : {}),
+    ...(branch ? { branch } : {}),
+    prs,
+    ...(view.inputTokens !== undefined ? { inputTokens: view.inputTokens } : {}),
+    ...(view.outputTokens !== undefined ? { outputTokens: view.outputTokens } : {}),
+  };
+}
+
+/** Reads the run from the backend and acts on what it says (never on a webhook body). */
+export async function refreshRun(
+  deps: RunDeps,
+  run: Run,
+  options: { forceEdit?: boolean; throttled?: boolean } = {},
+): Promise<Run> {
+  if (run.remoteRunId === null) return run;
+  const view = await backendOf(deps, run).get(run.remoteRunId);
+  if (view.status === 'completed' || view.status === 'failed') {
+    if (isFinalLocalRunStatus(run.status)) {
+      if (options.forceEdit) {
+        const gh = await deps.github(run.installationId);
+        const current = await deps.store.updateRun(run.id, { result: resultFrom(run, view) });
+        await updateStatusComment(deps, gh, current, { throttled: false });
+        return current;
+      }
+      return run;
+    }
+    const status: LocalRunStatus = run.stopRequestedBy ? 'stopped' : view.status;
+    return finalizeRun(deps, run, { status, result: resultFrom(run, view), remoteStatus: view.status });
+  }
+  if (isFinalLocalRunStatus(run.status)) return run;
+  const changed = run.status !== view.status;
+  const updated = await deps.store.updateRun(run.id, {
+    status: view.status,
+    remoteStatus: view.status,
+    result: resultFrom(run, view),
+  });
+  if (changed || options.forceEdit || options.throttled) {
+    const gh = await deps.github(run.installationId);
+    await updateStatusComment(deps, gh, updated, { throttled: !changed && !options.forceEdit });
+  }
+  return updated;
+}
+
+/**
+ * Moves a run to a final state once, edits its status comment once (the first caller wins; the others only read),
+ * reacts 🚀 or 😕 on the trigger, and lets the next waiting run of the installation start.
+ */
+export async function finalizeRun(
+  deps: RunDeps,
+  run: Run,
+  final: { status: LocalRunStatus; result?: RunResult; remoteStatus?: string },
+): Promise<Run> {
+  const moved = await deps.store.transitionRun(run.id, NON_FINAL, {
+    status: final.status,
+    finishedAt: deps.now(),
+    ...(final.result ? { result: final.result } : {}),
+    ...(final.remoteStatus ? { remoteStatus: final.remoteStatus } : {}),
+  });
+  const current = moved ?? (await deps.store.getRun(run.id)) ?? run;
+  if (
+    FINAL_LOCAL_RUN_STATUSES.includes(current.status) &&
+    (await deps.store.markFinalCommentPosted(run.id))
+  ) {
+    try {
+      const gh = await deps.github(run.installationId);
+      await updateStatusComment(deps, gh, current, { throttled: false });
+      const target = triggerTarget(current);
+      await reactQuietly(
+        deps,
+        gh,
+        refOf(current),
+        target,
+        current.status === 'completed' ? 'rocket' : 'confused',
+      );
+    } catch (error) {
+      await deps.store.unmarkFinalCommentPosted(run.id);
+      throw error;
+    }
+  }
+  if (moved) await drainInstallation(deps, run.installationId);
+  return current;
+}
+
+/** Stops runs past their `timeout_minutes` and gives them their final state. */
+export async function timeOutRuns(deps: RunDeps): Promise<void> {
+  for (const run of await deps.store.listRunsPastDeadline()) {
+    if (run.remoteRunId !== null) {
+      await backendOf(deps, run)
+        .stop(run.remoteRunId)
+        .catch((error: unknown) =>
+          deps.log.warn(`stopping timed-out run ${run.id} failed: ${String(error)}`),
+        );
+    }
+    const minutes = typeof run.options.timeoutMinutes === 'number' ? run.options.timeoutMinutes : 60;
+    await finalizeRun(deps, run, {
+      status: 'timed_out',
+      result: {
+        ...run.result,
+        error: `The run took longer than ${minutes} minutes (\`timeout_minutes\`) and was stopped.`,
+      },
+    });
+  }
+}

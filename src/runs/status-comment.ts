@@ -1,0 +1,90 @@
+/** Posting and editing a run's one status comment, and the reactions on the comment that triggered it. */
+import { createHash } from 'node:crypto';
+import type { CommentTarget, GitHubApi, ReactionContent, RepoRef } from '../github/github-api.js';
+import type { Run } from '../store/store.js';
+import { statusCommentBody } from './comment-bodies.js';
+import { PROGRESS_EDIT_INTERVAL_MS, type RunDeps } from './run-deps.js';
+
+export const refOf = (run: Pick<Run, 'owner' | 'repo'>): RepoRef => ({ owner: run.owner, repo: run.repo });
+
+export function bodyHash(body: string): string {
+  return createHash('sha256').update(body).digest('hex').slice(0, 32);
+}
+
+/** Where the trigger of a run can carry a reaction (a review body cannot: GitHub has no reactions on reviews). */
+export function triggerTarget(
+  run: Pick<Run, 'triggerKind' | 'triggerCommentId' | 'number'>,
+): CommentTarget | null {
+  switch (run.triggerKind) {
+    case 'issue_comment':
+      return run.triggerCommentId === null ? null : { kind: 'issue_comment', id: run.triggerCommentId };
+    case 'review_comment':
+      return run.triggerCommentId === null ? null : { kind: 'review_comment', id: run.triggerCommentId };
+    case 'issue_body':
+    case 'label':
+      return { kind: 'issue', number: run.number };
+    case 'review':
+      return null;
+  }
+}
+
+/** A reaction that must not fail the work around it (the comment may have been deleted meanwhile). */
+export async function reactQuietly(
+  deps: RunDeps,
+  gh: GitHubApi,
+  ref: RepoRef,
+  target: CommentTarget | null,
+  content: ReactionContent,
+): Promise<void> {
+  if (!target) return;
+  try {
+    await gh.react(ref, target, content);
+  } catch (error) {
+    deps.log.warn(`reaction ${content} on ${ref.owner}/${ref.repo} failed: ${String(error)}`);
+  }
+}
+
+/** Posts a new comment in the run's thread (a reply in its review thread, if it has one); returns its id. */
+export async function postInThread(gh: GitHubApi, run: Run, body: string): Promise<number> {
+  if (run.reviewCommentThreadId !== null) {
+    return gh.replyToReviewComment(refOf(run), run.number, run.reviewCommentThreadId, body);
+  }
+  return gh.createComment(refOf(run), run.number, body);
+}
+
+async function editComment(gh: GitHubApi, run: Run, commentId: number, body: string): Promise<void> {
+  if (run.reviewCommentThreadId !== null) await gh.updateReviewComment(refOf(run), commentId, body);
+  else await gh.updateComment(refOf(run), commentId, body);
+}
+
+/** Posts the status comment of a run that has none yet, and records its id. */
+export async function postStatusComment(deps: RunDeps, gh: GitHubApi, run: Run, note?: string): Promise<Run> {
+  const body = statusCommentBody(run, { now: deps.now(), note });
+  const id = await postInThread(gh, run, body);
+  const updated = await deps.store.updateRun(run.id, { statusCommentId: id });
+  await deps.store.recordCommentEdit(run.id, bodyHash(body));
+  return updated;
+}
+
+/**
+ * Edits the status comment to show the run as it is now. `throttled` edits (progress) happen at most once per 10 s
+ * per run and are skipped when nothing changed; state changes and the final state always go through.
+ */
+export async function updateStatusComment(
+  deps: RunDeps,
+  gh: GitHubApi,
+  run: Run,
+  options: { throttled: boolean; note?: string | undefined },
+): Promise<boolean> {
+  if (run.statusCommentId === null) return false;
+  const body = statusCommentBody(run, { now: deps.now(), note: options.note });
+  const hash = bodyHash(body);
+  if (options.throttled) {
+    if (!(await deps.store.tryReserveCommentEdit(run.id, hash, PROGRESS_EDIT_INTERVAL_MS))) return false;
+  } else if (run.lastCommentBodyHash === hash) {
+    return false;
+  }
+  await editComment(gh, run, run.statusCommentId, body);
+  if (!options.throttled) await deps.store.recordCommentEdit(run.id, hash);
+  return true;
+}
