@@ -98,12 +98,16 @@ export const CODECLOUD_EVENT_NAMES: readonly CodecloudEventName[] = [
   'schedule.deleted',
 ];
 
-/** The meaning of an event, for de-duplication: delivery ids are unique per attempt, so they cannot be used. */
+/**
+ * The meaning of an event, for de-duplication: delivery ids are unique per attempt, so they cannot be used.
+ * A run ends once per follow-up too (each follow-up completes the same run again), so a completion is told apart
+ * by its `completed_at`; retries and duplicates of one completion carry the same body, hence the same key.
+ */
 export function eventDedupKey(event: CodecloudEvent): string {
   switch (event.event) {
     case 'agent.completed':
     case 'agent.failed':
-      return `${event.run_id}:${event.event}:${event.status}`;
+      return `${event.run_id}:${event.event}:${event.status}:${event.completed_at ?? event.created_at}`;
     case 'agent.progress':
       return `${event.run_id}:${event.event}`;
     case 'schedule.run.executed':
