@@ -28,6 +28,9 @@ import {
   type Store,
 } from './store.js';
 
+/** A health check that hangs is as bad as a failed one: `/healthz` must answer. */
+const PING_TIMEOUT_MS = 3_000;
+
 const NON_FINAL_STATUSES: readonly LocalRunStatus[] = ['waiting', 'starting', 'queued', 'running'];
 
 /** How each patchable field is written: its column and how its value becomes a parameter. */
@@ -67,12 +70,20 @@ export class SqlStore implements Store {
     await applyMigrations(this.#db, this.#now);
   }
 
-  async ping(): Promise<boolean> {
+  async ping(timeoutMs = PING_TIMEOUT_MS): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+      timer.unref();
+    });
+    const answered = this.#db
+      .query<{ ok: unknown }>('SELECT 1 AS ok')
+      .then(({ rows }) => toNumber(rows[0]?.ok) === 1)
+      .catch(() => false);
     try {
-      const { rows } = await this.#db.query<{ ok: unknown }>('SELECT 1 AS ok');
-      return toNumber(rows[0]?.ok) === 1;
-    } catch {
-      return false;
+      return await Promise.race([answered, timedOut]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

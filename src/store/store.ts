@@ -216,8 +216,8 @@ export interface Store {
 
   /** Applies pending schema migrations in order; idempotent; safe when several replicas start at once. */
   migrate(): Promise<void>;
-  /** True when the database answers a trivial query (for `GET /healthz`). Never throws. */
-  ping(): Promise<boolean>;
+  /** True when the database answers a trivial query within `timeoutMs` (default 3 s; for `GET /healthz`). Never throws. */
+  ping(timeoutMs?: number): Promise<boolean>;
   /** Closes connections (and flushes PGlite to disk). The store is unusable afterwards. */
   close(): Promise<void>;
 

@@ -2,6 +2,7 @@
  * The store's PostgreSQL engine (`DATABASE_URL`) for real: `pg` connection pools talking the wire protocol over
  * 127.0.0.1 to a PGlite served by `pglite-wire-server.ts`, running the same contract as the embedded engine.
  */
+import { createServer, type Socket } from 'node:net';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,6 +71,27 @@ describe('PostgreSQL engine start-up and health', () => {
     } finally {
       await store.close();
       await lonely.close();
+    }
+  });
+
+  it('ping answers false within its time-out when the database accepts connections but never answers', async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const address = silent.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    const store = await openStore({
+      databaseUrl: `postgres://postgres@127.0.0.1:${port}/postgres`,
+      dataDir: 'unused',
+    });
+    try {
+      const started = performance.now();
+      expect(await store.ping(200)).toBe(false);
+      expect(performance.now() - started).toBeLessThan(2_000);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+      await store.close();
     }
   });
 });
