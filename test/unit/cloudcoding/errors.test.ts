@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { describeErrorBody, redactSecrets } from '../../../src/cloudcoding/errors.js';
+
+describe('redactSecrets', () => {
+  it('hides the given secrets and token-shaped strings', () => {
+    const text =
+      'key=my-api-key-1 url=https://x-access-token:ghs_abcdefghijklmnopqrstuvwxyz0123@github.com sk-abcdefghijklmnopqrst';
+    expect(redactSecrets(text, ['my-api-key-1', undefined])).toBe(
+      'key=*** url=https://x-access-token:***@github.com ***',
+    );
+  });
+
+  it('ignores secrets too short to be meaningful', () => {
+    expect(redactSecrets('a b c', ['a'])).toBe('a b c');
+  });
+});
+
+describe('describeErrorBody', () => {
+  it('prefers detail, message or error of a JSON body', () => {
+    expect(describeErrorBody('{"detail":"Invalid API key"}')).toBe('Invalid API key');
+    expect(describeErrorBody('{"error":"Unauthorized","message":"Invalid or missing API key"}')).toBe(
+      'Invalid or missing API key',
+    );
+    expect(
+      describeErrorBody('{"detail":[{"loc":["body","repo_url"],"msg":"field required","input":{}}]}'),
+    ).toBe('body.repo_url: field required');
+  });
+
+  it('falls back to the text, clipped, or says there was none', () => {
+    expect(describeErrorBody('<html>Bad Gateway</html>')).toBe('<html>Bad Gateway</html>');
+    expect(describeErrorBody('x'.repeat(600), 10)).toBe(`${'x'.repeat(10)}…`);
+    expect(describeErrorBody('  ')).toBe('no body');
+  });
+});
