@@ -1,0 +1,173 @@
+// Starts the real app as `npm start` does (a child process running app/main.ts through tsx) against an in-process
+// fake GitHub and codecloud simulator, all on 127.0.0.1.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  type FakeGitHub,
+  type FakeGitHubControl,
+  fakeGitHubControl,
+  generateAppKey,
+  startFakeGitHub,
+} from '../../fake-github/fake-github.js';
+import { type Simulator, type SimulatorOptions, startSimulator } from '../../sim/simulator.js';
+
+export const WEBHOOK_SECRET = 'github-webhook-secret';
+export const CODECLOUD_SECRET = 'codecloud-webhook-secret';
+
+export interface AppProcess {
+  url: string;
+  child: ChildProcess;
+  output(): string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export interface Harness {
+  github: FakeGitHub;
+  gh: FakeGitHubControl;
+  sim: Simulator;
+  app: AppProcess;
+  dataDir: string;
+  port: number;
+  env: Record<string, string>;
+  /** Starts the app again (after `app.stop()`), same DATA_DIR and port. */
+  restart(): Promise<AppProcess>;
+  close(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startApp(env: Record<string, string>, timeoutMs = 30_000): Promise<AppProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'app/main.ts'], {
+    cwd: process.cwd(),
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`app did not start in ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const check = (): void => {
+      const match = /codecloud app listening on (http:\/\/\S+)/.exec(output);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    };
+    child.stdout?.on('data', check);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`app exited with ${code} before listening:\n${output}`));
+    });
+  });
+  return {
+    url,
+    child,
+    output: () => output,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
+
+export interface HarnessOptions {
+  sim?: SimulatorOptions;
+  env?: Record<string, string>;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const key = generateAppKey();
+  const github = await startFakeGitHub({ appId: 1, appPublicKey: key.publicKey, webhookSecret: WEBHOOK_SECRET });
+  const sim = await startSimulator({
+    timeFactor: 20,
+    webhookSecret: CODECLOUD_SECRET,
+    githubUrl: github.url,
+    ...options.sim,
+  });
+  const dataDir = await mkdtemp(join(tmpdir(), 'codecloud-app-e2e-'));
+  const port = await freePort();
+  const env: Record<string, string> = {
+    APP_ID: '1',
+    PRIVATE_KEY: key.privateKey,
+    WEBHOOK_SECRET,
+    GHE_HOST: new URL(github.url).host,
+    GHE_PROTOCOL: 'http',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    LOG_LEVEL: 'warn',
+    LOG_FORMAT: 'json',
+    CODECLOUD_API_KEY: 'test-key',
+    CODECLOUD_API_URL: sim.url,
+    CODECLOUD_WEBHOOK_SECRET: CODECLOUD_SECRET,
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    DATA_DIR: dataDir,
+    RECONCILE_INTERVAL_SECONDS: '2',
+    NODE_ENV: 'test',
+    ...options.env,
+  };
+  let app = await startApp(env);
+  const gh = fakeGitHubControl(github.url);
+  await gh.setWebhook({ url: `${app.url}/api/github/webhooks`, secret: WEBHOOK_SECRET });
+  const harness: Harness = {
+    github,
+    gh,
+    sim,
+    get app() {
+      return app;
+    },
+    dataDir,
+    port,
+    env,
+    async restart() {
+      app = await startApp(env);
+      return app;
+    },
+    async close() {
+      await app.stop().catch(() => undefined);
+      await sim.close().catch(() => undefined);
+      await github.close().catch(() => undefined);
+      await rm(dataDir, { recursive: true, force: true }).catch(() => undefined);
+    },
+  };
+  return harness;
+}
+
+let repoCounter = 0;
+
+/** A fresh repository on its own installation (so tests don't share a write queue), with a write collaborator. */
+export async function freshRepo(
+  gh: FakeGitHubControl,
+  files: Record<string, string> = {},
+): Promise<{ repo: string; owner: string; name: string; installationId: number }> {
+  repoCounter += 1;
+  const installationId = 100 + repoCounter + Math.floor(Math.random() * 1000) * 100;
+  const name = `repo${repoCounter}-${Math.random().toString(36).slice(2, 7)}`;
+  const created = await gh.createRepo({ owner: 'acme', name, installationId, private: true });
+  await gh.createUser({ login: 'alice' });
+  await gh.setPermission({ repo: created.full_name, user: 'alice', permission: 'write' });
+  for (const [path, content] of Object.entries(files)) await gh.putFile({ repo: created.full_name, path, content });
+  return { repo: created.full_name, owner: 'acme', name, installationId };
+}
