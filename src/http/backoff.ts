@@ -24,6 +24,8 @@ export function parseRetryAfter(value: string | null | undefined, nowMs: number)
   if (value == null || value.trim() === '') return undefined;
   const trimmed = value.trim();
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  // Anything else number-like ("-5", "+3") is not a valid Retry-After; Date.parse would read it as a year.
+  if (/^[+-]?[\d.]+$/.test(trimmed)) return undefined;
   const date = Date.parse(trimmed);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - nowMs);
