@@ -115,7 +115,7 @@ const FIELD_SCHEMAS = {
 type Parsed = { [K in InputName]: z.output<(typeof FIELD_SCHEMAS)[K]> | undefined };
 
 /** Defaults of inputs whose default `action.yml` also states (used when the input is empty, e.g. outside a runner). */
-const DEFAULTS: Partial<Record<InputName, string>> = {
+export const INPUT_DEFAULTS: Partial<Record<InputName, string>> = {
   backend: 'codecloud',
   command: 'run',
   'auto-create-pr': 'true',
@@ -130,8 +130,9 @@ const DEFAULTS: Partial<Record<InputName, string>> = {
 };
 
 /** `'exec'`, shortened and on one line; secrets never. */
-export function showValue(name: string, value: string): string {
+export function showValue(name: string, value: string, secrets: readonly string[] = []): string {
   if (SECRET_INPUTS.has(name as InputName)) return '***';
+  for (const secret of secrets) if (secret) value = value.split(secret).join('***');
   const line = value.split(/\r?\n/, 1)[0] ?? '';
   const short = line.length > 80 ? `${line.slice(0, 80)}…` : line;
   return `'${short}${line !== value && short === line ? '…' : ''}'`;
@@ -141,19 +142,21 @@ export function parseActionInputs(raw: RawInputs, env: Env, now: Date): ParsedIn
   const problems: string[] = [];
   const warnings: string[] = [];
   const values = {} as Parsed;
+  const secrets = [...SECRET_INPUTS].map((name) => raw[name]?.trim() ?? '').filter((s) => s.length >= 4);
+  const show = (name: string, value: string) => showValue(name, value, secrets);
   const given = (name: InputName): string | undefined => {
     const value = raw[name]?.trim();
     return value ? value : undefined;
   };
 
   for (const name of Object.keys(FIELD_SCHEMAS) as InputName[]) {
-    const text = given(name) ?? DEFAULTS[name];
+    const text = given(name) ?? INPUT_DEFAULTS[name];
     if (text === undefined) continue;
     const result = FIELD_SCHEMAS[name].safeParse(text);
     if (result.success) (values as Record<InputName, unknown>)[name] = result.data;
     else
       problems.push(
-        `Input '${name}' ${result.error.issues[0]?.message ?? 'is invalid'}, got ${showValue(name, text)}`,
+        `Input '${name}' ${result.error.issues[0]?.message ?? 'is invalid'}, got ${show(name, text)}`,
       );
   }
   const need = (name: InputName, why: string): void => {
@@ -169,7 +172,7 @@ export function parseActionInputs(raw: RawInputs, env: Env, now: Date): ParsedIn
   if (backend === 'codecloud') {
     if (given('thread-id') !== undefined) {
       problems.push(
-        `Input 'thread-id' is only used with backend 'cloudcoding', got ${showValue('thread-id', raw['thread-id'])}`,
+        `Input 'thread-id' is only used with backend 'cloudcoding', got ${show('thread-id', raw['thread-id'])}`,
       );
     }
     if (values.haiku === true)
@@ -213,7 +216,7 @@ export function parseActionInputs(raw: RawInputs, env: Env, now: Date): ParsedIn
           `Input 'prompt' is required for command 'run' (or give 'tasks', a list of {name, prompt})`,
         );
       }
-      const base = { repo, branch, values };
+      const base = { repo, repoGiven: given('repo') !== undefined, branch, values, show };
       let tasks: TaskSpec[] = [];
       if (tasksText !== undefined) {
         const parsed = parseTasksInput(tasksText);
@@ -316,6 +319,9 @@ export function parseActionInputs(raw: RawInputs, env: Env, now: Date): ParsedIn
 
 interface TaskBase {
   repo: string | undefined;
+  /** The `repo` input was given (and, if invalid, already reported). */
+  repoGiven: boolean;
+  show: (name: string, value: string) => string;
   branch: string | undefined;
   values: Parsed;
 }
@@ -329,14 +335,15 @@ function taskSpec(task: RawTask, index: number | undefined, base: TaskBase, prob
     const result = FIELD_SCHEMAS[key].safeParse(text);
     if (result.success) return result.data as Parsed[K];
     problems.push(
-      `${label}: '${key}' ${result.error.issues[0]?.message ?? 'is invalid'}, got ${showValue(key, text)}`,
+      `${label}: '${key}' ${result.error.issues[0]?.message ?? 'is invalid'}, got ${base.show(key, text)}`,
     );
     return undefined;
   };
   const v = base.values;
   const blankWorkspace = override('blank-workspace') ?? v['blank-workspace'] ?? false;
-  const repo = override('repo') ?? base.repo;
-  if (!blankWorkspace && repo === undefined) {
+  const repoOverride = override('repo');
+  const repo = repoOverride ?? base.repo;
+  if (!blankWorkspace && repo === undefined && task.overrides.repo === undefined && !base.repoGiven) {
     problems.push(
       label === undefined
         ? `Input 'repo' is required (GITHUB_REPOSITORY is not set), unless 'blank-workspace' is 'true'`

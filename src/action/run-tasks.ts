@@ -82,9 +82,13 @@ export async function runTasks(options: RunTasksOptions): Promise<TaskResult[]> 
     while (next < options.jobs.length) {
       const index = next++;
       const job = options.jobs[index]!;
-      results[index] = await runOne(job, options, setActive, () => {
-        return new Promise<void>((resolve) => wakeWaiters.push(resolve));
-      });
+      results[index] = await runOne(
+        job,
+        options,
+        setActive,
+        () => new Promise<void>((resolve) => wakeWaiters.push(resolve)),
+        () => active.size,
+      );
       slotFreed();
     }
   };
@@ -98,6 +102,7 @@ async function runOne(
   options: RunTasksOptions,
   setActive: (run: ActiveRun, on: boolean) => void,
   nextSlotFreed: () => Promise<void>,
+  ownActive: () => number,
 ): Promise<TaskResult> {
   const { clock, signal } = options;
   const result: TaskResult = {
@@ -133,10 +138,11 @@ async function runOne(
       started = await job.start();
     } catch (error) {
       if (error instanceof CodecloudError && error.limitReached) {
-        const delay = Math.min(
-          backoffDelay(attempt, options.limitPolicy, error.retryAfterMs, options.random),
-          remaining,
-        );
+        // While this step's own runs hold the plan's slots, the wake-up is one of them finishing; the back-off
+        // (at its longest) is only the fallback. Otherwise the slots are held elsewhere: back off, honour Retry-After.
+        const backoff = backoffDelay(attempt, options.limitPolicy, error.retryAfterMs, options.random);
+        const fallback = options.limitPolicy.maxMs * options.limitPolicy.scale;
+        const delay = Math.min(ownActive() > 0 ? Math.max(backoff, fallback) : backoff, remaining);
         log(
           `${stamp(clock.now())} the plan's concurrent-run limit is reached (${error.apiMessage ?? error.message}); ` +
             `trying again in ${elapsed(delay)} or when one of this step's runs finishes`,

@@ -1,0 +1,289 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { ACTION_INPUT_NAMES, ACTION_OUTPUT_NAMES, type RawInputs } from '../../../src/action/input-names.js';
+import {
+  ActionInputError,
+  INPUT_DEFAULTS,
+  type ParsedInputs,
+  parseActionInputs,
+} from '../../../src/action/inputs.js';
+
+const NOW = new Date('2026-06-01T12:00:00Z');
+const ENV = {
+  GITHUB_REPOSITORY: 'octo/widgets',
+  GITHUB_REF_NAME: 'main',
+  GITHUB_RUN_ID: '9001',
+  GITHUB_JOB: 'agent',
+  GITHUB_ACTION: 'follow',
+};
+
+function raw(inputs: Partial<RawInputs>): RawInputs {
+  const all = Object.fromEntries(ACTION_INPUT_NAMES.map((name) => [name, ''])) as RawInputs;
+  return { ...all, 'api-key': 'sk-secret-123', ...inputs };
+}
+
+function parse_(inputs: Partial<RawInputs>, env: Record<string, string> = ENV): ParsedInputs {
+  return parseActionInputs(raw(inputs), env, NOW);
+}
+
+function problems(inputs: Partial<RawInputs>, env: Record<string, string> = ENV): string[] {
+  try {
+    parse_(inputs, env);
+  } catch (error) {
+    if (error instanceof ActionInputError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected the inputs to be refused');
+}
+
+describe('action.yml', () => {
+  const yml = parse(readFileSync(new URL('../../../action.yml', import.meta.url), 'utf8')) as {
+    inputs: Record<string, { default?: string; required?: boolean; description: string }>;
+    outputs: Record<string, { description: string }>;
+    runs: Record<string, string>;
+  };
+
+  it('declares exactly the inputs the code reads, and the outputs of SPEC §4.2', () => {
+    expect(Object.keys(yml.inputs)).toEqual([...ACTION_INPUT_NAMES]);
+    expect(Object.keys(yml.outputs)).toEqual([...ACTION_OUTPUT_NAMES]);
+    for (const [name, input] of Object.entries(yml.inputs)) expect(input.description, name).toBeTruthy();
+  });
+
+  it('states the same defaults the code falls back to', () => {
+    for (const [name, value] of Object.entries(INPUT_DEFAULTS))
+      expect(yml.inputs[name]?.default, name).toBe(value);
+    expect(yml.inputs['github-token']?.default).toBe('${{ github.token }}');
+    expect(yml.inputs['api-key']?.required).toBe(true);
+  });
+
+  it('runs on node24 with a post step', () => {
+    expect(yml.runs).toMatchObject({ using: 'node24', main: 'dist/index.mjs', post: 'dist/index.mjs' });
+  });
+});
+
+describe('parseActionInputs', () => {
+  it('turns one prompt into one run request with the defaults of SPEC §4.1', () => {
+    const { settings } = parse_({ prompt: 'Fix the flaky test' });
+    expect(settings).toMatchObject({
+      backend: 'codecloud',
+      apiUrl: 'https://codecloud.dev',
+      command: 'run',
+      wait: true,
+      timeoutMs: 60 * 60_000,
+      stopOnCancel: true,
+      failOnError: true,
+      maxParallel: 5,
+      fromTasksInput: false,
+      tasks: [
+        {
+          name: 'run',
+          request: {
+            prompt: 'Fix the flaky test',
+            repo: 'octo/widgets',
+            branch: 'main',
+            mode: 'execute',
+            auto_create_pr: true,
+            blank_workspace: false,
+          },
+        },
+      ],
+    });
+  });
+
+  it("uses the PR's head branch on pull_request events", () => {
+    const { settings } = parse_(
+      { prompt: 'x' },
+      { ...ENV, GITHUB_HEAD_REF: 'feature/a', GITHUB_REF_NAME: '7/merge' },
+    );
+    expect(settings.command === 'run' && settings.tasks[0]?.request.branch).toBe('feature/a');
+  });
+
+  it('names the input and the value, exactly as SPEC §4.3 shows', () => {
+    expect(problems({ prompt: 'x', mode: 'exec' })).toEqual([
+      "Input 'mode' must be 'execute' or 'plan', got 'exec'",
+    ]);
+  });
+
+  it.each([
+    ['wait', 'yes', "Input 'wait' must be 'true' or 'false', got 'yes'"],
+    ['auto-create-pr', '1', "Input 'auto-create-pr' must be 'true' or 'false', got '1'"],
+    ['timeout-minutes', 'soon', "Input 'timeout-minutes' must be a positive number of minutes, got 'soon'"],
+    ['max-parallel', '0', "Input 'max-parallel' must be a whole number from 1 to 100, got '0'"],
+    ['repo', 'widgets', "Input 'repo' must be in the form 'owner/repo', got 'widgets'"],
+    ['backend', 'openai', "Input 'backend' must be 'codecloud' or 'cloudcoding', got 'openai'"],
+    ['api-url', 'ftp://x', "Input 'api-url' must be an http(s) URL, got 'ftp://x'"],
+    ['agent-provider', 'cursor', "Input 'agent-provider' must be 'opencode' or 'claude-code', got 'cursor'"],
+  ] as const)('refuses %s=%s', (name, value, message) => {
+    expect(problems({ prompt: 'x', [name]: value })).toEqual([message]);
+  });
+
+  it('accepts booleans only as YAML 1.2 spells them', () => {
+    expect(parse_({ prompt: 'x', wait: 'False' }).settings.wait).toBe(false);
+    expect(parse_({ prompt: 'x', wait: 'TRUE' }).settings.wait).toBe(true);
+    expect(problems({ prompt: 'x', wait: 'on' })).toHaveLength(1);
+  });
+
+  it('reports every problem at once and never echoes the API key', () => {
+    const found = problems({ 'api-key': '', command: 'launch', wait: 'maybe' });
+    expect(found).toEqual([
+      "Input 'command' must be one of 'run', 'follow-up', 'stop', 'status', 'schedule', 'unschedule', got 'launch'",
+      "Input 'wait' must be 'true' or 'false', got 'maybe'",
+      "Input 'api-key' is required (a codecloud API key, or a Cloud Coding key with backend: cloudcoding)",
+      "Input 'prompt' is required for command 'run' (or give 'tasks', a list of {name, prompt})",
+    ]);
+    const withKey = problems({ 'api-key': 'sk-secret-123', mode: 'sk-secret-123' });
+    expect(withKey.join('\n')).not.toContain('sk-secret-123');
+  });
+
+  it('shows long values shortened, on one line', () => {
+    const [message] = problems({ prompt: 'x', mode: `${'a'.repeat(100)}\nsecond line` });
+    expect(message).toBe(`Input 'mode' must be 'execute' or 'plan', got '${'a'.repeat(80)}…'`);
+  });
+
+  it('refuses prompt and tasks together, and neither', () => {
+    expect(problems({ prompt: 'x', tasks: '- y' })).toEqual([
+      "Input 'prompt' and input 'tasks' cannot both be set: give one prompt, or a list of tasks",
+    ]);
+  });
+
+  it('needs a repository unless the workspace is blank', () => {
+    expect(problems({ prompt: 'x' }, {})).toEqual([
+      "Input 'repo' is required (GITHUB_REPOSITORY is not set), unless 'blank-workspace' is 'true'",
+    ]);
+    const { settings } = parse_({ prompt: 'x', 'blank-workspace': 'true' }, {});
+    expect(settings.command === 'run' && settings.tasks[0]?.request).toEqual({
+      prompt: 'x',
+      mode: 'execute',
+      auto_create_pr: true,
+      blank_workspace: true,
+    });
+  });
+
+  it('reads tasks from YAML with per-task overrides checked like inputs', () => {
+    const { settings } = parse_({
+      tasks:
+        '- name: lint\n  prompt: Fix lint\n  mode: plan\n- name: docs\n  prompt: Write docs\n  auto-create-pr: false\n',
+      model: 'claude-sonnet-4-5',
+      'max-parallel': '2',
+    });
+    expect(settings).toMatchObject({ command: 'run', fromTasksInput: true, maxParallel: 2 });
+    if (settings.command !== 'run') throw new Error('not run');
+    expect(
+      settings.tasks.map((t) => [t.name, t.request.mode, t.request.auto_create_pr, t.request.model]),
+    ).toEqual([
+      ['lint', 'plan', true, 'claude-sonnet-4-5'],
+      ['docs', 'execute', false, 'claude-sonnet-4-5'],
+    ]);
+  });
+
+  it('reads tasks from JSON, and names the item of a bad override', () => {
+    const { settings } = parse_({ tasks: '[{"name":"a","prompt":"one"},{"prompt":"two"}]' });
+    expect(settings.command === 'run' && settings.tasks.map((t) => t.name)).toEqual(['a', 'task-2']);
+    expect(problems({ tasks: '[{"name":"lint","prompt":"p","mode":"exec"}]' })).toEqual([
+      "Input 'tasks' item 1 ('lint'): 'mode' must be 'execute' or 'plan', got 'exec'",
+    ]);
+  });
+
+  it('derives a follow-up idempotency key that survives a re-run but not another step', () => {
+    const first = parse_({ command: 'follow-up', 'run-id': 'run_1', prompt: 'add tests' }).settings;
+    const rerun = parse_(
+      { command: 'follow-up', 'run-id': 'run_1', prompt: 'add tests' },
+      { ...ENV, GITHUB_RUN_ATTEMPT: '2' },
+    ).settings;
+    const otherStep = parse_(
+      { command: 'follow-up', 'run-id': 'run_1', prompt: 'add tests' },
+      { ...ENV, GITHUB_ACTION: 'follow2' },
+    ).settings;
+    if (first.command !== 'follow-up' || rerun.command !== 'follow-up' || otherStep.command !== 'follow-up') {
+      throw new Error('not follow-up');
+    }
+    expect(first.idempotencyKey).toMatch(/^gha-9001-agent-follow-[0-9a-f]{16}$/);
+    expect(rerun.idempotencyKey).toBe(first.idempotencyKey);
+    expect(otherStep.idempotencyKey).not.toBe(first.idempotencyKey);
+    expect(first).toMatchObject({ runId: 'run_1', prompt: 'add tests', updatePr: true, mode: undefined });
+  });
+
+  it('uses a given idempotency key, and warns when none can be derived', () => {
+    const given = parse_({
+      command: 'follow-up',
+      'run-id': 'r',
+      prompt: 'p',
+      'idempotency-key': 'k-1',
+    }).settings;
+    expect(given.command === 'follow-up' && given.idempotencyKey).toBe('k-1');
+    const local = parse_({ command: 'follow-up', 'run-id': 'r', prompt: 'p' }, { GITHUB_REPOSITORY: 'a/b' });
+    expect(local.warnings[0]).toMatch(/No idempotency-key given/);
+  });
+
+  it('needs run-id for follow-up, stop and status', () => {
+    expect(problems({ command: 'stop' })).toEqual(["Input 'run-id' is required for command 'stop'"]);
+    expect(problems({ command: 'follow-up', prompt: 'x' })).toEqual([
+      "Input 'run-id' is required for command 'follow-up' (the run to continue)",
+    ]);
+    expect(problems({ command: 'status', 'run-id': 'a b' })).toEqual([
+      "Input 'run-id' must be a codecloud run id (letters, digits, _ and -), got 'a b'",
+    ]);
+  });
+
+  it('checks cron locally, saying why', () => {
+    expect(problems({ command: 'schedule', prompt: 'p', cron: '*/5 * * * *' })).toEqual([
+      "Input 'cron' is not accepted: cron '*/5 * * * *' runs every 5 minutes; the minimum interval is 15 minutes",
+    ]);
+    expect(problems({ command: 'schedule', prompt: 'p', cron: '0 3 * *' })[0]).toMatch(
+      /^Input 'cron' is not accepted: cron '0 3 \* \*' must have exactly 5 fields/,
+    );
+    expect(problems({ command: 'schedule', prompt: 'p', 'run-at': '2026-05-01T00:00:00Z' })[0]).toMatch(
+      /^Input 'run-at' is not accepted: run_at '2026-05-01T00:00:00Z' is in the past/,
+    );
+    expect(problems({ command: 'schedule', prompt: 'p' })).toEqual([
+      "Input 'cron' or input 'run-at' is required for command 'schedule'",
+    ]);
+  });
+
+  it('builds recurring and one-off schedules', () => {
+    const recurring = parse_({ command: 'schedule', prompt: 'p', cron: '0 3 * * *' }).settings;
+    expect(recurring.command === 'schedule' && recurring.schedule).toMatchObject({
+      type: 'recurring',
+      cron: '0 3 * * *',
+      prompt: 'p',
+      repo: 'octo/widgets',
+    });
+    const once = parse_({ command: 'schedule', prompt: 'p', 'run-at': '2026-07-01T09:00:00Z' }).settings;
+    expect(once.command === 'schedule' && once.schedule).toMatchObject({
+      type: 'once',
+      run_at: '2026-07-01T09:00:00Z',
+    });
+  });
+
+  it('keeps the Cloud Coding inputs to the cloudcoding backend', () => {
+    expect(problems({ prompt: 'x', 'thread-id': 't1', haiku: 'true' })).toEqual([
+      "Input 'thread-id' is only used with backend 'cloudcoding', got 't1'",
+      "Input 'haiku' is only used with backend 'cloudcoding', got 'true'",
+    ]);
+    expect(problems({ prompt: 'x', backend: 'cloudcoding', haiku: 'yes' })).toEqual([
+      "Input 'haiku' must be 'true' or 'false', got 'yes'",
+      "Input 'github-token' is required with backend 'cloudcoding' (it defaults to the workflow's GITHUB_TOKEN)",
+    ]);
+    expect(
+      problems({
+        command: 'schedule',
+        backend: 'cloudcoding',
+        'github-token': 'g',
+        prompt: 'p',
+        cron: '0 3 * * *',
+      }),
+    ).toEqual(["Input 'command' must be 'run' or 'follow-up' with backend 'cloudcoding', got 'schedule'"]);
+    const { settings } = parse_({
+      prompt: 'x',
+      backend: 'cloudcoding',
+      'github-token': 'ghs_x',
+      haiku: 'true',
+    });
+    expect(settings).toMatchObject({
+      apiUrl: 'https://api.cloudcoding.ai',
+      githubToken: 'ghs_x',
+      haiku: true,
+    });
+  });
+});
