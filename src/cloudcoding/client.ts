@@ -191,16 +191,21 @@ export class CloudCodingClient {
         idleTimeoutMs: this.#idleTimeoutMs,
         signal: controller.signal,
       });
-      let end: SseStreamEnd;
-      for (;;) {
-        const next = await stream.next();
-        if (next.done) {
-          end = next.value;
-          break;
+      let end: SseStreamEnd | undefined;
+      try {
+        for (;;) {
+          const next = await stream.next();
+          if (next.done) {
+            end = next.value;
+            break;
+          }
+          const event = redactEvent(interpretSseMessage(next.value), redact);
+          state.note(event);
+          yield event;
         }
-        const event = redactEvent(interpretSseMessage(next.value), redact);
-        state.note(event);
-        yield event;
+      } finally {
+        // The consumer left early: close the reader too (it releases the body).
+        if (end === undefined) await stream.return({ kind: 'aborted', reason: 'the reader stopped early' });
       }
       finished = true;
       state.finish(end, this.#requireEndEvent, redact);
@@ -301,15 +306,28 @@ function redactEvent(event: CloudCodingEvent, redact: (text: string) => string):
   switch (event.kind) {
     case 'stdout':
       return { ...event, text: redact(event.text) };
-    case 'update':
-      return event.text === undefined ? event : { ...event, text: redact(event.text) };
-    case 'error':
-      return { ...event, message: redact(event.message) };
     case 'raw':
       return { ...event, data: redact(event.data) };
+    case 'update':
+      return {
+        ...event,
+        data: redactData(event.data, redact),
+        text: event.text === undefined ? undefined : redact(event.text),
+      };
+    case 'error':
+      return { ...event, message: redact(event.message), data: redactData(event.data, redact) };
     default:
-      return event;
+      return { ...event, data: redactData(event.data, redact) };
   }
+}
+
+/** Secrets and tokens hold no character JSON escapes, so masking the JSON text masks every string inside. */
+function redactData(data: unknown, redact: (text: string) => string): unknown {
+  if (data === undefined || data === null || typeof data === 'number' || typeof data === 'boolean')
+    return data;
+  const json = JSON.stringify(data);
+  const masked = redact(json);
+  return masked === json ? data : (JSON.parse(masked) as unknown);
 }
 
 /** What one invocation has seen so far; it settles the outcome exactly once. */

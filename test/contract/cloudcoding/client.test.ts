@@ -93,6 +93,24 @@ describe('CloudCodingClient against the simulator', () => {
     });
   });
 
+  it('masks the GitHub token and API key wherever the agent echoes them', async () => {
+    await sim.control.queue({
+      stdout: {
+        '': [`remote: https://x-access-token:${GITHUB_TOKEN}@github.com/acme/widgets\n`, `key ${API_KEY}\n`],
+      },
+      result: { '': `pushed with ${GITHUB_TOKEN}` },
+    });
+    const events: CloudCodingEvent[] = [];
+    const state = await runCloudCoding(client(), single('x'), { onEvent: (e) => void events.push(e) });
+    const everything = JSON.stringify({ events, state });
+    expect(everything).not.toContain(GITHUB_TOKEN);
+    expect(everything).not.toContain(API_KEY);
+    expect(state.tasks[0]?.output).toBe(
+      'remote: https://x-access-token:***@github.com/acme/widgets\nkey ***\n',
+    );
+    expect(state.tasks[0]?.lastMessage).toBe('pushed with ***');
+  });
+
   it('runs parallel tasks with interleaved events, kept apart per task_name', async () => {
     const c = client();
     const body = {
