@@ -306,6 +306,35 @@ describe('documented errors', () => {
     expect((error as Error).stack).not.toContain('cc-live-secret-123');
   });
 
+  it.each([
+    ['POST', '/api/v1/agents'],
+    ['GET', '/api/v1/agents'],
+    ['GET', '/api/v1/agents/run/abc'],
+    ['POST', '/api/v1/agents/run/abc/message'],
+    ['POST', '/api/v1/agents/run/abc/stop'],
+    ['POST', '/api/v1/schedules'],
+    ['GET', '/api/v1/schedules'],
+    ['GET', '/api/v1/schedules/abc'],
+    ['DELETE', '/api/v1/schedules/abc'],
+  ])(
+    '%s %s answers 401 without a key, with a wrong key and with a non-Bearer scheme',
+    async (method, path) => {
+      for (const authorization of [undefined, 'Bearer wrong-key', 'Basic dGVzdC1rZXk6', 'test-key']) {
+        const response = await fetch(`${h.sim.url}${path}`, {
+          method,
+          headers: authorization ? { authorization } : {},
+          ...(method === 'POST' ? { body: '{}' } : {}),
+        });
+        expect(response.status).toBe(401);
+        expect(await response.json()).toEqual({
+          error: 'Unauthorized',
+          message: 'Invalid or missing API key',
+        });
+      }
+      expect(await h.sim.control.runs()).toEqual([]);
+    },
+  );
+
   it('the key is redacted even when the API echoes it back', async () => {
     await h.sim.control.addFault({
       route: 'GET /api/v1/agents',
