@@ -1,0 +1,86 @@
+/** Small markdown helpers shared by the comment renderers. All pure. */
+
+/** GitHub refuses comment bodies over 65,536 characters. */
+export const GITHUB_COMMENT_LIMIT = 65_536;
+
+/** `` `text` ``, with a longer backtick run (and padding) when the text holds backticks; newlines become spaces. */
+export function inlineCode(text: string): string {
+  const flat = text.replace(/\s*\n\s*/g, ' ');
+  const longest = Math.max(0, ...[...flat.matchAll(/`+/g)].map((m) => m[0].length));
+  const ticks = '`'.repeat(longest + 1);
+  const pad = longest > 0 || flat.startsWith(' ') || flat.endsWith(' ') ? ' ' : '';
+  return `${ticks}${pad}${flat}${pad}${ticks}`;
+}
+
+/** A fenced code block the text cannot close (the fence is longer than any backtick run inside). */
+export function codeBlock(text: string, info = ''): string {
+  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = '`'.repeat(Math.max(3, longest + 1));
+  return `${fence}${info}\n${text}\n${fence}`;
+}
+
+/** A collapsible section; `open` shows it expanded. The blank lines let GitHub render markdown inside. */
+export function details(summary: string, body: string, open = false): string {
+  return `<details${open ? ' open' : ''}><summary>${summary}</summary>\n\n${body}\n\n</details>`;
+}
+
+/**
+ * Agent output is not ours to turn into notifications: `@someone` and `@org/team` get a zero-width space after the
+ * `@` so GitHub shows them as text and pings nobody. E-mail addresses are left alone.
+ */
+export function neutralizeMentions(text: string): string {
+  return text.replace(/(^|[^\w@`])@(?=[A-Za-z0-9])/g, '$1@\u200B');
+}
+
+/** `@login`, for users we mean to notify (the requester, whoever stopped a run). */
+export const mentionUser = (login: string): string => `@${login.replace(/[^A-Za-z0-9[\]_-]/g, '')}`;
+
+/** `45s`, `3m 12s`, `2h 5m`. */
+export function formatDuration(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes}m ${seconds % 60}s`;
+  return `${Math.floor(minutes / 60)}h ${minutes % 60}m`;
+}
+
+/** `12,345` */
+export const formatCount = (n: number): string => n.toLocaleString('en-US');
+
+/** One line of at most `max` characters, cut at a word boundary with `…`. */
+export function excerpt(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  if (flat.length <= max) return flat;
+  const cut = flat.slice(0, max - 1);
+  const space = cut.lastIndexOf(' ');
+  return `${(space > max / 2 ? cut.slice(0, space) : cut).trimEnd()}…`;
+}
+
+/**
+ * Cuts markdown to at most `max` characters (at a line break when one is near), closes a code fence left open by
+ * the cut, and appends a visible note saying how much was left out.
+ */
+export function truncateMarkdown(text: string, max: number, note = 'truncated'): string {
+  if (text.length <= max) return text;
+  let cut = text.slice(0, max);
+  const newline = cut.lastIndexOf('\n');
+  if (newline > max * 0.8) cut = cut.slice(0, newline);
+  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
+  const open = openFence(cut);
+  const closed = open === undefined ? cut : `${cut}\n${open}`;
+  return `${closed}\n\n_… ${note}: ${formatCount(text.length - cut.length)} more characters not shown._`;
+}
+
+/** The fence (```` ``` ```` or `~~~`) still open at the end of `text`, if any. */
+function openFence(text: string): string | undefined {
+  let open: string | undefined;
+  for (const line of text.split('\n')) {
+    const m = /^ {0,3}(`{3,}|~{3,})(.*)$/.exec(line);
+    if (m?.[1] === undefined) continue;
+    const fence = m[1];
+    if (open === undefined) open = fence;
+    else if (fence[0] === open[0] && fence.length >= open.length && (m[2] ?? '').trim() === '')
+      open = undefined;
+  }
+  return open;
+}

@@ -1,0 +1,187 @@
+/**
+ * Every reply the app posts besides the status comment: help, busy, fork refusal, bad options, bad config and
+ * the small "nothing to do" answers. Pure, redacted, with a hidden reply marker so the app never reacts to them.
+ */
+import type { OptionProblem } from '../commands/command.js';
+import { COMMAND_OPTIONS } from '../commands/parse-command.js';
+import { REPO_CONFIG_KEYS, REPO_CONFIG_PATH, type RepoConfig } from '../config/repo-config.js';
+import { type CallerPermission, meetsPermission } from '../github/permission-level.js';
+import { codeBlock, details, inlineCode, mentionUser } from './markdown.js';
+import { replyMarker } from './markers.js';
+import { redactSecrets } from './redact.js';
+
+const finish = (kind: string, parts: readonly string[]): string =>
+  redactSecrets([replyMarker(kind), ...parts].join('\n\n'));
+
+/** What each config key does, for help. */
+const CONFIG_KEY_HELP: Record<(typeof REPO_CONFIG_KEYS)[number], string> = {
+  trigger: 'command word',
+  label: 'label that starts a run on an issue',
+  backend: '`codecloud` or `cloudcoding`',
+  mode: 'default mode: `execute` or `plan`',
+  model: 'model passed to the agent',
+  provider: 'model provider',
+  agent_provider: '`opencode` or `claude-code`',
+  branch: 'base branch for runs from issues (default: the default branch)',
+  auto_create_pr: 'open a pull request when done',
+  min_permission: 'least permission that may trigger: `read`, `triage`, `write`, `maintain`, `admin`',
+  allowed_bots: 'bot logins that may trigger',
+  max_concurrent_runs: 'runs at once for this installation; more wait in line',
+  timeout_minutes: 'runs still going after this are stopped',
+  progress: 'show the agent’s progress in the status comment',
+  instructions: 'text appended to every prompt',
+  schedules: 'recurring (`cron`) or one-off (`run_at`) runs',
+};
+
+/** A table cell: a `|` would end the cell, even inside inline code. */
+const cell = (text: string): string => text.replace(/\|/g, '\\|');
+
+function configValue(config: RepoConfig, key: (typeof REPO_CONFIG_KEYS)[number]): string {
+  const value = config[key];
+  if (value === undefined) return '_(not set)_';
+  if (key === 'schedules')
+    return `${config.schedules.length} schedule${config.schedules.length === 1 ? '' : 's'}`;
+  if (key === 'instructions') return config.instructions === '' ? '_(none)_' : '_(set)_';
+  if (Array.isArray(value))
+    return value.length === 0 ? '_(none)_' : value.map((v) => inlineCode(String(v))).join(', ');
+  return inlineCode(String(value));
+}
+
+export interface HelpReplyInput {
+  /** Who asked for help. */
+  login: string;
+  /** Their permission on the repository, as read from GitHub. */
+  permission: CallerPermission;
+  /** The repository's effective configuration (defaults filled in). */
+  config: RepoConfig;
+}
+
+/** `/codecloud help`: the commands, the options, the config keys with this repository's values, and the caller's permission. */
+export function renderHelpReply(input: HelpReplyInput): string {
+  const t = input.config.trigger;
+  const commands = [
+    '| command | what it does |',
+    '| --- | --- |',
+    `| ${cell(inlineCode(`${t} <instruction>`))} | start an agent run; on a pull request the agent opened, send it a follow-up that pushes to the same PR |`,
+    `| ${cell(inlineCode(`${t} plan <instruction>`))} | ask for a plan first; the final comment shows it |`,
+    `| ${cell(inlineCode(`${t} approve`))} | carry out the last plan on this thread |`,
+    `| ${cell(inlineCode(`${t} stop`))} | stop the active run on this thread |`,
+    `| ${cell(inlineCode(`${t} status`))} | refresh the status comment |`,
+    `| ${cell(inlineCode(`${t} help`))} | this help |`,
+  ].join('\n');
+  const options = COMMAND_OPTIONS.map((o) => `- ${inlineCode(o.usage)}: ${o.description}`).join('\n');
+  const keys = [
+    '| key | value here | meaning |',
+    '| --- | --- | --- |',
+    ...REPO_CONFIG_KEYS.map(
+      (key) => `| ${inlineCode(key)} | ${cell(configValue(input.config, key))} | ${CONFIG_KEY_HELP[key]} |`,
+    ),
+  ].join('\n');
+  const allowed = meetsPermission(input.permission, input.config.min_permission);
+  const permission =
+    input.permission === 'none'
+      ? `${mentionUser(input.login)}, you have no access to this repository, so you cannot start runs here; commands need **${input.config.min_permission}** or more.`
+      : `${mentionUser(input.login)}, your permission here is **${input.permission}**; commands need **${input.config.min_permission}** or more, so you ${allowed ? 'can' : 'cannot'} start runs.`;
+  return finish('help', [
+    '### codecloud',
+    `Write a line starting with ${inlineCode(t)} in an issue, a pull request or a review to hand work to a codecloud agent. The instruction may go on over the following lines.`,
+    commands,
+    `**Options**, before the instruction (e.g. ${inlineCode(`${t} --no-pr fix the typo`)}):\n\n${options}`,
+    details(`<b>Configuration</b> (${inlineCode(REPO_CONFIG_PATH)})`, keys),
+    permission,
+  ]);
+}
+
+export interface BusyReplyInput {
+  login: string;
+  trigger: string;
+  /** Link to the active run's status comment, when known. */
+  statusCommentUrl?: string;
+}
+
+/** A command on a thread whose run is still queued or running: nothing new starts; offer `stop`. */
+export function renderBusyReply(input: BusyReplyInput): string {
+  const where =
+    input.statusCommentUrl === undefined ? 'An agent run' : `[An agent run](${input.statusCommentUrl})`;
+  return finish('busy', [
+    `${mentionUser(input.login)} ${where} is still working on this thread, so nothing new was started. ` +
+      `Comment again when it has finished, or stop it with ${inlineCode(`${input.trigger} stop`)}.`,
+  ]);
+}
+
+export interface ForkRefusalInput {
+  login: string;
+  /** `owner/name` of the fork the pull request comes from, when known. */
+  headRepo?: string;
+}
+
+/** A command on a pull request from a fork: refused, with the reason and what to do instead. */
+export function renderForkRefusal(input: ForkRefusalInput): string {
+  const from = input.headRepo === undefined ? 'a fork' : `the fork ${inlineCode(input.headRepo)}`;
+  return finish('fork', [
+    `${mentionUser(input.login)} I can't work on this pull request: its branch lives in ${from}, and the agent ` +
+      "can only push to branches of this repository (and won't run a fork's code with this repository's access). " +
+      'Push the branch to this repository and open a pull request from there, or describe the task in an issue.',
+  ]);
+}
+
+export interface InvalidOptionsReplyInput {
+  login: string;
+  /** The command line as written. */
+  line: string;
+  problems: readonly OptionProblem[];
+  trigger: string;
+}
+
+/** A command with unknown or invalid options: each problem by name and value; nothing was started. */
+export function renderInvalidOptionsReply(input: InvalidOptionsReplyInput): string {
+  const items = input.problems.map((p) => {
+    const written = p.value === undefined ? p.option : `${p.option}=${p.value}`;
+    const meant = p.suggestion === undefined ? '' : ` (did you mean ${inlineCode(p.suggestion)}?)`;
+    return `- ${inlineCode(written)}: ${p.message}${meant}`;
+  });
+  return finish('invalid-options', [
+    `${mentionUser(input.login)} nothing was started: I could not read the options of`,
+    codeBlock(input.line),
+    items.join('\n'),
+    `Options: ${COMMAND_OPTIONS.map((o) => inlineCode(o.usage)).join(', ')}. See ${inlineCode(`${input.trigger} help`)}.`,
+  ]);
+}
+
+export interface InvalidConfigCommentInput {
+  /** The problems, one per line (`parseRepoConfig`'s `issues`), or YAML's own error. */
+  issues: readonly string[];
+  /** Who triggered, when someone did (a comment); absent for a push or a label. */
+  login?: string;
+}
+
+/** `.github/codecloud.yml` does not validate: quote the errors; nothing runs until it is fixed. */
+export function renderInvalidConfigComment(input: InvalidConfigCommentInput): string {
+  const who = input.login === undefined ? '' : `${mentionUser(input.login)} `;
+  return finish('invalid-config', [
+    `${who}nothing was started: ${inlineCode(REPO_CONFIG_PATH)} is not valid.`,
+    codeBlock(input.issues.join('\n')),
+    'Fix the file on the default branch and comment again.',
+  ]);
+}
+
+/** `/codecloud stop` (or `status`) on a thread without an active run. */
+export function renderNoActiveRunReply(login: string, trigger: string): string {
+  return finish('no-active-run', [
+    `${mentionUser(login)} there is no active codecloud run on this thread. Start one with ${inlineCode(`${trigger} <instruction>`)}.`,
+  ]);
+}
+
+/** `/codecloud approve` on a thread whose last run is not a completed plan. */
+export function renderNothingToApproveReply(login: string, trigger: string): string {
+  return finish('nothing-to-approve', [
+    `${mentionUser(login)} there is no finished plan on this thread to approve. Ask for one with ${inlineCode(`${trigger} plan <instruction>`)}.`,
+  ]);
+}
+
+/** The chosen backend is not configured on this app (e.g. `--backend=cloudcoding` without its API key). */
+export function renderBackendUnavailableReply(login: string, backend: string): string {
+  return finish('backend-unavailable', [
+    `${mentionUser(login)} nothing was started: the ${inlineCode(backend)} backend is not configured on this app.`,
+  ]);
+}
