@@ -45,6 +45,8 @@ export interface CloudCodingClientOptions {
 export interface InvokeOptions {
   /** Aborting ends the stream; the outcome is then `cancelled` with the abort reason. */
   signal?: AbortSignal | undefined;
+  /** Called once the API accepted the request (2xx, headers in), before any event: the agent is starting. */
+  onOpen?: ((info: { status: number; threadId: string | undefined }) => void) | undefined;
 }
 
 interface OutcomeBase {
@@ -146,16 +148,17 @@ export class CloudCodingClient {
         redactSecrets(`Invalid Cloud Coding request: ${details.join('; ')}`, secrets),
       );
     }
-    return new Invocation((state) => this.#run(parsed.data, options.signal, state, secrets));
+    return new Invocation((state) => this.#run(parsed.data, options, state, secrets));
   }
 
   async *#run(
     body: CloudCodingRequest,
-    callerSignal: AbortSignal | undefined,
+    options: InvokeOptions,
     state: RunState,
     secrets: ReadonlyArray<string | undefined>,
   ): AsyncGenerator<CloudCodingEvent, void, undefined> {
     const redact = (text: string) => redactSecrets(text, secrets);
+    const callerSignal = options.signal;
     const controller = new AbortController();
     const onCallerAbort = () => controller.abort(callerSignal?.reason);
     if (callerSignal?.aborted) controller.abort(callerSignal.reason);
@@ -187,6 +190,7 @@ export class CloudCodingClient {
         return;
       }
 
+      options.onOpen?.({ status: response.status, threadId: state.threadId });
       const stream = readSse(response.body, {
         idleTimeoutMs: this.#idleTimeoutMs,
         signal: controller.signal,

@@ -1,4 +1,5 @@
 /** The Cloud Coding backend: what the App and the Action import. */
+
 export {
   CloudCodingClient,
   type CloudCodingClientOptions,
@@ -8,6 +9,13 @@ export {
   DEFAULT_CLOUDCODING_API_URL,
   type InvokeOptions,
 } from './client.js';
+export {
+  type CloudCodingAgentBackend,
+  type CloudCodingAgentBackendOptions,
+  cloudCodingAgentBackend,
+  LOST_STREAM_MESSAGE,
+  type ThreadIdStore,
+} from './cloudcoding-agent-backend.js';
 export { CloudCodingError, type CloudCodingFailureKind, redactSecrets } from './errors.js';
 export { type CloudCodingEvent, type CloudCodingEventKind, interpretSseMessage } from './events.js';
 export {
