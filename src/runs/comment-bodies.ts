@@ -2,6 +2,7 @@
  * Every body the App posts, as pure functions of the run (or the reply's facts). This file adapts the store's `Run`
  * to the renderers; bodies are always redacted and kept under GitHub's 65,536-character limit.
  */
+import { redactSecrets } from '../render/redact.js';
 import type { Run } from '../store/store.js';
 
 export const GITHUB_COMMENT_LIMIT = 65_536;
@@ -11,18 +12,8 @@ export function runMarker(runId: string): string {
   return `<!-- codecloud:run=${runId} -->`;
 }
 
-const CREDENTIALS: RegExp[] = [
-  /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z0-9 ]*PRIVATE KEY-----/g,
-  /\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{20,}\b/g,
-  /\bgithub_pat_[A-Za-z0-9_]{20,}\b/g,
-  /\bsk-[A-Za-z0-9_-]{16,}\b/g,
-  /\bxox[abprs]-[A-Za-z0-9-]{10,}\b/g,
-  /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\b/g,
-];
-
-export function redact(text: string): string {
-  return CREDENTIALS.reduce((out, pattern) => out.replace(pattern, '[redacted]'), text);
-}
+/** Credentials (SPEC §3.6 list and more) are replaced before anything is posted. */
+export const redact = (text: string): string => redactSecrets(text);
 
 function truncate(text: string, max: number): string {
   if (text.length <= max) return text;

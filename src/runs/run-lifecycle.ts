@@ -40,6 +40,12 @@ function optionString(options: JsonObject, key: string): string | undefined {
 
 /** Sends the create call for a run moved to `starting`. */
 export async function startClaimedRun(deps: RunDeps, run: Run): Promise<void> {
+  if (run.statusCommentId === null) {
+    // Its status comment is still being posted (by the job that created it, which drains afterwards): the comment
+    // always comes before the backend call.
+    await deps.store.transitionRun(run.id, ['starting'], { status: 'waiting' });
+    return;
+  }
   const gh = await deps.github(run.installationId);
   let result: Awaited<ReturnType<AgentBackend['start']>>;
   try {

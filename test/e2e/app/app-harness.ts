@@ -64,7 +64,10 @@ export async function startApp(env: Record<string, string>, timeoutMs = 30_000):
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`app did not start in ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`app did not start in ${timeoutMs} ms:\n${output}`)),
+      timeoutMs,
+    );
     const check = (): void => {
       const match = /codecloud app listening on (http:\/\/\S+)/.exec(output);
       if (match?.[1]) {
@@ -100,7 +103,11 @@ export interface HarnessOptions {
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const key = generateAppKey();
-  const github = await startFakeGitHub({ appId: 1, appPublicKey: key.publicKey, webhookSecret: WEBHOOK_SECRET });
+  const github = await startFakeGitHub({
+    appId: 1,
+    appPublicKey: key.publicKey,
+    webhookSecret: WEBHOOK_SECRET,
+  });
   const sim = await startSimulator({
     timeFactor: 20,
     webhookSecret: CODECLOUD_SECRET,
@@ -168,6 +175,7 @@ export async function freshRepo(
   const created = await gh.createRepo({ owner: 'acme', name, installationId, private: true });
   await gh.createUser({ login: 'alice' });
   await gh.setPermission({ repo: created.full_name, user: 'alice', permission: 'write' });
-  for (const [path, content] of Object.entries(files)) await gh.putFile({ repo: created.full_name, path, content });
+  for (const [path, content] of Object.entries(files))
+    await gh.putFile({ repo: created.full_name, path, content });
   return { repo: created.full_name, owner: 'acme', name, installationId };
 }
