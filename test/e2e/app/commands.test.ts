@@ -141,7 +141,7 @@ describe('App commands (real process, signed webhooks)', () => {
       timeoutMs: 20_000,
     });
     const [run] = (await h.sim.control.runs()).filter((r) => r.repo === repo);
-    expect((run?.request as { mode?: string }).mode).toBe('plan');
+    expect(run?.request).toMatchObject({ mode: 'plan' });
     expect(run?.messages).toHaveLength(1);
     expect(run?.messages[0]?.mode).toBe('execute');
     expect(run?.messages[0]?.prompt).toContain('Carry out the plan');
