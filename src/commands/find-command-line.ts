@@ -57,8 +57,9 @@ function classifyLines(body: string): { text: string; eligible: boolean }[] {
 }
 
 function commandMatcher(trigger: string): RegExp {
-  // Up to three spaces of indentation (four would make a markdown code block), then the trigger as a whole word.
-  return new RegExp(`^ {0,3}${escapeRegExp(trigger.trim())}(?=\\s|$)`, 'i');
+  // Up to three spaces of indentation (four would make a markdown code block), then the trigger as a whole word,
+  // optionally followed by `:` or `,` (`/codecloud: fix this`).
+  return new RegExp(`^ {0,3}${escapeRegExp(trigger.trim())}[:,]?(?=\\s|$)`, 'i');
 }
 
 /**

@@ -48,7 +48,7 @@ const Cron = z.string().superRefine((expr, ctx) => {
 });
 
 export const ScheduleConfig = z
-  .looseObject({
+  .object({
     name: z
       .string()
       .trim()
@@ -76,7 +76,7 @@ export const ScheduleConfig = z
 export type ScheduleConfig = z.output<typeof ScheduleConfig>;
 
 export const RepoConfigSchema = z
-  .looseObject({
+  .object({
     trigger: z
       .string()
       .trim()
@@ -279,21 +279,7 @@ export function parseRepoConfig(raw: unknown): RepoConfigResult {
   }
   const warnings =
     input !== null && typeof input === 'object' ? unknownKeyWarnings(input as Record<string, unknown>) : [];
-  return { ok: true, config: stripUnknown(parsed.data), warnings };
-}
-
-/** A loose object keeps unknown keys; the config handed on holds only the known ones. */
-function stripUnknown(config: RepoConfig): RepoConfig {
-  const known = Object.fromEntries(
-    Object.entries(config).filter(([key]) => (REPO_CONFIG_KEYS as readonly string[]).includes(key)),
-  ) as RepoConfig;
-  known.schedules = config.schedules.map(
-    (schedule) =>
-      Object.fromEntries(
-        Object.entries(schedule).filter(([key]) => SCHEDULE_KEYS.includes(key)),
-      ) as ScheduleConfig,
-  );
-  return known;
+  return { ok: true, config: parsed.data, warnings };
 }
 
 /** The configuration of a repository without `.github/codecloud.yml`. */

@@ -20,6 +20,9 @@ describe('parseCommand: finding the command line', () => {
   it('needs the trigger as a whole word', () => {
     expect(parseCommand('/codecloudy fix it')).toEqual({ kind: 'none' });
     expect(command('/codecloud\tfix it')).toMatchObject({ kind: 'execute', instruction: 'fix it' });
+    expect(command('/codecloud: fix it')).toMatchObject({ kind: 'execute', instruction: 'fix it' });
+    expect(command('/codecloud, stop')).toEqual({ kind: 'stop' });
+    expect(parseCommand('/codecloud:fix it')).toEqual({ kind: 'none' });
   });
 
   it('matches the trigger case-insensitively, on any line, with up to 3 spaces of indentation', () => {
