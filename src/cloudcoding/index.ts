@@ -43,3 +43,4 @@ export {
   combinedOutput,
   DEFAULT_MAX_OUTPUT_CHARS,
 } from './run-recorder.js';
+export { type CloudCodingTaskResult, taskResults } from './task-results.js';
