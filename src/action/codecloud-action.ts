@@ -172,8 +172,9 @@ function failureOf(
   if (timedOut.length === 0 && !settings.failOnError) return undefined;
   if (results.length === 1) {
     const task = bad[0]!;
-    const what = task.runId ? `Run ${task.runId}` : 'The run';
-    return `${what} ${task.status === 'timed-out' ? 'timed out' : task.status}: ${task.error ?? 'no error message'}`;
+    // Never created: the error (the API's answer, or why it never started) says it all.
+    if (!task.runId) return task.error ?? 'The run could not be started';
+    return `Run ${task.runId} ${task.status === 'timed-out' ? 'timed out' : task.status}: ${task.error ?? 'no error message'}`;
   }
   const list = bad
     .map((task) => `${task.name} (${task.status}${task.error ? `: ${task.error}` : ''})`)

@@ -26,8 +26,7 @@ export function renderRunsSummary(heading: string, tasks: readonly TaskResult[],
   const lines = [
     `### ${escapeText(heading)}`,
     '',
-    tasks.length > 1 ? `${tasks.length} runs: ${tally}` : '',
-    '',
+    ...(tasks.length > 1 ? [`${tasks.length} runs: ${tally}`, ''] : []),
     '| task | run | status | PR | tokens | duration |',
     '| --- | --- | --- | --- | --- | --- |',
   ];

@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type Simulator, startSimulator } from '../../sim/simulator.js';
+import { waitFor } from '../../sim/wait-for.js';
+import { runPost, runStep } from './action-runner.js';
+
+let sim: Simulator;
+const TASKS = '- name: api\n  prompt: Speed up the API\n- name: ui\n  prompt: Polish the UI\n';
+const inputs = (extra: Record<string, string> = {}) => ({
+  'api-key': 'test-key',
+  'api-url': sim.url,
+  tasks: TASKS,
+  ...extra,
+});
+const bothRunning = async () =>
+  waitFor(
+    async () => {
+      const runs = await sim.control.runs();
+      return runs.length === 2 && runs.every((run) => run.status === 'running');
+    },
+    { timeoutMs: 10_000, what: 'both runs running' },
+  );
+
+beforeAll(async () => {
+  sim = await startSimulator({ timeFactor: 200 });
+});
+afterAll(async () => {
+  await sim?.close();
+});
+beforeEach(async () => {
+  await sim.control.reset();
+  await sim.control.setDefaultScript({ queuedMs: 100, runningMs: 24 * 3_600_000 });
+});
+
+describe('cancellation (SIGINT, SIGTERM 7.5 s later, SIGKILL 2.5 s after)', () => {
+  it('stops the runs within the window, reports them stopped, and leaves nothing for the post step', async () => {
+    const main = await runStep({ inputs: inputs(), cancelWhen: bothRunning });
+    expect(main.sent.map((s) => s.signal)).toEqual(['SIGINT']);
+    expect(main.signal).toBeNull();
+    expect(main.exitCode).toBe(1);
+    const sigintAt = main.sent[0]?.at ?? 0;
+    expect(main.ms - sigintAt).toBeLessThan(7_500);
+
+    const runs = await sim.control.runs();
+    expect(runs.map((run) => [run.status, run.stops.length])).toEqual([
+      ['failed', 1],
+      ['failed', 1],
+    ]);
+    expect(JSON.parse(main.outputs.results ?? '').map((r: { status: string }) => r.status)).toEqual([
+      'stopped',
+      'stopped',
+    ]);
+    expect(main.stdout).toContain('Received SIGINT');
+    expect(main.stdout).toContain('::error::The step was cancelled');
+    expect(main.state['active-runs']).toBe('[]');
+
+    const post = await runPost(main, { inputs: inputs() });
+    expect(post.exitCode).toBe(0);
+    expect(post.stdout).toContain('nothing to clean up');
+    expect(await sim.control.requests({ route: 'POST /api/v1/agents/run/{id}/stop' })).toHaveLength(2);
+  });
+
+  it('when stopping does not answer in time, the post step stops the runs left going', async () => {
+    const fault = await sim.control.addFault({ route: 'POST /api/v1/agents/run/{id}/stop', hang: true });
+    const main = await runStep({ inputs: inputs(), cancelWhen: bothRunning });
+    // Every stop hung: the main step gave up inside the runner's window, with the runs saved for the post step.
+    expect(main.sent.at(-1)?.signal).not.toBe('SIGKILL');
+    const left = JSON.parse(main.state['active-runs'] ?? '[]') as Array<{ id: string; name: string }>;
+    expect(left.map((run) => run.name).sort()).toEqual(['api', 'ui']);
+    expect((await sim.control.runs()).every((run) => run.status === 'running')).toBe(true);
+
+    await sim.control.removeFault(fault);
+    const post = await runPost(main, { inputs: inputs() });
+    expect(post.exitCode).toBe(0);
+    expect(post.stdout).toContain('stopping run(s) the main step left running');
+    const runs = await sim.control.runs();
+    expect(runs.every((run) => run.status === 'failed' && run.stops.length === 1)).toBe(true);
+  });
+
+  it('with stop-on-cancel: false, leaves the runs going', async () => {
+    const main = await runStep({ inputs: inputs({ 'stop-on-cancel': 'false' }), cancelWhen: bothRunning });
+    expect(main.exitCode).toBe(1);
+    expect(main.state['active-runs']).toBe('[]');
+    expect(
+      (await sim.control.runs()).every((run) => run.status === 'running' && run.stops.length === 0),
+    ).toBe(true);
+  });
+});

@@ -1,0 +1,162 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type Simulator, startSimulator } from '../../sim/simulator.js';
+import { annotations, NODE20, NODE24, runPost, runStep } from './action-runner.js';
+
+let sim: Simulator;
+const inputs = (extra: Record<string, string> = {}) => ({
+  'api-key': 'test-key',
+  'api-url': sim.url,
+  ...extra,
+});
+
+beforeAll(async () => {
+  sim = await startSimulator({ timeFactor: 200 });
+});
+afterAll(async () => {
+  await sim?.close();
+});
+beforeEach(async () => {
+  await sim.control.reset();
+});
+
+describe.each([
+  ['Node 24', NODE24],
+  ['Node 20', NODE20],
+])('one run, waited for (%s)', (_label, node) => {
+  it('creates the run, waits, and writes outputs, a notice and the summary; the post step does nothing', async () => {
+    await sim.control.queueScripts({
+      runningMs: 20_000,
+      result: 'Fixed the flaky test.\nAll green.',
+      title: 'Fix the flaky test',
+      prs: [{ number: 42, branch: 'codecloud/fix-flaky' }],
+      inputTokens: 12_500,
+      outputTokens: 3_200,
+    });
+    const main = await runStep({
+      node,
+      inputs: inputs({ prompt: 'Fix the flaky test', model: 'claude-sonnet-4-5' }),
+    });
+    expect(main.exitCode, main.stdout).toBe(0);
+
+    const [run] = await sim.control.runs();
+    expect(run).toMatchObject({
+      status: 'completed',
+      repo: 'octo/widgets',
+      branch: 'main',
+      model: 'claude-sonnet-4-5',
+      auto_create_pr: true,
+    });
+    expect(main.outputs).toMatchObject({
+      'run-id': run?.id,
+      status: 'completed',
+      title: 'Fix the flaky test',
+      result: 'Fixed the flaky test.\nAll green.',
+      'pr-url': 'https://github.com/octo/widgets/pull/42',
+      'pr-number': '42',
+      'pr-branch': 'codecloud/fix-flaky',
+      'input-tokens': '12500',
+      'output-tokens': '3200',
+    });
+    expect(JSON.parse(main.outputs.results ?? '')).toEqual([
+      {
+        name: 'run',
+        'run-id': run?.id,
+        status: 'completed',
+        'pr-url': 'https://github.com/octo/widgets/pull/42',
+        result: 'Fixed the flaky test.\nAll green.',
+        error: null,
+      },
+    ]);
+    expect(main.stdout).toMatch(/Z run \w+: (queued|running) → completed \(/);
+    expect(annotations(main.stdout, 'notice')).toEqual(['https://github.com/octo/widgets/pull/42']);
+    expect(main.summary).toContain(`| Fix the flaky test | \`${run?.id}\` | ✅ completed | [#42](`);
+    expect(main.stdout).toContain('::add-mask::test-key');
+    expect(main.stdout.replace('::add-mask::test-key', '')).not.toContain('test-key');
+    expect(main.state).toEqual({ isPost: 'true', 'active-runs': '[]' });
+
+    const post = await runPost(main, { node, inputs: inputs({ prompt: 'Fix the flaky test' }) });
+    expect(post.exitCode).toBe(0);
+    expect(post.stdout).toContain('nothing to clean up');
+    expect(await sim.control.requests({ route: 'POST /api/v1/agents/run/{id}/stop' })).toEqual([]);
+  });
+});
+
+describe('one run', () => {
+  it("fails the step when the run fails, with the run's error", async () => {
+    await sim.control.queueScripts({ outcome: 'failed', error: 'Tests still failing after 3 attempts' });
+    const main = await runStep({ inputs: inputs({ prompt: 'Fix it' }) });
+    const [run] = await sim.control.runs();
+    expect(main.exitCode).toBe(1);
+    expect(main.outputs).toMatchObject({ status: 'failed', error: 'Tests still failing after 3 attempts' });
+    expect(annotations(main.stdout, 'error')).toEqual([
+      `Run ${run?.id} failed: Tests still failing after 3 attempts`,
+    ]);
+    expect(main.summary).toContain('❌ failed');
+  });
+
+  it('does not fail the step for a failed run with fail-on-error: false', async () => {
+    await sim.control.queueScripts({ outcome: 'failed' });
+    const main = await runStep({ inputs: inputs({ prompt: 'Fix it', 'fail-on-error': 'false' }) });
+    expect(main.exitCode).toBe(0);
+    expect(main.outputs.status).toBe('failed');
+  });
+
+  it('stops the run and fails at timeout-minutes', async () => {
+    await sim.control.queueScripts({ runningMs: 24 * 3_600_000 });
+    const main = await runStep({
+      inputs: inputs({ prompt: 'Refactor everything', 'timeout-minutes': '0.02' }),
+    });
+    const [run] = await sim.control.runs();
+    expect(main.exitCode).toBe(1);
+    expect(main.ms).toBeGreaterThanOrEqual(1_200);
+    expect(run?.status).toBe('failed');
+    expect(run?.stops).toHaveLength(1);
+    expect(main.outputs).toMatchObject({ 'run-id': run?.id, status: 'timed-out' });
+    expect(annotations(main.stdout, 'error')).toEqual([
+      `Run ${run?.id} timed out: Did not finish within 0.02 minutes; stopped it`,
+    ]);
+    expect(main.state['active-runs']).toBe('[]');
+  });
+
+  it('with wait: false, ends once the run is created and leaves it running', async () => {
+    await sim.control.queueScripts({ runningMs: 24 * 3_600_000 });
+    const main = await runStep({ inputs: inputs({ prompt: 'Long job', wait: 'false' }) });
+    const [run] = await sim.control.runs();
+    expect(main.exitCode).toBe(0);
+    expect(main.outputs).toMatchObject({ 'run-id': run?.id, status: 'queued' });
+    expect(await sim.control.requests({ route: 'GET /api/v1/agents/run/{id}' })).toEqual([]);
+    expect(run?.stops).toEqual([]);
+  });
+
+  it('refuses invalid inputs before any API call, naming input and value', async () => {
+    const main = await runStep({ inputs: inputs({ prompt: 'x', mode: 'exec', 'max-parallel': 'lots' }) });
+    expect(main.exitCode).toBe(1);
+    expect(annotations(main.stdout, 'error')).toEqual([
+      "Input 'mode' must be 'execute' or 'plan', got 'exec'\nInput 'max-parallel' must be a whole number from 1 to 100, got 'lots'",
+    ]);
+    expect(await sim.control.requests()).toEqual([]);
+  });
+
+  it('says what the API answered for a bad key, and never prints the key', async () => {
+    const main = await runStep({ inputs: inputs({ prompt: 'x', 'api-key': 'wrong-key-123' }) });
+    expect(main.exitCode).toBe(1);
+    expect(annotations(main.stdout, 'error')[0]).toBe(
+      'codecloud API 401: Invalid or missing API key (POST /api/v1/agents)',
+    );
+    expect(main.stdout.replace('::add-mask::wrong-key-123', '')).not.toContain('wrong-key-123');
+  });
+
+  it('reads the status of a run, and stops it', async () => {
+    await sim.control.queueScripts({ runningMs: 24 * 3_600_000 });
+    const created = await runStep({ inputs: inputs({ prompt: 'Long job', wait: 'false' }) });
+    const runId = created.outputs['run-id'] ?? '';
+    const status = await runStep({ inputs: inputs({ command: 'status', 'run-id': runId }) });
+    expect(status.exitCode).toBe(0);
+    expect(status.outputs).toMatchObject({ 'run-id': runId, title: 'Long job' });
+    expect(['queued', 'running']).toContain(status.outputs.status);
+    const stop = await runStep({ inputs: inputs({ command: 'stop', 'run-id': runId }) });
+    expect(stop.exitCode).toBe(0);
+    expect(stop.outputs).toEqual({ 'run-id': runId, status: 'failed' });
+    expect((await sim.control.run(runId))?.stops).toHaveLength(1);
+  });
+});
