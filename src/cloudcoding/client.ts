@@ -354,7 +354,8 @@ class RunState {
   note(event: CloudCodingEvent): void {
     this.events++;
     this.noteThreadId(event.threadId);
-    if (event.kind === 'end') this.endEvent = true;
+    // A task's own end (tagged with `task_name`) is not the end of the stream.
+    if (event.kind === 'end' && event.taskName === undefined) this.endEvent = true;
     if (event.kind === 'error') {
       this.errors.push(event.taskName ? `task '${event.taskName}': ${event.message}` : event.message);
     }

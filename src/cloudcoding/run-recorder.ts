@@ -55,6 +55,8 @@ class TaskBuffer {
   readonly #cap: number;
   lastMessage: string | undefined;
   error: string | undefined;
+  /** The stream said this task ended (an `end` event tagged with its name). */
+  ended = false;
   events = 0;
 
   constructor(name: string | undefined, cap: number) {
@@ -126,6 +128,9 @@ export class CloudCodingRunRecorder {
         task.error = task.error ? `${task.error}; ${event.message}` : event.message;
         if (event.taskName === undefined) this.#untaggedError = true;
         break;
+      case 'end':
+        if (event.taskName !== undefined) task.ended = true;
+        break;
       case 'raw':
         this.#rawEvents++;
         break;
@@ -168,6 +173,7 @@ export class CloudCodingRunRecorder {
 
   #taskStatus(task: TaskBuffer, outcome: CloudCodingOutcome | undefined): CloudCodingTaskStatus {
     if (task.error !== undefined) return outcome ? 'failed' : 'running';
+    if (task.ended) return 'completed';
     if (!outcome) return 'running';
     // Errors that named other tasks do not fail this one.
     if (outcome.status === 'failed' && outcome.error.kind === 'agent-error' && !this.#untaggedError) {

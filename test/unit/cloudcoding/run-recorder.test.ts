@@ -101,6 +101,17 @@ describe('CloudCodingRunRecorder', () => {
     expect(state.tasks[0]).toMatchObject({ status: 'disconnected', output: 'partial' });
   });
 
+  it('a task that ended on its own stays completed when the stream is later lost', () => {
+    const recorder = new CloudCodingRunRecorder({ taskNames: ['a', 'b'] });
+    recorder.apply({ kind: 'end', data: {}, taskName: 'a', threadId: undefined });
+    expect(recorder.snapshot().tasks.map((t) => t.status)).toEqual(['completed', 'running']);
+    const state = recorder.finish(
+      failedWith('disconnected', 'Cloud Coding stream lost: the connection dropped'),
+    );
+    expect(state.status).toBe('disconnected');
+    expect(state.tasks.map((t) => t.status)).toEqual(['completed', 'disconnected']);
+  });
+
   it('counts raw events so nothing is silently lost', () => {
     const recorder = new CloudCodingRunRecorder();
     recorder.apply({ kind: 'raw', event: 'x', data: '?', taskName: undefined, threadId: undefined });
