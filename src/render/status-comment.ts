@@ -38,7 +38,7 @@ export interface ProgressToolCall {
   name: string;
   status: 'pending' | 'running' | 'completed' | 'error';
   /** The call's arguments, as reported; one short, telling value is shown (a command, a path…). */
-  arguments?: Readonly<Record<string, unknown>>;
+  arguments?: Readonly<Record<string, unknown>> | undefined;
 }
 
 export interface RunProgress {
