@@ -38,6 +38,7 @@ export class SseDecoder {
   #out: SseMessage[] = [];
   #error: SseProtocolError | undefined;
   #ended = false;
+  #endsWithCr = false;
   /** Comments seen (`: keep-alive`), for callers that want to count heartbeats. */
   comments = 0;
   /** The last `retry:` value the server sent, in ms. */
@@ -77,6 +78,8 @@ export class SseDecoder {
     this.#ended = true;
     const tail = this.#decoder.decode();
     if (tail !== '') this.#feed(tail);
+    // A lone CR at the very end is a complete line end; the parser only waits to see whether an LF follows it.
+    if (this.#endsWithCr) this.#feed('\n');
     const messages = this.#take();
     // Two line ends complete any pending line and dispatch any pending event: what comes out was cut off.
     this.#feed('\n\n');
@@ -86,6 +89,7 @@ export class SseDecoder {
 
   #feed(text: string): void {
     if (this.#error) throw this.#error;
+    this.#endsWithCr = text.endsWith('\r');
     this.#parser.feed(text);
     if (this.#error) throw this.#error;
   }

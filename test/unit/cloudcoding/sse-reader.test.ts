@@ -99,6 +99,9 @@ describe('SseDecoder', () => {
     expectStream('data: a\n\n', [msg('a')], undefined);
     expectStream('data: a\r\n\r\n', [msg('a')], undefined);
     expectStream(': bye\n', [], undefined);
+    // A lone CR at the very end is a line end, so this event is complete.
+    expectStream('data: a\r\r', [msg('a')], undefined);
+    expectStream('data: a\r\n\r', [msg('a')], undefined);
   });
 
   it('refuses to buffer an endless event', () => {
