@@ -26,6 +26,7 @@
 import { AgentProvider } from '../codecloud/schemas.js';
 import { closestName } from '../config/closest-name.js';
 import { Backend } from '../config/repo-config.js';
+import { isValidBranchName } from './branch-name.js';
 import type { Command, CommandOptions, OptionProblem, ParsedComment } from './command.js';
 import { DEFAULT_TRIGGER, findCommandLine } from './find-command-line.js';
 
@@ -46,33 +47,13 @@ const ALIASES: Readonly<Record<string, OptionName>> = { 'agent-provider': 'agent
 
 /** Unknown options with a better answer than "unknown". */
 const HINTS: Readonly<Record<string, string>> = {
-  mode: 'unknown option; for a plan write `/codecloud plan <instruction>`',
-  plan: 'unknown option; for a plan write `/codecloud plan <instruction>`',
+  mode: 'unknown option; for a plan, write `plan` before the instruction instead',
+  plan: 'unknown option; for a plan, write `plan` before the instruction instead',
   pr: 'unknown option; pull requests are opened by default, `--no-pr` turns that off',
 };
 
 const SIMPLE_WORDS = new Set(['approve', 'stop', 'status', 'help']);
 const NAME_LIKE = /^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,199}$/;
-
-/** A git branch name as `git check-ref-format --branch` would accept it (the common rules). */
-export function isValidBranchName(name: string): boolean {
-  return (
-    name.length > 0 &&
-    name.length <= 255 &&
-    !name.startsWith('-') &&
-    !name.startsWith('/') &&
-    !name.endsWith('/') &&
-    !name.endsWith('.') &&
-    !name.endsWith('.lock') &&
-    !name.includes('..') &&
-    !name.includes('//') &&
-    !name.includes('@{') &&
-    name !== '@' &&
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what git refuses
-    !/[\s~^:?*[\\\u0000-\u001f\u007f]/.test(name) &&
-    !name.split('/').some((part) => part.startsWith('.'))
-  );
-}
 
 function suggestOption(name: string): string | undefined {
   const meant = closestName(name, [...COMMAND_OPTIONS.map((o) => o.name), ...Object.keys(ALIASES)]);

@@ -14,6 +14,7 @@
  */
 import { z } from 'zod';
 import { AgentProvider, RunMode } from '../codecloud/schemas.js';
+import { isValidBranchName } from '../commands/branch-name.js';
 import type { CommandOptions } from '../commands/command.js';
 import { PermissionLevel } from '../github/permission-level.js';
 import { checkCron } from '../schedules/cron-check.js';
@@ -34,6 +35,7 @@ const NameLike = z
   .string()
   .trim()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,199}$/, 'must be a name of letters, digits and . _ : / @ + -');
+const BranchName = z.string().trim().refine(isValidBranchName, 'is not a valid branch name');
 const IsoDateTime = z.iso.datetime({
   offset: true,
   error: 'must be an ISO 8601 date-time with a time zone, e.g. 2026-12-01T03:00:00Z',
@@ -60,7 +62,7 @@ export const ScheduleConfig = z
     model: NameLike.optional(),
     provider: NameLike.optional(),
     agent_provider: AgentProvider.optional(),
-    branch: NonEmpty.optional(),
+    branch: BranchName.optional(),
     auto_create_pr: z.boolean().optional(),
   })
   .superRefine((schedule, ctx) => {
@@ -88,7 +90,7 @@ export const RepoConfigSchema = z
     model: NameLike.optional(),
     provider: NameLike.optional(),
     agent_provider: AgentProvider.optional(),
-    branch: NonEmpty.optional(),
+    branch: BranchName.optional(),
     auto_create_pr: z.boolean().default(true),
     min_permission: PermissionLevel.default('write'),
     allowed_bots: z.array(NonEmpty).default([]),

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { isValidBranchName } from '../../../src/commands/branch-name.js';
 import type { Command } from '../../../src/commands/command.js';
 import { hasCommand } from '../../../src/commands/find-command-line.js';
-import { isValidBranchName, parseCommand } from '../../../src/commands/parse-command.js';
+import { parseCommand } from '../../../src/commands/parse-command.js';
 
 /** The command of a body that must parse. */
 function command(body: string, trigger?: string): Command {
@@ -222,7 +223,13 @@ describe('parseCommand: options', () => {
   it('explains --mode', () => {
     expect(parseCommand('/codecloud --mode=plan x')).toMatchObject({
       kind: 'invalid',
-      problems: [{ option: '--mode', value: 'plan', message: expect.stringContaining('/codecloud plan') }],
+      problems: [
+        {
+          option: '--mode',
+          value: 'plan',
+          message: expect.stringContaining('write `plan` before the instruction'),
+        },
+      ],
     });
   });
 

@@ -95,6 +95,10 @@ describe('parseRepoConfig', () => {
     expect(problem({ model: 'a b' })).toContain(
       "model: must be a name of letters, digits and . _ : / @ + - (got 'a b')",
     );
+    expect(problem({ branch: 'a..b' })).toBe("branch: is not a valid branch name (got 'a..b')");
+    expect(problem({ schedules: [{ name: 'x', cron: '0 3 * * *', prompt: 'p', branch: 'x y' }] })).toBe(
+      "schedules[0].branch: is not a valid branch name (got 'x y')",
+    );
     expect(problem('trigger: /x')).toBe("must be a mapping (got 'trigger: /x')");
   });
 
