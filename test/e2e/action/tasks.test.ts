@@ -32,7 +32,10 @@ async function peakConcurrency(): Promise<number> {
   edges.sort((a, b) => a.at - b.at || a.d - b.d);
   let now = 0;
   let peak = 0;
-  for (const edge of edges) peak = Math.max(peak, (now += edge.d));
+  for (const edge of edges) {
+    now += edge.d;
+    peak = Math.max(peak, now);
+  }
   return peak;
 }
 
