@@ -180,8 +180,11 @@ export function parseCommand(body: string, trigger: string = DEFAULT_TRIGGER): P
   const keyword = nextWord(rest);
   const word = keyword?.word.toLowerCase().replace(/[.!:]+$/, '');
   if (keyword !== undefined && word !== undefined && SIMPLE_WORDS.has(word) && keyword.rest.trim() === '') {
-    for (const option of written) {
-      problems.push({ option: option.split('=')[0] ?? option, message: `does not apply to \`${word}\`` });
+    for (const token of written) {
+      const option = token.split('=')[0] ?? token;
+      if (!problems.some((p) => p.option === option)) {
+        problems.push({ option, message: `does not apply to \`${word}\`` });
+      }
     }
     command =
       word === 'approve'

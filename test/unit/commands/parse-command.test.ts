@@ -272,6 +272,10 @@ describe('parseCommand: options', () => {
       line: '/codecloud --model=opus stop',
       problems: [{ option: '--model', message: 'does not apply to `stop`' }],
     });
+    expect(parseCommand('/codecloud --force help')).toMatchObject({
+      kind: 'invalid',
+      problems: [{ option: '--force', message: 'unknown option' }],
+    });
   });
 });
 
