@@ -48,7 +48,7 @@ export function startReconciler(deps: RunDeps, options: { intervalMs: number; ho
   let current: Promise<void> = Promise.resolve();
   let stopped = false;
   const tick = (): void => {
-    current = reconcileOnce(deps, options.holder, Math.max(options.intervalMs * 2, 30_000)).catch(
+    current = reconcileOnce(deps, options.holder, Math.max(options.intervalMs * 1.5, 1_000)).catch(
       (error: unknown) => deps.log.error(`reconciler: ${String(error)}`),
     );
   };
