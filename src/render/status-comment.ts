@@ -311,7 +311,7 @@ export function renderStatusComment(input: StatusCommentInput, now: number): str
       outcome = state.outcome;
       took = tookOf(state);
       sections.push(
-        'The agent was stopped before it finished; anything it pushed so far stays on its branch.',
+        `The agent was stopped before it finished. Comment ${inlineCode(`${trigger} <instruction>`)} to start again.`,
       );
       break;
     case 'timed_out':

@@ -177,7 +177,7 @@ describe('renderStatusComment: states', () => {
       ⏹️ **Stopped** by @bob
       <sub>codecloud run requested by @alice · run \`run_abc\`</sub>
 
-      The agent was stopped before it finished; anything it pushed so far stays on its branch.
+      The agent was stopped before it finished. Comment \`/codecloud <instruction>\` to start again.
 
       <sub>took 1m 0s</sub>"
     `);
