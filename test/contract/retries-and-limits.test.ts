@@ -204,7 +204,12 @@ describe('fault injection is controllable', () => {
 
   it('rejects a malformed fault with a clear message', async () => {
     await expect(h.sim.control.addFault({ route: 'GET /api/v1/agents', rate: 2 })).rejects.toThrow(
-      'fault: rate must be in [0, 1], got 2',
+      /^fault: rate: /,
     );
+    await expect(
+      h.sim.control.queueScripts({ runingMs: 5 } as unknown as Parameters<
+        typeof h.sim.control.queueScripts
+      >[0]),
+    ).rejects.toThrow(/^queueScripts\[0\]: .*runingMs/);
   });
 });

@@ -1,4 +1,5 @@
 // The in-process `SimulatorControl`: inspection returns copies; every change goes through here.
+import { parsePromptScript, parseRouteFault, parseRunScript, parseWebhookFault } from './input-schemas.js';
 import { deleteSchedulesForDowngrade } from './schedule-engine.js';
 import type { SimState } from './sim-state.js';
 import type { SimPlan, SimulatorControl, SimulatorState } from './types.js';
@@ -84,22 +85,19 @@ export function createControl(state: SimState, onReset: () => void): SimulatorCo
     advance: async (ms) => new Date(await state.clock.advance(Number(ms))).toISOString(),
 
     setDefaultScript: async (script) => {
-      state.defaultScript = script;
+      state.defaultScript = parseRunScript(script, 'setDefaultScript');
     },
     setDefaultFollowUpScript: async (script) => {
-      state.defaultFollowUpScript = script;
+      state.defaultFollowUpScript = parseRunScript(script, 'setDefaultFollowUpScript');
     },
     queueScripts: async (...scripts) => {
-      state.scriptQueue.push(...scripts);
+      state.scriptQueue.push(...scripts.map((s, i) => parseRunScript(s, `queueScripts[${i}]`)));
     },
     queueFollowUpScripts: async (...scripts) => {
-      state.followUpQueue.push(...scripts);
+      state.followUpQueue.push(...scripts.map((s, i) => parseRunScript(s, `queueFollowUpScripts[${i}]`)));
     },
     addPromptScript: async (entry) => {
-      if (typeof entry?.match !== 'string' || entry.match === '') {
-        throw new Error('addPromptScript: match must be a non-empty string');
-      }
-      state.promptScripts.push(entry);
+      state.promptScripts.push(parsePromptScript(entry));
     },
     clearScripts: async () => {
       state.scriptQueue = [];
@@ -107,8 +105,8 @@ export function createControl(state: SimState, onReset: () => void): SimulatorCo
       state.promptScripts = [];
     },
 
-    addFault: async (fault) => state.faults.addRoute(fault),
-    addWebhookFault: async (fault) => state.faults.addWebhook(fault),
+    addFault: async (fault) => state.faults.addRoute(parseRouteFault(fault)),
+    addWebhookFault: async (fault) => state.faults.addWebhook(parseWebhookFault(fault)),
     removeFault: async (id) => {
       state.faults.remove(id);
     },

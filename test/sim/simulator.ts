@@ -6,6 +6,7 @@ import { type ApiRequest, answerApi, error, matchApiRoute } from './api-routes.j
 import { handleControl } from './control-routes.js';
 import { BUILT_IN_EXTENSIONS } from './extensions.js';
 import { type ActiveRouteFault, FaultBook } from './faults.js';
+import { parseApiKeys, parseRunScript } from './input-schemas.js';
 import { SimClock } from './sim-clock.js';
 import { createControl } from './sim-control.js';
 import { type ApiAnswer, SimState } from './sim-state.js';
@@ -117,13 +118,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     githubUrl: options.githubUrl ?? 'https://github.com',
     secret: options.webhookSecret ?? null,
     progress: options.progressWebhooks ?? true,
-    defaultScript: options.defaultScript ?? {},
-    defaultFollowUpScript: options.defaultFollowUpScript ?? {},
+    defaultScript: parseRunScript(options.defaultScript ?? {}, 'defaultScript'),
+    defaultFollowUpScript: parseRunScript(options.defaultFollowUpScript ?? {}, 'defaultFollowUpScript'),
     onPullRequest: options.onPullRequest,
   });
   state = sim;
-  for (const { key, plan } of options.apiKeys ?? [{ key: DEFAULT_API_KEY, plan: 'pro' }])
-    sim.keys.set(key, plan);
+  const apiKeys = parseApiKeys(options.apiKeys ?? [{ key: DEFAULT_API_KEY, plan: 'pro' }]);
+  for (const { key, plan } of apiKeys) sim.keys.set(key, plan);
 
   const extensionContext: SimExtensionContext = {
     now: () => clock.now(),
