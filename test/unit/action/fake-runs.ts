@@ -110,4 +110,16 @@ export class FakeRuns {
     if (before === 'queued' || before === 'running') run.stopped = true;
     return { id, status: this.status(id) as 'failed' | 'completed', message: 'Run stopped' };
   }
+
+  sendMessage(): Promise<never> {
+    return Promise.reject(new Error('FakeRuns: follow-ups are not scripted'));
+  }
+
+  createSchedule(): Promise<never> {
+    return Promise.reject(new Error('FakeRuns: schedules are not scripted'));
+  }
+
+  deleteSchedule(): Promise<never> {
+    return Promise.reject(new Error('FakeRuns: schedules are not scripted'));
+  }
 }
