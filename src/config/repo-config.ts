@@ -17,7 +17,7 @@ import { AgentProvider, RunMode } from '../codecloud/schemas.js';
 import { isValidBranchName } from '../commands/branch-name.js';
 import type { CommandOptions } from '../commands/command.js';
 import { PermissionLevel } from '../github/permission-level.js';
-import { checkCron } from '../schedules/cron-check.js';
+import { checkCron, parseIsoDateTime } from '../schedules/cron-check.js';
 import { closestName } from './closest-name.js';
 
 export const Backend = z.enum(['codecloud', 'cloudcoding']);
@@ -36,13 +36,23 @@ const NameLike = z
   .trim()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,199}$/, 'must be a name of letters, digits and . _ : / @ + -');
 const BranchName = z.string().trim().refine(isValidBranchName, 'is not a valid branch name');
-const IsoDateTime = z.iso.datetime({
-  offset: true,
-  error: 'must be an ISO 8601 date-time with a time zone, e.g. 2026-12-01T03:00:00Z',
-});
-
-/** YAML loaders (js-yaml, used by Probot) turn an unquoted `2026-12-01T03:00:00Z` into a Date: take it back. */
-const RunAt = z.preprocess((value) => (value instanceof Date ? value.toISOString() : value), IsoDateTime);
+/**
+ * A `run_at`: ISO 8601 with a time zone, normalised to `2026-12-01T03:00:00.000Z`. YAML loaders (js-yaml, used by
+ * Probot) turn an unquoted `2026-12-01T03:00:00Z` into a Date: that is taken back.
+ */
+const RunAt = z.preprocess(
+  (value) => (value instanceof Date ? value.toISOString() : value),
+  z.string().transform((text, ctx) => {
+    const at = parseIsoDateTime(text);
+    if (at !== undefined) return at.toISOString();
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be an ISO 8601 date-time with a time zone, e.g. 2026-12-01T03:00:00Z',
+      input: text,
+    });
+    return z.NEVER;
+  }),
+);
 
 const Cron = z.string().superRefine((expr, ctx) => {
   const result = checkCron(expr);

@@ -6,19 +6,19 @@
  * 15 minutes apart, or a one-off ISO 8601 `run_at` in the future (seed 003, "Schedules").
  */
 import { Cron } from 'croner';
-import { z } from 'zod';
 
 /** The smallest gap codecloud allows between two runs of one recurring schedule. */
 export const MIN_CRON_INTERVAL_MINUTES = 15;
 
-/** How many consecutive runs are compared. 1000 covers ten days of `*\/15 * * * *` and years of daily patterns. */
-const OCCURRENCES_CHECKED = 1000;
 /**
  * A fixed starting point keeps the check deterministic; 2024 is a leap year, so Feb 29 patterns are seen. One minute
  * before midnight, because croner's `nextRun` answers strictly later times.
  */
 const CHECK_FROM = new Date('2023-12-31T23:59:00Z');
+/** Runs of the full pattern compared when only the gap across midnight is in doubt (years of daily patterns). */
+const OCCURRENCES_CHECKED = 1000;
 const MINUTE_MS = 60_000;
+const DAY_MINUTES = 1440;
 
 export type CheckResult = { ok: true } | { ok: false; reason: string };
 
@@ -27,16 +27,39 @@ function parseCron(expr: string): Cron {
   return new Cron(expr, { paused: true, mode: '5-part', utcOffset: 0 });
 }
 
-const hhmm = (date: Date): string => date.toISOString().slice(11, 16);
+const clock = (minuteOfDay: number): string =>
+  `${String(Math.floor(minuteOfDay / 60)).padStart(2, '0')}:${String(minuteOfDay % 60).padStart(2, '0')}`;
 
-function describeMinutes(minutes: number): string {
-  return minutes === 1 ? 'every minute' : `every ${minutes} minutes`;
+const tooOften = (expr: string, how: string): CheckResult => ({
+  ok: false,
+  reason: `cron '${expr}' ${how}; the minimum interval is ${MIN_CRON_INTERVAL_MINUTES} minutes`,
+});
+
+const closeRuns = (gap: number, from: number, to: number): string =>
+  `has runs only ${gap} minute${gap === 1 ? '' : 's'} apart (${clock(from)} and ${clock(to)} UTC)`;
+
+/** The times of day (minutes after midnight UTC, ascending) at which `minute hour * * *` runs. */
+function timesOfDay(minuteField: string, hourField: string): number[] {
+  const daily = parseCron(`${minuteField} ${hourField} * * *`);
+  const dayEnd = CHECK_FROM.getTime() + MINUTE_MS + DAY_MINUTES * MINUTE_MS;
+  const times: number[] = [];
+  for (
+    let run = daily.nextRun(CHECK_FROM);
+    run !== null && run.getTime() < dayEnd;
+    run = daily.nextRun(run)
+  ) {
+    times.push(run.getUTCHours() * 60 + run.getUTCMinutes());
+  }
+  return times;
 }
 
 /**
  * Checks a recurring schedule's cron expression: exactly 5 fields (no seconds, no `@daily` nicknames), valid
- * values, it runs at all, and consecutive runs are at least {@link MIN_CRON_INTERVAL_MINUTES} apart (checked over
- * the next 1000 runs from a fixed date, stopping at the first gap that is too small).
+ * values, it runs at all, and consecutive runs are at least {@link MIN_CRON_INTERVAL_MINUTES} apart.
+ *
+ * Every day the pattern runs, it runs at the same times of day (its minute and hour fields), so gaps within a day
+ * are read off one day exactly. Only a gap across midnight (a run late in the evening, one early the next morning)
+ * depends on which days run; then the next 1000 runs of the full pattern are compared.
  *
  * `checkCron('*\/5 * * * *')` → `{ ok: false, reason: "cron '*\/5 * * * *' runs every 5 minutes; the minimum interval
  * is 15 minutes" }`.
@@ -51,44 +74,50 @@ export function checkCron(expr: string): CheckResult {
     };
   }
   let cron: Cron;
+  let times: number[];
   try {
     cron = parseCron(trimmed);
+    times = timesOfDay(fields[0] ?? '', fields[1] ?? '');
   } catch (error) {
     const detail = error instanceof Error ? error.message.replace(/^CronPattern:\s*/, '') : String(error);
     return { ok: false, reason: `cron '${expr}' is not a valid cron expression: ${detail}` };
   }
+  if (cron.nextRun(CHECK_FROM) === null || times.length === 0)
+    return { ok: false, reason: `cron '${expr}' never runs` };
 
+  // Gaps between the day's runs, then from its last run to the first run of the next day (if that day runs).
+  const first = times[0] ?? 0;
+  const last = times.at(-1) ?? 0;
+  const wrap = first + DAY_MINUTES - last;
+  let smallest: { gap: number; from: number; to: number } | undefined;
+  for (let i = 1; i < times.length; i++) {
+    const from = times[i - 1] ?? 0;
+    const to = times[i] ?? 0;
+    if (smallest === undefined || to - from < smallest.gap) smallest = { gap: to - from, from, to };
+  }
+  if (smallest !== undefined && smallest.gap < MIN_CRON_INTERVAL_MINUTES) {
+    const uniform =
+      times.every((t, i) => i === 0 || t - (times[i - 1] ?? 0) === smallest.gap) && wrap === smallest.gap;
+    return tooOften(
+      expr,
+      uniform
+        ? `runs ${smallest.gap === 1 ? 'every minute' : `every ${smallest.gap} minutes`}`
+        : closeRuns(smallest.gap, smallest.from, smallest.to),
+    );
+  }
+  if (wrap >= MIN_CRON_INTERVAL_MINUTES) return { ok: true };
+
+  // Too close across midnight: a problem only when two consecutive days both run.
   let previous = cron.nextRun(CHECK_FROM);
-  if (previous === null) return { ok: false, reason: `cron '${expr}' never runs` };
-  let smallestGap = Number.POSITIVE_INFINITY;
-  let smallestAt: [Date, Date] | undefined;
-  let uniform = true;
-  let firstGap: number | undefined;
-  for (let i = 1; i < OCCURRENCES_CHECKED; i++) {
+  for (let i = 1; previous !== null && i < OCCURRENCES_CHECKED; i++) {
     const next = cron.nextRun(previous);
     if (next === null) break;
-    const gap = Math.round((next.getTime() - previous.getTime()) / MINUTE_MS);
-    firstGap ??= gap;
-    if (gap !== firstGap) uniform = false;
-    if (gap < smallestGap) {
-      smallestGap = gap;
-      smallestAt = [previous, next];
+    if (next.getTime() - previous.getTime() < MIN_CRON_INTERVAL_MINUTES * MINUTE_MS) {
+      return tooOften(expr, closeRuns(wrap, last, first));
     }
-    // Past the first too-small gap, keep going only while every gap is the same, so the reason can say
-    // "every 5 minutes" for `*/5` and name two close runs otherwise.
-    if (smallestGap < MIN_CRON_INTERVAL_MINUTES && !uniform) break;
     previous = next;
   }
-  if (smallestGap >= MIN_CRON_INTERVAL_MINUTES || smallestAt === undefined) return { ok: true };
-
-  const [a, b] = smallestAt;
-  const how = uniform
-    ? `runs ${describeMinutes(smallestGap)}`
-    : `has runs only ${smallestGap} minute${smallestGap === 1 ? '' : 's'} apart (${hhmm(a)} and ${hhmm(b)} UTC)`;
-  return {
-    ok: false,
-    reason: `cron '${expr}' ${how}; the minimum interval is ${MIN_CRON_INTERVAL_MINUTES} minutes`,
-  };
+  return { ok: true };
 }
 
 /**
@@ -103,22 +132,45 @@ export function nextCronRuns(expr: string, from: Date, count: number): Date[] {
   }
 }
 
-const IsoDateTime = z.iso.datetime({ offset: true });
+const ISO_DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|([+-])(\d{2}):?(\d{2}))$/i;
+
+const daysInMonth = (year: number, month: number): number => new Date(Date.UTC(year, month, 0)).getUTCDate();
 
 /**
- * Checks a one-off schedule's `run_at`: an ISO 8601 date-time with a time zone (`2026-12-01T03:00:00Z` or
- * `…+02:00`; a bare local time would be ambiguous) on a real calendar day (zod refuses `2027-02-30`), strictly after
- * `now`. On success returns the parsed instant.
+ * Reads an ISO 8601 date-time with a time zone: `2026-12-01T03:00Z`, `2026-12-01T03:00:00.5+05:30`,
+ * `…+0530`. Seconds are optional; a time zone is not (a bare local time would be ambiguous). Refuses dates that
+ * don't exist (`2027-02-30`, which JavaScript would roll over to March 2). `undefined` when it is not one.
+ */
+export function parseIsoDateTime(text: string): Date | undefined {
+  const m = ISO_DATE_TIME.exec(text.trim());
+  if (m === null) return undefined;
+  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6]].map((v) =>
+    Number(v ?? 0),
+  ) as [number, number, number, number, number, number];
+  const millis = Number(`0.${m[7] ?? '0'}`) * 1000;
+  const offsetHours = Number(m[10] ?? 0);
+  const offsetMinutes = Number(m[11] ?? 0);
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+  if (hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59) return undefined;
+  const offset = (m[9] === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes);
+  return new Date(
+    Date.UTC(year, month - 1, day, hour, minute, second, Math.floor(millis)) - offset * MINUTE_MS,
+  );
+}
+
+/**
+ * Checks a one-off schedule's `run_at`: an ISO 8601 date-time with a time zone (see {@link parseIsoDateTime}),
+ * strictly after `now`. On success returns the instant (send `at.toISOString()` to the API).
  */
 export function checkRunAt(iso: string, now: Date): { ok: true; at: Date } | { ok: false; reason: string } {
-  const parsed = IsoDateTime.safeParse(iso.trim());
-  if (!parsed.success) {
+  const at = parseIsoDateTime(iso);
+  if (at === undefined) {
     return {
       ok: false,
       reason: `run_at '${iso}' is not an ISO 8601 date-time with a time zone (e.g. 2026-12-01T03:00:00Z)`,
     };
   }
-  const at = new Date(parsed.data);
   if (at.getTime() <= now.getTime()) {
     return { ok: false, reason: `run_at '${iso}' is in the past (now is ${now.toISOString()})` };
   }

@@ -163,8 +163,12 @@ describe('parseRepoConfig: schedules', () => {
       }).schedules,
     ).toEqual([
       { name: 'nightly', cron: '0 3 * * *', prompt: 'Run the tests', model: 'opus', mode: 'plan' },
-      { name: 'once', run_at: '2026-12-01T03:00:00Z', prompt: 'Bump deps', auto_create_pr: false },
+      { name: 'once', run_at: '2026-12-01T03:00:00.000Z', prompt: 'Bump deps', auto_create_pr: false },
     ]);
+    expect(
+      config({ schedules: [{ name: 'x', run_at: '2026-12-01T04:00+01:00', prompt: 'p' }] }).schedules[0]
+        ?.run_at,
+    ).toBe('2026-12-01T03:00:00.000Z');
   });
 
   it('takes back a run_at that the YAML loader turned into a Date', () => {

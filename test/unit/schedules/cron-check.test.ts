@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkCron, checkRunAt, nextCronRuns } from '../../../src/schedules/cron-check.js';
+import { checkCron, checkRunAt, nextCronRuns, parseIsoDateTime } from '../../../src/schedules/cron-check.js';
 
 describe('checkCron', () => {
   it.each([
@@ -77,6 +77,21 @@ describe('checkCron', () => {
     expect(checkCron('a b c d e').ok).toBe(false);
   });
 
+  it('is quick for patterns that are fine, even those that run rarely', () => {
+    const started = performance.now();
+    for (const expr of [
+      '0 9 * * MON-FRI',
+      '0 0 L * *',
+      '*/15 9-17 * * 1-5',
+      '59 23 31 12 *',
+      '50 23 * * *',
+    ]) {
+      expect(checkCron(expr)).toEqual({ ok: true });
+    }
+    // Generous: a guard against enumerating years of runs, not a benchmark.
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+
   it('refuses a pattern that never runs', () => {
     expect(checkCron('0 0 31 2 *')).toEqual({ ok: false, reason: "cron '0 0 31 2 *' never runs" });
   });
@@ -93,6 +108,33 @@ describe('nextCronRuns', () => {
 
   it('returns nothing for an invalid pattern', () => {
     expect(nextCronRuns('nope', new Date(0), 3)).toEqual([]);
+  });
+});
+
+describe('parseIsoDateTime', () => {
+  it.each([
+    ['2026-12-01T03:00:00Z', '2026-12-01T03:00:00.000Z'],
+    ['2026-12-01T03:00Z', '2026-12-01T03:00:00.000Z'],
+    ['2026-12-01t03:00:00z', '2026-12-01T03:00:00.000Z'],
+    ['2026-12-01T08:30:00.250+05:30', '2026-12-01T03:00:00.250Z'],
+    ['2026-12-01T08:30:00+0530', '2026-12-01T03:00:00.000Z'],
+    ['2026-11-30T22:00:00-05:00', '2026-12-01T03:00:00.000Z'],
+    ['2028-02-29T00:00:00Z', '2028-02-29T00:00:00.000Z'],
+  ])('%s → %s', (text, iso) => {
+    expect(parseIsoDateTime(text)?.toISOString()).toBe(iso);
+  });
+
+  it.each([
+    '2027-02-29T00:00:00Z',
+    '2026-04-31T00:00:00Z',
+    '2026-12-01T24:00:00Z',
+    '2026-12-01T03:60:00Z',
+    '2026-12-01 03:00:00Z',
+    '2026-12-01T03:00:00',
+    '2026-12-01',
+    '2026-12-01T03:00:00+25:00',
+  ])('refuses %s', (text) => {
+    expect(parseIsoDateTime(text)).toBeUndefined();
   });
 });
 
