@@ -118,6 +118,38 @@ describe('one run', () => {
     expect(main.state['active-runs']).toBe('[]');
   });
 
+  it('keeps waiting through 429 answers, never polling sooner than Retry-After', async () => {
+    await sim.control.queueScripts({ runningMs: 400_000 });
+    await sim.control.addFault({
+      route: 'GET /api/v1/agents/run/{id}',
+      status: 429,
+      retryAfter: 1,
+      times: 2,
+    });
+    const main = await runStep({ inputs: inputs({ prompt: 'Busy API' }) });
+    expect(main.exitCode, main.stdout).toBe(0);
+    expect(main.outputs.status).toBe('completed');
+    const gets = await sim.control.requests({ route: 'GET /api/v1/agents/run/{id}' });
+    const limited = gets.flatMap((request, i) => (request.status === 429 ? [i] : []));
+    expect(limited).toHaveLength(2);
+    for (const i of limited) {
+      // Simulated time runs 200 times faster: 1 s of Retry-After is 200 s between the two requests' stamps.
+      const gap = Date.parse(gets[i + 1]?.at ?? '') - Date.parse(gets[i]?.at ?? '');
+      expect(gap).toBeGreaterThanOrEqual(0.9 * 200_000);
+    }
+  });
+
+  it('never sends a create twice when its answer was lost: it looks the run up', async () => {
+    await sim.control.addFault({ route: 'POST /api/v1/agents', status: 503, phase: 'after', times: 1 });
+    const main = await runStep({ inputs: inputs({ prompt: 'Answer lost' }) });
+    expect(main.exitCode, main.stdout).toBe(0);
+    const runs = await sim.control.runs();
+    expect(runs).toHaveLength(1);
+    expect(await sim.control.requests({ route: 'POST /api/v1/agents' })).toHaveLength(1);
+    expect(main.stdout).toContain(`the create's answer was lost; found run ${runs[0]?.id}`);
+    expect(main.outputs).toMatchObject({ 'run-id': runs[0]?.id, status: 'completed' });
+  });
+
   it('with wait: false, ends once the run is created and leaves it running', async () => {
     await sim.control.queueScripts({ runningMs: 24 * 3_600_000 });
     const main = await runStep({ inputs: inputs({ prompt: 'Long job', wait: 'false' }) });
