@@ -26,10 +26,31 @@ export function details(summary: string, body: string, open = false): string {
 
 /**
  * Agent output is not ours to turn into notifications: `@someone` and `@org/team` get a zero-width space after the
- * `@` so GitHub shows them as text and pings nobody. E-mail addresses are left alone.
+ * `@` so GitHub shows them as text and pings nobody. Code (fenced blocks and inline spans), where GitHub never
+ * pings, is left exactly as written so it can be copied; so are e-mail addresses.
  */
 export function neutralizeMentions(text: string): string {
-  return text.replace(/(^|[^\w@`])@(?=[A-Za-z0-9])/g, '$1@\u200B');
+  const out: string[] = [];
+  let fence: string | undefined;
+  for (const line of text.split('\n')) {
+    const m = /^ {0,3}(`{3,}|~{3,})/.exec(line);
+    if (fence !== undefined) {
+      if (m?.[1] !== undefined && m[1][0] === fence[0] && m[1].length >= fence.length) fence = undefined;
+      out.push(line);
+    } else if (m?.[1] !== undefined) {
+      fence = m[1];
+      out.push(line);
+    } else {
+      // Odd pieces of a split on backtick runs are inline code spans (good enough for a safety net).
+      out.push(
+        line
+          .split(/(`+[^`]*`+)/)
+          .map((part, i) => (i % 2 === 1 ? part : part.replace(/(^|[^\w@`])@(?=[A-Za-z0-9])/g, '$1@\u200B')))
+          .join(''),
+      );
+    }
+  }
+  return out.join('\n');
 }
 
 /** `@login`, for users we mean to notify (the requester, whoever stopped a run). */

@@ -31,6 +31,12 @@ describe('markdown helpers', () => {
     expect(neutralizeMentions('@bob, (@carol) a@b.c `@x` @@y')).toBe(
       '@\u200Bbob, (@\u200Bcarol) a@b.c `@x` @@y',
     );
+    expect(neutralizeMentions('use ` @property ` or @alice')).toBe('use ` @property ` or @\u200Balice');
+  });
+
+  it('neutralizeMentions leaves fenced code exactly as written', () => {
+    const code = '```py\nclass A:\n    @property\n    def x(self): ...\n```';
+    expect(neutralizeMentions(`${code}\nthanks @bob`)).toBe(`${code}\nthanks @\u200Bbob`);
   });
 
   it('formatDuration', () => {
