@@ -163,6 +163,14 @@ describe('buildRunPrompt', () => {
     expect(prompt.indexOf('@u18:')).toBeLessThan(prompt.indexOf('@u19:'));
   });
 
+  it('strips invisible characters from a diff hunk but keeps its markup', () => {
+    const prompt = buildRunPrompt({
+      ...issue,
+      review: { path: 'a.ts', line: 2, diffHunk: '@@ -1 +1 @@\n+<!-- x --> const a = "\u202Eevil";' },
+    });
+    expect(prompt).toContain('+<!-- x --> const a = "evil";');
+  });
+
   it('keeps the end of a long diff hunk (where the commented line is)', () => {
     const hunk = `@@ -1,1 +1,9999 @@\n${'+line\n'.repeat(3000)}+the commented line`;
     const prompt = buildRunPrompt({
