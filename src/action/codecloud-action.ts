@@ -142,6 +142,7 @@ async function waitAndReport(
     onActiveRuns: (runs) => context.onActiveRuns(runs),
   });
   if (named) for (const task of results) log.group(`${task.name}: ${task.status}`, groupLines(task));
+  else if (results[0]?.run?.plan) log.group('Plan', results[0].run.plan.split('\n'));
   else if (results[0]?.run?.result) log.group('Result', results[0].run.result.split('\n'));
 
   const outputs = named ? tasksOutputs(results) : singleRunOutputs(results[0]!);
