@@ -7,6 +7,9 @@ import { isFinalRunStatus, type RunDetail, type RunStatus } from '../codecloud/s
 import type { Clock } from './clock.js';
 import { backoffDelay, type WaitPolicy } from './wait-policy.js';
 
+/** Consecutive answers with an unexpected body before waiting gives up. */
+const MAX_BAD_BODIES = 3;
+
 export interface RunReader {
   getRun(id: string): Promise<RunDetail>;
 }
@@ -40,6 +43,7 @@ export async function waitForRun(options: WaitForRunOptions): Promise<WaitOutcom
   let last: RunDetail | undefined;
   let polls = 0;
   let retryAfterMs: number | undefined;
+  let badBodies = 0;
   const since = clock.now();
 
   for (let attempt = 0; ; attempt++) {
@@ -56,7 +60,12 @@ export async function waitForRun(options: WaitForRunOptions): Promise<WaitOutcom
       run = await untilAborted(client.getRun(runId), signal);
     } catch (error) {
       if (signal.aborted) return { kind: 'aborted', run: last, polls };
-      if (error instanceof CodecloudError && (error.retryable || error.kind === 'invalid-response')) {
+      // Outages and rate limits pass: keep polling until the deadline. A body that keeps not matching the
+      // documented schema will not get better: give up after a few in a row.
+      const transient =
+        error instanceof CodecloudError &&
+        (error.retryable || (error.kind === 'invalid-response' && ++badBodies < MAX_BAD_BODIES));
+      if (transient) {
         retryAfterMs = error.retryAfterMs;
         options.log(
           `${stamp(clock.now())} could not read run ${runId} (${error.message}); polling again`,
@@ -72,6 +81,7 @@ export async function waitForRun(options: WaitForRunOptions): Promise<WaitOutcom
       };
     }
     last = run;
+    badBodies = 0;
     if (run.status !== status) {
       options.log(
         `${stamp(clock.now())} run ${runId}: ${status} → ${run.status} (${elapsed(clock.now() - since)})`,

@@ -124,6 +124,34 @@ describe('waitForRun', () => {
     expect(outcome.kind === 'error' && outcome.error.message).toMatch(/404: Run not found/);
   });
 
+  it('gives up after three bodies in a row that do not match the documented schema', async () => {
+    const { clock, api, log } = setup(60 * 60_000);
+    const bad = () =>
+      new CodecloudError({
+        kind: 'invalid-response',
+        method: 'GET',
+        path: '/x',
+        retryable: false,
+        detail: 'prs: required',
+      });
+    api.getErrors.push(bad(), bad(), bad());
+    const { id } = await api.createRun({ prompt: 'x' });
+    const outcome = await clock.run(
+      waitForRun({
+        client: api,
+        runId: id,
+        knownStatus: 'queued',
+        deadline: clock.now() + 60 * 60_000,
+        clock,
+        policy: DEFAULT_POLL_POLICY,
+        signal: new AbortController().signal,
+        log,
+      }),
+    );
+    expect(outcome.kind).toBe('error');
+    expect(api.gets).toBe(3);
+  });
+
   it('returns at once when cancelled', async () => {
     const { clock, api, log } = setup(60 * 60_000);
     const { id } = await api.createRun({ prompt: 'x' });
