@@ -12,7 +12,7 @@ function client(apiKey: string, apiUrl: string, context: ActionContext, urgent =
     random: context.random,
     now: () => context.clock.now(),
     // Inside the runner's cancellation window (SIGINT → SIGTERM 7.5 s → kill 2.5 s) a stop must answer quickly.
-    ...(urgent ? { timeoutMs: 3_000, retries: 1, backoff: { baseMs: 200, maxMs: 1_000 } } : {}),
+    ...(urgent ? { timeoutMs: 2_500, retries: 1, backoff: { baseMs: 200, maxMs: 500 } } : {}),
     onRetry: (notice) =>
       context.log.info(
         `Retrying ${notice.method} ${notice.path} in ${Math.round(notice.delayMs / 100) / 10}s (attempt ${notice.attempt}): ${notice.reason}`,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../sim/simulator.js';
 import { waitFor } from '../../sim/wait-for.js';
-import { runPost, runStep } from './action-runner.js';
+import { NODE20, NODE24, runPost, runStep } from './action-runner.js';
 
 let sim: Simulator;
 const TASKS = '- name: api\n  prompt: Speed up the API\n- name: ui\n  prompt: Polish the UI\n';
@@ -32,32 +32,38 @@ beforeEach(async () => {
 });
 
 describe('cancellation (SIGINT, SIGTERM 7.5 s later, SIGKILL 2.5 s after)', () => {
-  it('stops the runs within the window, reports them stopped, and leaves nothing for the post step', async () => {
-    const main = await runStep({ inputs: inputs(), cancelWhen: bothRunning });
-    expect(main.sent.map((s) => s.signal)).toEqual(['SIGINT']);
-    expect(main.signal).toBeNull();
-    expect(main.exitCode).toBe(1);
-    const sigintAt = main.sent[0]?.at ?? 0;
-    expect(main.ms - sigintAt).toBeLessThan(7_500);
+  it.each([
+    ['Node 24', NODE24],
+    ['Node 20', NODE20],
+  ])(
+    'stops the runs within the window, reports them stopped, and leaves nothing for the post step (%s)',
+    async (_label, node) => {
+      const main = await runStep({ node, inputs: inputs(), cancelWhen: bothRunning });
+      expect(main.sent.map((s) => s.signal)).toEqual(['SIGINT']);
+      expect(main.signal).toBeNull();
+      expect(main.exitCode).toBe(1);
+      const sigintAt = main.sent[0]?.at ?? 0;
+      expect(main.ms - sigintAt).toBeLessThan(7_500);
 
-    const runs = await sim.control.runs();
-    expect(runs.map((run) => [run.status, run.stops.length])).toEqual([
-      ['failed', 1],
-      ['failed', 1],
-    ]);
-    expect(JSON.parse(main.outputs.results ?? '').map((r: { status: string }) => r.status)).toEqual([
-      'stopped',
-      'stopped',
-    ]);
-    expect(main.stdout).toContain('Received SIGINT');
-    expect(main.stdout).toContain('::error::The step was cancelled');
-    expect(main.state['active-runs']).toBe('[]');
+      const runs = await sim.control.runs();
+      expect(runs.map((run) => [run.status, run.stops.length])).toEqual([
+        ['failed', 1],
+        ['failed', 1],
+      ]);
+      expect(JSON.parse(main.outputs.results ?? '').map((r: { status: string }) => r.status)).toEqual([
+        'stopped',
+        'stopped',
+      ]);
+      expect(main.stdout).toContain('Received SIGINT');
+      expect(main.stdout).toContain('::error::The step was cancelled');
+      expect(main.state['active-runs']).toBe('[]');
 
-    const post = await runPost(main, { inputs: inputs() });
-    expect(post.exitCode).toBe(0);
-    expect(post.stdout).toContain('nothing to clean up');
-    expect(await sim.control.requests({ route: 'POST /api/v1/agents/run/{id}/stop' })).toHaveLength(2);
-  });
+      const post = await runPost(main, { node, inputs: inputs() });
+      expect(post.exitCode).toBe(0);
+      expect(post.stdout).toContain('nothing to clean up');
+      expect(await sim.control.requests({ route: 'POST /api/v1/agents/run/{id}/stop' })).toHaveLength(2);
+    },
+  );
 
   it('when stopping does not answer in time, the post step stops the runs left going', async () => {
     const fault = await sim.control.addFault({ route: 'POST /api/v1/agents/run/{id}/stop', hang: true });
