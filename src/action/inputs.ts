@@ -237,11 +237,6 @@ export function parseActionInputs(raw: RawInputs, env: Env, now: Date): ParsedIn
       need('prompt', "for command 'follow-up'");
       if (backend === 'codecloud') need('run-id', "for command 'follow-up' (the run to continue)");
       else need('thread-id', "for command 'follow-up' with backend 'cloudcoding' (the thread to continue)");
-      if (values.mode === 'plan' && values['update-pr'] === true && given('update-pr') !== undefined) {
-        problems.push(
-          `Input 'update-pr' must be 'false' with mode 'plan' (update_pr is only valid for execute mode)`,
-        );
-      }
       const prompt = given('prompt') ?? '';
       const id = values['run-id'];
       let key = values['idempotency-key'];
@@ -258,7 +253,8 @@ export function parseActionInputs(raw: RawInputs, env: Env, now: Date): ParsedIn
         runId: id,
         prompt,
         mode: values.mode,
-        // Plan-mode follow-ups cannot update a PR; the default `true` only applies to execute.
+        // A plan changes nothing, so there is no PR to update (the API refuses update_pr with mode plan); the
+        // runner always passes action.yml's default `true`, so it cannot mean "asked for" here.
         updatePr: values.mode === 'plan' ? false : (values['update-pr'] ?? true),
         idempotencyKey: key ?? '',
       };

@@ -204,6 +204,17 @@ describe('parseActionInputs', () => {
     expect(first).toMatchObject({ runId: 'run_1', prompt: 'add tests', updatePr: true, mode: undefined });
   });
 
+  it('sends plan-mode follow-ups without update_pr, whatever the default says', () => {
+    const { settings } = parse_({
+      command: 'follow-up',
+      'run-id': 'r',
+      prompt: 'p',
+      mode: 'plan',
+      'update-pr': 'true',
+    });
+    expect(settings).toMatchObject({ command: 'follow-up', mode: 'plan', updatePr: false });
+  });
+
   it('uses a given idempotency key, and warns when none can be derived', () => {
     const given = parse_({
       command: 'follow-up',
