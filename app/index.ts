@@ -83,11 +83,19 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
         } catch (error) {
           const status = (error as { status?: unknown }).status;
           if (typeof status === 'number') throw error; // GitHub trouble: retry the job, don't blame the file
-          return { kind: 'invalid', error: error instanceof Error ? error.message : String(error) };
+          const message = error instanceof Error ? error.message : String(error);
+          return { kind: 'invalid', error: message, issues: [message] };
         }
       },
       installationOf: (owner, repo) => clients.installationOf(owner, repo),
       botLogin: await botLoginOf(app),
+      knownSecrets: [
+        settings.env.CODECLOUD_API_KEY,
+        settings.env.CLOUDCODING_API_KEY,
+        settings.env.WEBHOOK_SECRET,
+      ]
+        .concat(settings.codecloudWebhookSecrets)
+        .filter((secret): secret is string => typeof secret === 'string' && secret.length >= 8),
       now,
       log: app.log,
       wake: () => wake(),

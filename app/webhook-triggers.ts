@@ -34,6 +34,8 @@ export function fromIssueComment(context: Context<'issue_comment.created'>): Com
     body: p.issue.body ?? '',
     commentId: p.comment.id,
     text: p.comment.body ?? '',
+    author: p.issue.user?.login ?? 'ghost',
+    commentUrl: p.comment.html_url,
   };
 }
 
@@ -50,6 +52,8 @@ export function fromIssueOpened(context: Context<'issues.opened'>): CommandTrigg
     body: p.issue.body ?? '',
     commentId: null,
     text: p.issue.body ?? '',
+    author: p.issue.user?.login ?? 'ghost',
+    commentUrl: p.issue.html_url,
   };
 }
 
@@ -67,6 +71,8 @@ export function fromIssueLabeled(context: Context<'issues.labeled'>): CommandTri
     commentId: null,
     text: '',
     label: p.label.name,
+    author: p.issue.user?.login ?? 'ghost',
+    commentUrl: p.issue.html_url,
   };
 }
 
@@ -100,6 +106,8 @@ export function fromReview(context: Context<'pull_request_review.submitted'>): C
     body: p.pull_request.body ?? '',
     commentId: p.review.id,
     text: p.review.body ?? '',
+    author: p.pull_request.user?.login ?? 'ghost',
+    commentUrl: p.review.html_url,
     pull: pullOf(p.pull_request),
   };
 }
@@ -119,6 +127,8 @@ export function fromReviewComment(
     body: p.pull_request.body ?? '',
     commentId: p.comment.id,
     text: p.comment.body,
+    author: p.pull_request.user?.login ?? 'ghost',
+    commentUrl: p.comment.html_url,
     reviewComment: {
       path: p.comment.path,
       line: p.comment.line ?? null,

@@ -5,8 +5,10 @@
 import { createHash } from 'node:crypto';
 import type { CodecloudEvent } from '../codecloud/webhook-events.js';
 import { CodecloudEvent as CodecloudEventSchema, eventDedupKey } from '../codecloud/webhook-events.js';
+import { applyProgressEvent } from '../render/progress.js';
 import type { Json, JsonObject } from '../store/store.js';
 import { isFinalLocalRunStatus } from '../store/store.js';
+import { progressOf } from './comment-bodies.js';
 import type { RunDeps } from './run-deps.js';
 import { refreshRun } from './run-lifecycle.js';
 import { JOB_CODECLOUD_EVENT } from './trigger.js';
@@ -58,11 +60,13 @@ export async function handleCodecloudEventJob(deps: RunDeps, payload: unknown): 
   if (isFinalLocalRunStatus(run.status)) return;
   if (event.event === 'agent.progress') {
     const showProgress = run.options.progress !== false;
-    const progress: JsonObject = {
+    const progress = applyProgressEvent(progressOf(run.progress), {
       ...(event.thinking !== undefined ? { thinking: event.thinking } : {}),
-      ...(event.tool_call !== undefined ? { tool_call: event.tool_call as unknown as Json } : {}),
-    };
-    const updated = showProgress ? await deps.store.updateRun(run.id, { progress }) : run;
+      ...(event.tool_call !== undefined ? { tool_call: event.tool_call } : {}),
+    });
+    const updated = showProgress
+      ? await deps.store.updateRun(run.id, { progress: progress as unknown as JsonObject })
+      : run;
     await refreshRun(deps, updated, { throttled: true });
     return;
   }

@@ -5,26 +5,26 @@
 import type { Command, CommandOptions } from '../commands/command.js';
 import { DEFAULT_TRIGGER } from '../commands/find-command-line.js';
 import { parseCommand } from '../commands/parse-command.js';
+import type { RepoConfig } from '../config/repo-config.js';
 import type { GitHubApi, IssueCommentInfo, PullRequestInfo, RepoRef } from '../github/github-api.js';
 import { meetsPermission, permissionFromGitHub } from '../github/permission-level.js';
-import type { Backend, NewRun, Run, RunMode } from '../store/store.js';
+import { buildApproveMessage, buildFollowUpMessage, buildRunPrompt } from '../prompt/build-prompt.js';
+import {
+  renderBackendUnavailableReply,
+  renderBusyReply,
+  renderForkRefusal,
+  renderHelpReply,
+  renderInvalidConfigComment,
+  renderInvalidOptionsReply,
+  renderNoActiveRunReply,
+  renderNothingToApproveReply,
+} from '../render/replies.js';
+import type { Backend, Json, NewRun, Run, RunMode } from '../store/store.js';
 import { isFinalLocalRunStatus } from '../store/store.js';
 import { describeBackendError } from './agent-backend.js';
 import { statusCommentBody } from './comment-bodies.js';
-import {
-  busyReply,
-  forkReply,
-  helpReply,
-  invalidConfigReply,
-  invalidOptionsReply,
-  noRunReply,
-  nothingToApproveReply,
-  nothingToStopReply,
-  unknownBackendReply,
-} from './replies.js';
 import type { RunConfig, RunDeps } from './run-deps.js';
 import { backendOf, drainInstallation, finalizeRun, refreshRun } from './run-lifecycle.js';
-import { buildRunPrompt } from './run-prompt.js';
 import { postStatusComment, reactQuietly, triggerTarget, updateStatusComment } from './status-comment.js';
 import { type CommandTrigger, threadKeyOf } from './trigger.js';
 
@@ -34,6 +34,20 @@ interface Ctx {
   trigger: CommandTrigger;
   ref: RepoRef;
   config: RunConfig;
+  repoConfig: RepoConfig;
+}
+
+/** Link to the triggering comment (for the messages sent to the agent). */
+function commentUrl(trigger: CommandTrigger): string {
+  return trigger.commentUrl ?? `https://github.com/${trigger.owner}/${trigger.repo}/issues/${trigger.number}`;
+}
+
+function reviewContext(review: NonNullable<CommandTrigger['reviewComment']>) {
+  return {
+    path: review.path,
+    diffHunk: review.diffHunk,
+    ...(review.line !== null ? { line: review.line } : {}),
+  };
 }
 
 const PRIOR_COMMENTS = 30;
@@ -52,11 +66,16 @@ export async function handleCommandJob(deps: RunDeps, trigger: CommandTrigger): 
         : parseCommand(trigger.text, DEFAULT_TRIGGER).kind !== 'none';
     if (!asked) return;
     if (!(await mayTrigger(deps, gh, trigger, ref, { minPermission: 'write', allowedBots: [] }))) return;
-    await reply({ deps, gh, trigger, ref, config: undefined as never }, invalidConfigReply(loaded.error));
+    await replyIn(
+      gh,
+      trigger,
+      ref,
+      renderInvalidConfigComment({ issues: loaded.issues, login: trigger.sender.login }),
+    );
     return;
   }
   const config = loaded.config;
-  const ctx: Ctx = { deps, gh, trigger, ref, config };
+  const ctx: Ctx = { deps, gh, trigger, ref, config, repoConfig: loaded.repoConfig };
 
   let command: Command;
   if (trigger.source === 'label') {
@@ -67,7 +86,15 @@ export async function handleCommandJob(deps: RunDeps, trigger: CommandTrigger): 
     if (parsed.kind === 'none') return;
     if (!(await mayTrigger(deps, gh, trigger, ref, config))) return;
     if (parsed.kind === 'invalid') {
-      await reply(ctx, invalidOptionsReply(parsed.line, parsed.problems));
+      await reply(
+        ctx,
+        renderInvalidOptionsReply({
+          login: trigger.sender.login,
+          line: parsed.line,
+          problems: parsed.problems,
+          trigger: config.trigger,
+        }),
+      );
       return;
     }
     command = parsed.command;
@@ -111,7 +138,10 @@ function targetOfTrigger(trigger: CommandTrigger) {
 }
 
 async function reply(ctx: Ctx, body: string): Promise<void> {
-  const { gh, trigger, ref } = ctx;
+  await replyIn(ctx.gh, ctx.trigger, ctx.ref, body);
+}
+
+async function replyIn(gh: GitHubApi, trigger: CommandTrigger, ref: RepoRef, body: string): Promise<void> {
   if (trigger.reviewComment) {
     await gh.replyToReviewComment(ref, trigger.number, trigger.reviewComment.threadRootId, body);
   } else {
@@ -123,7 +153,14 @@ async function dispatch(ctx: Ctx, command: Command): Promise<void> {
   switch (command.kind) {
     case 'help': {
       const role = await ctx.gh.permissionOf(ctx.ref, ctx.trigger.sender.login);
-      await reply(ctx, helpReply(ctx.config.trigger, ctx.trigger.sender.login, role, ctx.config));
+      await reply(
+        ctx,
+        renderHelpReply({
+          login: ctx.trigger.sender.login,
+          permission: permissionFromGitHub({ permission: role, role_name: role }),
+          config: ctx.repoConfig,
+        }),
+      );
       return;
     }
     case 'stop':
@@ -168,7 +205,7 @@ async function stop(ctx: Ctx): Promise<void> {
   const { deps, gh, trigger } = ctx;
   const run = await threadRun(ctx);
   if (!run || isFinalLocalRunStatus(run.status)) {
-    await reply(ctx, nothingToStopReply(trigger.sender.login));
+    await reply(ctx, renderNoActiveRunReply(trigger.sender.login, ctx.config.trigger));
     return;
   }
   await reactQuietly(deps, gh, ctx.ref, targetOfTrigger(trigger), 'eyes');
@@ -190,7 +227,7 @@ async function status(ctx: Ctx): Promise<void> {
   const { deps, gh, trigger } = ctx;
   const run = await threadRun(ctx);
   if (!run) {
-    await reply(ctx, noRunReply(trigger.sender.login));
+    await reply(ctx, renderNoActiveRunReply(trigger.sender.login, ctx.config.trigger));
     return;
   }
   await reactQuietly(deps, gh, ctx.ref, targetOfTrigger(trigger), 'eyes');
@@ -204,10 +241,14 @@ async function status(ctx: Ctx): Promise<void> {
 async function approve(ctx: Ctx, note: string): Promise<void> {
   const run = await threadRun(ctx);
   if (run?.mode !== 'plan' || run.status !== 'completed' || run.remoteRunId === null) {
-    await reply(ctx, nothingToApproveReply(ctx.trigger.sender.login));
+    await reply(ctx, renderNothingToApproveReply(ctx.trigger.sender.login, ctx.config.trigger));
     return;
   }
-  const prompt = note.trim() ? `Carry out the plan.\n\n${note.trim()}` : 'Carry out the plan.';
+  const prompt = buildApproveMessage({
+    author: ctx.trigger.sender.login,
+    url: commentUrl(ctx.trigger),
+    note,
+  });
   await followUp(ctx, run, prompt, 'execute');
 }
 
@@ -216,7 +257,7 @@ async function route(ctx: Ctx, mode: RunMode, instruction: string, options: Comm
   const { deps, trigger } = ctx;
   const current = await deps.store.latestRunForThread(threadKeyOf(trigger));
   if (current && !isFinalLocalRunStatus(current.status) && current.triggerCommentId !== trigger.commentId) {
-    await reply(ctx, busyReply(ctx.config.trigger, trigger.sender.login));
+    await reply(ctx, renderBusyReply({ login: trigger.sender.login, trigger: ctx.config.trigger }));
     return;
   }
   if (!trigger.isPullRequest) {
@@ -231,17 +272,29 @@ async function route(ctx: Ctx, mode: RunMode, instruction: string, options: Comm
   const opener = await deps.store.findRunByPullRequest(`${trigger.owner}/${trigger.repo}`, trigger.number);
   if (opener && opener.remoteRunId !== null) {
     if (!isFinalLocalRunStatus(opener.status)) {
-      await reply(ctx, busyReply(ctx.config.trigger, trigger.sender.login));
+      await reply(ctx, renderBusyReply({ login: trigger.sender.login, trigger: ctx.config.trigger }));
       return;
     }
     if (opener.status === 'completed') {
-      await followUp(ctx, opener, instruction || 'Continue.', mode);
+      const message = buildFollowUpMessage({
+        instruction,
+        author: trigger.sender.login,
+        url: commentUrl(trigger),
+        ...(trigger.reviewComment ? { review: reviewContext(trigger.reviewComment) } : {}),
+      });
+      await followUp(ctx, opener, message, mode);
       return;
     }
   }
   const pull = await ctx.gh.getPull(ctx.ref, trigger.number);
   if (pull.fromFork) {
-    await reply(ctx, forkReply(trigger.sender.login));
+    await reply(
+      ctx,
+      renderForkRefusal({
+        login: trigger.sender.login,
+        ...(pull.headRepo ? { headRepo: pull.headRepo } : {}),
+      }),
+    );
     return;
   }
   await startRun(ctx, { mode, instruction, options, branch: pull.headRef, pull });
@@ -259,7 +312,7 @@ async function startRun(ctx: Ctx, spec: StartSpec): Promise<void> {
   const { deps, gh, trigger, config } = ctx;
   const backend: Backend = spec.options.backend ?? config.backend;
   if (!deps.backends[backend]) {
-    await reply(ctx, unknownBackendReply(backend));
+    await reply(ctx, renderBackendUnavailableReply(trigger.sender.login, backend));
     return;
   }
   // A retried job finds the run it already created instead of creating a second one.
@@ -278,14 +331,17 @@ async function startRun(ctx: Ctx, spec: StartSpec): Promise<void> {
     const prompt = buildRunPrompt({
       instruction: spec.instruction,
       repo: `${trigger.owner}/${trigger.repo}`,
+      requester: trigger.sender.login,
       thread: {
         kind: trigger.isPullRequest ? 'pull_request' : 'issue',
         number: trigger.number,
         title: spec.pull?.title ?? trigger.title,
         body: spec.pull?.body ?? trigger.body,
+        author: spec.pull?.author ?? trigger.author ?? 'unknown',
       },
-      comments,
-      reviewComment: trigger.reviewComment,
+      ...(spec.pull ? { pullRequest: { headBranch: spec.pull.headRef, baseBranch: spec.pull.baseRef } } : {}),
+      ...(trigger.reviewComment ? { review: reviewContext(trigger.reviewComment) } : {}),
+      comments: comments.map((c) => ({ author: c.author, body: c.body, createdAt: c.createdAt })),
       instructions: config.instructions,
     });
     const input: NewRun = {
@@ -351,7 +407,8 @@ async function followUp(ctx: Ctx, run: Run, prompt: string, mode: RunMode): Prom
   if (remoteRunId === null) return;
   await reactQuietly(deps, gh, ctx.ref, targetOfTrigger(trigger), 'eyes');
   const moved = await deps.store.transitionRun(run.id, ['completed'], {
-    status: 'queued',
+    // `starting` until the message is accepted: the reconciler and webhooks leave it alone meanwhile.
+    status: 'starting',
     mode,
     stopRequestedBy: null,
     finishedAt: null,
@@ -359,15 +416,22 @@ async function followUp(ctx: Ctx, run: Run, prompt: string, mode: RunMode): Prom
     progress: null,
     startedAt: deps.now(),
     deadlineAt: deps.now() + ctx.config.timeoutMinutes * 60_000,
+    options: {
+      ...run.options,
+      requestedBy: trigger.sender.login,
+      timeoutMinutes: ctx.config.timeoutMinutes,
+      reactOn: (targetOfTrigger(trigger) ?? null) as Json,
+    },
   });
   if (!moved) {
-    await reply(ctx, busyReply(ctx.config.trigger, trigger.sender.login));
+    await reply(ctx, renderBusyReply({ login: trigger.sender.login, trigger: ctx.config.trigger }));
     return;
   }
   await deps.store.unmarkFinalCommentPosted(run.id);
   const body = statusCommentBody(moved, {
     now: deps.now(),
-    note: `Follow-up requested by @${trigger.sender.login}.`,
+    kind: 'follow-up',
+    knownSecrets: deps.knownSecrets,
   });
   const commentId = await gh.createComment(ctx.ref, trigger.number, body);
   let current = await deps.store.updateRun(run.id, { statusCommentId: commentId });
@@ -377,7 +441,7 @@ async function followUp(ctx: Ctx, run: Run, prompt: string, mode: RunMode): Prom
     const sent = await backendOf(deps, run).followUp(remoteRunId, {
       prompt,
       mode,
-      updatePr: true,
+      updatePr: mode === 'execute',
       idempotencyKey: key,
     });
     if (sent.kind === 'limit-reached') throw new Error(sent.message);
@@ -388,5 +452,9 @@ async function followUp(ctx: Ctx, run: Run, prompt: string, mode: RunMode): Prom
     await finalizeRun(deps, current, { status: 'failed' });
     return;
   }
-  await updateStatusComment(deps, gh, current, { throttled: false });
+  const accepted = await deps.store.transitionRun(run.id, ['starting'], {
+    status: 'queued',
+    remoteStatus: 'running',
+  });
+  if (accepted) await updateStatusComment(deps, gh, accepted, { throttled: false });
 }

@@ -15,7 +15,7 @@ export async function reconcileOnce(deps: RunDeps, holder: string, leaseMs: numb
   await timeOutRuns(deps).catch((error: unknown) => deps.log.warn(`time-outs: ${String(error)}`));
   for (const run of await deps.store.listActiveRuns(500)) {
     try {
-      if (run.status === 'starting' && run.remoteRunId === null) {
+      if (run.status === 'starting') {
         if (deps.now() - run.updatedAt > STUCK_STARTING_MS) {
           await finalizeRun(deps, run, {
             status: 'failed',

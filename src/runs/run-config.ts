@@ -22,10 +22,9 @@ export function toRunConfig(config: RepoConfig): RunConfig {
   };
 }
 
-/** The loaded file (null: none) → a usable config, or the error to quote in one comment. */
+/** The loaded file (null: none) → a usable config, or the problems to quote in one comment. */
 export function loadRunConfig(raw: unknown): ConfigLoad {
   const parsed = parseRepoConfig(raw);
-  return parsed.ok
-    ? { kind: 'ok', config: toRunConfig(parsed.config) }
-    : { kind: 'invalid', error: parsed.message };
+  if (!parsed.ok) return { kind: 'invalid', error: parsed.message, issues: parsed.issues };
+  return { kind: 'ok', config: toRunConfig(parsed.config), repoConfig: parsed.config };
 }

@@ -1,4 +1,5 @@
 /** What the orchestration needs from the world, passed in once (no globals): store, backends, GitHub, clock, log. */
+import type { RepoConfig } from '../config/repo-config.js';
 import type { GitHubApi } from '../github/github-api.js';
 import type { PermissionLevel } from '../github/permission-level.js';
 import type { Backend, RunMode, Store } from '../store/store.js';
@@ -24,9 +25,9 @@ export interface RunConfig {
 }
 
 export type ConfigLoad =
-  | { kind: 'ok'; config: RunConfig }
-  /** The file exists but is not valid: `error` is quoted in one comment, nothing runs. */
-  | { kind: 'invalid'; error: string };
+  | { kind: 'ok'; config: RunConfig; repoConfig: RepoConfig }
+  /** The file exists but is not valid: `issues` are quoted in one comment, nothing runs. */
+  | { kind: 'invalid'; error: string; issues: string[] };
 
 export interface Logger {
   debug(message: string): void;
@@ -48,6 +49,8 @@ export interface RunDeps {
   botLogin: string;
   now(): number;
   log: Logger;
+  /** Values never to show in a comment (the app's API keys). */
+  knownSecrets: readonly string[];
   /** Tells the job worker that a job was recorded (so it does not wait for its next poll). */
   wake(): void;
 }

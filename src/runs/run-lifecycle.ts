@@ -78,10 +78,7 @@ export async function startClaimedRun(deps: RunDeps, run: Run): Promise<void> {
       runAt: retryAt,
     });
     if (back) {
-      await updateStatusComment(deps, gh, back, {
-        throttled: false,
-        note: 'codecloud says the plan’s concurrent-run limit is reached; the run starts when a slot frees up.',
-      });
+      await updateStatusComment(deps, gh, back, { throttled: false });
     }
     return;
   }
@@ -127,7 +124,8 @@ export async function refreshRun(
   run: Run,
   options: { forceEdit?: boolean; throttled?: boolean } = {},
 ): Promise<Run> {
-  if (run.remoteRunId === null) return run;
+  // `starting`: a create or follow-up call is in flight; whoever made it moves the run on.
+  if (run.remoteRunId === null || run.status === 'starting') return run;
   const view = await backendOf(deps, run).get(run.remoteRunId);
   if (view.status === 'completed' || view.status === 'failed') {
     if (isFinalLocalRunStatus(run.status)) {

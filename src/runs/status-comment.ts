@@ -13,8 +13,20 @@ export function bodyHash(body: string): string {
 
 /** Where the trigger of a run can carry a reaction (a review body cannot: GitHub has no reactions on reviews). */
 export function triggerTarget(
-  run: Pick<Run, 'triggerKind' | 'triggerCommentId' | 'number'>,
+  run: Pick<Run, 'triggerKind' | 'triggerCommentId' | 'number'> & { options?: Run['options'] },
 ): CommentTarget | null {
+  // A follow-up reacts on the comment that asked for it.
+  const reactOn = run.options?.reactOn;
+  if (reactOn && typeof reactOn === 'object' && !Array.isArray(reactOn)) {
+    if (reactOn.kind === 'issue' && typeof reactOn.number === 'number')
+      return { kind: 'issue', number: reactOn.number };
+    if (
+      (reactOn.kind === 'issue_comment' || reactOn.kind === 'review_comment') &&
+      typeof reactOn.id === 'number'
+    ) {
+      return { kind: reactOn.kind, id: reactOn.id };
+    }
+  }
   switch (run.triggerKind) {
     case 'issue_comment':
       return run.triggerCommentId === null ? null : { kind: 'issue_comment', id: run.triggerCommentId };
@@ -58,8 +70,8 @@ async function editComment(gh: GitHubApi, run: Run, commentId: number, body: str
 }
 
 /** Posts the status comment of a run that has none yet, and records its id. */
-export async function postStatusComment(deps: RunDeps, gh: GitHubApi, run: Run, note?: string): Promise<Run> {
-  const body = statusCommentBody(run, { now: deps.now(), note });
+export async function postStatusComment(deps: RunDeps, gh: GitHubApi, run: Run): Promise<Run> {
+  const body = statusCommentBody(run, { now: deps.now(), knownSecrets: deps.knownSecrets });
   const id = await postInThread(gh, run, body);
   const updated = await deps.store.updateRun(run.id, { statusCommentId: id });
   await deps.store.recordCommentEdit(run.id, bodyHash(body));
@@ -74,10 +86,10 @@ export async function updateStatusComment(
   deps: RunDeps,
   gh: GitHubApi,
   run: Run,
-  options: { throttled: boolean; note?: string | undefined },
+  options: { throttled: boolean },
 ): Promise<boolean> {
   if (run.statusCommentId === null) return false;
-  const body = statusCommentBody(run, { now: deps.now(), note: options.note });
+  const body = statusCommentBody(run, { now: deps.now(), knownSecrets: deps.knownSecrets });
   const hash = bodyHash(body);
   if (options.throttled) {
     if (!(await deps.store.tryReserveCommentEdit(run.id, hash, PROGRESS_EDIT_INTERVAL_MS))) return false;

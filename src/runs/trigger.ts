@@ -26,6 +26,10 @@ export const CommandTrigger = z.object({
   /** The text that holds the command (the comment, review body or issue body); '' for a label. */
   text: z.string(),
   sender: z.object({ login: z.string(), type: z.string() }),
+  /** Author of the issue or PR, when the payload says. */
+  author: z.string().optional(),
+  /** `html_url` of the triggering comment, review or issue. */
+  commentUrl: z.string().optional(),
   /** For a label trigger: the label added. */
   label: z.string().optional(),
   /** For an inline review comment: where it sits. `threadRootId` is the thread's first comment (replies go there). */

@@ -113,7 +113,7 @@ describe('App commands (real process, signed webhooks)', () => {
     const { repo } = await freshRepo(h.gh);
     const issue = await h.gh.openIssue({ repo, title: 't', body: 'b', user: 'alice' });
     await h.gh.comment({ repo, number: issue.number, user: 'alice', body: '/codecloud help' });
-    const help = await finalComment(repo, 'codecloud help');
+    const help = await finalComment(repo, 'min_permission');
     expect(help.body).toContain('min_permission');
     expect(help.body).toContain('**write**');
     expect(help.body).toContain('/codecloud stop');
@@ -123,7 +123,7 @@ describe('App commands (real process, signed webhooks)', () => {
     const { repo } = await freshRepo(h.gh);
     const issue = await h.gh.openIssue({ repo, title: 't', body: 'b', user: 'alice' });
     await h.gh.comment({ repo, number: issue.number, user: 'alice', body: '/codecloud --modle=x fix it' });
-    const reply = await finalComment(repo, 'Nothing was started');
+    const reply = await finalComment(repo, 'nothing was started');
     expect(reply.body).toContain('--modle');
     expect((await h.sim.control.runs()).filter((r) => r.repo === repo)).toHaveLength(0);
   });
@@ -134,10 +134,9 @@ describe('App commands (real process, signed webhooks)', () => {
     const issue = await h.gh.openIssue({ repo, title: 't', body: 'b', user: 'alice' });
     await h.gh.comment({ repo, number: issue.number, user: 'alice', body: '/codecloud plan fix the crash' });
     const plan = await finalComment(repo, 'Fix the bug');
-    expect(plan.body).toContain('Completed');
     expect(plan.body).toContain('/codecloud approve');
     await h.gh.comment({ repo, number: issue.number, user: 'alice', body: '/codecloud approve' });
-    await h.gh.waitFor((s) => botComments(s, repo).filter((c) => c.body.includes('Completed')).length >= 2, {
+    await h.gh.waitFor((s) => botComments(s, repo).filter((c) => c.body.includes('Completed')).length >= 1, {
       timeoutMs: 20_000,
     });
     const [run] = (await h.sim.control.runs()).filter((r) => r.repo === repo);
@@ -155,7 +154,7 @@ describe('App commands (real process, signed webhooks)', () => {
     await waitForSimRun(h, repo, (r) => r.status === 'running' || r.status === 'queued');
     await h.gh.comment({ repo, number: issue.number, user: 'alice', body: '/codecloud stop' });
     const stopped = await finalComment(repo, 'Stopped');
-    expect(stopped.body).toContain('Stopped by @alice');
+    expect(stopped.body).toContain('Stopped** by @alice');
     const [run] = (await h.sim.control.runs()).filter((r) => r.repo === repo);
     expect(run?.stops).toHaveLength(1);
     expect(botComments(await h.gh.state(), repo)).toHaveLength(1);
@@ -178,7 +177,7 @@ describe('App commands (real process, signed webhooks)', () => {
     const running = await finalComment(repo, 'Running');
     expect(running.id).toBe(before?.id);
     await h.gh.comment({ repo, number: issue.number, user: 'alice', body: '/codecloud another thing' });
-    const busy = await finalComment(repo, 'already active');
+    const busy = await finalComment(repo, 'still working');
     expect(busy.body).toContain('/codecloud stop');
     expect((await h.sim.control.runs()).filter((r) => r.repo === repo)).toHaveLength(1);
     await h.gh.comment({ repo, number: issue.number, user: 'alice', body: '/codecloud stop' });
@@ -241,7 +240,7 @@ describe('App commands (real process, signed webhooks)', () => {
     expect(done.body).not.toContain(token);
     expect(done.body).toContain('[redacted]');
     expect(done.body.length).toBeLessThan(65_536);
-    expect(done.body).toContain('truncated');
+    expect(done.body).toContain('more characters not shown');
   });
 
   it('throttles progress edits to one per 10 s per run', async () => {

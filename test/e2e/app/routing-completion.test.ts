@@ -59,10 +59,10 @@ describe('App routing and completion (real process)', () => {
     expect(run?.messages[0]?.prompt).toContain('also add a test');
     await waitComment(repo, 'Running', pr.number);
     await h.gh.comment({ repo, number: pr.number, user: 'alice', body: '/codecloud and docs' });
-    const busy = await waitComment(repo, 'already active', pr.number);
+    const busy = await waitComment(repo, 'still working', pr.number);
     expect(busy.body).toContain('/codecloud stop');
     await h.gh.comment({ repo, number: pr.number, user: 'alice', body: '/codecloud stop' });
-    await waitComment(repo, 'Stopped by @alice', pr.number);
+    await waitComment(repo, 'Stopped** by @alice', pr.number);
     expect(await simRuns(repo)).toHaveLength(1);
   });
 
@@ -89,7 +89,7 @@ describe('App routing and completion (real process)', () => {
     });
     await h.gh.comment({ repo, number: fork.number, user: 'alice', body: '/codecloud fix this' });
     const refusal = await waitComment(repo, 'fork', fork.number);
-    expect(refusal.body).toContain("can't run");
+    expect(refusal.body).toContain("can't work");
     expect(await simRuns(repo)).toHaveLength(1);
   });
 
