@@ -166,6 +166,29 @@ describe('retries', () => {
     expect(attempts[0]?.error).toMatch(/ECONNREFUSED|fetch failed/);
   });
 
+  it('retries when the receiver does not answer in time', async () => {
+    const sim = await startSimulator({ timeFactor: 0, webhookTimeoutMs: 100 });
+    try {
+      receiver.respondWith((_hook, index) => (index === 0 ? 'hang' : 200));
+      await sim.control.queueScripts({ queuedMs: 0, runningMs: 0 });
+      const client = h.clientFor({ baseUrl: sim.url });
+      const { id } = await client.createRun({
+        repo: 'octo/app',
+        prompt: 'slow receiver',
+        webhook_url: receiver.url,
+      });
+      await sim.control.advance(0);
+      await sim.control.advance(1_000);
+      const attempts = await sim.control.webhooks({ run_id: id });
+      expect(attempts.map((a) => [a.attempt, a.status, a.error])).toEqual([
+        [1, undefined, 'no answer within 100 ms'],
+        [2, 200, undefined],
+      ]);
+    } finally {
+      await sim.close();
+    }
+  });
+
   it('the delays scale with the time factor (real time, 100 simulated seconds per second)', async () => {
     const sim: Simulator = await startSimulator({ timeFactor: 100, webhookSecret: 's' });
     try {

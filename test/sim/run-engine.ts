@@ -157,7 +157,7 @@ async function finish(state: SimState, run: SimRun, script: RunScript, phase: Ph
       if (phase.kind === 'run') {
         if (run.auto_create_pr) toOpen = script.prs ?? [{}];
       } else if (message?.update_pr && existing) {
-        existing.commits.push({ at, message: `codecloud: ${prompt}`, message_index: phase.index });
+        existing.commits.push({ at, message: commitMessage(prompt), message_index: phase.index });
         touched = existing;
         hooks.push({ kind: 'commit', run_id: run.id, pr: existing });
       } else if (message?.update_pr) {
@@ -194,7 +194,15 @@ function openPr(state: SimState, run: SimRun, spec: ScriptPr, at: string, phase:
     branch: spec.branch ?? `codecloud/${run.id}${run.prs.length > 0 ? `-${run.prs.length + 1}` : ''}`,
     repo,
     title: spec.title ?? run.title,
-    commits: [{ at, message: `codecloud: ${run.prompt}`, message_index: messageIndex }],
+    commits: [
+      {
+        at,
+        message: commitMessage(
+          phase.kind === 'run' ? run.prompt : (run.messages[phase.index]?.prompt ?? run.prompt),
+        ),
+        message_index: messageIndex,
+      },
+    ],
   };
 }
 
@@ -238,6 +246,12 @@ async function sendProgress(state: SimState, run: SimRun, step: ProgressStep): P
     ...(step.tool_call !== undefined ? { tool_call: step.tool_call } : {}),
   };
   await state.webhooks.send(run.webhook_url, 'agent.progress', payload, false);
+}
+
+/** `codecloud: <the prompt's first line, at most 72 characters>`. */
+function commitMessage(prompt: string): string {
+  const line = prompt.split('\n')[0]?.trim() ?? '';
+  return `codecloud: ${line.length > 72 ? `${line.slice(0, 69)}...` : line}`;
 }
 
 function defaultTitle(prompt: string): string {

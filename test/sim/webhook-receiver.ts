@@ -10,15 +10,15 @@ export interface ReceivedWebhook {
   body: string;
   /** Real time of arrival (performance.now()). */
   receivedAt: number;
-  /** The status answered. */
-  status: number;
+  /** The status answered, or `hang` when it never answered. */
+  status: number | 'hang';
 }
 
 export interface WebhookReceiver {
   url: string;
   received: ReceivedWebhook[];
-  /** Chooses the answer for each delivery (default 200); `index` counts deliveries from 0. */
-  respondWith(fn: (hook: Omit<ReceivedWebhook, 'status'>, index: number) => number): void;
+  /** Chooses the answer for each delivery (default 200; `hang`: never answer); `index` counts from 0. */
+  respondWith(fn: (hook: Omit<ReceivedWebhook, 'status'>, index: number) => number | 'hang'): void;
   /** Resolves once `predicate` holds for the deliveries so far (checked on every arrival), or rejects. */
   waitFor(
     predicate: (received: ReceivedWebhook[]) => boolean,
@@ -29,7 +29,7 @@ export interface WebhookReceiver {
 
 export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   const received: ReceivedWebhook[] = [];
-  let respond: (hook: Omit<ReceivedWebhook, 'status'>, index: number) => number = () => 200;
+  let respond: (hook: Omit<ReceivedWebhook, 'status'>, index: number) => number | 'hang' = () => 200;
   const waiters = new Set<() => void>();
 
   const server = createServer((req, res) => {
@@ -43,8 +43,10 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
       const hook = { headers, body: Buffer.concat(chunks).toString('utf8'), receivedAt: performance.now() };
       const status = respond(hook, received.length);
       received.push({ ...hook, status });
-      res.writeHead(status, { 'content-type': 'text/plain' });
-      res.end(status < 300 ? 'ok' : 'no');
+      if (status !== 'hang') {
+        res.writeHead(status, { 'content-type': 'text/plain' });
+        res.end(status < 300 ? 'ok' : 'no');
+      }
       for (const wake of [...waiters]) wake();
     });
   });
