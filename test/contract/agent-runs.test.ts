@@ -65,6 +65,44 @@ describe('POST /api/v1/agents and GET /api/v1/agents/run/{id}', () => {
     expect(request?.body).toMatchObject({ mode: 'execute', auto_create_pr: true, blank_workspace: false });
   });
 
+  it('passes every documented request field through: model, provider, branch, agent, tools, subagents', async () => {
+    const tool = {
+      name: 'search_inventory',
+      description: 'Search product inventory',
+      parameters: {
+        properties: { query: { type: 'string', description: 'Search query' } },
+        required: ['query'],
+      },
+      endpoint: {
+        url: 'https://api.example.com/search',
+        method: 'POST' as const,
+        headers: { Authorization: 'Bearer token-abc' },
+      },
+    };
+    const agent = {
+      name: 'reviewer',
+      description: 'Reviews diffs',
+      mode: 'subagent' as const,
+      prompt: 'Review the diff',
+      tools: { bash: true },
+      max_turns: 5,
+    };
+    const { id } = await h.client.createRun({
+      repo: 'octo/app',
+      prompt: 'with everything',
+      model: 'claude-opus-4.5',
+      provider: 'anthropic',
+      branch: 'develop',
+      agent_provider: 'claude-code',
+      tools: [tool],
+      agents: [agent],
+    });
+    const run = await h.sim.control.run(id);
+    expect(run).toMatchObject({ model: 'claude-opus-4.5', branch: 'develop', agent_provider: 'claude-code' });
+    expect(run?.request).toMatchObject({ tools: [tool], agents: [agent] });
+    expect(await h.client.getRun(id)).toMatchObject({ model: 'claude-opus-4.5', provider: 'anthropic' });
+  });
+
   it('plan mode completes with a plan and opens no PR', async () => {
     await h.sim.control.queueScripts({ plan: '1. read\n2. write' });
     const { id } = await h.client.createRun({ repo: 'octo/app', prompt: 'plan it', mode: 'plan' });
