@@ -25,9 +25,19 @@ function parseKey(text: string): SimApiKey {
   return { key, plan: plan as SimPlan };
 }
 
+function fail(message: string): never {
+  process.stderr.write(`codecloud simulator: ${message}\n`);
+  process.exit(2);
+}
+
 const timeFactor = Number(values['time-factor']);
-if (!(timeFactor >= 0)) throw new Error(`--time-factor must be a number >= 0, got ${values['time-factor']}`);
-const apiKeys = (values.key ?? ['test-key:pro']).map(parseKey);
+if (!(timeFactor >= 0)) fail(`--time-factor must be a number >= 0, got ${values['time-factor']}`);
+let apiKeys: SimApiKey[] = [];
+try {
+  apiKeys = (values.key ?? ['test-key:pro']).map(parseKey);
+} catch (error) {
+  fail(error instanceof Error ? error.message : String(error));
+}
 
 const sim = await startSimulator({
   port: Number(values.port),
