@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { codecloudJobKey } from '../../../src/runs/codecloud-events.js';
+import { mayHoldCommand, recordCommandTrigger } from '../../../src/runs/intake.js';
+import { type CommandTrigger, threadKeyOf } from '../../../src/runs/trigger.js';
+import { openStore } from '../../../src/store/open-store.js';
+import type { Store } from '../../../src/store/store.js';
+
+const trigger = (overrides: Partial<CommandTrigger> = {}): CommandTrigger => ({
+  deliveryId: 'd-1',
+  installationId: 1,
+  owner: 'Acme',
+  repo: 'App',
+  defaultBranch: 'main',
+  source: 'issue_comment',
+  number: 4,
+  isPullRequest: false,
+  title: 't',
+  body: 'b',
+  commentId: 10,
+  text: '/codecloud fix it',
+  sender: { login: 'alice', type: 'User' },
+  ...overrides,
+});
+
+describe('intake', () => {
+  let store: Store;
+  let wakes = 0;
+  beforeAll(async () => {
+    store = await openStore({ dataDir: 'memory://' });
+    await store.migrate();
+  });
+  beforeEach(() => {
+    wakes = 0;
+  });
+  afterAll(async () => {
+    await store.close();
+  });
+  const deps = () => ({ store, botLogin: 'codecloud[bot]', wake: () => void wakes++ });
+
+  it('keeps anything that may be a command (any trigger word) and drops plain text', () => {
+    expect(mayHoldCommand('/codecloud fix')).toBe(true);
+    expect(mayHoldCommand('thanks!\n  /agent do it')).toBe(true);
+    expect(mayHoldCommand('see /codecloud docs')).toBe(false);
+    expect(mayHoldCommand('    /codecloud in a code block')).toBe(false);
+  });
+
+  it('records a delivery once, ignores the app itself and plain comments', async () => {
+    expect(await recordCommandTrigger(deps(), trigger())).toBe('recorded');
+    expect(await recordCommandTrigger(deps(), trigger())).toBe('duplicate');
+    expect(
+      await recordCommandTrigger(
+        deps(),
+        trigger({ deliveryId: 'd-2', sender: { login: 'codecloud[bot]', type: 'Bot' } }),
+      ),
+    ).toBe('ignored');
+    expect(await recordCommandTrigger(deps(), trigger({ deliveryId: 'd-3', text: 'lgtm' }))).toBe('ignored');
+    expect(
+      await recordCommandTrigger(
+        deps(),
+        trigger({ deliveryId: 'd-4', source: 'label', text: '', label: 'codecloud' }),
+      ),
+    ).toBe('recorded');
+    expect(wakes).toBe(2);
+    const jobs = await store.claimJobs(10, 1000);
+    expect(jobs.map((j) => j.dedupeKey)).toEqual(['github:d-1', 'github:d-4']);
+  });
+
+  it('thread keys are case-insensitive and separate review threads', () => {
+    expect(threadKeyOf(trigger())).toBe('acme/app#4');
+    expect(
+      threadKeyOf(trigger({ reviewComment: { path: 'a', line: 1, diffHunk: '', threadRootId: 9 } })),
+    ).toBe('acme/app#4:review-9');
+  });
+
+  it('codecloud job keys: retries of one event collide, a later follow-up completion does not', () => {
+    const completed = {
+      event: 'agent.completed' as const,
+      status: 'completed' as const,
+      run_id: 'r1',
+      created_at: '2026-01-01T00:00:00Z',
+      completed_at: '2026-01-01T00:05:00Z',
+    };
+    expect(codecloudJobKey(completed)).toBe(codecloudJobKey({ ...completed }));
+    expect(codecloudJobKey(completed)).not.toBe(
+      codecloudJobKey({ ...completed, completed_at: '2026-01-01T01:00:00Z' }),
+    );
+    const p1 = { event: 'agent.progress' as const, status: 'running' as const, run_id: 'r1', thinking: 'a' };
+    expect(codecloudJobKey(p1)).not.toBe(codecloudJobKey({ ...p1, thinking: 'b' }));
+  });
+});
