@@ -140,7 +140,9 @@ export class CodecloudClient {
         return { id: created.id, title: created.title, message: created.message, recovered: false };
       },
       async (sentAt) => {
-        const run = await this.findRecentRun({ prompt: body.prompt, repo: body.repo, since: sentAt });
+        // A blank-workspace run has no repo, whatever the request said (the API ignores it).
+        const repo = body.blank_workspace ? undefined : body.repo;
+        const run = await this.findRecentRun({ prompt: body.prompt, repo, since: sentAt });
         return run
           ? { id: run.id, title: run.title, message: 'Recovered by look-up', recovered: true }
           : undefined;

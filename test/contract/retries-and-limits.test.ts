@@ -152,6 +152,18 @@ describe('creates are never re-sent blindly', () => {
     expect((await h.sim.control.requests({ route: 'GET /api/v1/agents' })).length).toBeGreaterThanOrEqual(1);
   });
 
+  it('a lost blank-workspace create is found too (the run has no repo even if the request named one)', async () => {
+    await h.sim.control.addFault({ route: 'POST /api/v1/agents', status: 502, phase: 'after', times: 1 });
+    const created = await h.client.createRun({
+      repo: 'octo/app',
+      prompt: 'a question',
+      blank_workspace: true,
+    });
+    expect(created.recovered).toBe(true);
+    expect(await h.sim.control.runs()).toHaveLength(1);
+    expect(await h.sim.control.requests({ route: 'POST /api/v1/agents' })).toHaveLength(1);
+  });
+
   it('a create that timed out after the run was made is found by look-up', async () => {
     await h.sim.control.addFault({ route: 'POST /api/v1/agents', hang: true, phase: 'after', times: 1 });
     const client = h.clientFor({ timeoutMs: 200 });
