@@ -32,7 +32,7 @@ describe('HTTP edges', () => {
     for (const body of ['{oops', '[1,2]', '"text"']) {
       const response = await api('/api/v1/agents', { method: 'POST', body });
       expect(response.status).toBe(400);
-      expect((await response.json()).error).toBe('Validation Error');
+      expect(((await response.json()) as { error: string }).error).toBe('Validation Error');
     }
   });
 
