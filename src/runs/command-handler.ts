@@ -326,7 +326,6 @@ async function startRun(ctx: Ctx, spec: StartSpec): Promise<void> {
   ) {
     run = existing;
   } else {
-    await reactQuietly(deps, gh, ctx.ref, targetOfTrigger(trigger), 'eyes');
     const comments = await priorComments(ctx);
     const prompt = buildRunPrompt({
       instruction: spec.instruction,
@@ -377,7 +376,11 @@ async function startRun(ctx: Ctx, spec: StartSpec): Promise<void> {
     };
     run = await deps.store.createRun(input);
   }
-  if (run.statusCommentId === null) run = await postStatusComment(deps, gh, run);
+  if (run.statusCommentId === null) {
+    // The status comment first (GitHub spaces an installation's writes a second apart), then 👀, then the backend.
+    run = await postStatusComment(deps, gh, run);
+    await reactQuietly(deps, gh, ctx.ref, targetOfTrigger(trigger), 'eyes');
+  }
   await drainInstallation(deps, trigger.installationId);
 }
 
