@@ -13,6 +13,8 @@ export interface GitHubClients {
   /** Probot's `context.config('codecloud.yml')` semantics, outside a webhook handler: null when no file exists. */
   loadConfig(installationId: number, owner: string, repo: string): Promise<unknown>;
   installationOf(owner: string, repo: string): Promise<number | null>;
+  /** A fresh installation token scoped to one repository (`owner/name`), for the Cloud Coding backend. */
+  repoToken(installationId: number, repo: string): Promise<string>;
 }
 
 export function gitHubClients(app: Probot): GitHubClients {
@@ -52,6 +54,15 @@ export function gitHubClients(app: Probot): GitHubClients {
         defaults: (configs) => mergeConfigs(configs),
       });
       return files.some((file) => file.config !== null) ? config : null;
+    },
+    async repoToken(installationId, repo) {
+      const appOctokit = await app.auth();
+      const name = repo.split('/')[1] ?? repo;
+      const { data } = await appOctokit.request('POST /app/installations/{installation_id}/access_tokens', {
+        installation_id: installationId,
+        repositories: [name],
+      });
+      return data.token;
     },
     async installationOf(owner, repo) {
       const appOctokit = await app.auth();

@@ -5,6 +5,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ApplicationFunction, Probot } from 'probot';
+import {
+  type CloudCodingAgentBackend,
+  CloudCodingClient,
+  cloudCodingAgentBackend,
+} from '../src/cloudcoding/index.js';
 import { CodecloudClient } from '../src/codecloud/client.js';
 import type { AgentBackend } from '../src/runs/agent-backend.js';
 import { codecloudBackend } from '../src/runs/codecloud-backend.js';
@@ -15,14 +20,20 @@ import { JobWorker } from '../src/runs/job-worker.js';
 import { type Reconciler, startReconciler } from '../src/runs/reconciler.js';
 import { loadRunConfig } from '../src/runs/run-config.js';
 import type { RunDeps } from '../src/runs/run-deps.js';
-import { drainInstallation } from '../src/runs/run-lifecycle.js';
-import { CommandTrigger, JOB_CODECLOUD_EVENT, JOB_COMMAND, JOB_DRAIN } from '../src/runs/trigger.js';
+import { drainInstallation, refreshRun } from '../src/runs/run-lifecycle.js';
+import {
+  CommandTrigger,
+  JOB_BACKEND_FINISHED,
+  JOB_CODECLOUD_EVENT,
+  JOB_COMMAND,
+  JOB_DRAIN,
+} from '../src/runs/trigger.js';
 import { codecloudWebhookRoute } from '../src/server/codecloud-webhook-route.js';
 import { healthRoute } from '../src/server/health-route.js';
 import { openStore } from '../src/store/open-store.js';
 import type { Store } from '../src/store/store.js';
 import { type AppSettings, parseAppEnv } from './env.js';
-import { gitHubClients } from './github-clients.js';
+import { type GitHubClients, gitHubClients } from './github-clients.js';
 import {
   fromIssueComment,
   fromIssueLabeled,
@@ -46,11 +57,9 @@ export interface CodecloudAppOptions {
   onReady?: (runtime: AppRuntime) => void;
 }
 
-function backendsFor(
-  options: CodecloudAppOptions,
-): Partial<Record<'codecloud' | 'cloudcoding', AgentBackend>> {
+function codecloudBackendFor(options: CodecloudAppOptions): AgentBackend | undefined {
   const { env, codecloudWebhookUrl } = options.settings;
-  if (!env.CODECLOUD_API_KEY) return {};
+  if (!env.CODECLOUD_API_KEY) return undefined;
   const client = new CodecloudClient({
     apiKey: env.CODECLOUD_API_KEY,
     baseUrl: env.CODECLOUD_API_URL,
@@ -58,7 +67,38 @@ function backendsFor(
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.now ? { now: options.now } : {}),
   });
-  return { codecloud: codecloudBackend({ client, webhookUrl: codecloudWebhookUrl }) };
+  return codecloudBackend({ client, webhookUrl: codecloudWebhookUrl });
+}
+
+/** Cloud Coding: the stream is the run, held in this process; its end is recorded as a job like a webhook. */
+function cloudCodingBackendFor(
+  options: CodecloudAppOptions,
+  clients: GitHubClients,
+  onFinished: (remoteRunId: string) => void,
+): CloudCodingAgentBackend | undefined {
+  const { env, githubBaseUrl } = options.settings;
+  if (!env.CLOUDCODING_API_KEY) return undefined;
+  const { store } = options;
+  return cloudCodingAgentBackend({
+    client: new CloudCodingClient({
+      apiKey: env.CLOUDCODING_API_KEY,
+      baseUrl: env.CLOUDCODING_API_URL,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    }),
+    githubToken: ({ installationId, repo }) => clients.repoToken(installationId, repo),
+    serverUrl: githubBaseUrl ? githubBaseUrl.replace(/\/api\/v3$/, '') : 'https://github.com',
+    threadIds: {
+      async get(remoteRunId) {
+        return (await store.getRunByRemoteId(remoteRunId, 'cloudcoding'))?.cloudcodingThreadId ?? undefined;
+      },
+      async set(remoteRunId, threadId) {
+        const run = await store.getRunByRemoteId(remoteRunId, 'cloudcoding');
+        if (run) await store.updateRun(run.id, { cloudcodingThreadId: threadId });
+      },
+    },
+    onFinished: (remoteRunId) => onFinished(remoteRunId),
+    ...(options.now ? { now: options.now } : {}),
+  });
 }
 
 async function botLoginOf(app: Probot): Promise<string> {
@@ -73,9 +113,20 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
     const now = options.now ?? Date.now;
     const clients = gitHubClients(app);
     let wake = (): void => undefined;
+    const cloudCoding = cloudCodingBackendFor(options, clients, (remoteRunId) => {
+      void store
+        .enqueueJob({
+          dedupeKey: `cloudcoding:${remoteRunId}:finished:${now()}`,
+          kind: JOB_BACKEND_FINISHED,
+          payload: { backend: 'cloudcoding', remoteRunId },
+        })
+        .then(() => wake())
+        .catch((error: unknown) => app.log.error(`recording a Cloud Coding end: ${String(error)}`));
+    });
+    const codecloud = codecloudBackendFor(options);
     const deps: RunDeps = {
       store,
-      backends: backendsFor(options),
+      backends: { ...(codecloud ? { codecloud } : {}), ...(cloudCoding ? { cloudcoding: cloudCoding } : {}) },
       github: (installationId) => clients.api(installationId),
       async loadConfig(installationId, owner, repo) {
         try {
@@ -108,6 +159,12 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
       handlers: {
         [JOB_COMMAND]: (payload) => handleCommandJob(deps, CommandTrigger.parse(payload)),
         [JOB_CODECLOUD_EVENT]: (payload) => handleCodecloudEventJob(deps, payload),
+        [JOB_BACKEND_FINISHED]: async (payload) => {
+          const { backend, remoteRunId } = payload as { backend?: unknown; remoteRunId?: unknown };
+          if (backend !== 'cloudcoding' || typeof remoteRunId !== 'string') return;
+          const run = await store.getRunByRemoteId(remoteRunId, 'cloudcoding');
+          if (run) await refreshRun(deps, run);
+        },
         [JOB_DRAIN]: async (payload) => {
           const id = (payload as { installationId?: unknown }).installationId;
           if (typeof id === 'number') await drainInstallation(deps, id);
@@ -148,6 +205,7 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
       async stop() {
         await reconciler.stop();
         await worker.stop();
+        cloudCoding?.closeAll('the app is shutting down');
       },
     });
   };

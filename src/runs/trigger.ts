@@ -76,3 +76,5 @@ export const JOB_PUSH = 'github.push';
 export const JOB_CODECLOUD_EVENT = 'codecloud.event';
 /** Try to start an installation's waiting runs (after a slot freed or the plan's limit was reached). */
 export const JOB_DRAIN = 'runs.drain';
+/** A backend without webhooks (Cloud Coding) says a run's stream ended: read it back and finish it. */
+export const JOB_BACKEND_FINISHED = 'runs.backend-finished';

@@ -129,6 +129,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     CODECLOUD_API_KEY: 'test-key',
     CODECLOUD_API_URL: sim.url,
     CODECLOUD_WEBHOOK_SECRET: CODECLOUD_SECRET,
+    CLOUDCODING_API_KEY: 'test-key',
+    CLOUDCODING_API_URL: sim.url,
     PUBLIC_URL: `http://127.0.0.1:${port}`,
     DATA_DIR: dataDir,
     RECONCILE_INTERVAL_SECONDS: '2',

@@ -164,6 +164,33 @@ describe('App routing and completion (real process)', () => {
     await waitComment(repo, 'Stopped');
   });
 
+  it('--backend=cloudcoding streams the run with a repo-scoped installation token and finishes the status comment', async () => {
+    const { repo, name } = await freshRepo(h.gh);
+    const issue = await h.gh.openIssue({
+      repo,
+      title: 'Typo',
+      body: 'Fix the typo in README',
+      user: 'alice',
+    });
+    await h.gh.comment({
+      repo,
+      number: issue.number,
+      user: 'alice',
+      body: '/codecloud --backend=cloudcoding fix this',
+    });
+    const done = await h.gh.waitFor(
+      (s) => botComments(s, repo).find((c) => /Completed|Failed/.test(c.body)),
+      { timeoutMs: 20_000 },
+    );
+    expect(done.body).toContain('Completed');
+    const state = await h.gh.state();
+    const invoke = (await h.sim.control.requests({ route: 'POST /invoke/stdout' })).at(-1);
+    const token = (invoke?.body as { github_token?: string } | undefined)?.github_token;
+    const issued = state.tokens.find((t) => t.token === token);
+    expect(issued?.repositories).toEqual([repo]);
+    expect(name).toBeTruthy();
+  });
+
   it('relays the completion of a run it did not start as repository_dispatch', async () => {
     const { repo } = await freshRepo(h.gh);
     const response = await fetch(`${h.sim.url}/api/v1/agents`, {
