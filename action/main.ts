@@ -1,5 +1,6 @@
 import * as core from '@actions/core';
 import { ActionInputError, parseActionInputs } from '../src/action/inputs.js';
+import { redactOutcome } from '../src/action/redact-outcome.js';
 import { BACKEND_MODULES } from './backends.js';
 import { runnerContext } from './context.js';
 import { readRawInputs } from './read-inputs.js';
@@ -38,7 +39,10 @@ export async function main(): Promise<void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const outcome = await BACKEND_MODULES[settings.backend].main(settings, runnerContext(cancel.signal));
+    const outcome = redactOutcome(
+      await BACKEND_MODULES[settings.backend].main(settings, runnerContext(cancel.signal)),
+      [settings.apiKey, settings.githubToken],
+    );
     for (const [name, value] of Object.entries(outcome.outputs))
       if (value !== undefined) core.setOutput(name, value);
     await core.summary.addRaw(outcome.summary, true).write();
