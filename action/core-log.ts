@@ -9,11 +9,16 @@ export const coreLog: ActionLog = {
   notice: (text, title) => core.notice(text, title === undefined ? {} : { title }),
   group: (title, lines) => {
     core.startGroup(title);
-    // Agent output is untrusted: no line of it may act as a workflow command (`::set-output`, `::add-mask`…).
-    const token = randomUUID();
-    core.info(`::stop-commands::${token}`);
-    for (const line of lines) core.info(line);
-    core.info(`::${token}::`);
+    printUntrusted(lines);
     core.endGroup();
   },
 };
+
+/** Agent output is untrusted: no line of it may act as a workflow command (`::set-output`, `::add-mask`…). */
+export function printUntrusted(lines: readonly string[]): void {
+  if (lines.length === 0) return;
+  const token = randomUUID();
+  core.info(`::stop-commands::${token}`);
+  for (const line of lines) core.info(line);
+  core.info(`::${token}::`);
+}

@@ -257,6 +257,8 @@ export function parseActionInputs(raw: RawInputs, env: Env, now: Date): ParsedIn
         // runner always passes action.yml's default `true`, so it cannot mean "asked for" here.
         updatePr: values.mode === 'plan' ? false : (values['update-pr'] ?? true),
         idempotencyKey: key ?? '',
+        repo,
+        branch,
       };
       break;
     }

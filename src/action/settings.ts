@@ -51,6 +51,9 @@ export interface FollowUpSettings {
   mode: RunMode | undefined;
   updatePr: boolean;
   idempotencyKey: string;
+  /** Cloud Coding only (its `repo_url` and `branch`): the `repo` input or `$GITHUB_REPOSITORY`, and the branch. */
+  repo: string | undefined;
+  branch: string | undefined;
 }
 
 export interface StopSettings {
