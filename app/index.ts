@@ -11,22 +11,24 @@ import {
   cloudCodingAgentBackend,
 } from '../src/cloudcoding/index.js';
 import { CodecloudClient } from '../src/codecloud/client.js';
-import type { AgentBackend } from '../src/runs/agent-backend.js';
 import { codecloudBackend } from '../src/runs/codecloud-backend.js';
 import { handleCodecloudEventJob, recordCodecloudEvent } from '../src/runs/codecloud-events.js';
 import { handleCommandJob } from '../src/runs/command-handler.js';
-import { recordCommandTrigger } from '../src/runs/intake.js';
+import { recordCommandTrigger, recordPush } from '../src/runs/intake.js';
 import { JobWorker } from '../src/runs/job-worker.js';
 import { type Reconciler, startReconciler } from '../src/runs/reconciler.js';
 import { loadRunConfig } from '../src/runs/run-config.js';
 import type { RunDeps } from '../src/runs/run-deps.js';
 import { drainInstallation, refreshRun } from '../src/runs/run-lifecycle.js';
+import { syncSchedules } from '../src/runs/schedule-sync.js';
 import {
   CommandTrigger,
   JOB_BACKEND_FINISHED,
   JOB_CODECLOUD_EVENT,
   JOB_COMMAND,
   JOB_DRAIN,
+  JOB_PUSH,
+  PushTrigger,
 } from '../src/runs/trigger.js';
 import { codecloudWebhookRoute } from '../src/server/codecloud-webhook-route.js';
 import { healthRoute } from '../src/server/health-route.js';
@@ -38,6 +40,7 @@ import {
   fromIssueComment,
   fromIssueLabeled,
   fromIssueOpened,
+  fromPush,
   fromReview,
   fromReviewComment,
 } from './webhook-triggers.js';
@@ -57,8 +60,8 @@ export interface CodecloudAppOptions {
   onReady?: (runtime: AppRuntime) => void;
 }
 
-function codecloudBackendFor(options: CodecloudAppOptions): AgentBackend | undefined {
-  const { env, codecloudWebhookUrl } = options.settings;
+function codecloudClientFor(options: CodecloudAppOptions): CodecloudClient | undefined {
+  const { env } = options.settings;
   if (!env.CODECLOUD_API_KEY) return undefined;
   const client = new CodecloudClient({
     apiKey: env.CODECLOUD_API_KEY,
@@ -67,7 +70,7 @@ function codecloudBackendFor(options: CodecloudAppOptions): AgentBackend | undef
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.now ? { now: options.now } : {}),
   });
-  return codecloudBackend({ client, webhookUrl: codecloudWebhookUrl });
+  return client;
 }
 
 /** Cloud Coding: the stream is the run, held in this process; its end is recorded as a job like a webhook. */
@@ -123,7 +126,10 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
         .then(() => wake())
         .catch((error: unknown) => app.log.error(`recording a Cloud Coding end: ${String(error)}`));
     });
-    const codecloud = codecloudBackendFor(options);
+    const codecloudClient = codecloudClientFor(options);
+    const codecloud = codecloudClient
+      ? codecloudBackend({ client: codecloudClient, webhookUrl: settings.codecloudWebhookUrl })
+      : undefined;
     const deps: RunDeps = {
       store,
       backends: { ...(codecloud ? { codecloud } : {}), ...(cloudCoding ? { cloudcoding: cloudCoding } : {}) },
@@ -165,6 +171,27 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
           const run = await store.getRunByRemoteId(remoteRunId, 'cloudcoding');
           if (run) await refreshRun(deps, run);
         },
+        [JOB_PUSH]: async (payload) => {
+          const push = PushTrigger.parse(payload);
+          if (!codecloudClient) return;
+          const loaded = await deps.loadConfig(push.installationId, push.owner, push.repo);
+          if (loaded.kind === 'invalid') {
+            app.log.warn(
+              `${push.owner}/${push.repo}: schedules not synced, .github/codecloud.yml: ${loaded.error}`,
+            );
+            return;
+          }
+          const result = await syncSchedules(
+            codecloudClient,
+            `${push.owner}/${push.repo}`,
+            loaded.repoConfig,
+            {
+              webhookUrl: settings.codecloudWebhookUrl,
+              now: now(),
+            },
+          );
+          app.log.info(`${push.owner}/${push.repo}: schedules synced ${JSON.stringify(result)}`);
+        },
         [JOB_DRAIN]: async (payload) => {
           const id = (payload as { installationId?: unknown }).installationId;
           if (typeof id === 'number') await drainInstallation(deps, id);
@@ -181,6 +208,10 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
     app.on('issues.labeled', (context) => record(fromIssueLabeled(context)));
     app.on('pull_request_review.submitted', (context) => record(fromReview(context)));
     app.on('pull_request_review_comment.created', (context) => record(fromReviewComment(context)));
+    app.on('push', async (context) => {
+      const push = fromPush(context);
+      if (push) await recordPush(deps, push);
+    });
 
     addHandler(
       healthRoute(async () => {

@@ -1,6 +1,6 @@
 /** Probot's webhook payloads → the plain `CommandTrigger` the orchestration records (no Probot types past here). */
 import type { Context } from 'probot';
-import type { CommandTrigger } from '../src/runs/trigger.js';
+import type { CommandTrigger, PushTrigger } from '../src/runs/trigger.js';
 
 type RepoPayload = {
   repository: { name: string; owner: { login: string }; default_branch: string };
@@ -136,5 +136,20 @@ export function fromReviewComment(
       threadRootId: p.comment.in_reply_to_id ?? p.comment.id,
     },
     pull: pullOf(p.pull_request),
+  };
+}
+
+export function fromPush(context: Context<'push'>): PushTrigger | undefined {
+  const p = context.payload;
+  const installationId = p.installation?.id;
+  const owner = p.repository.owner?.login ?? p.repository.owner?.name;
+  if (installationId === undefined || !owner) return undefined;
+  return {
+    deliveryId: context.id,
+    installationId,
+    owner,
+    repo: p.repository.name,
+    ref: p.ref,
+    defaultBranch: p.repository.default_branch ?? p.repository.master_branch ?? 'main',
   };
 }

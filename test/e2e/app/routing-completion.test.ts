@@ -1,8 +1,15 @@
 // Routing (SPEC §3.4), completion (SPEC §3.7) and start-up (SPEC §3.1) end to end, with a real app process.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { signCodecloudPayload } from '../../../src/codecloud/webhook-signature.js';
-import type { FakeGitHubState } from '../../fake-github/fake-github.js';
-import { CODECLOUD_SECRET, freshRepo, type Harness, startApp, startHarness } from './app-harness.js';
+import { type FakeGitHubState, signWebhook } from '../../fake-github/fake-github.js';
+import {
+  CODECLOUD_SECRET,
+  freshRepo,
+  type Harness,
+  startApp,
+  startHarness,
+  WEBHOOK_SECRET,
+} from './app-harness.js';
 
 const BOT = 'codecloud[bot]';
 type Comment = FakeGitHubState['comments'][number];
@@ -189,6 +196,62 @@ describe('App routing and completion (real process)', () => {
     const issued = state.tokens.find((t) => t.token === token);
     expect(issued?.repositories).toEqual([repo]);
     expect(name).toBeTruthy();
+  });
+
+  it('syncs schedules from .github/codecloud.yml on a push to the default branch (signed webhook)', async () => {
+    const { repo, owner, name, installationId } = await freshRepo(h.gh, {
+      '.github/codecloud.yml':
+        'schedules:\n  - name: nightly-tests\n    cron: "0 3 * * *"\n    prompt: Run the tests\n',
+    });
+    const push = async (ref: string) => {
+      const body = JSON.stringify({
+        ref,
+        before: '0'.repeat(40),
+        after: '1'.repeat(40),
+        repository: {
+          id: 1,
+          name,
+          full_name: repo,
+          owner: { login: owner, name: owner },
+          default_branch: 'main',
+        },
+        installation: { id: installationId },
+        sender: { login: 'alice', type: 'User' },
+        commits: [],
+      });
+      const response = await fetch(`${h.app.url}/api/github/webhooks`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-github-event': 'push',
+          'x-github-delivery': `push-${Math.random()}`,
+          'x-hub-signature-256': signWebhook(WEBHOOK_SECRET, body).sha256,
+        },
+        body,
+      });
+      expect(response.status).toBe(200);
+    };
+    const active = async () =>
+      (await h.sim.control.schedules()).filter((s) => s.repo === repo && s.status === 'active');
+    await push('refs/heads/feature');
+    await push('refs/heads/main');
+    const deadline = Date.now() + 10_000;
+    while ((await active()).length === 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    const [schedule] = await active();
+    expect(schedule).toMatchObject({
+      type: 'recurring',
+      cron: '0 3 * * *',
+      webhook_url: `http://127.0.0.1:${h.port}/codecloud/webhook`,
+    });
+    expect(schedule?.prompt).toContain('Run the tests');
+    await push('refs/heads/main');
+    await h.gh.putFile({ repo, path: '.github/codecloud.yml', content: 'schedules: []\n' });
+    await push('refs/heads/main');
+    while ((await active()).length > 0 && Date.now() < deadline + 10_000)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(await active()).toHaveLength(0);
+    expect((await h.sim.control.schedules()).filter((s) => s.repo === repo)).toHaveLength(1);
   });
 
   it('relays the completion of a run it did not start as repository_dispatch', async () => {

@@ -1,0 +1,88 @@
+/**
+ * `schedules:` in `.github/codecloud.yml`, kept in sync with codecloud on a push to the default branch (SPEC §3.8).
+ * codecloud schedules have no name, so the app tags the prompt of each schedule it creates with the entry's name
+ * (`[codecloud schedule: nightly-tests]` on a last line); only tagged schedules of the repository are touched.
+ * An entry whose cron, run time, prompt or settings changed is replaced (deleted and created again).
+ */
+import type { CodecloudClient } from '../codecloud/client.js';
+import type { CreateScheduleInput, ScheduleSummary } from '../codecloud/schemas.js';
+import { type RepoConfig, scheduleRunSettings } from '../config/repo-config.js';
+
+export type ScheduleApi = Pick<CodecloudClient, 'listSchedules' | 'createSchedule' | 'deleteSchedule'>;
+
+const TAG = /\n\n\[codecloud schedule: ([^\]\n]+)\]$/;
+export const scheduleTag = (name: string): string => `\n\n[codecloud schedule: ${name}]`;
+
+export interface ScheduleSyncResult {
+  created: string[];
+  deleted: string[];
+  kept: string[];
+  /** One-off entries whose `run_at` has passed: not created. */
+  skipped: string[];
+}
+
+/** What should exist for `config` on `repo` (`owner/name`). */
+export function desiredSchedules(
+  repo: string,
+  config: RepoConfig,
+  webhookUrl: string | undefined,
+  now: number,
+): { name: string; request: CreateScheduleInput; past: boolean }[] {
+  return config.schedules.map((entry) => {
+    const settings = scheduleRunSettings(config, entry);
+    const request: CreateScheduleInput = {
+      type: entry.cron ? 'recurring' : 'once',
+      ...(entry.cron ? { cron: entry.cron } : {}),
+      ...(entry.run_at ? { run_at: entry.run_at } : {}),
+      prompt: `${entry.prompt}${config.instructions ? `\n\n${config.instructions}` : ''}${scheduleTag(entry.name)}`,
+      repo,
+      mode: settings.mode,
+      auto_create_pr: settings.autoCreatePr,
+      ...(settings.branch ? { branch: settings.branch } : {}),
+      ...(settings.model ? { model: settings.model } : {}),
+      ...(settings.provider ? { provider: settings.provider } : {}),
+      ...(webhookUrl ? { webhook_url: webhookUrl } : {}),
+    };
+    const past = !entry.cron && entry.run_at !== undefined && Date.parse(entry.run_at) <= now;
+    return { name: entry.name, request, past };
+  });
+}
+
+function sameSchedule(existing: ScheduleSummary, wanted: CreateScheduleInput): boolean {
+  return (
+    existing.prompt === wanted.prompt &&
+    existing.type === wanted.type &&
+    (existing.cron ?? undefined) === (wanted.cron ?? undefined)
+  );
+}
+
+export async function syncSchedules(
+  api: ScheduleApi,
+  repo: string,
+  config: RepoConfig,
+  options: { webhookUrl: string | undefined; now: number },
+): Promise<ScheduleSyncResult> {
+  const { schedules } = await api.listSchedules({ status: 'active', limit: 100 });
+  const ours = schedules.filter((s) => s.repo?.toLowerCase() === repo.toLowerCase() && TAG.test(s.prompt));
+  const result: ScheduleSyncResult = { created: [], deleted: [], kept: [], skipped: [] };
+  const matched = new Set<string>();
+  for (const wanted of desiredSchedules(repo, config, options.webhookUrl, options.now)) {
+    const existing = ours.find((s) => !matched.has(s.id) && sameSchedule(s, wanted.request));
+    if (existing) {
+      matched.add(existing.id);
+      result.kept.push(wanted.name);
+      continue;
+    }
+    if (wanted.past) {
+      result.skipped.push(wanted.name);
+      continue;
+    }
+    await api.createSchedule(wanted.request);
+    result.created.push(wanted.name);
+  }
+  for (const stale of ours.filter((s) => !matched.has(s.id))) {
+    await api.deleteSchedule(stale.id);
+    result.deleted.push(TAG.exec(stale.prompt)?.[1] ?? stale.id);
+  }
+  return result;
+}
