@@ -83,7 +83,7 @@ describe('App limits and failures (real process)', () => {
     expect(botComments(state, repo)).toHaveLength(1);
   });
 
-  it('serves /healthz on PORT=0 (the bound port is printed)', async () => {
+  it('serves /healthz on PORT=0 (the bound port is printed) and exits cleanly on SIGTERM', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'codecloud-app-port0-'));
     const app = await startApp({ ...h.env, PORT: '0', DATA_DIR: dataDir });
     try {
@@ -91,6 +91,9 @@ describe('App limits and failures (real process)', () => {
       const response = await fetch(`${app.url}/healthz`);
       expect(response.status).toBe(200);
       expect(await response.json()).toEqual({ status: 'ok' });
+      // SIGTERM: a clean shutdown (worker stopped, store closed) exits 0.
+      expect(await app.stop('SIGTERM')).toBe(0);
+      expect(app.output()).toContain('SIGTERM, shutting down');
     } finally {
       await app.stop();
       await rm(dataDir, { recursive: true, force: true });
