@@ -138,7 +138,11 @@ export async function refreshRun(
       return run;
     }
     const status: LocalRunStatus = run.stopRequestedBy ? 'stopped' : view.status;
-    return finalizeRun(deps, run, { status, result: resultFrom(run, view), remoteStatus: view.status });
+    const full = resultFrom(run, view);
+    // A stopped run's result and plan (if the API still reports any) are from before the stop: not shown as its own.
+    const { result: _result, plan: _plan, ...kept } = full;
+    const result = status === 'stopped' ? kept : full;
+    return finalizeRun(deps, run, { status, result, remoteStatus: view.status });
   }
   if (isFinalLocalRunStatus(run.status)) return run;
   const changed = run.status !== view.status;
