@@ -1,0 +1,88 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { CodecloudEvent } from '../../../src/codecloud/webhook-events.js';
+import { signCodecloudPayload } from '../../../src/codecloud/webhook-signature.js';
+import { codecloudWebhookRoute } from '../../../src/server/codecloud-webhook-route.js';
+import { healthRoute } from '../../../src/server/health-route.js';
+
+type Route = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+
+let server: Server | undefined;
+async function serve(...routes: Route[]): Promise<string> {
+  const created = createServer((req, res) => {
+    void (async () => {
+      for (const route of routes) if (await route(req, res)) return;
+      res.writeHead(404).end();
+    })();
+  });
+  server = created;
+  await new Promise<void>((resolve) => created.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(created.address() as AddressInfo).port}`;
+}
+afterEach(async () => {
+  await new Promise((resolve) => server?.close(resolve));
+  server = undefined;
+});
+
+const event = JSON.stringify({
+  event: 'agent.completed',
+  status: 'completed',
+  run_id: 'r1',
+  created_at: '2026-01-01T00:00:00Z',
+});
+
+describe('codecloud webhook route', () => {
+  it('answers 2xx only after recording, checks rotated secrets, and refuses the rest', async () => {
+    const recorded: CodecloudEvent[] = [];
+    let fail = false;
+    const url = await serve(
+      codecloudWebhookRoute({
+        secrets: ['old-secret', 'new-secret'],
+        record: async (e) => {
+          if (fail) throw new Error('database down');
+          recorded.push(e);
+        },
+      }),
+    );
+    const post = (body: string, signature?: string) =>
+      fetch(`${url}/codecloud/webhook`, {
+        method: 'POST',
+        headers: signature ? { 'x-codecloud-signature': signature } : {},
+        body,
+      });
+    expect((await post(event, await signCodecloudPayload('old-secret', event))).status).toBe(202);
+    expect((await post(event, await signCodecloudPayload('new-secret', event))).status).toBe(202);
+    expect((await post(event, await signCodecloudPayload('other', event))).status).toBe(401);
+    expect((await post(event)).status).toBe(401);
+    const notJson = 'nope';
+    expect((await post(notJson, await signCodecloudPayload('new-secret', notJson))).status).toBe(400);
+    expect((await fetch(`${url}/codecloud/webhook`)).status).toBe(405);
+    fail = true;
+    expect((await post(event, await signCodecloudPayload('new-secret', event))).status).toBe(503);
+    expect(recorded).toHaveLength(2);
+  });
+
+  it('accepts unsigned events when no secret is configured, and refuses bodies over 1 MiB', async () => {
+    const url = await serve(codecloudWebhookRoute({ secrets: [], record: async () => {} }));
+    expect((await fetch(`${url}/codecloud/webhook`, { method: 'POST', body: event })).status).toBe(202);
+    const big = 'x'.repeat(1024 * 1024 + 1);
+    expect((await fetch(`${url}/codecloud/webhook`, { method: 'POST', body: big })).status).toBe(413);
+  });
+});
+
+describe('health route', () => {
+  it('200 when the store answers, 503 when it does not', async () => {
+    let healthy = true;
+    const url = await serve(
+      healthRoute(async () => {
+        if (!healthy) throw new Error('store down');
+      }),
+    );
+    const ok = await fetch(`${url}/healthz`);
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ status: 'ok' });
+    healthy = false;
+    expect((await fetch(`${url}/healthz`)).status).toBe(503);
+  });
+});
