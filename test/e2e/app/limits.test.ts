@@ -65,6 +65,28 @@ describe('App limits and failures (real process)', () => {
     expect(refused.length).toBeLessThanOrEqual(3);
   });
 
+  it('each installation has its own GitHub write queue (one installation’s comments never wait for another’s)', async () => {
+    const one = await freshRepo(h.gh);
+    const two = await freshRepo(h.gh);
+    expect(one.installationId).not.toBe(two.installationId);
+    const a = await h.gh.openIssue({ repo: one.repo, title: 't', body: 'b', user: 'alice' });
+    const b = await h.gh.openIssue({ repo: two.repo, title: 't', body: 'b', user: 'alice' });
+    await Promise.all([
+      h.gh.comment({ repo: one.repo, number: a.number, user: 'alice', body: '/codecloud help', async: true }),
+      h.gh.comment({ repo: two.repo, number: b.number, user: 'alice', body: '/codecloud help', async: true }),
+    ]);
+    const state = await h.gh.waitFor((s) =>
+      botComments(s, one.repo).length === 1 && botComments(s, two.repo).length === 1 ? s : undefined,
+    );
+    const postedAt = (repo: string) =>
+      Date.parse(
+        state.requests.find((r) => r.method === 'POST' && r.path.startsWith(`/repos/${repo}/issues/`))?.at ??
+          '',
+      );
+    // The throttling plugin spaces writes that share a queue by a second.
+    expect(Math.abs(postedAt(one.repo) - postedAt(two.repo))).toBeLessThan(800);
+  });
+
   it('an API error on create ends the status comment as failed, with the error, and 😕', async () => {
     const { repo } = await freshRepo(h.gh);
     await h.sim.control.addFault({
