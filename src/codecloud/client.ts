@@ -70,6 +70,55 @@ export interface CreatedSchedule extends CreateScheduleResponse {
   recovered: boolean;
 }
 
+export interface CreateRunOptions {
+  /** Aborts the create (and its look-up): the caller no longer waits, and nothing is sent again. */
+  signal?: AbortSignal;
+  /** Run ids the caller already owns (read at look-up time): a lost create's look-up never adopts one. */
+  exclude?: ReadonlySet<string>;
+}
+
+/** What identifies the run a lost create made. `repo` is absent for blank-workspace runs. */
+export interface LostCreateMatch {
+  prompt: string;
+  repo?: string | undefined;
+  mode?: string | undefined;
+  model?: string | undefined;
+  provider?: string | undefined;
+  /** When the create was sent (ms). */
+  since: number;
+  exclude?: ReadonlySet<string>;
+}
+
+export type LostCreateLookup =
+  | { kind: 'found'; run: RunDetail }
+  | { kind: 'none' }
+  | { kind: 'ambiguous'; ids: string[] };
+
+/** The match fields of a create request, as the API reports them back. */
+export function lostCreateMatch(
+  request: Pick<CreateAgentRunInput, 'prompt' | 'repo' | 'blank_workspace' | 'mode' | 'model' | 'provider'>,
+): Omit<LostCreateMatch, 'since'> {
+  return {
+    prompt: request.prompt,
+    // A blank-workspace run has no repo, whatever the request said (the API ignores it).
+    repo: request.blank_workspace ? undefined : request.repo,
+    mode: request.mode,
+    model: request.model,
+    provider: request.provider,
+  };
+}
+
+/** A create's answer was lost and several runs look like the one it made: none is adopted, nothing is re-sent. */
+export class LostCreateError extends Error {
+  override readonly name = 'LostCreateError';
+  constructor(readonly runIds: readonly string[]) {
+    super(
+      `The answer to creating the run was lost and ${runIds.length} runs match it (${runIds.join(', ')}); ` +
+        'not adopting one of them nor sending the create again. Check these runs in the codecloud dashboard',
+    );
+  }
+}
+
 type Retry = 'safe' | 'never';
 
 interface RequestOptions<T> {
@@ -80,9 +129,16 @@ interface RequestOptions<T> {
   headers?: Record<string, string>;
   retry: Retry;
   auth?: boolean;
+  /** The caller's cancellation, on top of the per-request time-out. */
+  signal?: AbortSignal;
   /** Told of every failed attempt, retried or not. */
   onAttemptFailed?: (error: CodecloudError) => void;
 }
+
+/** The most runs `GET /api/v1/agents` returns at once (it has no paging). */
+const LIST_LIMIT = 100;
+/** Run ids a client remembers having created (so a later lost create never adopts one of them). */
+const MAX_CLAIMED = 1_000;
 
 /** How far back a look-up searches for a create whose answer was lost (server clocks differ from ours). */
 const LOOKUP_WINDOW_MS = 120_000;
@@ -103,6 +159,7 @@ export class CodecloudClient {
   readonly #now: () => number;
   readonly #onRetry: ((notice: RetryNotice) => void) | undefined;
   readonly #userAgent: string;
+  readonly #claimed = new Set<string>();
 
   constructor(options: CodecloudClientOptions) {
     if (!options.apiKey) throw new Error('codecloud client: an API key is required');
@@ -124,11 +181,13 @@ export class CodecloudClient {
 
   /**
    * `POST /api/v1/agents`. Not retried blindly: when the answer is lost (no answer, time-out, 5xx) the recent runs
-   * are searched for one with the same prompt and repo, and only when none is found is the request sent again.
+   * are searched for the one this request made (see {@link lookUpLostCreate}), and only when none is found is the
+   * request sent again. When several runs match, the create fails with a {@link LostCreateError} naming them: it is
+   * neither re-sent nor matched to a run that may belong to someone else.
    */
-  async createRun(input: CreateAgentRunInput): Promise<CreatedRun> {
+  async createRun(input: CreateAgentRunInput, options: CreateRunOptions = {}): Promise<CreatedRun> {
     const body = parseRequest(CreateAgentRunRequest, input, 'POST /api/v1/agents');
-    return this.#createWithLookup<CreatedRun>(
+    const created = await this.#createWithLookup<CreatedRun>(
       async () => {
         const created = await this.#request({
           method: 'POST',
@@ -136,35 +195,67 @@ export class CodecloudClient {
           schema: CreateAgentRunResponse,
           body,
           retry: 'never',
+          ...(options.signal ? { signal: options.signal } : {}),
         });
         return { id: created.id, title: created.title, message: created.message, recovered: false };
       },
       async (sentAt) => {
-        // A blank-workspace run has no repo, whatever the request said (the API ignores it).
-        const repo = body.blank_workspace ? undefined : body.repo;
-        const run = await this.findRecentRun({ prompt: body.prompt, repo, since: sentAt });
-        return run
-          ? { id: run.id, title: run.title, message: 'Recovered by look-up', recovered: true }
-          : undefined;
+        const found = await this.lookUpLostCreate({
+          ...lostCreateMatch(body),
+          since: sentAt,
+          ...(options.exclude ? { exclude: options.exclude } : {}),
+        });
+        if (found.kind === 'none') return undefined;
+        if (found.kind === 'ambiguous') throw new LostCreateError(found.ids);
+        return { id: found.run.id, title: found.run.title, message: 'Recovered by look-up', recovered: true };
       },
+      options.signal,
     );
+    this.#claim(created.id);
+    return created;
   }
 
-  /** A run created since `since` (ms) with exactly this prompt and repo, newest first; used after a lost create. */
-  async findRecentRun(match: {
-    prompt: string;
-    repo?: string | undefined;
-    since: number;
-  }): Promise<RunDetail | undefined> {
-    const { runs } = await this.listRuns({ limit: 25 });
+  /**
+   * Looks for the run a create whose answer was lost may have made: created since `since` (ms, less a margin for
+   * clock skew), with the same prompt, repo, mode, model and provider (every field the API reports back; it does
+   * not report the branch), and not one this client already created or the caller lists in `exclude`. Searches the
+   * newest 100 runs, the most the list endpoint returns (it has no paging).
+   */
+  async lookUpLostCreate(match: LostCreateMatch): Promise<LostCreateLookup> {
+    const { runs } = await this.listRuns({ limit: LIST_LIMIT });
+    const excluded = (id: string) => this.#claimed.has(id) || (match.exclude?.has(id) ?? false);
     const candidates = runs.filter(
-      (run) => run.repo === match.repo && Date.parse(run.createdAt) >= match.since - LOOKUP_WINDOW_MS,
+      (run) =>
+        !excluded(run.id) &&
+        run.repo === match.repo &&
+        Date.parse(run.createdAt) >= match.since - LOOKUP_WINDOW_MS &&
+        sameWhenBothKnown(match.model, run.model) &&
+        sameWhenBothKnown(match.provider, run.provider),
     );
+    const found: RunDetail[] = [];
     for (const candidate of candidates) {
       const detail = await this.getRun(candidate.id);
-      if (detail.prompt === match.prompt) return detail;
+      if (detail.prompt === match.prompt && sameWhenBothKnown(match.mode, detail.mode)) found.push(detail);
     }
-    return undefined;
+    if (found.length === 0) return { kind: 'none' };
+    if (found.length > 1) return { kind: 'ambiguous', ids: found.map((run) => run.id) };
+    return { kind: 'found', run: found[0]! };
+  }
+
+  /** The one run {@link lookUpLostCreate} finds; `undefined` when none; throws {@link LostCreateError} when several. */
+  async findRecentRun(match: LostCreateMatch): Promise<RunDetail | undefined> {
+    const found = await this.lookUpLostCreate(match);
+    if (found.kind === 'ambiguous') throw new LostCreateError(found.ids);
+    return found.kind === 'found' ? found.run : undefined;
+  }
+
+  #claim(id: string): void {
+    this.#claimed.add(id);
+    // Only recent creates can be confused with a lost one: keep the set small in a long-running process.
+    if (this.#claimed.size > MAX_CLAIMED) {
+      const oldest = this.#claimed.values().next().value;
+      if (oldest !== undefined) this.#claimed.delete(oldest);
+    }
   }
 
   listRuns(query: ListAgentRunsQuery = {}): Promise<ListAgentRunsResponse> {
@@ -318,13 +409,14 @@ export class CodecloudClient {
   async #createWithLookup<T>(
     send: () => Promise<T>,
     lookup: (sentAt: number) => Promise<T | undefined>,
+    signal?: AbortSignal,
   ): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       const sentAt = this.#now();
       try {
         return await send();
       } catch (error) {
-        if (!(error instanceof CodecloudError) || !answerMayBeLost(error)) throw error;
+        if (!(error instanceof CodecloudError) || !answerMayBeLost(error) || signal?.aborted) throw error;
         const delayMs = retryDelay(attempt, this.#backoff, error.retryAfterMs, this.#random);
         this.#onRetry?.({
           method: error.method,
@@ -334,15 +426,17 @@ export class CodecloudClient {
           reason: `${error.message}; looking the run up before sending again`,
         });
         await this.#sleep(delayMs);
+        if (signal?.aborted) throw error;
         let found: T | undefined;
         try {
           found = await lookup(sentAt);
-        } catch {
+        } catch (lookupError) {
+          if (lookupError instanceof LostCreateError) throw lookupError;
           // The look-up failed too: we cannot know whether the create happened, so it is not sent again.
           throw error;
         }
         if (found !== undefined) return found;
-        if (attempt >= this.#retries) throw error;
+        if (attempt >= this.#retries || signal?.aborted) throw error;
       }
     }
   }
@@ -386,18 +480,25 @@ export class CodecloudClient {
         method,
         headers,
         ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
-        signal: AbortSignal.timeout(this.#timeoutMs),
+        signal: options.signal
+          ? AbortSignal.any([options.signal, AbortSignal.timeout(this.#timeoutMs)])
+          : AbortSignal.timeout(this.#timeoutMs),
       });
       text = await response.text();
     } catch (cause) {
+      const cancelled = options.signal?.aborted === true;
       const timedOut =
         cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError');
       throw new CodecloudError({
         kind: 'network',
         method,
         path,
-        retryable: true,
-        detail: timedOut ? `no answer within ${this.#timeoutMs} ms` : this.#redact(describeCause(cause)),
+        retryable: !cancelled,
+        detail: cancelled
+          ? 'cancelled before the answer arrived'
+          : timedOut
+            ? `no answer within ${this.#timeoutMs} ms`
+            : `${this.#redact(describeCause(cause))} at ${safeBaseUrl(this.baseUrl)}`,
       });
     }
 
@@ -461,6 +562,21 @@ function safeJson(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** The base URL as it can be shown: without user info, query or fragment. */
+function safeBaseUrl(baseUrl: string): string {
+  try {
+    const url = new URL(baseUrl);
+    return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
+  } catch {
+    return '(an invalid URL)';
+  }
+}
+
+/** Different only when both sides say: the API leaves out what was not set and may report its defaults. */
+function sameWhenBothKnown(wanted: string | undefined, reported: string | undefined): boolean {
+  return wanted === undefined || reported === undefined || wanted === reported;
 }
 
 function describeCause(cause: unknown): string {
