@@ -3,7 +3,7 @@ import type { ActionContext } from '../src/action/action-context.js';
 import { systemClock } from '../src/action/clock.js';
 import { pollScaleFromEnv } from '../src/action/wait-policy.js';
 import { coreLog } from './core-log.js';
-import { ACTIVE_RUNS_STATE } from './state-names.js';
+import { ACTIVE_RUNS_STATE, PENDING_CREATES_STATE } from './state-names.js';
 
 /** The real runtime: system clock, the runner's log, state saved through `core.saveState`. */
 export function runnerContext(signal: AbortSignal): ActionContext {
@@ -15,5 +15,6 @@ export function runnerContext(signal: AbortSignal): ActionContext {
     pollScale: pollScaleFromEnv(process.env.CODECLOUD_ACTION_POLL_SCALE),
     random: Math.random,
     onActiveRuns: (runs) => core.saveState(ACTIVE_RUNS_STATE, JSON.stringify(runs)),
+    onPendingCreates: (creates) => core.saveState(PENDING_CREATES_STATE, JSON.stringify(creates)),
   };
 }

@@ -4,12 +4,13 @@ import { redactOutcome } from '../src/action/redact-outcome.js';
 import { BACKEND_MODULES } from './backends.js';
 import { runnerContext } from './context.js';
 import { readRawInputs } from './read-inputs.js';
-import { ACTIVE_RUNS_STATE, IS_POST_STATE } from './state-names.js';
+import { ACTIVE_RUNS_STATE, IS_POST_STATE, PENDING_CREATES_STATE } from './state-names.js';
 
 /** The main step: inputs → settings → the backend's command → outputs, summary, failure. */
 export async function main(): Promise<void> {
   core.saveState(IS_POST_STATE, 'true');
   core.saveState(ACTIVE_RUNS_STATE, '[]');
+  core.saveState(PENDING_CREATES_STATE, '[]');
   const raw = readRawInputs();
 
   let parsed: ReturnType<typeof parseActionInputs>;

@@ -2,3 +2,5 @@
 export const IS_POST_STATE = 'isPost';
 /** JSON list of `{id, name}`: the runs the main step is waiting on. Empty after a normal finish. */
 export const ACTIVE_RUNS_STATE = 'active-runs';
+/** JSON list of creates sent whose answer the main step has not seen (saved before sending). Empty after a finish. */
+export const PENDING_CREATES_STATE = 'pending-creates';

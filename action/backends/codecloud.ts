@@ -31,6 +31,7 @@ export const codecloudBackend: ActionBackend = {
       },
       context,
     ),
-  cleanup: (settings, runs, context) =>
-    stopLeftoverRuns(runs, client(settings.apiKey, settings.apiUrl, context, true), context.log),
+  // The post step has no time pressure: the normal retry budget.
+  cleanup: (settings, leftovers, context) =>
+    stopLeftoverRuns(leftovers, client(settings.apiKey, settings.apiUrl, context), context.log),
 };

@@ -18,6 +18,27 @@ export interface ActiveRun {
   name: string;
 }
 
+/**
+ * A create sent but not answered (yet): if the step is cancelled before the answer, the post step looks the run up
+ * with these fields (as the codecloud client does for a lost answer) and stops it.
+ */
+export interface PendingCreate {
+  name: string;
+  prompt: string;
+  repo?: string | undefined;
+  mode?: string | undefined;
+  model?: string | undefined;
+  provider?: string | undefined;
+  /** When the create was sent (ms since the epoch). */
+  sentAt: number;
+}
+
+/** What the main step left for the post step: runs to stop, and creates whose answer it never saw. */
+export interface Leftovers {
+  runs: readonly ActiveRun[];
+  pending: readonly PendingCreate[];
+}
+
 export interface ActionContext {
   log: ActionLog;
   clock: Clock;
@@ -28,6 +49,8 @@ export interface ActionContext {
   random: () => number;
   /** Told every time the set of runs the step waits on changes (saved with `saveState`). */
   onActiveRuns(runs: readonly ActiveRun[]): void;
+  /** Told every time the set of creates in flight changes (saved with `saveState`, before each create is sent). */
+  onPendingCreates?(creates: readonly PendingCreate[]): void;
 }
 
 export interface ActionOutcome {
@@ -49,5 +72,5 @@ export interface CleanupSettings {
 /** One backend of the Action (codecloud, Cloud Coding): `main` runs the command, `cleanup` serves the post step. */
 export interface ActionBackend {
   main(settings: ActionSettings, context: ActionContext): Promise<ActionOutcome>;
-  cleanup(settings: CleanupSettings, runs: readonly ActiveRun[], context: ActionContext): Promise<void>;
+  cleanup(settings: CleanupSettings, leftovers: Leftovers, context: ActionContext): Promise<void>;
 }

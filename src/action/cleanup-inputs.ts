@@ -1,16 +1,37 @@
 /** The post step's view of the inputs and state: only what it takes to stop runs the main step left running. */
 import { z } from 'zod';
-import type { ActiveRun, CleanupSettings } from './action-context.js';
+import type { ActiveRun, CleanupSettings, PendingCreate } from './action-context.js';
 import type { RawInputs } from './input-names.js';
 import { BACKENDS, DEFAULT_API_URLS } from './settings.js';
 
 const ActiveRuns = z.array(z.object({ id: z.string().min(1), name: z.string() }));
 
+const PendingCreates = z.array(
+  z.object({
+    name: z.string(),
+    prompt: z.string(),
+    repo: z.string().optional(),
+    mode: z.string().optional(),
+    model: z.string().optional(),
+    provider: z.string().optional(),
+    sentAt: z.number(),
+  }),
+);
+
 /** The `active-runs` state saved by the main step; anything unreadable counts as none. */
 export function parseActiveRuns(state: string): ActiveRun[] {
+  return parseState(ActiveRuns, state);
+}
+
+/** The `pending-creates` state saved by the main step; anything unreadable counts as none. */
+export function parsePendingCreates(state: string): PendingCreate[] {
+  return parseState(PendingCreates, state);
+}
+
+function parseState<T>(schema: z.ZodType<T[]>, state: string): T[] {
   if (state.trim() === '') return [];
   try {
-    const parsed = ActiveRuns.safeParse(JSON.parse(state));
+    const parsed = schema.safeParse(JSON.parse(state));
     return parsed.success ? parsed.data : [];
   } catch {
     return [];

@@ -2,9 +2,9 @@
  * The Action on the codecloud backend: `run`, `follow-up`, `stop`, `status`, `schedule`, `unschedule`, given a
  * client. The adapter in `action/backends/codecloud.ts` builds the clients; everything here is testable with fakes.
  */
-import type { CodecloudClient } from '../codecloud/client.js';
+import { type CodecloudClient, lostCreateMatch } from '../codecloud/client.js';
 import { CodecloudError } from '../codecloud/errors.js';
-import type { ActionContext, ActionLog, ActionOutcome, ActiveRun } from './action-context.js';
+import type { ActionContext, ActionLog, ActionOutcome, Leftovers } from './action-context.js';
 import { singleRunOutputs, tasksOutputs } from './outputs.js';
 import { runTasks, type TaskJob, type TaskResult } from './run-tasks.js';
 import type {
@@ -52,12 +52,45 @@ export async function runCodecloudAction(
   }
 }
 
-/** The post step: stops the runs the main step left running. Problems become warnings, never failures. */
+/**
+ * After cancellation, how long a create or follow-up in flight may still answer: with an urgent stop after it
+ * (at most ~5 s), it fits the runner's 10 s between SIGINT and SIGKILL.
+ */
+export const CANCEL_GRACE_MS = 3_000;
+
+/**
+ * The post step: stops the runs the main step left running, and looks up (then stops) the runs of creates whose
+ * answer it never saw. Problems become warnings, never failures.
+ */
 export async function stopLeftoverRuns(
-  runs: readonly ActiveRun[],
-  client: Pick<CodecloudClient, 'stopRun'>,
+  leftovers: Leftovers,
+  client: Pick<CodecloudClient, 'stopRun' | 'lookUpLostCreate'>,
   log: ActionLog,
 ): Promise<void> {
+  const runs = [...leftovers.runs];
+  const owned = new Set(runs.map((run) => run.id));
+  for (const create of leftovers.pending) {
+    try {
+      const found = await client.lookUpLostCreate({
+        ...lostCreateMatch(create),
+        since: create.sentAt,
+        exclude: owned,
+      });
+      if (found.kind === 'found') {
+        log.info(`Found run ${found.run.id} (${create.name}), created while the step was being cancelled`);
+        owned.add(found.run.id);
+        runs.push({ id: found.run.id, name: create.name });
+      } else if (found.kind === 'none') {
+        log.info(`No run found for ${create.name}: its create did not reach codecloud`);
+      } else {
+        log.warning(
+          `Cannot tell which run ${create.name} created (${found.ids.join(', ')} match); not stopping any of them`,
+        );
+      }
+    } catch (error) {
+      log.warning(`Could not look up the run ${create.name} was creating: ${message(error)}`);
+    }
+  }
   await Promise.all(
     runs.map(async (run) => {
       try {
@@ -77,8 +110,15 @@ function runCommand(
 ) {
   const jobs: TaskJob[] = settings.tasks.map((task) => ({
     name: task.name,
-    start: async () => {
-      const created = await deps.client.createRun(task.request);
+    create: {
+      prompt: task.request.prompt,
+      repo: task.request.blank_workspace ? undefined : task.request.repo,
+      mode: task.request.mode,
+      model: task.request.model,
+      provider: task.request.provider,
+    },
+    start: async (signal) => {
+      const created = await deps.client.createRun(task.request, { signal });
       if (created.recovered)
         context.log.info(`[${task.name}] the create's answer was lost; found run ${created.id}`);
       return { id: created.id, title: created.title, status: 'queued' as const };
@@ -96,13 +136,18 @@ function followUpCommand(
   context.log.info(`Follow-up to run ${runId} (idempotency key ${settings.idempotencyKey})`);
   const job: TaskJob = {
     name: 'follow-up',
-    start: async () => {
-      const answer = await deps.client.sendMessage(runId, {
-        prompt: settings.prompt,
-        ...(settings.mode ? { mode: settings.mode } : {}),
-        update_pr: settings.updatePr,
-        idempotency_key: settings.idempotencyKey,
-      });
+    runId,
+    start: async (signal) => {
+      const answer = await deps.client.sendMessage(
+        runId,
+        {
+          prompt: settings.prompt,
+          ...(settings.mode ? { mode: settings.mode } : {}),
+          update_pr: settings.updatePr,
+          idempotency_key: settings.idempotencyKey,
+        },
+        { signal },
+      );
       return { id: answer.id, status: answer.status };
     },
   };
@@ -127,6 +172,7 @@ async function waitAndReport(
     deadline: clock.now() + settings.timeoutMs,
     timeoutMinutes,
     client: deps.client,
+    cancelGraceMs: CANCEL_GRACE_MS,
     stopUrgently: (id) => deps.urgentClient.stopRun(id),
     clock,
     signal: context.signal,
@@ -140,6 +186,7 @@ async function waitAndReport(
     },
     onPullRequest: (task, url, title) => log.notice(url, named ? `${task}: ${title}` : title),
     onActiveRuns: (runs) => context.onActiveRuns(runs),
+    onPendingCreates: (creates) => context.onPendingCreates?.(creates),
   });
   if (named) for (const task of results) log.group(`${task.name}: ${task.status}`, groupLines(task));
   else if (results[0]?.run?.plan) log.group('Plan', results[0].run.plan.split('\n'));

@@ -6,7 +6,7 @@
  */
 import { CodecloudError } from '../codecloud/errors.js';
 import type { RunDetail, RunStatus } from '../codecloud/schemas.js';
-import type { ActiveRun } from './action-context.js';
+import type { ActiveRun, PendingCreate } from './action-context.js';
 import type { Clock } from './clock.js';
 import { elapsed, type RunReader, stamp, type WaitOutcome, waitForRun } from './wait-for-run.js';
 import { backoffDelay, type WaitPolicy } from './wait-policy.js';
@@ -35,8 +35,15 @@ export interface StartedRun {
 
 export interface TaskJob {
   name: string;
-  /** Creates the run or sends the follow-up. Throws `CodecloudError` with `limitReached` when the plan is full. */
-  start(): Promise<StartedRun>;
+  /** A follow-up's run, known before sending: saved for the post step before the message goes out. */
+  runId?: string | undefined;
+  /** A create: how the post step finds the run if the step is cancelled before the answer arrives. */
+  create?: Omit<PendingCreate, 'name' | 'sentAt'> | undefined;
+  /**
+   * Creates the run or sends the follow-up. Throws `CodecloudError` with `limitReached` when the plan is full.
+   * `signal` aborts when the step is cancelled and no answer came within the cancellation grace.
+   */
+  start(signal: AbortSignal): Promise<StartedRun>;
 }
 
 export interface RunTasksOptions {
@@ -48,6 +55,12 @@ export interface RunTasksOptions {
   deadline: number;
   timeoutMinutes: number;
   client: RunReader & { stopRun(id: string): Promise<{ status: string }> };
+  /**
+   * After cancellation, how long (real ms) a create or follow-up in flight may still answer before the Action gives
+   * up on it (leaving it saved for the post step), so outputs and the summary are written before the runner kills
+   * the step (SIGINT, SIGTERM 7.5 s later, SIGKILL 2.5 s after that).
+   */
+  cancelGraceMs: number;
   /** Stops a run quickly while the runner is cancelling the step (short time-out). */
   stopUrgently(id: string): Promise<{ status: string }>;
   clock: Clock;
@@ -60,6 +73,13 @@ export interface RunTasksOptions {
   /** A completed run opened a PR. */
   onPullRequest?(task: string, url: string, title: string): void;
   onActiveRuns(runs: readonly ActiveRun[]): void;
+  onPendingCreates(creates: readonly PendingCreate[]): void;
+}
+
+/** What `runOne` may do to the state the post step reads. */
+interface Tracker {
+  setActive(run: ActiveRun, on: boolean): void;
+  setPending(create: PendingCreate, on: boolean): void;
 }
 
 export async function runTasks(options: RunTasksOptions): Promise<TaskResult[]> {
@@ -71,10 +91,18 @@ export async function runTasks(options: RunTasksOptions): Promise<TaskResult[]> 
     wakeWaiters = [];
     for (const wake of waiters) wake();
   };
-  const setActive = (run: ActiveRun, on: boolean) => {
-    if (on) active.set(run.id, run);
-    else active.delete(run.id);
-    options.onActiveRuns([...active.values()]);
+  const pending = new Set<PendingCreate>();
+  const tracker: Tracker = {
+    setActive: (run, on) => {
+      if (on) active.set(run.id, run);
+      else active.delete(run.id);
+      options.onActiveRuns([...active.values()]);
+    },
+    setPending: (create, on) => {
+      if (on) pending.add(create);
+      else pending.delete(create);
+      options.onPendingCreates([...pending]);
+    },
   };
 
   let next = 0;
@@ -85,7 +113,7 @@ export async function runTasks(options: RunTasksOptions): Promise<TaskResult[]> 
       results[index] = await runOne(
         job,
         options,
-        setActive,
+        tracker,
         () => new Promise<void>((resolve) => wakeWaiters.push(resolve)),
         () => active.size,
       );
@@ -100,7 +128,7 @@ export async function runTasks(options: RunTasksOptions): Promise<TaskResult[]> 
 async function runOne(
   job: TaskJob,
   options: RunTasksOptions,
-  setActive: (run: ActiveRun, on: boolean) => void,
+  tracker: Tracker,
   nextSlotFreed: () => Promise<void>,
   ownActive: () => number,
 ): Promise<TaskResult> {
@@ -134,9 +162,34 @@ async function runOne(
         `Not started within ${options.timeoutMinutes} minutes: the plan's concurrent-run limit stayed reached`,
       );
     }
+    // Saved before sending: if the step is killed before the answer, the post step can still stop the run.
+    const pendingCreate: PendingCreate | undefined = job.create
+      ? { ...job.create, name: job.name, sentAt: clock.now() }
+      : undefined;
+    const knownRun: ActiveRun | undefined = job.runId ? { id: job.runId, name: job.name } : undefined;
+    if (pendingCreate) tracker.setPending(pendingCreate, true);
+    if (knownRun) tracker.setActive(knownRun, true);
+    const gaveUp = new AbortController();
     try {
-      started = await job.start();
+      started = await startWithinCancelWindow(job, options, gaveUp);
+      if (pendingCreate) tracker.setPending(pendingCreate, false);
+      if (knownRun && (!options.wait || knownRun.id !== started.id)) tracker.setActive(knownRun, false);
     } catch (error) {
+      // Still unknown whether the create or follow-up happened: keep it for the post step to look up and stop.
+      const mayHaveHappened = gaveUp.signal.aborted || mayHaveReachedTheApi(error);
+      if (!mayHaveHappened) {
+        if (pendingCreate) tracker.setPending(pendingCreate, false);
+        if (knownRun) tracker.setActive(knownRun, false);
+      }
+      if (gaveUp.signal.aborted) {
+        const what = knownRun ? `the follow-up to run ${knownRun.id}` : 'the create';
+        log(
+          `cancelled while ${what} was unanswered; ${options.stopOnCancel ? 'the post step will look it up and stop it' : 'it may keep going (stop-on-cancel is false)'}`,
+          'warning',
+        );
+        if (knownRun) result.runId = knownRun.id;
+        return end('stopped', `The step was cancelled before ${what} was answered`);
+      }
       if (error instanceof CodecloudError && error.limitReached) {
         // While this step's own runs hold the plan's slots, the wake-up is one of them finishing; the back-off
         // (at its longest) is only the fallback. Otherwise the slots are held elsewhere: back off, honour Retry-After.
@@ -171,7 +224,7 @@ async function runOne(
     if (signal.aborted) log(`cancelled after the run started; it keeps going because wait is false`);
     return result;
   }
-  setActive(run, true);
+  tracker.setActive(run, true);
   // Still going when this task ends (a stop that failed): kept in the active list for the post step.
   let leftRunning = false;
   try {
@@ -221,14 +274,52 @@ async function runOne(
       }
       case 'error': {
         log(`could not follow the run: ${outcome.error.message}`, 'warning');
-        return end(result.run?.status === 'completed' ? 'completed' : 'failed', outcome.error.message);
+        if (result.run?.status === 'completed') return end('completed', outcome.error.message);
+        // Not knowing how it ends must not leave it going unwatched: stop it, or keep it for the post step.
+        const stopped = await stop(options.client.stopRun.bind(options.client), started.id, log);
+        leftRunning = !stopped;
+        return end(
+          'failed',
+          `${outcome.error.message}; ${stopped ? 'stopped the run' : 'stopping it failed too (the post step tries again)'}`,
+        );
       }
       default:
         return outcome satisfies never;
     }
   } finally {
-    if (!leftRunning) setActive(run, false);
+    if (!leftRunning) tracker.setActive(run, false);
   }
+}
+
+/**
+ * `job.start`, racing the step's cancellation: after a cancel the answer may still come within `cancelGraceMs`;
+ * after that the request is aborted (`gaveUp` is aborted) and the error goes to the caller.
+ */
+async function startWithinCancelWindow(
+  job: TaskJob,
+  options: RunTasksOptions,
+  gaveUp: AbortController,
+): Promise<StartedRun> {
+  const { signal, clock } = options;
+  const answered = new AbortController();
+  const onCancel = () => {
+    void clock.sleep(options.cancelGraceMs, answered.signal).then(() => {
+      if (!answered.signal.aborted) gaveUp.abort();
+    });
+  };
+  signal.addEventListener('abort', onCancel, { once: true });
+  try {
+    return await job.start(gaveUp.signal);
+  } finally {
+    answered.abort();
+    signal.removeEventListener('abort', onCancel);
+  }
+}
+
+/** A failed start whose request may still have been carried out (no answer, or a 5xx): its run may be going. */
+function mayHaveReachedTheApi(error: unknown): boolean {
+  if (!(error instanceof CodecloudError)) return false;
+  return error.kind === 'network' || (error.kind === 'http' && (error.status ?? 0) >= 500);
 }
 
 async function stop(

@@ -95,9 +95,14 @@ export type LostCreateLookup =
   | { kind: 'ambiguous'; ids: string[] };
 
 /** The match fields of a create request, as the API reports them back. */
-export function lostCreateMatch(
-  request: Pick<CreateAgentRunInput, 'prompt' | 'repo' | 'blank_workspace' | 'mode' | 'model' | 'provider'>,
-): Omit<LostCreateMatch, 'since'> {
+export function lostCreateMatch(request: {
+  prompt: string;
+  repo?: string | undefined;
+  blank_workspace?: boolean | undefined;
+  mode?: string | undefined;
+  model?: string | undefined;
+  provider?: string | undefined;
+}): Omit<LostCreateMatch, 'since'> {
   return {
     prompt: request.prompt,
     // A blank-workspace run has no repo, whatever the request said (the API ignores it).
@@ -281,7 +286,11 @@ export class CodecloudClient {
    * `POST /api/v1/agents/run/{id}/message`. With an `idempotency_key` (sent in the body and as `Idempotency-Key`)
    * it is safe to repeat and is retried; without one it is sent once.
    */
-  sendMessage(id: string, request: ResumeAgentRunRequest): Promise<ResumeAgentRunResponse> {
+  sendMessage(
+    id: string,
+    request: ResumeAgentRunRequest,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<ResumeAgentRunResponse> {
     const body = parseRequest(ResumeAgentRunRequest, request, 'POST /api/v1/agents/run/{id}/message');
     const key = body.idempotency_key;
     return this.#request({
@@ -290,6 +299,7 @@ export class CodecloudClient {
       schema: ResumeAgentRunResponse,
       body,
       ...(key ? { headers: { 'Idempotency-Key': key } } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
       retry: key ? 'safe' : 'never',
     });
   }

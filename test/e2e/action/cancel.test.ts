@@ -77,7 +77,7 @@ describe('cancellation (SIGINT, SIGTERM 7.5 s later, SIGKILL 2.5 s after)', () =
     await sim.control.removeFault(fault);
     const post = await runPost(main, { inputs: inputs() });
     expect(post.exitCode).toBe(0);
-    expect(post.stdout).toContain('stopping run(s) the main step left running');
+    expect(post.stdout).toContain('left running by the main step');
     const runs = await sim.control.runs();
     expect(runs.every((run) => run.status === 'failed' && run.stops.length === 1)).toBe(true);
   });
@@ -89,5 +89,32 @@ describe('cancellation (SIGINT, SIGTERM 7.5 s later, SIGKILL 2.5 s after)', () =
     expect(
       (await sim.control.runs()).every((run) => run.status === 'running' && run.stops.length === 0),
     ).toBe(true);
+  });
+  it('cancelled while the create hangs: outputs and summary come in the window, the post step finds the run and stops it', async () => {
+    await sim.control.addFault({ route: 'POST /api/v1/agents', phase: 'after', hang: true });
+    const single = { 'api-key': 'test-key', 'api-url': sim.url, prompt: 'Fix the flaky test' };
+    const main = await runStep({
+      inputs: single,
+      cancelWhen: () =>
+        waitFor(async () => (await sim.control.runs()).length === 1, { timeoutMs: 10_000, what: 'the run' }),
+    });
+    expect(main.sent.map((s) => s.signal)).toEqual(['SIGINT']);
+    expect(main.signal).toBeNull();
+    expect(main.exitCode).toBe(1);
+    expect(main.ms - (main.sent[0]?.at ?? 0)).toBeLessThan(7_500);
+    expect(main.outputs.status).toBe('stopped');
+    expect(main.summary).toContain('stopped');
+    expect(main.stdout).toContain('the post step will look it up and stop it');
+    expect(JSON.parse(main.state['pending-creates'] ?? '[]')).toMatchObject([
+      { name: 'run', prompt: 'Fix the flaky test', repo: 'octo/widgets' },
+    ]);
+    expect((await sim.control.runs()).map((run) => run.status)).not.toContain('failed');
+
+    const post = await runPost(main, { inputs: single });
+    expect(post.exitCode).toBe(0);
+    const [run] = await sim.control.runs();
+    expect(post.stdout).toContain(`Found run ${run?.id} (run)`);
+    expect(run).toMatchObject({ status: 'failed' });
+    expect(run?.stops).toHaveLength(1);
   });
 });

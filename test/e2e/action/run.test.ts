@@ -72,7 +72,7 @@ describe.each([
     expect(main.summary).toContain(`| Fix the flaky test | \`${run?.id}\` | ✅ completed | [#42](`);
     expect(main.stdout).toContain('::add-mask::test-key');
     expect(main.stdout.replace('::add-mask::test-key', '')).not.toContain('test-key');
-    expect(main.state).toEqual({ isPost: 'true', 'active-runs': '[]' });
+    expect(main.state).toEqual({ isPost: 'true', 'active-runs': '[]', 'pending-creates': '[]' });
 
     const post = await runPost(main, { node, inputs: inputs({ prompt: 'Fix the flaky test' }) });
     expect(post.exitCode).toBe(0);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { ActiveRun } from '../../../src/action/action-context.js';
+import type { ActiveRun, PendingCreate } from '../../../src/action/action-context.js';
 import { runTasks, type TaskJob } from '../../../src/action/run-tasks.js';
 import { DEFAULT_LIMIT_POLICY, DEFAULT_POLL_POLICY } from '../../../src/action/wait-policy.js';
+import { CodecloudError } from '../../../src/codecloud/errors.js';
 import { FakeRuns, type FakeScript } from './fake-runs.js';
 import { VirtualClock } from './virtual-clock.js';
 
@@ -10,6 +11,7 @@ function setup(scriptFor: (prompt: string) => FakeScript) {
   const api = new FakeRuns(clock, scriptFor);
   const log: string[] = [];
   const activeHistory: ActiveRun[][] = [];
+  const pendingHistory: PendingCreate[][] = [];
   const jobs = (names: string[]): TaskJob[] =>
     names.map((name) => ({
       name,
@@ -26,6 +28,7 @@ function setup(scriptFor: (prompt: string) => FakeScript) {
     deadline: clock.now() + (extra.timeoutMs ?? 60 * 60_000),
     timeoutMinutes: (extra.timeoutMs ?? 60 * 60_000) / 60_000,
     client: api,
+    cancelGraceMs: 3_000,
     stopUrgently: (id: string) => api.stopRun(id),
     clock,
     signal: extra.signal ?? new AbortController().signal,
@@ -34,8 +37,9 @@ function setup(scriptFor: (prompt: string) => FakeScript) {
     random: () => 0.5,
     log: (task: string, line: string) => log.push(`[${task}] ${line}`),
     onActiveRuns: (runs: readonly ActiveRun[]) => activeHistory.push([...runs]),
+    onPendingCreates: (creates: readonly PendingCreate[]) => pendingHistory.push([...creates]),
   });
-  return { clock, api, log, activeHistory, options };
+  return { clock, api, log, activeHistory, pendingHistory, options };
 }
 
 describe('runTasks', () => {
@@ -119,5 +123,134 @@ describe('runTasks', () => {
     const [result] = await clock.run(runTasks(opts));
     expect(result).toMatchObject({ status: 'failed', runId: undefined });
     expect(result?.error).toMatch(/^codecloud API 401: Invalid or missing API key/);
+  });
+  it('saves a create before sending it; cancelled while it hangs, gives up after the grace and keeps it for the post step', async () => {
+    const { clock, options, pendingHistory } = setup(() => ({ endsAt: 1_000 }));
+    const cancel = new AbortController();
+    const opts = options(['a'], { signal: cancel.signal });
+    let sentPending: PendingCreate[] | undefined;
+    opts.jobs = [
+      {
+        name: 'a',
+        create: { prompt: 'Fix it', repo: 'octo/widgets' },
+        start: (signal) =>
+          new Promise((_, reject) => {
+            sentPending = pendingHistory.at(-1);
+            signal.addEventListener('abort', () =>
+              reject(
+                new CodecloudError({
+                  kind: 'network',
+                  method: 'POST',
+                  path: '/api/v1/agents',
+                  retryable: false,
+                }),
+              ),
+            );
+          }),
+      },
+    ];
+    const start = clock.now();
+    void clock.sleep(1_500).then(() => cancel.abort());
+    const [result] = await clock.run(runTasks(opts));
+    expect(sentPending).toEqual([{ name: 'a', prompt: 'Fix it', repo: 'octo/widgets', sentAt: start }]);
+    expect(result).toMatchObject({ status: 'stopped', runId: undefined });
+    expect(result?.error).toBe('The step was cancelled before the create was answered');
+    expect(clock.now() - start).toBe(1_500 + 3_000);
+    expect(pendingHistory.at(-1)).toEqual(sentPending);
+  });
+
+  it('a create answered within the grace after a cancel is stopped at once, and nothing is left pending', async () => {
+    const { clock, api, options, pendingHistory, activeHistory } = setup(() => ({ endsAt: 60 * 60_000 }));
+    const cancel = new AbortController();
+    const opts = options(['a'], { signal: cancel.signal });
+    opts.jobs = [
+      {
+        name: 'a',
+        create: { prompt: 'a' },
+        start: async () => {
+          await clock.sleep(2_000);
+          return { ...(await api.createRun({ prompt: 'a' })), status: 'queued' as const };
+        },
+      },
+    ];
+    void clock.sleep(500).then(() => cancel.abort());
+    const [result] = await clock.run(runTasks(opts));
+    expect(result).toMatchObject({ status: 'stopped', runId: 'run_1' });
+    expect(api.stops).toEqual(['run_1']);
+    expect(pendingHistory.at(-1)).toEqual([]);
+    expect(activeHistory.at(-1)).toEqual([]);
+  });
+
+  it("saves a follow-up's run before sending; cancelled while it hangs, keeps the run for the post step", async () => {
+    const { clock, options, activeHistory } = setup(() => ({ endsAt: 1_000 }));
+    const cancel = new AbortController();
+    const opts = options(['follow-up'], { signal: cancel.signal });
+    let savedBeforeSending: ActiveRun[] | undefined;
+    opts.jobs = [
+      {
+        name: 'follow-up',
+        runId: 'run_9',
+        start: (signal) =>
+          new Promise((_, reject) => {
+            savedBeforeSending = activeHistory.at(-1);
+            signal.addEventListener('abort', () => reject(new Error('cancelled')));
+          }),
+      },
+    ];
+    void clock.sleep(1_000).then(() => cancel.abort());
+    const [result] = await clock.run(runTasks(opts));
+    expect(savedBeforeSending).toEqual([{ id: 'run_9', name: 'follow-up' }]);
+    expect(result).toMatchObject({ status: 'stopped', runId: 'run_9' });
+    expect(activeHistory.at(-1)).toEqual([{ id: 'run_9', name: 'follow-up' }]);
+  });
+
+  it('a create refused for good (4xx) is not kept for the post step', async () => {
+    const { clock, options, pendingHistory } = setup(() => ({ endsAt: 1_000 }));
+    const opts = options(['a']);
+    opts.jobs = [
+      {
+        name: 'a',
+        create: { prompt: 'a' },
+        start: () =>
+          Promise.reject(
+            new CodecloudError({
+              kind: 'http',
+              method: 'POST',
+              path: '/api/v1/agents',
+              status: 400,
+              retryable: false,
+            }),
+          ),
+      },
+    ];
+    const [result] = await clock.run(runTasks(opts));
+    expect(result?.status).toBe('failed');
+    expect(pendingHistory.at(-1)).toEqual([]);
+  });
+
+  const unauthorized = () =>
+    new CodecloudError({ kind: 'http', method: 'GET', path: '/x', status: 401, retryable: false });
+
+  it('a run it can no longer follow (401 while polling) is stopped, not left going', async () => {
+    const { clock, api, options, activeHistory } = setup(() => ({ endsAt: 60 * 60_000 }));
+    api.getErrors.push(unauthorized());
+    const [result] = await clock.run(runTasks(options(['a'])));
+    expect(result?.status).toBe('failed');
+    expect(result?.error).toMatch(/codecloud API 401.*; stopped the run$/);
+    expect(api.stops).toEqual(['run_1']);
+    expect(activeHistory.at(-1)).toEqual([]);
+  });
+
+  it('when that stop fails too, the run stays saved for the post step', async () => {
+    const { clock, api, options, activeHistory } = setup(() => ({ endsAt: 60 * 60_000 }));
+    api.getErrors.push(unauthorized());
+    const opts = options(['a']);
+    opts.client = Object.assign(Object.create(api) as FakeRuns, {
+      stopRun: () => Promise.reject(unauthorized()),
+      getRun: (id: string) => api.getRun(id),
+    });
+    const [result] = await clock.run(runTasks(opts));
+    expect(result?.error).toMatch(/stopping it failed too \(the post step tries again\)$/);
+    expect(activeHistory.at(-1)).toEqual([{ id: 'run_1', name: 'a' }]);
   });
 });
