@@ -138,12 +138,17 @@ function followUpCommand(
     name: 'follow-up',
     runId,
     start: async (signal) => {
+      // Without `mode` the follow-up keeps the run's own mode, and the API takes `update_pr` only in execute mode.
+      const mode = settings.mode ?? (await deps.client.getRun(runId)).mode ?? 'execute';
+      const updatePr = settings.updatePr && mode === 'execute';
+      if (settings.updatePr && !updatePr)
+        context.log.info(`Run ${runId} is a ${mode} run: the follow-up is sent without update_pr`);
       const answer = await deps.client.sendMessage(
         runId,
         {
           prompt: settings.prompt,
           ...(settings.mode ? { mode: settings.mode } : {}),
-          update_pr: settings.updatePr,
+          ...(updatePr ? { update_pr: true } : {}),
           idempotency_key: settings.idempotencyKey,
         },
         { signal },

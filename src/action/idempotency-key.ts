@@ -1,16 +1,15 @@
 /**
  * The default `idempotency-key` of a follow-up: the same when the workflow re-runs the same step (so a re-run sends
- * the message once), different for another step, job or workflow run. Built from `GITHUB_RUN_ID`, `GITHUB_JOB` and
- * the step (`GITHUB_ACTION`), never `GITHUB_RUN_ATTEMPT`; the run id and prompt are hashed in, so matrix legs of one
- * job (same `GITHUB_JOB`) that send different follow-ups do not share a key.
+ * the message once, even if the prompt changed, e.g. test output from an earlier step), different for another step,
+ * job or workflow run. Built from `GITHUB_RUN_ID`, `GITHUB_JOB`, the step (`GITHUB_ACTION`) and the codecloud run it
+ * follows up, never `GITHUB_RUN_ATTEMPT` nor the prompt. Matrix legs that follow up different runs get different
+ * keys; legs that follow up the same run from one step must set `idempotency-key` themselves.
  */
-import { createHash } from 'node:crypto';
-
 export type IdempotencyKeyResult = { derived: true; key: string } | { derived: false; reason: string };
 
 export function deriveIdempotencyKey(
   env: Readonly<Record<string, string | undefined>>,
-  target: { runId: string; prompt: string },
+  target: { runId: string },
 ): IdempotencyKeyResult {
   const runId = env.GITHUB_RUN_ID;
   const job = env.GITHUB_JOB;
@@ -18,12 +17,8 @@ export function deriveIdempotencyKey(
   if (!runId || !job || !step) {
     return { derived: false, reason: 'GITHUB_RUN_ID, GITHUB_JOB or GITHUB_ACTION is not set' };
   }
-  const digest = createHash('sha256')
-    .update(`${env.GITHUB_REPOSITORY ?? ''}\n${target.runId}\n${target.prompt}`)
-    .digest('hex')
-    .slice(0, 16);
-  const key = `gha-${runId}-${clean(job)}-${clean(step)}-${digest}`;
-  return { derived: true, key: key.slice(0, 200) };
+  const key = `gha-${clean(runId)}-${clean(job)}-${clean(step)}-${clean(target.runId)}`;
+  return { derived: true, key: key.slice(0, 255) };
 }
 
 const clean = (part: string): string => part.replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 60);

@@ -241,7 +241,7 @@ export function parseActionInputs(raw: RawInputs, env: Env, now: Date): ParsedIn
       const id = values['run-id'];
       let key = values['idempotency-key'];
       if (key === undefined && id !== undefined) {
-        const derived = deriveIdempotencyKey(env, { runId: id, prompt });
+        const derived = deriveIdempotencyKey(env, { runId: id });
         if (derived.derived) key = derived.key;
         else {
           key = `local-${randomUUID()}`;

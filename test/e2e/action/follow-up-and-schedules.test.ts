@@ -26,7 +26,11 @@ describe('follow-up', () => {
     expect(followUp.exitCode, followUp.stdout).toBe(0);
     expect(followUp.outputs).toMatchObject({ 'run-id': runId, status: 'completed' });
 
-    const rerun = await runStep({ ...step, env: { GITHUB_RUN_ATTEMPT: '2' } });
+    // The re-run's prompt differs (say, it quotes a newer test log): the key, and so the message, stays the same.
+    const rerun = await runStep({
+      inputs: { ...step.inputs, prompt: 'Now add tests (attempt 2)' },
+      env: { GITHUB_RUN_ATTEMPT: '2' },
+    });
     expect(rerun.exitCode, rerun.stdout).toBe(0);
     expect(rerun.outputs).toMatchObject({ 'run-id': runId, status: 'completed' });
 
@@ -37,12 +41,27 @@ describe('follow-up', () => {
     const sent = await sim.control.requests({ route: 'POST /api/v1/agents/run/{id}/message' });
     expect(sent).toHaveLength(2);
     const keys = sent.map((r) => r.headers['idempotency-key']);
-    expect(keys[0]).toMatch(/^gha-4242-agent-codecloud-[0-9a-f]{16}$/);
+    expect(keys[0]).toBe(`gha-4242-agent-codecloud-${runId}`);
     expect(keys[1]).toBe(keys[0]);
 
     const otherStep = await runStep({ ...step, env: { GITHUB_ACTION: 'second-follow-up' } });
     expect(otherStep.exitCode).toBe(0);
     expect((await sim.control.run(runId))?.messages).toHaveLength(2);
+  });
+
+  it("keeps a plan run's mode when 'mode' is not given, and so sends no update_pr", async () => {
+    const plan = await runStep({ inputs: { ...base(), prompt: 'Plan the refactor', mode: 'plan' } });
+    const runId = plan.outputs['run-id'] ?? '';
+    expect(plan.outputs.status).toBe('completed');
+
+    const followUp = await runStep({
+      inputs: { ...base(), command: 'follow-up', 'run-id': runId, prompt: 'Also cover the CLI' },
+    });
+    expect(followUp.exitCode, followUp.stdout).toBe(0);
+    expect(followUp.stdout).toContain(`Run ${runId} is a plan run: the follow-up is sent without update_pr`);
+    const run = await sim.control.run(runId);
+    expect(run?.messages).toHaveLength(1);
+    expect(run?.messages[0]).toMatchObject({ prompt: 'Also cover the CLI', update_pr: false });
   });
 
   it('says why the API refused a follow-up', async () => {

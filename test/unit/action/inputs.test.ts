@@ -198,9 +198,18 @@ describe('parseActionInputs', () => {
     if (first.command !== 'follow-up' || rerun.command !== 'follow-up' || otherStep.command !== 'follow-up') {
       throw new Error('not follow-up');
     }
-    expect(first.idempotencyKey).toMatch(/^gha-9001-agent-follow-[0-9a-f]{16}$/);
+    expect(first.idempotencyKey).toBe('gha-9001-agent-follow-run_1');
     expect(rerun.idempotencyKey).toBe(first.idempotencyKey);
     expect(otherStep.idempotencyKey).not.toBe(first.idempotencyKey);
+    // A re-run whose prompt changed (output of an earlier step) still sends the same key: the message goes once.
+    const changedPrompt = parse_(
+      { command: 'follow-up', 'run-id': 'run_1', prompt: 'add tests for the new failure' },
+      { ...ENV, GITHUB_RUN_ATTEMPT: '2' },
+    ).settings;
+    expect(changedPrompt.command === 'follow-up' && changedPrompt.idempotencyKey).toBe(first.idempotencyKey);
+    // Matrix legs following up different runs from one step do not share a key.
+    const otherRun = parse_({ command: 'follow-up', 'run-id': 'run_2', prompt: 'add tests' }).settings;
+    expect(otherRun.command === 'follow-up' && otherRun.idempotencyKey).not.toBe(first.idempotencyKey);
     expect(first).toMatchObject({ runId: 'run_1', prompt: 'add tests', updatePr: true, mode: undefined });
   });
 
