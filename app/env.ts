@@ -83,9 +83,11 @@ export function requireServingEnv(settings: AppSettings): void {
   if (!env.PRIVATE_KEY && !env.PRIVATE_KEY_PATH) {
     throw new Error('PRIVATE_KEY or PRIVATE_KEY_PATH is required when APP_ID is set; refusing to start');
   }
-  if (!env.CODECLOUD_API_KEY && !env.CLOUDCODING_API_KEY) {
+  // codecloud is the backend of every run that does not ask for another (`backend:` in the config, `--backend=`),
+  // so CLOUDCODING_API_KEY alone is not enough: those runs would all fail.
+  if (!env.CODECLOUD_API_KEY) {
     throw new Error(
-      'CODECLOUD_API_KEY is required to serve (the codecloud backend is the default); refusing to start',
+      `CODECLOUD_API_KEY is required to serve (codecloud is the default backend${env.CLOUDCODING_API_KEY ? '; CLOUDCODING_API_KEY alone only serves runs that ask for cloudcoding' : ''}); refusing to start`,
     );
   }
 }

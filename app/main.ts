@@ -1,10 +1,11 @@
 /**
  * `npm start`: parse the environment (SPEC §3.1), open and migrate the store, serve Probot on HOST/PORT (PORT=0
  * picks a free port, printed as `codecloud app listening on http://HOST:PORT`), run the worker and the reconciler,
- * and shut down cleanly on SIGTERM/SIGINT. Without APP_ID it serves Probot's setup flow, which registers the app
- * from `app.yml`.
+ * and shut down cleanly on SIGTERM/SIGINT. A `.env` file in the working directory is loaded first (variables already
+ * set win). Without APP_ID it serves only Probot's setup flow, which registers the app from `app.yml` and writes
+ * `.env`; the app itself is never served without its store.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { Probot, run, Server } from 'probot';
 import { openStore } from '../src/store/open-store.js';
 import { type AppSettings, parseAppEnv, requireServingEnv } from './env.js';
@@ -21,12 +22,27 @@ function privateKeyOf(settings: AppSettings): string {
   throw new Error('PRIVATE_KEY or PRIVATE_KEY_PATH is required when APP_ID is set; refusing to start');
 }
 
+/** Loads `./.env` like Probot does, before anything reads the environment; set variables are not overridden. */
+function loadDotEnv(path = '.env'): void {
+  if (!existsSync(path)) return;
+  try {
+    process.loadEnvFile(path);
+  } catch (error) {
+    throw new Error(`${path} could not be read: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
 async function main(): Promise<void> {
+  loadDotEnv();
   const settings = parseAppEnv(process.env);
   const { env } = settings;
   if (!env.APP_ID) {
-    // Probot's setup flow: a page that registers the GitHub App from app.yml and writes .env.
-    await run(codecloudApp({ store: undefined as never, settings }));
+    // Probot's setup flow only: a page that registers the GitHub App from app.yml and writes .env; restart after.
+    // Its app function is never called in setup mode, and the real app is never served here without a store.
+    await run(() => undefined);
+    process.stdout.write(
+      'codecloud app: APP_ID is not set; serving the GitHub App setup page only (restart once .env is written)\n',
+    );
     return;
   }
   requireServingEnv(settings);
