@@ -49,8 +49,8 @@ export function singleRunOutputs(task: TaskResult): ActionOutputs {
 }
 
 /**
- * Outputs of `tasks`: `results` (one entry per task), `prs` (every PR), token sums, and `status` `completed` only
- * when every task completed (else `failed`; `queued` for `wait: false`). The single-run outputs stay empty.
+ * Outputs of `tasks`: `results` (one entry per task), `prs` (every PR), token sums, and `status` (see
+ * {@link aggregateStatus}). The single-run outputs stay empty.
  */
 export function tasksOutputs(tasks: readonly TaskResult[]): ActionOutputs {
   const prs = tasks.flatMap((task) => task.run?.prs ?? []);
@@ -65,16 +65,16 @@ export function tasksOutputs(tasks: readonly TaskResult[]): ActionOutputs {
   };
 }
 
+/**
+ * The `status` of `tasks`, as the Cloud Coding backend reports it: `completed` when every task completed; else the
+ * first of `stopped` (the step was cancelled), `timed-out`, `failed` that some task has; else `running`/`queued`
+ * (`wait: false`).
+ */
 export function aggregateStatus(tasks: readonly TaskResult[]): string {
   if (tasks.every((task) => task.status === 'completed')) return 'completed';
-  if (
-    tasks.every(
-      (task) => task.status === 'queued' || task.status === 'running' || task.status === 'completed',
-    )
-  ) {
-    return tasks.some((task) => task.status === 'running') ? 'running' : 'queued';
-  }
-  return 'failed';
+  for (const status of ['stopped', 'timed-out', 'failed'] as const)
+    if (tasks.some((task) => task.status === status)) return status;
+  return tasks.some((task) => task.status === 'running') ? 'running' : 'queued';
 }
 
 export function prUrl(run: RunDetail | undefined): string | undefined {

@@ -79,7 +79,7 @@ describe('outputs', () => {
       task('docs', failed),
       task('never', undefined, { status: 'timed-out', error: 'Not started' }),
     ]);
-    expect(outputs.status).toBe('failed');
+    expect(outputs.status).toBe('timed-out');
     expect(outputs['input-tokens']).toBe('12500');
     expect(JSON.parse(outputs.prs ?? '')).toHaveLength(1);
     expect(JSON.parse(outputs.results ?? '')).toEqual([
@@ -103,6 +103,17 @@ describe('outputs', () => {
     ]);
     expect(outputs['run-id']).toBeUndefined();
     expect(tasksOutputs([task('a', completed)]).status).toBe('completed');
+  });
+
+  it("reports tasks' status as the Cloud Coding backend does: stopped, then timed-out, then failed", () => {
+    const stopped = task('s', undefined, { status: 'stopped' });
+    const timedOut = task('t', undefined, { status: 'timed-out' });
+    expect(tasksOutputs([task('a', completed), stopped, timedOut]).status).toBe('stopped');
+    expect(tasksOutputs([task('a', failed), timedOut]).status).toBe('timed-out');
+    expect(tasksOutputs([task('a', completed), task('b', failed)]).status).toBe('failed');
+    expect(tasksOutputs([task('a', completed), task('q', undefined, { status: 'queued' })]).status).toBe(
+      'queued',
+    );
   });
 });
 
