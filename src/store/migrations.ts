@@ -90,6 +90,16 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    name: 'final comment retries',
+    statements: [
+      `ALTER TABLE runs ADD COLUMN final_comment_attempts integer NOT NULL DEFAULT 0`,
+      `ALTER TABLE runs ADD COLUMN final_comment_retry_at timestamptz`,
+      `CREATE INDEX runs_final_comment_due ON runs (final_comment_retry_at)
+       WHERE status NOT IN ${NON_FINAL} AND (NOT final_comment_posted OR final_comment_retry_at IS NOT NULL)`,
+    ],
+  },
 ];
 
 /** Arbitrary constant key of the advisory lock that serialises migrations across replicas. */

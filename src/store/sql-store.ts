@@ -174,9 +174,28 @@ export class SqlStore implements Store {
 
   // ---------------------------------------------------------------- runs
 
-  async createRun(input: NewRun): Promise<Run> {
+  createRun(input: NewRun): Promise<Run> {
+    return this.#insertRun(this.#db, input);
+  }
+
+  createRunIfThreadIdle(input: NewRun): Promise<{ created: Run } | { busy: Run }> {
+    return this.#db.transaction(async (tx) => {
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('codecloud.thread:' || $1::text, 0))`, [
+        input.threadKey,
+      ]);
+      const { rows } = await tx.query(
+        `SELECT * FROM runs WHERE thread_key = $1 AND status IN ${inList(NON_FINAL_STATUSES)}
+         ORDER BY seq DESC LIMIT 1`,
+        [input.threadKey],
+      );
+      if (rows[0]) return { busy: runFromRow(rows[0]) };
+      return { created: await this.#insertRun(tx, input) };
+    });
+  }
+
+  async #insertRun(db: SqlExecutor, input: NewRun): Promise<Run> {
     const now = timestampParam(this.#now());
-    const { rows } = await this.#db.query(
+    const { rows } = await db.query(
       `INSERT INTO runs (
          id, backend, remote_run_id, cloudcoding_thread_id, installation_id, owner, repo, thread_key, number,
          target_kind, review_comment_thread_id, trigger_comment_id, trigger_kind, requested_by, mode, prompt,
@@ -246,6 +265,18 @@ export class SqlStore implements Store {
     return rows.map(runFromRow);
   }
 
+  async listActiveRunsAfter(afterId: string | null, limit: number): Promise<Run[]> {
+    assertPositiveInteger('limit', limit);
+    if (afterId !== null && !isUuid(afterId)) return [];
+    const { rows } = await this.#db.query(
+      `SELECT * FROM runs WHERE status IN ${inList(NON_FINAL_STATUSES)}
+         AND ($1::uuid IS NULL OR seq > (SELECT seq FROM runs WHERE id = $1::uuid))
+       ORDER BY seq LIMIT $2`,
+      [afterId, limit],
+    );
+    return rows.map(runFromRow);
+  }
+
   async countSlotHoldingRuns(installationId: number): Promise<number> {
     return countSlotHolding(this.#db, installationId);
   }
@@ -266,6 +297,14 @@ export class SqlStore implements Store {
   }
 
   claimWaitingRuns(installationId: number, maxConcurrent: number): Promise<Run[]> {
+    return this.#claimWaiting(installationId, maxConcurrent, '');
+  }
+
+  claimWaitingRunsWithComment(installationId: number, maxConcurrent: number): Promise<Run[]> {
+    return this.#claimWaiting(installationId, maxConcurrent, 'AND status_comment_id IS NOT NULL');
+  }
+
+  #claimWaiting(installationId: number, maxConcurrent: number, condition: string): Promise<Run[]> {
     return this.#db.transaction(async (tx) => {
       await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('codecloud.slots:' || $1::text, 0))`, [
         String(installationId),
@@ -274,7 +313,7 @@ export class SqlStore implements Store {
       if (free <= 0) return [];
       const { rows } = await tx.query(
         `WITH next AS (
-           SELECT id FROM runs WHERE installation_id = $1::bigint AND status = 'waiting'
+           SELECT id FROM runs WHERE installation_id = $1::bigint AND status = 'waiting' ${condition}
            ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED
          )
          UPDATE runs SET status = 'starting', updated_at = $3::timestamptz
@@ -323,6 +362,55 @@ export class SqlStore implements Store {
       'UPDATE runs SET final_comment_posted = false, updated_at = $2::timestamptz WHERE id = $1::uuid',
       [id, timestampParam(this.#now())],
     );
+  }
+
+  async claimFinalComment(id: string, leaseMs: number): Promise<boolean> {
+    assertPositiveInteger('leaseMs', leaseMs);
+    if (!isUuid(id)) return false;
+    const now = this.#now();
+    const { rows } = await this.#db.query(
+      `UPDATE runs SET final_comment_posted = true, final_comment_retry_at = $3::timestamptz,
+         updated_at = $2::timestamptz
+       WHERE id = $1::uuid AND status NOT IN ${inList(NON_FINAL_STATUSES)} AND ${FINAL_COMMENT_DUE}
+       RETURNING id`,
+      [id, timestampParam(now), timestampParam(now + leaseMs)],
+    );
+    return rows.length === 1;
+  }
+
+  async confirmFinalComment(id: string): Promise<void> {
+    if (!isUuid(id)) return;
+    await this.#db.query(
+      `UPDATE runs SET final_comment_posted = true, final_comment_retry_at = NULL, final_comment_attempts = 0
+       WHERE id = $1::uuid`,
+      [id],
+    );
+  }
+
+  async deferFinalComment(id: string, retryAt: (attempts: number) => number): Promise<void> {
+    if (!isUuid(id)) return;
+    await this.#db.transaction(async (tx) => {
+      const { rows } = await tx.query(
+        `UPDATE runs SET final_comment_posted = false, final_comment_attempts = final_comment_attempts + 1
+         WHERE id = $1::uuid RETURNING final_comment_attempts`,
+        [id],
+      );
+      const row = rows[0];
+      if (!row) return;
+      await tx.query('UPDATE runs SET final_comment_retry_at = $2::timestamptz WHERE id = $1::uuid', [
+        id,
+        timestampParam(retryAt(toNumber(row.final_comment_attempts))),
+      ]);
+    });
+  }
+
+  async listRunsAwaitingFinalComment(limit = 100): Promise<Run[]> {
+    const { rows } = await this.#db.query(
+      `SELECT * FROM runs WHERE status NOT IN ${inList(NON_FINAL_STATUSES)} AND ${FINAL_COMMENT_DUE}
+       ORDER BY seq LIMIT $1`,
+      [limit, timestampParam(this.#now())],
+    );
+    return rows.map(runFromRow);
   }
 
   async tryReserveCommentEdit(id: string, bodyHash: string, minIntervalMs: number): Promise<boolean> {
@@ -455,6 +543,10 @@ async function indexRunPullRequests(
     );
   }
 }
+
+/** A final comment is due (`$2` is now): never posted and not deferred past now, or claimed by a caller that died. */
+const FINAL_COMMENT_DUE = `((NOT final_comment_posted AND (final_comment_retry_at IS NULL OR final_comment_retry_at <= $2::timestamptz))
+  OR (final_comment_posted AND final_comment_retry_at IS NOT NULL AND final_comment_retry_at <= $2::timestamptz))`;
 
 /** A constant `IN (...)` list of known statuses (never user input). */
 function inList(values: readonly string[]): string {

@@ -285,6 +285,33 @@ export interface Store {
   /** Undoes `markFinalCommentPosted` when posting failed, so the reconciler tries again. */
   unmarkFinalCommentPosted(id: string): Promise<void>;
   /**
+   * Claims the one final comment edit of a final run for `leaseMs`: true for one caller, who then calls
+   * `confirmFinalComment` (done) or `deferFinalComment` (failed). If neither happens within `leaseMs` (the caller
+   * crashed) the run may be claimed again. False for runs that are not final, confirmed, or deferred until later.
+   */
+  claimFinalComment(id: string, leaseMs: number): Promise<boolean>;
+  /** The final comment is on GitHub: never claimable again (until a follow-up unmarks it). */
+  confirmFinalComment(id: string): Promise<void>;
+  /**
+   * The final comment edit failed: claimable again at `retryAt(attempts)`, `attempts` counting the failures so far
+   * (1 after the first), for back-off.
+   */
+  deferFinalComment(id: string, retryAt: (attempts: number) => number): Promise<void>;
+  /** Final runs whose final comment is due (never posted, deferred until now, or claimed by a caller that died). */
+  listRunsAwaitingFinalComment(limit?: number): Promise<Run[]>;
+  /**
+   * Inserts the run unless its thread (`threadKey`) already has a non-final run, atomically across replicas (a
+   * per-thread lock), so two commands arriving together never both start a run.
+   */
+  createRunIfThreadIdle(input: NewRun): Promise<{ created: Run } | { busy: Run }>;
+  /** Non-final runs after the run `afterId` (null: from the first), oldest first: a page for the reconciler. */
+  listActiveRunsAfter(afterId: string | null, limit: number): Promise<Run[]>;
+  /**
+   * Like `claimWaitingRuns`, but only runs whose status comment is posted (a run whose comment is missing never
+   * takes a slot ahead of the others).
+   */
+  claimWaitingRunsWithComment(installationId: number, maxConcurrent: number): Promise<Run[]>;
+  /**
    * Progress throttling: reserves a status-comment edit when the last edit is at least `minIntervalMs` old and
    * `bodyHash` differs from the last one, recording now and the hash. Returns whether the caller may edit.
    */

@@ -148,6 +148,8 @@ export interface FakeGitHubControl {
   setWebhook(input: { url?: string; secret?: string }): Promise<void>;
   echoBotComments(enabled: boolean): Promise<void>;
   expireTokens(token?: string): Promise<{ expired: number }>;
+  /** The next `times` (default 1) API requests matching `method` and the `path` regular expression answer `status`. */
+  fault(input: { method: string; path: string; status: number; times?: number }): Promise<void>;
   reset(): Promise<void>;
   state(): Promise<FakeGitHubState>;
   /** Polls /_fake/state until `predicate` returns a truthy value, and returns that value. */
@@ -185,6 +187,7 @@ export function fakeGitHubControl(baseUrl: string): FakeGitHubControl {
     setWebhook: async (input) => void (await call('POST', '/_fake/webhook', input)),
     echoBotComments: async (enabled) => void (await call('POST', '/_fake/echo-bot-comments', { enabled })),
     expireTokens: (token) => call('POST', '/_fake/tokens/expire', token === undefined ? {} : { token }),
+    fault: async (input) => void (await call('POST', '/_fake/faults', input)),
     reset: async () => void (await call('POST', '/_fake/reset', {})),
     state,
     async waitFor(predicate, options = {}) {

@@ -374,6 +374,22 @@ const ROUTES: Record<string, ControlHandler> = {
     }
     return ok({ expired: count });
   },
+  'POST /_fake/faults': (ctx, body) => {
+    const path = str(body, 'path');
+    try {
+      new RegExp(path);
+    } catch {
+      throw new ControlError(400, `"path" is not a regular expression: ${path}`);
+    }
+    const fault = {
+      method: str(body, 'method').toUpperCase(),
+      path,
+      status: int(body, 'status'),
+      times: int(body, 'times', 1),
+    };
+    ctx.state.faults.push(fault);
+    return ok(fault, 201);
+  },
   'GET /_fake/state': (ctx) => ok(ctx.state.snapshot()),
   'POST /_fake/reset': (ctx) => {
     // Issued installation tokens survive a reset: a running app caches them (for up to an hour), and GitHub

@@ -159,6 +159,14 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     for (const reason of check.violations) violation(reason);
     const extra = { operationId: check.operationId, ...(json !== undefined ? { body: json } : {}) };
 
+    const fault = state.faults.find(
+      (f) => f.times > 0 && f.method === method && new RegExp(f.path).test(pathname),
+    );
+    if (fault) {
+      fault.times -= 1;
+      reply(errorResponse(fault.status, 'Injected fault (fake GitHub /_fake/faults)'), extra);
+      return;
+    }
     const handler = REST_ROUTES[`${method} ${check.template}`];
     if (!handler) {
       violation(`documented but not implemented by the fake GitHub: ${method} ${check.template}`);

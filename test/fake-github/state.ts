@@ -101,6 +101,14 @@ export interface Violation {
   reason: string;
 }
 
+/** `path` is a regular expression matched against the API path (without `/api/v3`), e.g. `^/repos/o/r/issues/comments/\\d+$`. */
+export interface FakeFault {
+  method: string;
+  path: string;
+  status: number;
+  times: number;
+}
+
 export class FakeState {
   nextId = 1000;
   users = new Map<string, FakeUser>();
@@ -117,6 +125,8 @@ export class FakeState {
   violations: Violation[] = [];
   deliveries: FakeDelivery[] = [];
   echoBotComments = false;
+  /** Injected GitHub errors: the next `times` API requests matching `method` and `path` answer `status`. */
+  faults: FakeFault[] = [];
 
   id(): number {
     this.nextId += 1;

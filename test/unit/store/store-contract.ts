@@ -66,7 +66,7 @@ export function describeStoreContract(
         await store.migrate();
         await Promise.all([store.migrate(), replica.migrate()]);
         const rows = await database.query('SELECT version, name FROM schema_migrations ORDER BY version');
-        expect(rows.map((row) => Number(row.version))).toEqual([1]);
+        expect(rows.map((row) => Number(row.version))).toEqual([1, 2]);
         const tables = await database.query(
           `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
         );
@@ -446,6 +446,68 @@ export function describeStoreContract(
         await store.unmarkFinalCommentPosted(run.id);
         expect(await replica.markFinalCommentPosted(run.id)).toBe(true);
         expect(await store.markFinalCommentPosted('not-a-uuid')).toBe(false);
+      });
+
+      it('claimFinalComment: one winner; deferred claims come back at their time; a dead claimer is replaced', async () => {
+        const running = await store.createRun(newRun({ status: 'running' }));
+        expect(await store.claimFinalComment(running.id, 60_000)).toBe(false);
+        const run = await store.createRun(newRun({ status: 'failed', threadKey: 'o/r#9' }));
+        expect((await store.listRunsAwaitingFinalComment()).map((r) => r.id)).toEqual([run.id]);
+        const results = await Promise.all(
+          Array.from({ length: 6 }, (_, i) => (i % 2 ? store : replica).claimFinalComment(run.id, 60_000)),
+        );
+        expect(results.filter(Boolean)).toHaveLength(1);
+        expect(await store.listRunsAwaitingFinalComment()).toEqual([]);
+        const attempts: number[] = [];
+        await store.deferFinalComment(run.id, (n) => {
+          attempts.push(n);
+          return clock.now() + 5_000;
+        });
+        expect(await store.claimFinalComment(run.id, 60_000)).toBe(false);
+        clock.advance(5_000);
+        expect((await store.listRunsAwaitingFinalComment()).map((r) => r.id)).toEqual([run.id]);
+        expect(await replica.claimFinalComment(run.id, 60_000)).toBe(true);
+        await store.deferFinalComment(run.id, (n) => {
+          attempts.push(n);
+          return clock.now();
+        });
+        expect(attempts).toEqual([1, 2]);
+        expect(await store.claimFinalComment(run.id, 60_000)).toBe(true);
+        // The claimer died: after the lease the run is due again.
+        clock.advance(60_000);
+        expect((await store.listRunsAwaitingFinalComment()).map((r) => r.id)).toEqual([run.id]);
+        expect(await store.claimFinalComment(run.id, 60_000)).toBe(true);
+        await store.confirmFinalComment(run.id);
+        clock.advance(600_000);
+        expect(await store.listRunsAwaitingFinalComment()).toEqual([]);
+        expect(await store.claimFinalComment(run.id, 60_000)).toBe(false);
+      });
+
+      it('createRunIfThreadIdle: of many racing creates in one thread exactly one wins; a final run does not block', async () => {
+        const results = await Promise.all(
+          Array.from({ length: 6 }, (_, i) =>
+            (i % 2 ? store : replica).createRunIfThreadIdle(newRun({ threadKey: 'o/r#3', prompt: `p${i}` })),
+          ),
+        );
+        const created = results.flatMap((r) => ('created' in r ? [r.created] : []));
+        expect(created).toHaveLength(1);
+        for (const r of results) if ('busy' in r) expect(r.busy.id).toBe(created[0]?.id);
+        await store.updateRun(created[0]?.id ?? '', { status: 'completed' });
+        expect('created' in (await store.createRunIfThreadIdle(newRun({ threadKey: 'o/r#3' })))).toBe(true);
+      });
+
+      it('listActiveRunsAfter pages through every non-final run; claimWaitingRunsWithComment skips runs without a comment', async () => {
+        const ids: string[] = [];
+        for (let i = 0; i < 5; i += 1)
+          ids.push((await store.createRun(newRun({ threadKey: `o/r#${i}` }))).id);
+        await store.createRun(newRun({ status: 'completed' }));
+        const first = await store.listActiveRunsAfter(null, 2);
+        const second = await store.listActiveRunsAfter(first[1]?.id ?? null, 2);
+        const third = await store.listActiveRunsAfter(second[1]?.id ?? null, 2);
+        expect([...first, ...second, ...third].map((r) => r.id)).toEqual(ids);
+        await store.updateRun(ids[1] ?? '', { statusCommentId: 42 });
+        const claimed = await store.claimWaitingRunsWithComment(1, 5);
+        expect(claimed.map((r) => r.id)).toEqual([ids[1]]);
       });
 
       it('throttles status-comment edits: one per interval, and never the same body twice', async () => {
