@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import * as core from '@actions/core';
 import { ActionInputError, parseActionInputs } from '../src/action/inputs.js';
 import { redactOutcome } from '../src/action/redact-outcome.js';
@@ -15,7 +16,7 @@ export async function main(): Promise<void> {
 
   let parsed: ReturnType<typeof parseActionInputs>;
   try {
-    parsed = parseActionInputs(raw, process.env, new Date());
+    parsed = parseActionInputs(raw, process.env, new Date(), readEvent(process.env.GITHUB_EVENT_PATH));
   } catch (error) {
     if (error instanceof ActionInputError) {
       // Nothing was called: the step fails with every problem, one per line.
@@ -25,6 +26,7 @@ export async function main(): Promise<void> {
     throw error;
   }
   for (const warning of parsed.warnings) core.warning(warning);
+  for (const notice of parsed.notices) core.notice(notice);
   const { settings } = parsed;
 
   // The runner cancels with SIGINT, then SIGTERM 7.5 s later, then kills 2.5 s after that.
@@ -53,5 +55,15 @@ export async function main(): Promise<void> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+  }
+}
+
+/** The workflow's event payload, or `undefined` when there is none (or it cannot be read). */
+function readEvent(path: string | undefined): unknown {
+  if (!path) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    return undefined;
   }
 }

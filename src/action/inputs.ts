@@ -7,12 +7,14 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { AgentProvider, type CreateAgentRunInput, REPO_PATTERN, RunMode } from '../codecloud/schemas.js';
 import { checkCron, checkRunAt } from '../schedules/cron-check.js';
+import { defaultBranch } from './default-branch.js';
 import { deriveIdempotencyKey } from './idempotency-key.js';
 import { type InputName, type RawInputs, SECRET_INPUTS } from './input-names.js';
 import {
   type ActionSettings,
   BACKENDS,
   COMMANDS,
+  type Command,
   type CommandSettings,
   type CommonSettings,
   DEFAULT_API_URLS,
@@ -31,6 +33,8 @@ export interface ParsedInputs {
   settings: ActionSettings;
   /** Things worth saying that do not stop the step. */
   warnings: string[];
+  /** Worth knowing, not a problem (a notice annotation): e.g. why the default branch is used. */
+  notices: string[];
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -138,9 +142,33 @@ export function showValue(name: string, value: string, secrets: readonly string[
   return `'${short}${line !== value && short === line ? '…' : ''}'`;
 }
 
-export function parseActionInputs(raw: RawInputs, env: Env, now: Date): ParsedInputs {
+/**
+ * Inputs that only one command (or a few) reads: given with another command they would be silently ignored and a
+ * paid run might start instead, so they are refused. Inputs with an `action.yml` default cannot be told apart from
+ * unset ones and are not listed.
+ */
+const COMMANDS_OF_INPUT: Partial<Record<InputName, readonly Command[]>> = {
+  prompt: ['run', 'follow-up', 'schedule'],
+  tasks: ['run'],
+  'run-id': ['follow-up', 'stop', 'status'],
+  'idempotency-key': ['follow-up'],
+  cron: ['schedule'],
+  'run-at': ['schedule'],
+  'schedule-id': ['unschedule'],
+};
+
+function commandList(commands: readonly string[]): string {
+  const quoted = commands.map((c) => `'${c}'`);
+  return quoted.length === 1 ? quoted[0]! : `${quoted.slice(0, -1).join(', ')} or ${quoted.at(-1)}`;
+}
+
+/**
+ * @param event the workflow's event payload (`GITHUB_EVENT_PATH`), for the default `branch`; `undefined` when none.
+ */
+export function parseActionInputs(raw: RawInputs, env: Env, now: Date, event?: unknown): ParsedInputs {
   const problems: string[] = [];
   const warnings: string[] = [];
+  const notices: string[] = [];
   const values = {} as Parsed;
   const secrets = [...SECRET_INPUTS].map((name) => raw[name]?.trim() ?? '').filter((s) => s.length >= 4);
   const show = (name: string, value: string) => showValue(name, value, secrets);
@@ -168,6 +196,16 @@ export function parseActionInputs(raw: RawInputs, env: Env, now: Date): ParsedIn
   need('api-key', '(a codecloud API key, or a Cloud Coding key with backend: cloudcoding)');
   const backend = values.backend ?? 'codecloud';
   const command = values.command ?? 'run';
+
+  for (const [name, commands] of Object.entries(COMMANDS_OF_INPUT) as Array<
+    [InputName, readonly Command[]]
+  >) {
+    if (given(name) === undefined || commands.includes(command)) continue;
+    problems.push(
+      `Input '${name}' is only used with command ${commandList(commands)}, but command is '${command}': ` +
+        `set 'command' or remove '${name}'`,
+    );
+  }
 
   if (backend === 'codecloud') {
     if (given('thread-id') !== undefined) {
@@ -200,7 +238,13 @@ export function parseActionInputs(raw: RawInputs, env: Env, now: Date): ParsedIn
   };
 
   const repo = values.repo ?? (given('repo') === undefined ? envRepo(env) : undefined);
-  const branch = values.branch ?? (given('branch') === undefined ? envBranch(env) : undefined);
+  const branchGiven = given('branch') !== undefined;
+  const branchChoice = branchGiven ? { branch: values.branch } : defaultBranch(env, event);
+  const branch = branchChoice.branch;
+  const branchProblem = (): void => {
+    if (branchChoice.problem && !problems.includes(branchChoice.problem)) problems.push(branchChoice.problem);
+  };
+  if (branchChoice.notice && ['run', 'schedule'].includes(command)) notices.push(branchChoice.notice);
   let specific: CommandSettings | undefined;
 
   switch (command) {
@@ -216,7 +260,7 @@ export function parseActionInputs(raw: RawInputs, env: Env, now: Date): ParsedIn
           `Input 'prompt' is required for command 'run' (or give 'tasks', a list of {name, prompt})`,
         );
       }
-      const base = { repo, repoGiven: given('repo') !== undefined, branch, values, show };
+      const base = { repo, repoGiven: given('repo') !== undefined, branch, branchProblem, values, show };
       let tasks: TaskSpec[] = [];
       if (tasksText !== undefined) {
         const parsed = parseTasksInput(tasksText);
@@ -287,6 +331,7 @@ export function parseActionInputs(raw: RawInputs, env: Env, now: Date): ParsedIn
           `Input 'repo' is required for command 'schedule' (GITHUB_REPOSITORY is not set either)`,
         );
       }
+      branchProblem();
       specific = {
         command,
         schedule: {
@@ -311,8 +356,9 @@ export function parseActionInputs(raw: RawInputs, env: Env, now: Date): ParsedIn
       break;
   }
 
+  if (backend === 'cloudcoding' && command === 'follow-up') branchProblem();
   if (problems.length > 0 || specific === undefined) throw new ActionInputError(problems);
-  return { settings: { ...common, ...specific }, warnings };
+  return { settings: { ...common, ...specific }, warnings, notices };
 }
 
 interface TaskBase {
@@ -321,6 +367,8 @@ interface TaskBase {
   repoGiven: boolean;
   show: (name: string, value: string) => string;
   branch: string | undefined;
+  /** Reports that the default branch cannot be used (a fork's PR); called only for runs that need a branch. */
+  branchProblem: () => void;
   values: Parsed;
 }
 
@@ -356,7 +404,9 @@ function taskSpec(task: RawTask, index: number | undefined, base: TaskBase, prob
   };
   if (!blankWorkspace) {
     request.repo = repo;
-    const branch = override('branch') ?? base.branch;
+    const branchOverride = override('branch');
+    if (branchOverride === undefined && task.overrides.branch === undefined) base.branchProblem();
+    const branch = branchOverride ?? base.branch;
     if (branch !== undefined) request.branch = branch;
   }
   const model = override('model') ?? v.model;
@@ -373,9 +423,4 @@ function taskSpec(task: RawTask, index: number | undefined, base: TaskBase, prob
 function envRepo(env: Env): string | undefined {
   const repo = env.GITHUB_REPOSITORY;
   return repo && REPO_PATTERN.test(repo) ? repo : undefined;
-}
-
-/** The PR's head branch on `pull_request` events, else the ref the workflow runs on. */
-function envBranch(env: Env): string | undefined {
-  return env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME || undefined;
 }

@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../sim/simulator.js';
 import { annotations, NODE20, NODE24, runPost, runStep } from './action-runner.js';
@@ -190,5 +193,45 @@ describe('one run', () => {
     expect(stop.exitCode).toBe(0);
     expect(stop.outputs).toEqual({ 'run-id': runId, status: 'failed' });
     expect((await sim.control.run(runId))?.stops).toHaveLength(1);
+  });
+});
+
+describe('inputs and context', () => {
+  it('refuses an input meant for another command, with no API call', async () => {
+    const step = await runStep({ inputs: inputs({ prompt: 'Nightly tests', cron: '0 3 * * *' }) });
+    expect(step.exitCode).toBe(1);
+    expect(annotations(step.stdout, 'error')[0]).toBe(
+      "Input 'cron' is only used with command 'schedule', but command is 'run': set 'command' or remove 'cron'",
+    );
+    expect(await sim.control.requests()).toEqual([]);
+  });
+
+  it("on pull_request_review runs on the pull request's head branch (from the event), not on N/merge", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'codecloud-event-'));
+    try {
+      const eventPath = join(dir, 'event.json');
+      await writeFile(
+        eventPath,
+        JSON.stringify({
+          action: 'submitted',
+          pull_request: {
+            number: 7,
+            head: { ref: 'feature/login', repo: { full_name: 'octo/widgets' } },
+            base: { ref: 'main', repo: { full_name: 'octo/widgets' } },
+          },
+        }),
+      );
+      const env = {
+        GITHUB_EVENT_NAME: 'pull_request_review',
+        GITHUB_EVENT_PATH: eventPath,
+        GITHUB_REF: 'refs/pull/7/merge',
+        GITHUB_REF_NAME: '7/merge',
+      };
+      const step = await runStep({ inputs: inputs({ prompt: 'Address the review', wait: 'false' }), env });
+      expect(step.exitCode, step.stdout).toBe(0);
+      expect((await sim.control.runs())[0]?.branch).toBe('feature/login');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

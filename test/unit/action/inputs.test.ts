@@ -307,3 +307,85 @@ describe('parseActionInputs', () => {
     });
   });
 });
+
+describe('inputs meant for another command', () => {
+  it.each([
+    [
+      { prompt: 'p', cron: '0 3 * * *' },
+      "Input 'cron' is only used with command 'schedule', but command is 'run'",
+    ],
+    [
+      { prompt: 'p', 'run-at': '2026-07-01T00:00:00Z' },
+      "Input 'run-at' is only used with command 'schedule'",
+    ],
+    [
+      { prompt: 'p', 'run-id': 'run_1' },
+      "Input 'run-id' is only used with command 'follow-up', 'stop' or 'status'",
+    ],
+    [
+      { command: 'stop', 'run-id': 'r', 'schedule-id': 's' },
+      "Input 'schedule-id' is only used with command 'unschedule', but command is 'stop'",
+    ],
+    [
+      { command: 'status', 'run-id': 'r', prompt: 'p' },
+      "Input 'prompt' is only used with command 'run', 'follow-up' or 'schedule'",
+    ],
+    [
+      { prompt: 'p', 'idempotency-key': 'k' },
+      "Input 'idempotency-key' is only used with command 'follow-up'",
+    ],
+  ])('refuses %o before any call', (inputs, message) => {
+    expect(problems(inputs).join('\n')).toContain(message);
+  });
+});
+
+describe('the default branch', () => {
+  const prEvent = (headRepo: string | null) => ({
+    pull_request: {
+      head: { ref: 'feature/x', repo: headRepo === null ? null : { full_name: headRepo } },
+      base: { repo: { full_name: 'octo/widgets' } },
+    },
+  });
+  const branchOf = (env: Record<string, string>, event?: unknown) => {
+    const parsed = parseActionInputs(raw({ prompt: 'p' }), env, NOW, event);
+    const settings = parsed.settings;
+    return {
+      branch: settings.command === 'run' ? settings.tasks[0]?.request.branch : 'n/a',
+      notices: parsed.notices,
+    };
+  };
+
+  it("is the pull request's head branch on pull_request_review(_comment), not the N/merge ref", () => {
+    const env = { ...ENV, GITHUB_REF: 'refs/pull/7/merge', GITHUB_REF_NAME: '7/merge' };
+    expect(branchOf(env, prEvent('octo/widgets')).branch).toBe('feature/x');
+  });
+
+  it('is never a refs/pull/N/merge ref: the default branch, with a notice', () => {
+    const env = { ...ENV, GITHUB_REF: 'refs/pull/7/merge', GITHUB_REF_NAME: '7/merge' };
+    const { branch, notices } = branchOf(env);
+    expect(branch).toBeUndefined();
+    expect(notices[0]).toMatch(
+      /refs\/pull\/7\/merge, which is not a branch: using the repository's default branch/,
+    );
+  });
+
+  it('on a comment on a pull request: the branch the workflow runs on, with a notice that branch can be set', () => {
+    const { branch, notices } = branchOf(ENV, { issue: { number: 7, pull_request: { url: 'x' } } });
+    expect(branch).toBe('main');
+    expect(notices[0]).toContain("set input 'branch'");
+  });
+
+  it('refuses a pull request from a fork unless branch is given', () => {
+    const parse = () => parseActionInputs(raw({ prompt: 'p' }), ENV, NOW, prEvent('someone/widgets'));
+    expect(parse).toThrow(
+      "The pull request comes from the fork someone/widgets: its branch 'feature/x' is not in octo/widgets. Set input 'branch'",
+    );
+    const given = parseActionInputs(
+      raw({ prompt: 'p', branch: 'main' }),
+      ENV,
+      NOW,
+      prEvent('someone/widgets'),
+    );
+    expect(given.settings.command === 'run' && given.settings.tasks[0]?.request.branch).toBe('main');
+  });
+});
