@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as core from '@actions/core';
 import { ActionInputError, parseActionInputs } from '../src/action/inputs.js';
 import { redactOutcome } from '../src/action/redact-outcome.js';
+import { capOutcome } from '../src/action/size-limits.js';
 import { BACKEND_MODULES } from './backends.js';
 import { runnerContext } from './context.js';
 import { readRawInputs } from './read-inputs.js';
@@ -42,9 +43,11 @@ export async function main(): Promise<void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const outcome = redactOutcome(
-      await BACKEND_MODULES[settings.backend].main(settings, runnerContext(cancel.signal)),
-      [settings.apiKey, settings.githubToken],
+    const outcome = capOutcome(
+      redactOutcome(await BACKEND_MODULES[settings.backend].main(settings, runnerContext(cancel.signal)), [
+        settings.apiKey,
+        settings.githubToken,
+      ]),
     );
     for (const [name, value] of Object.entries(outcome.outputs))
       if (value !== undefined) core.setOutput(name, value);

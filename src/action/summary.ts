@@ -8,6 +8,7 @@ import type { TaskResult, TaskStatus } from './run-tasks.js';
 import { elapsed } from './wait-for-run.js';
 
 const FOLDED_TEXT_LIMIT = 60_000;
+/** Bytes (UTF-8), as GitHub counts its 1 MiB limit. */
 const SUMMARY_LIMIT = 900_000;
 
 const ICONS: Record<TaskStatus, string> = {
@@ -44,7 +45,7 @@ export function renderRunsSummary(heading: string, tasks: readonly TaskResult[],
     const name = named ? task.name : (task.run?.title ?? task.name);
     for (const [label, text] of folds(task)) {
       const block = `<details><summary><b>${escapeHtml(name)}</b>: ${label}</summary>\n\n${clip(text, FOLDED_TEXT_LIMIT)}\n\n</details>\n\n`;
-      if (body.length + folded.length + block.length > SUMMARY_LIMIT) {
+      if (Buffer.byteLength(body + folded + block, 'utf8') > SUMMARY_LIMIT) {
         folded += `_More results left out to keep the summary under GitHub's size limit; see the \`results\` output._\n`;
         return `${body}\n${folded}`;
       }
