@@ -12,7 +12,12 @@ import {
 } from '../src/cloudcoding/index.js';
 import { CodecloudClient } from '../src/codecloud/client.js';
 import { codecloudBackend } from '../src/runs/codecloud-backend.js';
-import { handleCodecloudEventJob, recordCodecloudEvent } from '../src/runs/codecloud-events.js';
+import {
+  handleCodecloudEventJob,
+  handleRelayJob,
+  JOB_RELAY_COMPLETION,
+  recordCodecloudEvent,
+} from '../src/runs/codecloud-events.js';
 import { handleCommandJob } from '../src/runs/command-handler.js';
 import { recordCommandTrigger, recordPush } from '../src/runs/intake.js';
 import { JobWorker } from '../src/runs/job-worker.js';
@@ -164,7 +169,11 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
       now,
       handlers: {
         [JOB_COMMAND]: (payload) => handleCommandJob(deps, CommandTrigger.parse(payload)),
-        [JOB_CODECLOUD_EVENT]: (payload) => handleCodecloudEventJob(deps, payload),
+        [JOB_CODECLOUD_EVENT]: (payload) =>
+          handleCodecloudEventJob(deps, payload, {
+            bodiesVerified: settings.codecloudWebhookSecrets.length > 0,
+          }),
+        [JOB_RELAY_COMPLETION]: (payload) => handleRelayJob(deps, payload),
         [JOB_BACKEND_FINISHED]: async (payload) => {
           const { backend, remoteRunId } = payload as { backend?: unknown; remoteRunId?: unknown };
           if (backend !== 'cloudcoding' || typeof remoteRunId !== 'string') return;

@@ -9,7 +9,7 @@ import { applyProgressEvent } from '../render/progress.js';
 import type { Json, JsonObject } from '../store/store.js';
 import { isFinalLocalRunStatus } from '../store/store.js';
 import { progressOf } from './comment-bodies.js';
-import type { RunDeps } from './run-deps.js';
+import { PROGRESS_EDIT_INTERVAL_MS, type RunDeps } from './run-deps.js';
 import { refreshRun } from './run-lifecycle.js';
 import { JOB_CODECLOUD_EVENT } from './trigger.js';
 
@@ -41,7 +41,38 @@ export async function recordCodecloudEvent(
   if (fresh) deps.wake();
 }
 
-export async function handleCodecloudEventJob(deps: RunDeps, payload: unknown): Promise<void> {
+/** The relay of one real completion (the job's dedupe key is what the API said, so it is sent once). */
+export const JOB_RELAY_COMPLETION = 'relay-completion';
+/** Completions the API says ended longer ago than this are not relayed (their relay records may be pruned). */
+export const RELAY_MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000;
+
+export interface CodecloudEventJobOptions {
+  /**
+   * Whether event bodies were signed with a configured secret. Unsigned bodies may be forged by anyone: only the
+   * run id is used (to read the run back); nothing from them (progress text, tool calls) is ever shown.
+   */
+  bodiesVerified: boolean;
+}
+
+/**
+ * Progress text from an event, made inert for the status comment: it is shown as plain text, never as a link, an
+ * image, HTML or a mention (markdown punctuation is escaped, URLs and `@` are broken with an invisible joiner).
+ * Tool calls need none of this: the renderer shows them as inline code.
+ */
+export function inertText(text: string): string {
+  return text
+    .replace(/`/g, "'")
+    .replace(/[\\*_[\]()!<>#|~{}&]/g, (c) => `\\${c}`)
+    .replace(/:\/\//g, ':\u2060//')
+    .replace(/\bwww\./gi, (w) => `${w.slice(0, 3)}\u2060.`)
+    .replace(/@/g, '@\u2060');
+}
+
+export async function handleCodecloudEventJob(
+  deps: RunDeps,
+  payload: unknown,
+  options: CodecloudEventJobOptions,
+): Promise<void> {
   const parsed = CodecloudEventSchema.safeParse(payload);
   if (!parsed.success) throw new Error('stored codecloud event no longer parses');
   const event = parsed.data;
@@ -59,15 +90,21 @@ export async function handleCodecloudEventJob(deps: RunDeps, payload: unknown): 
   }
   if (isFinalLocalRunStatus(run.status)) return;
   if (event.event === 'agent.progress') {
-    const showProgress = run.options.progress !== false;
-    const progress = applyProgressEvent(progressOf(run.progress), {
-      ...(event.thinking !== undefined ? { thinking: event.thinking } : {}),
-      ...(event.tool_call !== undefined ? { tool_call: event.tool_call } : {}),
-    });
-    const updated = showProgress
-      ? await deps.store.updateRun(run.id, { progress: progress as unknown as JsonObject })
-      : run;
-    await refreshRun(deps, updated, { throttled: true });
+    let current = run;
+    if (options.bodiesVerified && run.options.progress !== false) {
+      const progress = applyProgressEvent(progressOf(run.progress), {
+        ...(event.thinking !== undefined ? { thinking: inertText(event.thinking) } : {}),
+        ...(event.tool_call !== undefined ? { tool_call: event.tool_call } : {}),
+      });
+      current = await deps.store.updateRun(run.id, { progress: progress as unknown as JsonObject });
+    }
+    // A running run's progress edit is throttled to one per 10 s: inside that window don't even read the run back
+    // (the next event, the completion or the reconciler shows what was stored meanwhile). A run still shown as
+    // queued is read back: the event may be the first news that it runs.
+    const last = current.lastCommentEditAt;
+    if (current.status === 'running' && last !== null && deps.now() - last < PROGRESS_EDIT_INTERVAL_MS)
+      return;
+    await refreshRun(deps, current, { throttled: true });
     return;
   }
   await refreshRun(deps, run);
@@ -75,11 +112,29 @@ export async function handleCodecloudEventJob(deps: RunDeps, payload: unknown): 
 
 /**
  * A completion of a run the app did not start from a thread (e.g. by the Action with the app's URL as
- * `webhook_url`): read it back, and when the app is installed on its repository, send `repository_dispatch`.
+ * `webhook_url`): read it back and, when the API says it ended, record one relay job keyed by what the API said
+ * (run id, status, completion time). A forged or repeated event can't cause a second `repository_dispatch`.
  */
 async function relay(deps: RunDeps, remoteRunId: string): Promise<void> {
   const backend = deps.backends.codecloud;
   if (!backend) return;
+  const view = await backend.get(remoteRunId);
+  if (view.status !== 'completed' && view.status !== 'failed') return;
+  const endedAt = view.completedAt ? Date.parse(view.completedAt) : Number.NaN;
+  if (Number.isFinite(endedAt) && deps.now() - endedAt > RELAY_MAX_AGE_MS) return;
+  const fresh = await deps.store.enqueueJob({
+    dedupeKey: `relay:${remoteRunId}:${view.status}:${view.completedAt ?? ''}`,
+    kind: JOB_RELAY_COMPLETION,
+    payload: { remoteRunId },
+  });
+  if (fresh) deps.wake();
+}
+
+/** Sends the `repository_dispatch` of a recorded relay, from the run as the API says it is now. */
+export async function handleRelayJob(deps: RunDeps, payload: unknown): Promise<void> {
+  const remoteRunId = (payload as { remoteRunId?: unknown }).remoteRunId;
+  const backend = deps.backends.codecloud;
+  if (typeof remoteRunId !== 'string' || !backend) return;
   const view = await backend.get(remoteRunId);
   if (view.status !== 'completed' && view.status !== 'failed') return;
   const repoName = view.repo ?? view.prs[0]?.repo;
