@@ -22,7 +22,7 @@ import { DEFAULT_LIMIT_POLICY, DEFAULT_POLL_POLICY, scaled } from './wait-policy
 
 export type CodecloudActionClient = Pick<
   CodecloudClient,
-  'createRun' | 'getRun' | 'sendMessage' | 'stopRun' | 'createSchedule' | 'deleteSchedule'
+  'createRun' | 'getRun' | 'sendMessage' | 'stopRun' | 'createSchedule' | 'deleteSchedule' | 'listSchedules'
 >;
 
 export interface CodecloudActionDeps {
@@ -267,20 +267,42 @@ async function scheduleCommand(
   deps: CodecloudActionDeps,
   context: ActionContext,
 ) {
-  const created = await deps.client.createSchedule(settings.schedule);
   const what = settings.schedule.cron
     ? `cron '${settings.schedule.cron}' (UTC)`
     : `once at ${settings.schedule.run_at}`;
-  context.log.info(`Schedule ${created.id} created: ${what}; next run at ${created.next_run_at}`);
+  // A re-run of the workflow must not add a second schedule: an active one with the same prompt, repository and
+  // timing is kept. (The API reports no branch, model or mode for a schedule, so those cannot be compared.)
+  const { schedules } = await deps.client.listSchedules({ status: 'active', limit: 100 });
+  const request = settings.schedule;
+  const existing = schedules.find(
+    (s) =>
+      s.prompt === request.prompt &&
+      s.repo === request.repo &&
+      s.type === request.type &&
+      (request.type === 'recurring'
+        ? s.cron === request.cron
+        : s.next_run_at !== undefined && Date.parse(s.next_run_at) === Date.parse(request.run_at ?? '')),
+  );
+  const created = existing
+    ? { id: existing.id, next_run_at: existing.next_run_at ?? '' }
+    : await deps.client.createSchedule(request);
+  context.log.info(
+    existing
+      ? `Schedule ${created.id} already exists with the same prompt, repository and ${what}: kept it, created none`
+      : `Schedule ${created.id} created: ${what}; next run at ${created.next_run_at}`,
+  );
   return {
     outputs: { 'schedule-id': created.id, 'next-run-at': created.next_run_at },
-    summary: renderFactsSummary('codecloud: schedule created', [
-      ['schedule', `\`${created.id}\``],
-      ['when', what],
-      ['next run', created.next_run_at],
-      ['repository', settings.schedule.repo],
-      ['prompt', settings.schedule.prompt],
-    ]),
+    summary: renderFactsSummary(
+      existing ? 'codecloud: schedule already exists' : 'codecloud: schedule created',
+      [
+        ['schedule', `\`${created.id}\``],
+        ['when', what],
+        ['next run', created.next_run_at],
+        ['repository', settings.schedule.repo],
+        ['prompt', settings.schedule.prompt],
+      ],
+    ),
   };
 }
 

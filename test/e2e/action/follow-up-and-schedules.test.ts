@@ -109,6 +109,22 @@ describe('schedule and unschedule', () => {
     expect((await sim.control.schedules())[0]?.status).toBe('deleted');
   });
 
+  it('a re-run of the same step keeps the schedule instead of creating a second one', async () => {
+    const step = {
+      inputs: { ...base(), command: 'schedule', cron: '0 4 * * *', prompt: 'Nightly clean-up' },
+    };
+    const first = await runStep({ ...step, env: { GITHUB_RUN_ATTEMPT: '1' } });
+    const rerun = await runStep({ ...step, env: { GITHUB_RUN_ATTEMPT: '2' } });
+    expect(rerun.exitCode, rerun.stdout).toBe(0);
+    expect(rerun.outputs['schedule-id']).toBe(first.outputs['schedule-id']);
+    expect(rerun.stdout).toContain('already exists with the same prompt, repository and');
+    expect(await sim.control.schedules()).toHaveLength(1);
+
+    const otherCron = await runStep({ inputs: { ...step.inputs, cron: '0 5 * * *' } });
+    expect(otherCron.outputs['schedule-id']).not.toBe(first.outputs['schedule-id']);
+    expect(await sim.control.schedules()).toHaveLength(2);
+  });
+
   it('creates a one-off schedule from run-at', async () => {
     const at = new Date(Date.parse(await sim.control.now()) + 86_400_000).toISOString();
     const created = await runStep({

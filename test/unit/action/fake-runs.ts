@@ -119,6 +119,10 @@ export class FakeRuns {
     return Promise.reject(new Error('FakeRuns: schedules are not scripted'));
   }
 
+  async listSchedules() {
+    return { schedules: [] };
+  }
+
   deleteSchedule(): Promise<never> {
     return Promise.reject(new Error('FakeRuns: schedules are not scripted'));
   }
