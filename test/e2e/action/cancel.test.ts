@@ -118,3 +118,21 @@ describe('cancellation (SIGINT, SIGTERM 7.5 s later, SIGKILL 2.5 s after)', () =
     expect(run?.stops).toHaveLength(1);
   });
 });
+
+describe('the post step', () => {
+  it('has the normal retry budget: stops a left-over run through two 503s', async () => {
+    await sim.control.setDefaultScript({ queuedMs: 100, runningMs: 24 * 3_600_000 });
+    const started = await runStep({
+      inputs: { 'api-key': 'test-key', 'api-url': sim.url, prompt: 'p', wait: 'false' },
+    });
+    const runId = started.outputs['run-id'] ?? '';
+    await sim.control.addFault({ route: 'POST /api/v1/agents/run/{id}/stop', status: 503, times: 2 });
+    const post = await runStep({
+      inputs: { 'api-key': 'test-key', 'api-url': sim.url, prompt: 'p' },
+      state: { isPost: 'true', 'active-runs': JSON.stringify([{ id: runId, name: 'run' }]) },
+    });
+    expect(post.exitCode).toBe(0);
+    expect(post.stdout).toContain(`Stopped run ${runId} (run)`);
+    expect((await sim.control.run(runId))?.status).toBe('failed');
+  });
+});

@@ -1,4 +1,5 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -233,5 +234,27 @@ describe('inputs and context', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('an unreachable API', () => {
+  it('fails naming the base URL and the error code, never the key', async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const step = await runStep({
+      inputs: {
+        'api-key': 'test-key',
+        'api-url': `http://127.0.0.1:${port}`,
+        command: 'status',
+        'run-id': 'run_1',
+      },
+    });
+    expect(step.exitCode).toBe(1);
+    const [error] = annotations(step.stdout, 'error');
+    expect(error).toContain(`at http://127.0.0.1:${port}`);
+    expect(error).toContain('ECONNREFUSED');
   });
 });

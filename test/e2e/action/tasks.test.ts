@@ -140,3 +140,33 @@ describe('parallel tasks', () => {
     expect(byPrompt.Go).toMatchObject({ mode: 'execute', repo: 'octo/other', auto_create_pr: false });
   });
 });
+
+describe('a lost create among tasks with the same prompt', () => {
+  it('never reports one run for two tasks (branches release-1 and release-2)', async () => {
+    await sim.control.addFault({ route: 'POST /api/v1/agents', status: 503, phase: 'after', times: 1 });
+    const step = await runStep({
+      inputs: {
+        'api-key': 'pro-key',
+        'api-url': sim.url,
+        tasks:
+          '- name: r1\n  prompt: Bump the version\n  branch: release-1\n' +
+          '- name: r2\n  prompt: Bump the version\n  branch: release-2\n',
+      },
+    });
+    const results = JSON.parse(step.outputs.results ?? '[]') as Array<{
+      'run-id': string | null;
+      status: string;
+      error: string | null;
+    }>;
+    const runs = await sim.control.runs();
+    // The create was not re-sent: one run per task, each reported by exactly one task (or named in its error).
+    expect(runs).toHaveLength(2);
+    const ids = results.map((r) => r['run-id']).filter((id): id is string => id !== null);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const result of results.filter((r) => r['run-id'] === null))
+      expect(result.error).toMatch(/runs match it .*not adopting one of them nor sending the create again/);
+    const byBranch = new Map(runs.map((run) => [run.id, run.branch]));
+    const reported = results.filter((r) => r['run-id'] !== null).map((r) => byBranch.get(r['run-id'] ?? ''));
+    expect(new Set(reported).size).toBe(reported.length);
+  });
+});
