@@ -39,6 +39,7 @@ import { codecloudWebhookRoute } from '../src/server/codecloud-webhook-route.js'
 import { healthRoute } from '../src/server/health-route.js';
 import { openStore } from '../src/store/open-store.js';
 import type { Store } from '../src/store/store.js';
+import { describeConfigLoadError } from './config-load-error.js';
 import { type AppSettings, parseAppEnv } from './env.js';
 import { type GitHubClients, gitHubClients } from './github-clients.js';
 import {
@@ -145,7 +146,7 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
         } catch (error) {
           const status = (error as { status?: unknown }).status;
           if (typeof status === 'number') throw error; // GitHub trouble: retry the job, don't blame the file
-          const message = error instanceof Error ? error.message : String(error);
+          const message = describeConfigLoadError(error);
           return { kind: 'invalid', error: message, issues: [message] };
         }
       },

@@ -6,11 +6,13 @@ import type { Json, Store } from '../store/store.js';
 import { type CommandTrigger, JOB_COMMAND, JOB_PUSH, type PushTrigger } from './trigger.js';
 
 /**
- * Could this text hold a command? The trigger word is configurable per repository, and reading the config is slow,
- * so the intake keeps any text with a line that starts like a command (`/word` or `@word`); the worker decides.
+ * Could this text hold a command? The trigger is configurable per repository (any one word: `/codecloud`, `@bot`,
+ * `!ai`, `codecloud`…) and reading the config is slow, so the intake keeps any text with a line that could start
+ * with a trigger: a non-blank line indented less than a code block. Only empty or whitespace-only texts and texts
+ * made only of indented code are dropped; the worker reads the config and decides.
  */
 export function mayHoldCommand(text: string): boolean {
-  return /^ {0,3}[/@][A-Za-z0-9]/m.test(text);
+  return /^ {0,3}\S/m.test(text);
 }
 
 export type IntakeResult = 'recorded' | 'duplicate' | 'ignored';

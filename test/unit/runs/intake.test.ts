@@ -40,11 +40,14 @@ describe('intake', () => {
   it('keeps anything that may be a command (any trigger word) and drops plain text', () => {
     expect(mayHoldCommand('/codecloud fix')).toBe(true);
     expect(mayHoldCommand('thanks!\n  /agent do it')).toBe(true);
-    expect(mayHoldCommand('see /codecloud docs')).toBe(false);
+    // A custom trigger may be any one word (`!ai`, `codecloud`): the worker, having the config, decides.
+    expect(mayHoldCommand('!ai fix it')).toBe(true);
+    expect(mayHoldCommand('lgtm')).toBe(true);
     expect(mayHoldCommand('    /codecloud in a code block')).toBe(false);
+    expect(mayHoldCommand(' \n\t\n')).toBe(false);
   });
 
-  it('records a delivery once, ignores the app itself and plain comments', async () => {
+  it('records a delivery once, ignores the app itself and blank comments', async () => {
     expect(await recordCommandTrigger(deps(), trigger())).toBe('recorded');
     expect(await recordCommandTrigger(deps(), trigger())).toBe('duplicate');
     expect(
@@ -53,7 +56,7 @@ describe('intake', () => {
         trigger({ deliveryId: 'd-2', sender: { login: 'codecloud[bot]', type: 'Bot' } }),
       ),
     ).toBe('ignored');
-    expect(await recordCommandTrigger(deps(), trigger({ deliveryId: 'd-3', text: 'lgtm' }))).toBe('ignored');
+    expect(await recordCommandTrigger(deps(), trigger({ deliveryId: 'd-3', text: '  \n' }))).toBe('ignored');
     expect(
       await recordCommandTrigger(
         deps(),
