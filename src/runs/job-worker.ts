@@ -22,7 +22,13 @@ export interface JobWorkerOptions {
   leaseMs?: number;
   /** Attempts before a job is given up (default 5). */
   maxAttempts?: number;
+  /** Finished (done or dead) jobs older than this are deleted (default 7 days). */
+  keepFinishedMs?: number;
+  /** How often finished jobs are pruned (default hourly; the first prune runs at start). */
+  pruneEveryMs?: number;
 }
+
+export const KEEP_FINISHED_JOBS_MS = 7 * 24 * 60 * 60 * 1000;
 
 export class JobWorker {
   readonly #options: Required<Omit<JobWorkerOptions, 'handlers' | 'store' | 'log'>> & JobWorkerOptions;
@@ -31,6 +37,7 @@ export class JobWorker {
   #running = false;
   #polling = false;
   #again = false;
+  #lastPrune: number | undefined;
 
   constructor(options: JobWorkerOptions) {
     this.#options = {
@@ -39,6 +46,8 @@ export class JobWorker {
       pollMs: 500,
       leaseMs: 5 * 60_000,
       maxAttempts: 5,
+      keepFinishedMs: KEEP_FINISHED_JOBS_MS,
+      pruneEveryMs: 60 * 60 * 1000,
       ...options,
     };
   }
@@ -107,11 +116,26 @@ export class JobWorker {
         }
         if (jobs.length === free) this.#again = true;
       } while (this.#again && this.#running);
+      await this.#pruneWhenDue();
     } catch (error) {
       this.#options.log.error(`job worker: claiming failed: ${String(error)}`);
     } finally {
       this.#polling = false;
       if (this.#running) this.#schedule(this.#options.pollMs);
+    }
+  }
+
+  /** Deletes finished jobs past `keepFinishedMs`, at most once per `pruneEveryMs`; a failure is only logged. */
+  async #pruneWhenDue(): Promise<void> {
+    const { now, pruneEveryMs, keepFinishedMs, store, log } = this.#options;
+    const at = now();
+    if (this.#lastPrune !== undefined && at - this.#lastPrune < pruneEveryMs) return;
+    this.#lastPrune = at;
+    try {
+      const pruned = await store.pruneJobs(at - keepFinishedMs);
+      if (pruned > 0) log.info(`job worker: pruned ${pruned} finished jobs`);
+    } catch (error) {
+      log.warn(`job worker: pruning finished jobs failed: ${String(error)}`);
     }
   }
 
