@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { describeZodIssues } from '../validation-error.js';
+import { type CallerPermission, permissionFromGitHub } from './permission-level.js';
 
 /** The one method of Octokit the app needs. */
 export interface GitHubRequester {
@@ -84,8 +85,11 @@ function parse<T>(schema: z.ZodType<T>, data: unknown, what: string): T {
 }
 
 export interface GitHubApi {
-  /** The collaborator's role (`admin`, `maintain`, `write`, `triage`, `read`, `none`), never author_association. */
-  permissionOf(ref: RepoRef, username: string): Promise<string>;
+  /**
+   * The collaborator's level (`admin`, `maintain`, `write`, `triage`, `read`, `none`) from the whole answer: a
+   * custom role counts as its base `permission`. Never author_association.
+   */
+  permissionOf(ref: RepoRef, username: string): Promise<CallerPermission>;
   createComment(ref: RepoRef, issueNumber: number, body: string): Promise<number>;
   updateComment(ref: RepoRef, commentId: number, body: string): Promise<void>;
   replyToReviewComment(ref: RepoRef, pullNumber: number, commentId: number, body: string): Promise<number>;
@@ -107,8 +111,7 @@ export function gitHubApi(octokit: GitHubRequester): GitHubApi {
             username,
           },
         );
-        const parsed = parse(Permission, data, 'the collaborator permission');
-        return parsed.role_name ?? parsed.permission;
+        return permissionFromGitHub(parse(Permission, data, 'the collaborator permission'));
       } catch (error) {
         // Not a collaborator at all (or a deleted user): GitHub answers 404.
         if (statusOf(error) === 404) return 'none';

@@ -7,7 +7,7 @@ import { DEFAULT_TRIGGER } from '../commands/find-command-line.js';
 import { parseCommand } from '../commands/parse-command.js';
 import type { RepoConfig } from '../config/repo-config.js';
 import type { GitHubApi, IssueCommentInfo, PullRequestInfo, RepoRef } from '../github/github-api.js';
-import { meetsPermission, permissionFromGitHub } from '../github/permission-level.js';
+import { meetsPermission } from '../github/permission-level.js';
 import { buildApproveMessage, buildFollowUpMessage, buildRunPrompt } from '../prompt/build-prompt.js';
 import {
   renderBackendUnavailableReply,
@@ -25,7 +25,15 @@ import { describeBackendError } from './agent-backend.js';
 import { statusCommentBody } from './comment-bodies.js';
 import type { RunConfig, RunDeps } from './run-deps.js';
 import { backendOf, drainInstallation, finalizeRun, refreshRun } from './run-lifecycle.js';
-import { postStatusComment, reactQuietly, triggerTarget, updateStatusComment } from './status-comment.js';
+import {
+  postInThread,
+  postStatusComment,
+  reactQuietly,
+  type StatusCommentPlace,
+  statusCommentPlaceOf,
+  triggerTarget,
+  updateStatusComment,
+} from './status-comment.js';
 import { type CommandTrigger, threadKeyOf } from './trigger.js';
 
 interface Ctx {
@@ -84,6 +92,11 @@ export async function handleCommandJob(deps: RunDeps, trigger: CommandTrigger): 
   } else {
     const parsed = parseCommand(trigger.text, config.trigger);
     if (parsed.kind === 'none') return;
+    // Help is harmless: anyone with read access gets it, with their permission and whether they may start runs.
+    if (parsed.kind === 'command' && parsed.command.kind === 'help' && trigger.sender.type !== 'Bot') {
+      const role = await gh.permissionOf(ref, trigger.sender.login);
+      if (meetsPermission(role, 'read')) return dispatch(ctx, parsed.command);
+    }
     if (!(await mayTrigger(deps, gh, trigger, ref, config))) return;
     if (parsed.kind === 'invalid') {
       await reply(
@@ -122,8 +135,7 @@ async function mayTrigger(
     return config.allowedBots.some((bot) => norm(bot) === norm(login));
   }
   const role = await gh.permissionOf(ref, login);
-  if (meetsPermission(permissionFromGitHub({ permission: role, role_name: role }), config.minPermission))
-    return true;
+  if (meetsPermission(role, config.minPermission)) return true;
   deps.log.info(`${login} (${role}) may not trigger runs on ${ref.owner}/${ref.repo}`);
   await reactQuietly(deps, gh, ref, targetOfTrigger(trigger), 'confused');
   return false;
@@ -157,7 +169,7 @@ async function dispatch(ctx: Ctx, command: Command): Promise<void> {
         ctx,
         renderHelpReply({
           login: ctx.trigger.sender.login,
-          permission: permissionFromGitHub({ permission: role, role_name: role }),
+          permission: role,
           config: ctx.repoConfig,
         }),
       );
@@ -256,8 +268,8 @@ async function approve(ctx: Ctx, note: string): Promise<void> {
 async function route(ctx: Ctx, mode: RunMode, instruction: string, options: CommandOptions): Promise<void> {
   const { deps, trigger } = ctx;
   const current = await deps.store.latestRunForThread(threadKeyOf(trigger));
-  if (current && !isFinalLocalRunStatus(current.status) && current.triggerCommentId !== trigger.commentId) {
-    await reply(ctx, renderBusyReply({ login: trigger.sender.login, trigger: ctx.config.trigger }));
+  if (current && !isFinalLocalRunStatus(current.status) && !isOwnRun(current, trigger)) {
+    await replyBusy(ctx, current);
     return;
   }
   if (!trigger.isPullRequest) {
@@ -272,7 +284,7 @@ async function route(ctx: Ctx, mode: RunMode, instruction: string, options: Comm
   const opener = await deps.store.findRunByPullRequest(`${trigger.owner}/${trigger.repo}`, trigger.number);
   if (opener && opener.remoteRunId !== null) {
     if (!isFinalLocalRunStatus(opener.status)) {
-      await reply(ctx, renderBusyReply({ login: trigger.sender.login, trigger: ctx.config.trigger }));
+      await replyBusy(ctx, opener);
       return;
     }
     if (opener.status === 'completed') {
@@ -300,6 +312,52 @@ async function route(ctx: Ctx, mode: RunMode, instruction: string, options: Comm
   await startRun(ctx, { mode, instruction, options, branch: pull.headRef, pull });
 }
 
+/** The run this very trigger created (a retried or redelivered job), not another one. */
+function isOwnRun(run: Run, trigger: CommandTrigger): boolean {
+  if (run.options.deliveryId === trigger.deliveryId) return true;
+  return (
+    trigger.commentId !== null &&
+    run.triggerCommentId === trigger.commentId &&
+    run.triggerKind === trigger.source
+  );
+}
+
+/**
+ * "Still working" with a link to the active run's status comment. The label and the issue body of one new issue
+ * (two deliveries of one event) are one request: the second is ignored without a reply.
+ */
+async function replyBusy(ctx: Ctx, active: Run): Promise<void> {
+  const { trigger } = ctx;
+  const auto = (kind: Run['triggerKind']) => kind === 'label' || kind === 'issue_body';
+  if (auto(trigger.source) && auto(active.triggerKind) && active.number === trigger.number) {
+    ctx.deps.log.info(
+      `${trigger.owner}/${trigger.repo}#${trigger.number}: ${trigger.source} trigger ignored, run ${active.id} is active`,
+    );
+    return;
+  }
+  const url = statusCommentUrl(trigger, active);
+  await reply(
+    ctx,
+    renderBusyReply({
+      login: trigger.sender.login,
+      trigger: ctx.config.trigger,
+      ...(url ? { statusCommentUrl: url } : {}),
+    }),
+  );
+}
+
+/** The web address of a run's status comment (same host as the trigger's own `html_url`). */
+function statusCommentUrl(trigger: CommandTrigger, run: Run): string | undefined {
+  if (run.statusCommentId === null) return undefined;
+  const repoPath = `/${run.owner}/${run.repo}/`;
+  const at = trigger.commentUrl?.toLowerCase().indexOf(repoPath.toLowerCase()) ?? -1;
+  const base = trigger.commentUrl && at > 0 ? trigger.commentUrl.slice(0, at) : 'https://github.com';
+  const place = statusCommentPlaceOf(run);
+  return place.kind === 'review_comment'
+    ? `${base}/${run.owner}/${run.repo}/pull/${place.number}#discussion_r${run.statusCommentId}`
+    : `${base}/${run.owner}/${run.repo}/issues/${place.number}#issuecomment-${run.statusCommentId}`;
+}
+
 interface StartSpec {
   mode: RunMode;
   instruction: string;
@@ -318,12 +376,7 @@ async function startRun(ctx: Ctx, spec: StartSpec): Promise<void> {
   // A retried job finds the run it already created instead of creating a second one.
   const existing = await deps.store.latestRunForThread(threadKeyOf(trigger));
   let run: Run;
-  if (
-    existing &&
-    existing.triggerCommentId === trigger.commentId &&
-    existing.prompt !== '' &&
-    trigger.commentId !== null
-  ) {
+  if (existing && existing.prompt !== '' && isOwnRun(existing, trigger)) {
     run = existing;
   } else {
     const comments = await priorComments(ctx);
@@ -374,7 +427,13 @@ async function startRun(ctx: Ctx, spec: StartSpec): Promise<void> {
           : {}),
       },
     };
-    run = await deps.store.createRun(input);
+    // Atomic: of two commands arriving together in one thread, only one starts a run.
+    const created = await deps.store.createRunIfThreadIdle(input);
+    if ('busy' in created) {
+      if (!isOwnRun(created.busy, trigger)) await replyBusy(ctx, created.busy);
+      return;
+    }
+    run = created.created;
   }
   if (run.statusCommentId === null) {
     // The status comment first (GitHub spaces an installation's writes a second apart), then 👀, then the backend.
@@ -424,6 +483,8 @@ async function followUp(ctx: Ctx, run: Run, prompt: string, mode: RunMode): Prom
       requestedBy: trigger.sender.login,
       timeoutMinutes: ctx.config.timeoutMinutes,
       reactOn: (targetOfTrigger(trigger) ?? null) as Json,
+      // Asked in a review thread: the status comment is a reply there (SPEC §3.6), edited as a review comment.
+      statusCommentPlace: followUpPlace(trigger),
     },
   });
   if (!moved) {
@@ -436,10 +497,10 @@ async function followUp(ctx: Ctx, run: Run, prompt: string, mode: RunMode): Prom
     kind: 'follow-up',
     knownSecrets: deps.knownSecrets,
   });
-  const commentId = await gh.createComment(ctx.ref, trigger.number, body);
+  const commentId = await postInThread(gh, moved, body);
   let current = await deps.store.updateRun(run.id, { statusCommentId: commentId });
   await deps.store.incrementFollowUpCount(run.id);
-  const key = `github-${trigger.source === 'review' ? 'review' : 'comment'}-${trigger.commentId ?? trigger.deliveryId}`;
+  const key = followUpIdempotencyKey(trigger);
   try {
     const sent = await backendOf(deps, run).followUp(remoteRunId, {
       prompt,
@@ -460,4 +521,26 @@ async function followUp(ctx: Ctx, run: Run, prompt: string, mode: RunMode): Prom
     remoteStatus: 'running',
   });
   if (accepted) await updateStatusComment(deps, gh, accepted, { throttled: false });
+}
+
+function followUpPlace(trigger: CommandTrigger): StatusCommentPlace {
+  return trigger.reviewComment
+    ? { kind: 'review_comment', number: trigger.number, threadId: trigger.reviewComment.threadRootId }
+    : { kind: 'issue_comment', number: trigger.number };
+}
+
+/**
+ * The follow-up's idempotency key, unique per GitHub comment: issue comments, review comments and reviews have
+ * separate id spaces, so the kind is part of the key.
+ */
+export function followUpIdempotencyKey(
+  trigger: Pick<CommandTrigger, 'source' | 'commentId' | 'deliveryId'>,
+): string {
+  const kind =
+    trigger.source === 'review'
+      ? 'review'
+      : trigger.source === 'review_comment'
+        ? 'review-comment'
+        : 'comment';
+  return `github-${kind}-${trigger.commentId ?? trigger.deliveryId}`;
 }

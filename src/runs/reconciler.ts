@@ -4,39 +4,91 @@
  * their slot. One replica at a time does it (a lease).
  */
 
+import type { Run } from '../store/store.js';
 import type { RunDeps } from './run-deps.js';
-import { drainInstallation, finalizeRun, refreshRun, timeOutRuns } from './run-lifecycle.js';
+import {
+  backendOf,
+  drainInstallation,
+  finalizeRun,
+  postFinalComment,
+  refreshRun,
+  timeOutRuns,
+} from './run-lifecycle.js';
+import { updateStatusComment } from './status-comment.js';
 
-/** A run left in `starting` this long (the app died during the create call) is failed. */
+/** A run left in `starting` this long (the app died during the create or follow-up call) is looked at. */
 const STUCK_STARTING_MS = 5 * 60_000;
+/** Runs read per page (every non-final run is visited, page by page). */
+const PAGE = 200;
 
 export async function reconcileOnce(deps: RunDeps, holder: string, leaseMs: number): Promise<void> {
   if (!(await deps.store.tryAcquireLease('reconciler', holder, leaseMs))) return;
   await timeOutRuns(deps).catch((error: unknown) => deps.log.warn(`time-outs: ${String(error)}`));
-  for (const run of await deps.store.listActiveRuns(500)) {
-    try {
-      if (run.status === 'starting') {
-        if (deps.now() - run.updatedAt > STUCK_STARTING_MS) {
-          await finalizeRun(deps, run, {
-            status: 'failed',
-            result: {
-              ...run.result,
-              error: 'The app restarted while starting this run; ask again to retry.',
-            },
-          });
-        }
-        continue;
+  let after: string | null = null;
+  for (;;) {
+    const page = await deps.store.listActiveRunsAfter(after, PAGE);
+    for (const run of page) {
+      try {
+        await reconcileRun(deps, run);
+      } catch (error) {
+        deps.log.warn(`reconciling run ${run.id}: ${String(error)}`);
       }
-      if (run.remoteRunId !== null) await refreshRun(deps, run, { throttled: true });
-    } catch (error) {
-      deps.log.warn(`reconciling run ${run.id}: ${String(error)}`);
     }
+    const last = page[page.length - 1];
+    if (!last || page.length < PAGE) break;
+    after = last.id;
+  }
+  // Final runs whose final comment edit failed or was cut off: edit it now (with back-off between attempts).
+  for (const run of await deps.store.listRunsAwaitingFinalComment(PAGE)) {
+    await postFinalComment(deps, run).catch((error: unknown) =>
+      deps.log.warn(`final status comment of run ${run.id} failed again: ${String(error)}`),
+    );
   }
   for (const installationId of await deps.store.installationsWithWaitingRuns()) {
     await drainInstallation(deps, installationId).catch((error: unknown) =>
       deps.log.warn(`starting waiting runs of installation ${installationId}: ${String(error)}`),
     );
   }
+}
+
+async function reconcileRun(deps: RunDeps, run: Run): Promise<void> {
+  if (run.status !== 'starting') {
+    if (run.remoteRunId !== null) await refreshRun(deps, run, { throttled: true });
+    return;
+  }
+  if (deps.now() - run.updatedAt <= STUCK_STARTING_MS) return;
+  if (run.remoteRunId === null) {
+    await finalizeRun(deps, run, {
+      status: 'failed',
+      result: { ...run.result, error: 'The app restarted while starting this run; ask again to retry.' },
+    });
+    return;
+  }
+  // A follow-up cut off mid-call: the API says whether the message got through.
+  const view = await backendOf(deps, run).get(run.remoteRunId);
+  if (view.status === 'queued' || view.status === 'running') {
+    const moved = await deps.store.transitionRun(run.id, ['starting'], {
+      status: view.status,
+      remoteStatus: view.status,
+    });
+    if (moved)
+      await updateStatusComment(deps, await deps.github(run.installationId), moved, { throttled: false });
+    return;
+  }
+  const finishedAt = view.completedAt ? Date.parse(view.completedAt) : Number.NaN;
+  if (run.startedAt !== null && finishedAt >= run.startedAt) {
+    // It ran and finished after the follow-up was sent: take the answer as the follow-up's.
+    const moved = await deps.store.transitionRun(run.id, ['starting'], { status: 'running' });
+    if (moved) await refreshRun(deps, moved);
+    return;
+  }
+  await finalizeRun(deps, run, {
+    status: 'failed',
+    result: {
+      ...run.result,
+      error: 'The app restarted while sending this follow-up, and codecloud never received it; ask again.',
+    },
+  });
 }
 
 export interface Reconciler {

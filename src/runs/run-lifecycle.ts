@@ -7,7 +7,13 @@ import type { JsonObject, LocalRunStatus, Run, RunResult } from '../store/store.
 import { FINAL_LOCAL_RUN_STATUSES, isFinalLocalRunStatus } from '../store/store.js';
 import { type AgentBackend, type BackendRunView, describeBackendError } from './agent-backend.js';
 import type { RunDeps } from './run-deps.js';
-import { reactQuietly, refOf, triggerTarget, updateStatusComment } from './status-comment.js';
+import {
+  postStatusComment,
+  reactQuietly,
+  refOf,
+  triggerTarget,
+  updateStatusComment,
+} from './status-comment.js';
 import { JOB_DRAIN } from './trigger.js';
 
 const NON_FINAL: readonly LocalRunStatus[] = ['waiting', 'starting', 'queued', 'running'];
@@ -29,7 +35,7 @@ function maxConcurrentOf(run: Run): number {
 export async function drainInstallation(deps: RunDeps, installationId: number): Promise<void> {
   const [oldest] = await deps.store.oldestWaitingRuns(installationId, 1);
   if (!oldest) return;
-  const claimed = await deps.store.claimWaitingRuns(installationId, maxConcurrentOf(oldest));
+  const claimed = await deps.store.claimWaitingRunsWithComment(installationId, maxConcurrentOf(oldest));
   for (const run of claimed) await startClaimedRun(deps, run);
 }
 
@@ -174,28 +180,60 @@ export async function finalizeRun(
     ...(final.remoteStatus ? { remoteStatus: final.remoteStatus } : {}),
   });
   const current = moved ?? (await deps.store.getRun(run.id)) ?? run;
-  if (
-    FINAL_LOCAL_RUN_STATUSES.includes(current.status) &&
-    (await deps.store.markFinalCommentPosted(run.id))
-  ) {
-    try {
-      const gh = await deps.github(run.installationId);
-      await updateStatusComment(deps, gh, current, { throttled: false });
-      const target = triggerTarget(current);
-      await reactQuietly(
-        deps,
-        gh,
-        refOf(current),
-        target,
-        current.status === 'completed' ? 'rocket' : 'confused',
-      );
-    } catch (error) {
-      await deps.store.unmarkFinalCommentPosted(run.id);
-      throw error;
-    }
+  if (FINAL_LOCAL_RUN_STATUSES.includes(current.status)) {
+    // A failed edit is not lost: the reconciler finds the run (`listRunsAwaitingFinalComment`) and tries again.
+    await postFinalComment(deps, current).catch((error: unknown) =>
+      deps.log.warn(`final status comment of run ${run.id} failed (will retry): ${String(error)}`),
+    );
   }
   if (moved) await drainInstallation(deps, run.installationId);
   return current;
+}
+
+/** How long one caller holds the final comment edit before another may take over (it crashed). */
+export const FINAL_COMMENT_LEASE_MS = 2 * 60_000;
+const FINAL_COMMENT_RETRY_BASE_MS = 5_000;
+const FINAL_COMMENT_RETRY_MAX_MS = 30 * 60_000;
+
+/** Back-off for the `attempts`-th failed final edit: 5 s, 10 s, 20 s, … up to 30 min, with ±20 % jitter. */
+export function finalCommentRetryAt(
+  now: number,
+  attempts: number,
+  random: () => number = Math.random,
+): number {
+  const base = Math.min(
+    FINAL_COMMENT_RETRY_BASE_MS * 2 ** Math.max(0, attempts - 1),
+    FINAL_COMMENT_RETRY_MAX_MS,
+  );
+  return now + Math.round(base * (0.8 + 0.4 * random()));
+}
+
+/**
+ * The one final edit of a final run's status comment (a new comment if the run never got one), then 🚀 or 😕 on
+ * the trigger (a user's stop gets neither: it is neither a success nor a failure). Whoever claims it does it; a
+ * failure is deferred with back-off for the reconciler, and rethrown.
+ */
+export async function postFinalComment(deps: RunDeps, run: Run): Promise<void> {
+  if (!(await deps.store.claimFinalComment(run.id, FINAL_COMMENT_LEASE_MS))) return;
+  const current = (await deps.store.getRun(run.id)) ?? run;
+  let gh: Awaited<ReturnType<RunDeps['github']>>;
+  try {
+    gh = await deps.github(run.installationId);
+    if (current.statusCommentId === null) await postStatusComment(deps, gh, current);
+    else await updateStatusComment(deps, gh, current, { throttled: false });
+    await deps.store.confirmFinalComment(run.id);
+  } catch (error) {
+    await deps.store.deferFinalComment(run.id, (attempts) => finalCommentRetryAt(deps.now(), attempts));
+    throw error;
+  }
+  if (current.status === 'stopped') return;
+  await reactQuietly(
+    deps,
+    gh,
+    refOf(current),
+    triggerTarget(current),
+    current.status === 'completed' ? 'rocket' : 'confused',
+  );
 }
 
 /** Stops runs past their `timeout_minutes` and gives them their final state. */

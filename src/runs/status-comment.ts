@@ -56,17 +56,43 @@ export async function reactQuietly(
   }
 }
 
-/** Posts a new comment in the run's thread (a reply in its review thread, if it has one); returns its id. */
-export async function postInThread(gh: GitHubApi, run: Run, body: string): Promise<number> {
-  if (run.reviewCommentThreadId !== null) {
-    return gh.replyToReviewComment(refOf(run), run.number, run.reviewCommentThreadId, body);
+/**
+ * Where a run's status comment lives. A follow-up's comment goes where the follow-up was asked (the pull request's
+ * conversation, or the review thread it came from), recorded in `options.statusCommentPlace`; otherwise the run's
+ * own thread. The edit endpoint follows the kind (issue comment vs review comment: separate id spaces).
+ */
+export type StatusCommentPlace =
+  | { kind: 'issue_comment'; number: number }
+  | { kind: 'review_comment'; number: number; threadId: number };
+
+export function statusCommentPlaceOf(
+  run: Pick<Run, 'options' | 'number' | 'reviewCommentThreadId'>,
+): StatusCommentPlace {
+  const place = run.options.statusCommentPlace;
+  if (place && typeof place === 'object' && !Array.isArray(place) && typeof place.number === 'number') {
+    if (place.kind === 'review_comment' && typeof place.threadId === 'number') {
+      return { kind: 'review_comment', number: place.number, threadId: place.threadId };
+    }
+    if (place.kind === 'issue_comment') return { kind: 'issue_comment', number: place.number };
   }
-  return gh.createComment(refOf(run), run.number, body);
+  return run.reviewCommentThreadId !== null
+    ? { kind: 'review_comment', number: run.number, threadId: run.reviewCommentThreadId }
+    : { kind: 'issue_comment', number: run.number };
+}
+
+/** Posts a new comment where the run's status comment belongs (a reply in a review thread, if so); returns its id. */
+export async function postInThread(gh: GitHubApi, run: Run, body: string): Promise<number> {
+  const place = statusCommentPlaceOf(run);
+  if (place.kind === 'review_comment') {
+    return gh.replyToReviewComment(refOf(run), place.number, place.threadId, body);
+  }
+  return gh.createComment(refOf(run), place.number, body);
 }
 
 async function editComment(gh: GitHubApi, run: Run, commentId: number, body: string): Promise<void> {
-  if (run.reviewCommentThreadId !== null) await gh.updateReviewComment(refOf(run), commentId, body);
-  else await gh.updateComment(refOf(run), commentId, body);
+  if (statusCommentPlaceOf(run).kind === 'review_comment') {
+    await gh.updateReviewComment(refOf(run), commentId, body);
+  } else await gh.updateComment(refOf(run), commentId, body);
 }
 
 /** Posts the status comment of a run that has none yet, and records its id. */

@@ -27,6 +27,12 @@ describe('gitHubApi', () => {
         'a',
       ),
     ).toBe('maintain');
+    // A custom repository role counts as its base permission, not as `none`.
+    expect(
+      await gitHubApi(
+        requester({ [route]: { permission: 'write', role_name: 'release-manager' } }),
+      ).permissionOf(ref, 'a'),
+    ).toBe('write');
     const notFound = Object.assign(new Error('Not Found'), { status: 404 });
     expect(await gitHubApi(requester({ [route]: notFound })).permissionOf(ref, 'a')).toBe('none');
     const boom = Object.assign(new Error('Server Error'), { status: 500 });

@@ -1,0 +1,188 @@
+// The reconciler as the safety net: final comments that failed or were cut off are edited later (with back-off),
+// follow-ups cut off mid-call are decided from what the API says, and every non-final run is visited.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { CommentTarget, GitHubApi, ReactionContent } from '../../../src/github/github-api.js';
+import type { AgentBackend, BackendRunView } from '../../../src/runs/agent-backend.js';
+import { followUpIdempotencyKey } from '../../../src/runs/command-handler.js';
+import { reconcileOnce } from '../../../src/runs/reconciler.js';
+import type { RunDeps } from '../../../src/runs/run-deps.js';
+import { finalCommentRetryAt, finalizeRun } from '../../../src/runs/run-lifecycle.js';
+import { openStore } from '../../../src/store/open-store.js';
+import type { NewRun, Store } from '../../../src/store/store.js';
+
+describe('reconciler', () => {
+  let store: Store;
+  let now = 1_700_000_000_000;
+  let deps: RunDeps;
+  let failEdits = 0;
+  const edits: Array<{ id: number; body: string }> = [];
+  const reactions: Array<{ target: CommentTarget; content: ReactionContent }> = [];
+  const gets: string[] = [];
+  let view: BackendRunView = { status: 'running', prs: [] };
+
+  const gh: GitHubApi = {
+    permissionOf: async () => 'write',
+    createComment: async () => 1,
+    updateComment: async (_ref, id, body) => {
+      if (failEdits > 0) {
+        failEdits -= 1;
+        throw Object.assign(new Error('Server Error'), { status: 502 });
+      }
+      edits.push({ id, body });
+    },
+    replyToReviewComment: async () => 2,
+    updateReviewComment: async () => undefined,
+    react: async (_ref, target, content) => {
+      reactions.push({ target, content });
+    },
+    getPull: async () => {
+      throw new Error('unused');
+    },
+    listComments: async () => [],
+    dispatch: async () => undefined,
+  };
+  const backend: AgentBackend = {
+    name: 'codecloud',
+    start: async () => ({ kind: 'started', remoteRunId: 'r-new' }),
+    followUp: async () => ({ kind: 'sent' }),
+    stop: async () => undefined,
+    get: async (id) => {
+      gets.push(id);
+      return view;
+    },
+  };
+
+  beforeAll(async () => {
+    // One embedded store for the file (opening one takes seconds); each test starts from no pending work.
+    store = await openStore({ dataDir: 'memory://', now: () => now });
+    await store.migrate();
+  });
+  afterAll(async () => {
+    await store.close();
+  });
+  beforeEach(async () => {
+    now += 86_400_000;
+    for (const run of await store.listActiveRunsAfter(null, 1_000)) {
+      await store.updateRun(run.id, { status: 'completed' });
+    }
+    for (const run of await store.listRunsAwaitingFinalComment(1_000))
+      await store.confirmFinalComment(run.id);
+    failEdits = 0;
+    edits.length = 0;
+    reactions.length = 0;
+    gets.length = 0;
+    view = { status: 'running', prs: [] };
+    deps = {
+      store,
+      backends: { codecloud: backend },
+      github: async () => gh,
+      loadConfig: async () => {
+        throw new Error('unused');
+      },
+      installationOf: async () => null,
+      botLogin: 'codecloud[bot]',
+      knownSecrets: [],
+      now: () => now,
+      log: { debug() {}, info() {}, warn() {}, error() {} },
+      wake() {},
+    };
+  });
+
+  const newRun = (overrides: Partial<NewRun> = {}): NewRun => ({
+    backend: 'codecloud',
+    installationId: 7,
+    owner: 'acme',
+    repo: 'app',
+    threadKey: 'acme/app#1',
+    number: 1,
+    targetKind: 'issue',
+    triggerCommentId: 55,
+    triggerKind: 'issue_comment',
+    requestedBy: 'alice',
+    mode: 'execute',
+    prompt: 'fix it',
+    statusCommentId: 900,
+    ...overrides,
+    // Remote ids are unique across the file's one store.
+    ...(overrides.remoteRunId ? { remoteRunId: `${now}-${overrides.remoteRunId}` } : {}),
+  });
+
+  it('a final edit that GitHub refuses is made later by the reconciler, after a back-off', async () => {
+    const run = await store.createRun(newRun({ status: 'running', remoteRunId: 'r1' }));
+    failEdits = 1;
+    const final = await finalizeRun(deps, run, { status: 'failed', result: { error: 'boom' } });
+    expect(final.status).toBe('failed');
+    expect(edits).toEqual([]);
+    await reconcileOnce(deps, 'me', 10_000);
+    expect(edits).toEqual([]); // not before the back-off
+    now += 20_000;
+    await reconcileOnce(deps, 'me', 10_000);
+    expect(edits).toHaveLength(1);
+    expect(edits[0]?.body).toContain('Failed');
+    expect(reactions.map((r) => r.content)).toEqual(['confused']);
+    now += 3_600_000;
+    await reconcileOnce(deps, 'me', 10_000);
+    expect(edits).toHaveLength(1); // once only
+  });
+
+  it('a run moved to its final state whose edit never happened (a crash) gets its final comment', async () => {
+    await store.createRun(newRun({ status: 'completed', remoteRunId: 'r1' }));
+    await reconcileOnce(deps, 'me', 10_000);
+    expect(edits).toHaveLength(1);
+    expect(edits[0]?.body).toContain('Completed');
+    expect(reactions.map((r) => r.content)).toEqual(['rocket']);
+  });
+
+  it('a stop asked for by a user gets no 😕 on the trigger', async () => {
+    const run = await store.createRun(newRun({ status: 'running', remoteRunId: 'r1' }));
+    await store.updateRun(run.id, { stopRequestedBy: 'alice' });
+    await finalizeRun(deps, run, { status: 'stopped' });
+    expect(edits).toHaveLength(1);
+    expect(reactions).toEqual([]);
+  });
+
+  it('back-off grows and is capped, with jitter', () => {
+    expect(finalCommentRetryAt(0, 1, () => 0.5)).toBe(5_000);
+    expect(finalCommentRetryAt(0, 3, () => 0.5)).toBe(20_000);
+    expect(finalCommentRetryAt(0, 30, () => 0.5)).toBe(1_800_000);
+    expect(finalCommentRetryAt(0, 1, () => 0)).toBe(4_000);
+  });
+
+  it('a follow-up cut off mid-call: running at the API means it got through', async () => {
+    const run = await store.createRun(newRun({ status: 'completed', remoteRunId: 'r1' }));
+    const moved = await store.transitionRun(run.id, ['completed'], { status: 'starting', startedAt: now });
+    expect(moved).not.toBeNull();
+    now += 6 * 60_000;
+    view = { status: 'running', prs: [] };
+    await reconcileOnce(deps, 'me', 10_000);
+    expect((await store.getRun(run.id))?.status).toBe('running');
+    expect(edits.at(-1)?.body).toContain('Running');
+  });
+
+  it('a follow-up cut off mid-call: an answer from before it was sent means it never arrived', async () => {
+    const run = await store.createRun(newRun({ status: 'completed', remoteRunId: 'r1' }));
+    await store.transitionRun(run.id, ['completed'], { status: 'starting', startedAt: now });
+    view = { status: 'completed', prs: [], completedAt: new Date(now - 60_000).toISOString() };
+    now += 6 * 60_000;
+    await reconcileOnce(deps, 'me', 10_000);
+    const after = await store.getRun(run.id);
+    expect(after?.status).toBe('failed');
+    expect(after?.result.error).toContain('never received it');
+  });
+
+  it('visits every non-final run, not just the oldest page', async () => {
+    for (let i = 0; i < 205; i += 1) {
+      await store.createRun(newRun({ threadKey: `acme/app#${i}`, status: 'running', remoteRunId: `r${i}` }));
+    }
+    await reconcileOnce(deps, 'me', 10_000);
+    expect(new Set(gets.filter((id) => id.startsWith(`${now}-`))).size).toBe(205);
+  });
+
+  it('follow-up idempotency keys tell issue comments, review comments and reviews apart', () => {
+    const key = (source: 'issue_comment' | 'review_comment' | 'review') =>
+      followUpIdempotencyKey({ source, commentId: 42, deliveryId: 'd' });
+    expect(key('issue_comment')).toBe('github-comment-42');
+    expect(key('review_comment')).toBe('github-review-comment-42');
+    expect(key('review')).toBe('github-review-42');
+  });
+});
