@@ -15,12 +15,6 @@ export interface SseMessage {
   id: string | undefined;
 }
 
-/** How a stream that had no transport error finished. */
-export interface SseEnd {
-  /** An event that had begun (a `data:` line, or text without a line end) but never got its terminating blank line. */
-  incomplete: SseMessage | undefined;
-}
-
 /** More characters than this waiting for a line end or a blank line is not an event stream (default 8 MiB). */
 export const DEFAULT_MAX_EVENT_CHARS = 8 * 1024 * 1024;
 

@@ -35,8 +35,6 @@ export type Command =
   /** `/codecloud help`: usage, config keys and the caller's permission. */
   | { kind: 'help' };
 
-export type CommandKind = Command['kind'];
-
 /** One thing wrong with a command line's options, named so the reply can quote it. */
 export interface OptionProblem {
   /** The option as written, e.g. `--modle`. */

@@ -23,9 +23,8 @@ import { closestName } from './closest-name.js';
 export const Backend = z.enum(['codecloud', 'cloudcoding']);
 export type Backend = z.infer<typeof Backend>;
 
-/** Where the config lives, relative to the repository root (Probot's loader takes the file name in `.github/`). */
+/** Where the config lives, relative to the repository root. */
 export const REPO_CONFIG_PATH = '.github/codecloud.yml';
-export const REPO_CONFIG_FILE = 'codecloud.yml';
 
 const MAX_INSTRUCTIONS_CHARS = 8_000;
 const MAX_PROMPT_CHARS = 20_000;
