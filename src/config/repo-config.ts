@@ -149,18 +149,7 @@ export const REPO_CONFIG_KEYS = [
   'instructions',
   'schedules',
 ] as const;
-const SCHEDULE_KEYS: readonly string[] = [
-  'name',
-  'cron',
-  'run_at',
-  'prompt',
-  'mode',
-  'model',
-  'provider',
-  'agent_provider',
-  'branch',
-  'auto_create_pr',
-];
+const SCHEDULE_KEYS: readonly string[] = Object.keys(ScheduleConfig.shape);
 
 /** Keys the loaders themselves use; never warned about. */
 const LOADER_KEYS = new Set(['_extends']);
@@ -238,17 +227,17 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 
 /** YAML's empty values (`key:`) are `null`: treat them as not set, at the top level and in each schedule. */
 function dropNulls(raw: unknown): unknown {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw;
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(raw)) {
-    if (value === null) continue;
-    out[key] = key === 'schedules' && Array.isArray(value) ? value.map(dropNullsShallow) : value;
-  }
-  return out;
+  const config = dropNullKeys(raw);
+  if (!isMapping(config) || !Array.isArray(config.schedules)) return config;
+  return { ...config, schedules: config.schedules.map(dropNullKeys) };
 }
-function dropNullsShallow(raw: unknown): unknown {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+function dropNullKeys(raw: unknown): unknown {
+  if (!isMapping(raw)) return raw;
   return Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== null));
+}
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 function unknownKeyWarnings(raw: Record<string, unknown>): string[] {
@@ -266,11 +255,9 @@ function unknownKeyWarnings(raw: Record<string, unknown>): string[] {
   const schedules = raw.schedules;
   if (Array.isArray(schedules)) {
     schedules.forEach((entry: unknown, index) => {
-      if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return;
+      if (!isMapping(entry)) return;
       for (const key of Object.keys(entry)) {
-        if (!SCHEDULE_KEYS.includes(key)) {
-          warn(`schedules[${index}].`, key, SCHEDULE_KEYS);
-        }
+        if (!SCHEDULE_KEYS.includes(key)) warn(`schedules[${index}].`, key, SCHEDULE_KEYS);
       }
     });
   }
@@ -288,8 +275,7 @@ export function parseRepoConfig(raw: unknown): RepoConfigResult {
     const issues = parsed.error.issues.map(describeIssue);
     return { ok: false, message: issues.join('; '), issues };
   }
-  const warnings =
-    input !== null && typeof input === 'object' ? unknownKeyWarnings(input as Record<string, unknown>) : [];
+  const warnings = isMapping(input) ? unknownKeyWarnings(input) : [];
   return { ok: true, config: parsed.data, warnings };
 }
 
