@@ -10,7 +10,15 @@
  * that honours `Retry-After`.
  */
 import type { z } from 'zod';
-import { type BackoffPolicy, DEFAULT_BACKOFF, parseRetryAfter, retryDelay } from '../http/backoff.js';
+import {
+  type BackoffPolicy,
+  DEFAULT_BACKOFF,
+  DEFAULT_MAX_RETRY_AFTER_MS,
+  nextRetryDelay,
+  parseRetryAfter,
+  type RetryBudget,
+} from '../http/backoff.js';
+import { sleep } from '../http/sleep.js';
 import { CloudCodingError, describeErrorBody, redactSecrets } from './errors.js';
 import { type CloudCodingEvent, interpretSseMessage } from './events.js';
 import { CloudCodingRequest } from './request-schema.js';
@@ -79,17 +87,6 @@ export interface CloudCodingInvocation extends AsyncIterable<CloudCodingEvent> {
   done(): Promise<CloudCodingOutcome>;
 }
 
-const realSleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-
 export class CloudCodingClient {
   readonly baseUrl: string;
   readonly #apiKey: string;
@@ -97,11 +94,8 @@ export class CloudCodingClient {
   readonly #connectTimeoutMs: number;
   readonly #idleTimeoutMs: number;
   readonly #requireEndEvent: boolean;
-  readonly #retries: number;
-  readonly #backoff: BackoffPolicy;
-  readonly #maxRetryAfterMs: number;
+  readonly #retry: RetryBudget;
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
-  readonly #random: () => number;
   readonly #now: () => number;
   readonly #onRetry: CloudCodingClientOptions['onRetry'];
   readonly #userAgent: string;
@@ -114,11 +108,13 @@ export class CloudCodingClient {
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 30_000;
     this.#idleTimeoutMs = options.idleTimeoutMs ?? 600_000;
     this.#requireEndEvent = options.requireEndEvent ?? false;
-    this.#retries = options.retries ?? 2;
-    this.#backoff = options.backoff ?? DEFAULT_BACKOFF;
-    this.#maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
-    this.#sleep = options.sleep ?? realSleep;
-    this.#random = options.random ?? Math.random;
+    this.#retry = {
+      retries: options.retries ?? 2,
+      backoff: options.backoff ?? DEFAULT_BACKOFF,
+      maxRetryAfterMs: options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS,
+      random: options.random ?? Math.random,
+    };
+    this.#sleep = options.sleep ?? sleep;
     this.#now = options.now ?? Date.now;
     this.#onRetry = options.onRetry;
     this.#userAgent = options.userAgent ?? 'codecloud-github';
@@ -268,8 +264,11 @@ export class CloudCodingClient {
         if (controller.signal.aborted) return { failure: cancelled(reason) };
         const detail = redact(describeCause(cause));
         const failure = new CloudCodingError('network', `Cloud Coding API unreachable: ${detail}`);
-        if (!/ECONNREFUSED/.test(detail) || attempt >= this.#retries) return { failure };
-        await this.#wait(attempt, undefined, failure.message, controller.signal);
+        const delayMs = /ECONNREFUSED/.test(detail)
+          ? nextRetryDelay(attempt, undefined, this.#retry)
+          : undefined;
+        if (delayMs === undefined) return { failure };
+        await this.#wait(attempt, delayMs, failure.message, controller.signal);
         continue;
       } finally {
         clearTimeout(connectTimer);
@@ -282,15 +281,15 @@ export class CloudCodingClient {
         `Cloud Coding API ${response.status}: ${describeErrorBody(text)}`,
         { status: response.status, body: text.slice(0, 500) },
       );
+      if (response.status !== 429) return { failure };
       const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), this.#now());
-      const tooLong = retryAfterMs !== undefined && retryAfterMs > this.#maxRetryAfterMs;
-      if (response.status !== 429 || attempt >= this.#retries || tooLong) return { failure };
-      await this.#wait(attempt, retryAfterMs, failure.message, controller.signal);
+      const delayMs = nextRetryDelay(attempt, retryAfterMs, this.#retry);
+      if (delayMs === undefined) return { failure };
+      await this.#wait(attempt, delayMs, failure.message, controller.signal);
     }
   }
 
-  async #wait(attempt: number, retryAfterMs: number | undefined, reason: string, signal: AbortSignal) {
-    const delayMs = retryDelay(attempt, this.#backoff, retryAfterMs, this.#random);
+  async #wait(attempt: number, delayMs: number, reason: string, signal: AbortSignal) {
     this.#onRetry?.({ attempt: attempt + 1, delayMs, reason });
     await this.#sleep(delayMs, signal);
   }

@@ -4,7 +4,16 @@
  * creates, which the API does not make idempotent.
  */
 import type { z } from 'zod';
-import { type BackoffPolicy, DEFAULT_BACKOFF, parseRetryAfter, retryDelay } from '../http/backoff.js';
+import {
+  type BackoffPolicy,
+  DEFAULT_BACKOFF,
+  DEFAULT_MAX_RETRY_AFTER_MS,
+  nextRetryDelay,
+  parseRetryAfter,
+  type RetryBudget,
+  retryDelay,
+} from '../http/backoff.js';
+import { sleep } from '../http/sleep.js';
 import { describeZodIssues } from '../validation-error.js';
 import { CodecloudError, isLimitAnswer } from './errors.js';
 import {
@@ -149,18 +158,13 @@ const MAX_CLAIMED = 1_000;
 const LOOKUP_WINDOW_MS = 120_000;
 const RETRYABLE_STATUSES = new Set([408, 425, 429, 500, 502, 503, 504]);
 
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 export class CodecloudClient {
   readonly baseUrl: string;
   readonly #apiKey: string;
   readonly #fetch: typeof fetch;
   readonly #timeoutMs: number;
-  readonly #retries: number;
-  readonly #backoff: BackoffPolicy;
-  readonly #maxRetryAfterMs: number;
+  readonly #retry: RetryBudget;
   readonly #sleep: (ms: number) => Promise<void>;
-  readonly #random: () => number;
   readonly #now: () => number;
   readonly #onRetry: ((notice: RetryNotice) => void) | undefined;
   readonly #userAgent: string;
@@ -172,11 +176,13 @@ export class CodecloudClient {
     this.#apiKey = options.apiKey;
     this.#fetch = options.fetch ?? globalThis.fetch;
     this.#timeoutMs = options.timeoutMs ?? 30_000;
-    this.#retries = options.retries ?? 3;
-    this.#backoff = options.backoff ?? DEFAULT_BACKOFF;
-    this.#maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
-    this.#sleep = options.sleep ?? realSleep;
-    this.#random = options.random ?? Math.random;
+    this.#retry = {
+      retries: options.retries ?? 3,
+      backoff: options.backoff ?? DEFAULT_BACKOFF,
+      maxRetryAfterMs: options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS,
+      random: options.random ?? Math.random,
+    };
+    this.#sleep = options.sleep ?? sleep;
     this.#now = options.now ?? Date.now;
     this.#onRetry = options.onRetry;
     this.#userAgent = options.userAgent ?? 'codecloud-github';
@@ -427,7 +433,7 @@ export class CodecloudClient {
         return await send();
       } catch (error) {
         if (!(error instanceof CodecloudError) || !answerMayBeLost(error) || signal?.aborted) throw error;
-        const delayMs = retryDelay(attempt, this.#backoff, error.retryAfterMs, this.#random);
+        const delayMs = retryDelay(attempt, this.#retry.backoff, error.retryAfterMs, this.#retry.random);
         this.#onRetry?.({
           method: error.method,
           path: error.path,
@@ -446,7 +452,7 @@ export class CodecloudClient {
           throw error;
         }
         if (found !== undefined) return found;
-        if (attempt >= this.#retries || signal?.aborted) throw error;
+        if (attempt >= this.#retry.retries || signal?.aborted) throw error;
       }
     }
   }
@@ -458,9 +464,9 @@ export class CodecloudClient {
       } catch (error) {
         if (!(error instanceof CodecloudError)) throw error;
         options.onAttemptFailed?.(error);
-        if (options.retry === 'never' || !error.retryable || attempt >= this.#retries) throw error;
-        if (error.retryAfterMs !== undefined && error.retryAfterMs > this.#maxRetryAfterMs) throw error;
-        const delayMs = retryDelay(attempt, this.#backoff, error.retryAfterMs, this.#random);
+        if (options.retry === 'never' || !error.retryable) throw error;
+        const delayMs = nextRetryDelay(attempt, error.retryAfterMs, this.#retry);
+        if (delayMs === undefined) throw error;
         this.#onRetry?.({
           method: options.method,
           path: options.path,

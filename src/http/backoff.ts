@@ -41,3 +41,30 @@ export function retryDelay(
   if (retryAfterMs !== undefined) return retryAfterMs;
   return fullJitterDelay(attempt, policy, random);
 }
+
+/** How many times, and how long at most, a client waits to try a call again. */
+export interface RetryBudget {
+  /** Tries after the first. */
+  retries: number;
+  backoff: BackoffPolicy;
+  /** A `Retry-After` longer than this is not waited for. */
+  maxRetryAfterMs: number;
+  random: () => number;
+}
+
+/** A server's `Retry-After` longer than this is not waited for, unless a client says otherwise. */
+export const DEFAULT_MAX_RETRY_AFTER_MS = 60_000;
+
+/**
+ * The delay before retry number `attempt + 1` after failed try number `attempt` (0-based), or undefined when the
+ * budget says to give up: no tries left, or the server asked to wait longer than `maxRetryAfterMs`.
+ */
+export function nextRetryDelay(
+  attempt: number,
+  retryAfterMs: number | undefined,
+  budget: RetryBudget,
+): number | undefined {
+  if (attempt >= budget.retries) return undefined;
+  if (retryAfterMs !== undefined && retryAfterMs > budget.maxRetryAfterMs) return undefined;
+  return retryDelay(attempt, budget.backoff, retryAfterMs, budget.random);
+}
