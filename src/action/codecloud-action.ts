@@ -3,7 +3,6 @@
  * client. The adapter in `action/backends/codecloud.ts` builds the clients; everything here is testable with fakes.
  */
 import { type CodecloudClient, lostCreateMatch } from '../codecloud/client.js';
-import { CodecloudError } from '../codecloud/errors.js';
 import type { ActionContext, ActionLog, ActionOutcome, Leftovers } from './action-context.js';
 import { singleRunOutputs, tasksOutputs } from './outputs.js';
 import { runTasks, type TaskJob, type TaskResult } from './run-tasks.js';
@@ -38,17 +37,17 @@ export async function runCodecloudAction(
 ): Promise<ActionOutcome> {
   switch (settings.command) {
     case 'run':
-      return runCommand({ ...settings }, deps, context);
+      return runCommand(settings, deps, context);
     case 'follow-up':
-      return followUpCommand({ ...settings }, deps, context);
+      return followUpCommand(settings, deps, context);
     case 'stop':
-      return stopCommand({ ...settings }, deps, context);
+      return stopCommand(settings, deps, context);
     case 'status':
-      return statusCommand({ ...settings }, deps, context);
+      return statusCommand(settings, deps, context);
     case 'schedule':
-      return scheduleCommand({ ...settings }, deps, context);
+      return scheduleCommand(settings, deps, context);
     case 'unschedule':
-      return unscheduleCommand({ ...settings }, deps, context);
+      return unscheduleCommand(settings, deps, context);
   }
 }
 
@@ -110,13 +109,7 @@ function runCommand(
 ) {
   const jobs: TaskJob[] = settings.tasks.map((task) => ({
     name: task.name,
-    create: {
-      prompt: task.request.prompt,
-      repo: task.request.blank_workspace ? undefined : task.request.repo,
-      mode: task.request.mode,
-      model: task.request.model,
-      provider: task.request.provider,
-    },
+    create: lostCreateMatch(task.request),
     start: async (signal) => {
       const created = await deps.client.createRun(task.request, { signal });
       if (created.recovered)
@@ -124,7 +117,13 @@ function runCommand(
       return { id: created.id, title: created.title, status: 'queued' as const };
     },
   }));
-  return waitAndReport(settings, jobs, settings.maxParallel, settings.fromTasksInput, deps, context);
+  const named = settings.fromTasksInput;
+  return waitAndReport(
+    settings,
+    { jobs, maxParallel: settings.maxParallel, named, heading: 'codecloud' },
+    deps,
+    context,
+  );
 }
 
 function followUpCommand(
@@ -156,14 +155,22 @@ function followUpCommand(
       return { id: answer.id, status: answer.status };
     },
   };
-  return waitAndReport(settings, [job], 1, false, deps, context);
+  const report = { jobs: [job], maxParallel: 1, named: false, heading: 'codecloud follow-up' };
+  return waitAndReport(settings, report, deps, context);
+}
+
+interface WaitAndReport {
+  jobs: TaskJob[];
+  maxParallel: number;
+  /** Tasks from the `tasks` input: log lines, notices and outputs carry each task's name. */
+  named: boolean;
+  /** The job summary's heading. */
+  heading: string;
 }
 
 async function waitAndReport(
   settings: CommonSettings,
-  jobs: TaskJob[],
-  maxParallel: number,
-  named: boolean,
+  { jobs, maxParallel, named, heading }: WaitAndReport,
   deps: CodecloudActionDeps,
   context: ActionContext,
 ): Promise<ActionOutcome> {
@@ -198,7 +205,6 @@ async function waitAndReport(
   else if (results[0]?.run?.result) log.group('Result', results[0].run.result.split('\n'));
 
   const outputs = named ? tasksOutputs(results) : singleRunOutputs(results[0]!);
-  const heading = jobs.length === 1 && jobs[0]?.name === 'follow-up' ? 'codecloud follow-up' : 'codecloud';
   return {
     outputs,
     summary: renderRunsSummary(heading, results, named),
@@ -323,5 +329,5 @@ async function unscheduleCommand(
 }
 
 function message(error: unknown): string {
-  return error instanceof CodecloudError || error instanceof Error ? error.message : String(error);
+  return error instanceof Error ? error.message : String(error);
 }
