@@ -7,10 +7,18 @@ import { randomUUID } from 'node:crypto';
 import type { ApplicationFunction, Probot } from 'probot';
 import {
   type CloudCodingAgentBackend,
+  type CloudCodingAgentBackendOptions,
   CloudCodingClient,
   cloudCodingAgentBackend,
 } from '../src/cloudcoding/index.js';
 import { CodecloudClient } from '../src/codecloud/client.js';
+import {
+  type CloudCodingProgress,
+  cloudCodingProgress,
+  handleCloudCodingFinishedJob,
+  recordCloudCodingFinished,
+  storeStreamHolders,
+} from '../src/runs/cloudcoding-runs.js';
 import { codecloudBackend } from '../src/runs/codecloud-backend.js';
 import {
   handleCodecloudEventJob,
@@ -24,7 +32,7 @@ import { JobWorker } from '../src/runs/job-worker.js';
 import { type Reconciler, startReconciler } from '../src/runs/reconciler.js';
 import { loadRunConfig } from '../src/runs/run-config.js';
 import type { RunDeps } from '../src/runs/run-deps.js';
-import { drainInstallation, refreshRun } from '../src/runs/run-lifecycle.js';
+import { drainInstallation } from '../src/runs/run-lifecycle.js';
 import { syncSchedules } from '../src/runs/schedule-sync.js';
 import {
   CommandTrigger,
@@ -83,7 +91,8 @@ function codecloudClientFor(options: CodecloudAppOptions): CodecloudClient | und
 function cloudCodingBackendFor(
   options: CodecloudAppOptions,
   clients: GitHubClients,
-  onFinished: (remoteRunId: string) => void,
+  holder: string,
+  hooks: Pick<CloudCodingAgentBackendOptions, 'onUpdate' | 'onFinished'>,
 ): CloudCodingAgentBackend | undefined {
   const { env, githubBaseUrl } = options.settings;
   if (!env.CLOUDCODING_API_KEY) return undefined;
@@ -105,7 +114,8 @@ function cloudCodingBackendFor(
         if (run) await store.updateRun(run.id, { cloudcodingThreadId: threadId });
       },
     },
-    onFinished: (remoteRunId) => onFinished(remoteRunId),
+    streamHolders: storeStreamHolders(store, holder),
+    ...hooks,
     ...(options.now ? { now: options.now } : {}),
   });
 }
@@ -122,15 +132,18 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
     const now = options.now ?? Date.now;
     const clients = gitHubClients(app);
     let wake = (): void => undefined;
-    const cloudCoding = cloudCodingBackendFor(options, clients, (remoteRunId) => {
-      void store
-        .enqueueJob({
-          dedupeKey: `cloudcoding:${remoteRunId}:finished:${now()}`,
-          kind: JOB_BACKEND_FINISHED,
-          payload: { backend: 'cloudcoding', remoteRunId },
-        })
-        .then(() => wake())
-        .catch((error: unknown) => app.log.error(`recording a Cloud Coding end: ${String(error)}`));
+    // This process, in the shared store: the reconciler's lease and the Cloud Coding streams it holds.
+    const holder = `app-${process.pid}-${randomUUID()}`;
+    let progress: CloudCodingProgress | undefined;
+    const cloudCoding = cloudCodingBackendFor(options, clients, holder, {
+      onUpdate: (remoteRunId, state) => progress?.onUpdate(remoteRunId, state),
+      onFinished: (remoteRunId) => {
+        void (async () => {
+          await progress?.settled(remoteRunId);
+          const view = await cloudCoding?.get(remoteRunId);
+          if (view) await recordCloudCodingFinished({ store, wake: () => wake(), now }, remoteRunId, view);
+        })().catch((error: unknown) => app.log.error(`recording a Cloud Coding end: ${String(error)}`));
+      },
     });
     const codecloudClient = codecloudClientFor(options);
     const codecloud = codecloudClient
@@ -175,12 +188,7 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
             bodiesVerified: settings.codecloudWebhookSecrets.length > 0,
           }),
         [JOB_RELAY_COMPLETION]: (payload) => handleRelayJob(deps, payload),
-        [JOB_BACKEND_FINISHED]: async (payload) => {
-          const { backend, remoteRunId } = payload as { backend?: unknown; remoteRunId?: unknown };
-          if (backend !== 'cloudcoding' || typeof remoteRunId !== 'string') return;
-          const run = await store.getRunByRemoteId(remoteRunId, 'cloudcoding');
-          if (run) await refreshRun(deps, run);
-        },
+        [JOB_BACKEND_FINISHED]: (payload) => handleCloudCodingFinishedJob(deps, payload),
         [JOB_PUSH]: async (payload) => {
           const push = PushTrigger.parse(payload);
           if (!codecloudClient) return;
@@ -209,6 +217,7 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
       },
     });
     wake = () => worker.wake();
+    progress = cloudCoding ? cloudCodingProgress(deps, () => cloudCoding) : undefined;
 
     const record = async (trigger: CommandTrigger | undefined): Promise<void> => {
       if (trigger) await recordCommandTrigger(deps, trigger);
@@ -239,7 +248,7 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
     worker.start();
     const reconciler: Reconciler = startReconciler(deps, {
       intervalMs: settings.env.RECONCILE_INTERVAL_SECONDS * 1000,
-      holder: `app-${process.pid}-${randomUUID()}`,
+      holder,
     });
     options.onReady?.({
       deps,

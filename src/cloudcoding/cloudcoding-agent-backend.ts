@@ -3,8 +3,9 @@
  * poll: the open stream is the run. So this adapter keeps each run's stream open in this process, folds it into a
  * `CloudCodingRunRecorder`, and answers `get()` from that. `start()` returns once the stream is open (an HTTP error
  * throws, a 429 is `limit-reached`); a follow-up is a new invocation on the run's `thread_id`; `stop()` closes the
- * stream (the API documents no stop call). A run whose stream this process does not hold (after a restart) is
- * reported `failed`, saying so: it never stays "running".
+ * stream (the API documents no stop call). A run whose stream no live process holds (after a restart) is reported
+ * `failed`, saying so: it never stays "running". With several replicas, `streamHolders` records which process holds
+ * each stream (a lease renewed while it is open): another replica reports such a run as still running.
  */
 import { randomUUID } from 'node:crypto';
 import type {
@@ -21,6 +22,18 @@ import type { CloudCodingRequest } from './request-schema.js';
 import { buildCloudCodingRequest } from './request-schema.js';
 import { CloudCodingRunRecorder, type CloudCodingRunState, combinedOutput } from './run-recorder.js';
 
+/**
+ * Which process holds a run's stream, shared by every replica (the App backs it with its store's leases). `hold`
+ * claims or renews this process's hold for `ttlMs`; it answers false when another live process holds it.
+ */
+export interface StreamHolders {
+  hold(remoteRunId: string, ttlMs: number): Promise<boolean>;
+  release(remoteRunId: string): Promise<void>;
+}
+
+/** A stream's hold lasts this long without renewal; it is renewed every third of it while the stream is open. */
+export const STREAM_HOLD_TTL_MS = 60_000;
+
 /** Where the thread id of a run is kept so follow-ups continue it after a restart (the App backs it with its store). */
 export interface ThreadIdStore {
   get(remoteRunId: string): Promise<string | undefined>;
@@ -35,6 +48,8 @@ export interface CloudCodingAgentBackendOptions {
   serverUrl?: string | undefined;
   haiku?: boolean | undefined;
   threadIds?: ThreadIdStore | undefined;
+  /** Shared record of which process holds which stream (several replicas); without it only this process counts. */
+  streamHolders?: StreamHolders | undefined;
   /** Told after every event (throttle it yourself): the latest output for a status comment. */
   onUpdate?: ((remoteRunId: string, state: CloudCodingRunState) => void) | undefined;
   /** Told once when a run's stream ends. */
@@ -97,7 +112,22 @@ export function cloudCodingAgentBackend(options: CloudCodingAgentBackendOptions)
         // A listener's failure must not end the run's stream.
       }
     };
+    const holders = options.streamHolders;
+    const renew = (): void => {
+      void holders?.hold(remoteRunId, STREAM_HOLD_TTL_MS).catch(() => undefined);
+    };
+    renew();
+    const heartbeat = holders ? setInterval(renew, STREAM_HOLD_TTL_MS / 3) : undefined;
+    heartbeat?.unref?.();
     const pump = (async () => {
+      try {
+        await pumpEvents();
+      } finally {
+        // The hold is left to expire (not released): until the end is recorded, no replica may call the run lost.
+        if (heartbeat) clearInterval(heartbeat);
+      }
+    })();
+    async function pumpEvents(): Promise<void> {
       for await (const event of invocation) {
         run.recorder.apply(event);
         if (event.threadId && event.threadId !== run.threadId) {
@@ -114,7 +144,7 @@ export function cloudCodingAgentBackend(options: CloudCodingAgentBackendOptions)
       run.state = state;
       run.completedAt = new Date(now()).toISOString();
       if (accepted) notify(() => options.onFinished?.(remoteRunId, state));
-    })();
+    }
     pumps.set(remoteRunId, pump);
     // start()/followUp() return once the API accepted the request; an HTTP or network error is theirs to report.
     await Promise.race([opened, invocation.outcome]);
@@ -212,7 +242,13 @@ export function cloudCodingAgentBackend(options: CloudCodingAgentBackendOptions)
 
     async get(remoteRunId: string): Promise<BackendRunView> {
       const run = runs.get(remoteRunId);
-      if (!run) return { status: 'failed', error: LOST_STREAM_MESSAGE, prs: [] };
+      if (!run) {
+        // Held by another live replica: still running as far as anyone here can tell.
+        if (options.streamHolders && (await heldElsewhere(options.streamHolders, remoteRunId))) {
+          return { status: 'running', prs: [] };
+        }
+        return { status: 'failed', error: LOST_STREAM_MESSAGE, prs: [] };
+      }
       const state = run.state ?? run.recorder.snapshot();
       const result = resultOf(state);
       const view: BackendRunView = {
@@ -241,6 +277,13 @@ export function cloudCodingAgentBackend(options: CloudCodingAgentBackendOptions)
     },
   };
   return backend;
+}
+
+/** True when another process's hold on the stream is still live (a probe that wins is given back at once). */
+async function heldElsewhere(holders: StreamHolders, remoteRunId: string): Promise<boolean> {
+  if (!(await holders.hold(remoteRunId, 1_000))) return true;
+  await holders.release(remoteRunId).catch(() => undefined);
+  return false;
 }
 
 /** The agent's final words for a single run, else the collected output. */
