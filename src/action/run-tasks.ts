@@ -4,7 +4,7 @@
  * soon as one of this step's own runs finishes, never in a tight loop. One task's failure never hides the others.
  * On time-out the run is stopped; on cancellation it is stopped when `stopOnCancel`.
  */
-import { CodecloudError } from '../codecloud/errors.js';
+import { answerMayBeLost, CodecloudError } from '../codecloud/errors.js';
 import type { RunDetail, RunStatus } from '../codecloud/schemas.js';
 import type { ActiveRun, PendingCreate } from './action-context.js';
 import type { Clock } from './clock.js';
@@ -176,7 +176,7 @@ async function runOne(
       if (knownRun && (!options.wait || knownRun.id !== started.id)) tracker.setActive(knownRun, false);
     } catch (error) {
       // Still unknown whether the create or follow-up happened: keep it for the post step to look up and stop.
-      const mayHaveHappened = gaveUp.signal.aborted || mayHaveReachedTheApi(error);
+      const mayHaveHappened = gaveUp.signal.aborted || answerMayBeLost(error);
       if (!mayHaveHappened) {
         if (pendingCreate) tracker.setPending(pendingCreate, false);
         if (knownRun) tracker.setActive(knownRun, false);
@@ -244,8 +244,7 @@ async function runOne(
     if (outcome.run) result.run = outcome.run;
     switch (outcome.kind) {
       case 'final': {
-        const prs = outcome.run.prs.length > 0 ? outcome.run.prs : [];
-        for (const pr of prs) {
+        for (const pr of outcome.run.prs) {
           log(`pull request: ${pr.url}`);
           options.onPullRequest?.(job.name, pr.url, pr.title ?? outcome.run.title ?? job.name);
         }
@@ -314,12 +313,6 @@ async function startWithinCancelWindow(
     answered.abort();
     signal.removeEventListener('abort', onCancel);
   }
-}
-
-/** A failed start whose request may still have been carried out (no answer, or a 5xx): its run may be going. */
-function mayHaveReachedTheApi(error: unknown): boolean {
-  if (!(error instanceof CodecloudError)) return false;
-  return error.kind === 'network' || (error.kind === 'http' && (error.status ?? 0) >= 500);
 }
 
 async function stop(

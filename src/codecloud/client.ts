@@ -15,7 +15,7 @@ import {
 } from '../http/backoff.js';
 import { sleep } from '../http/sleep.js';
 import { describeZodIssues } from '../validation-error.js';
-import { CodecloudError, isLimitAnswer } from './errors.js';
+import { answerMayBeLost, CodecloudError, isLimitAnswer } from './errors.js';
 import {
   ApiErrorBody,
   type CreateAgentRunInput,
@@ -552,11 +552,6 @@ export class CodecloudClient {
   #redact(text: string): string {
     return text.split(this.#apiKey).join('***');
   }
-}
-
-/** A create whose answer is lost may or may not have happened. A 4xx answer (limit, validation) means it did not. */
-function answerMayBeLost(error: CodecloudError): boolean {
-  return error.kind === 'network' || (error.kind === 'http' && (error.status ?? 0) >= 500);
 }
 
 function parseRequest<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {

@@ -71,4 +71,13 @@ export class CodecloudError extends Error {
   }
 }
 
+/**
+ * A request that failed this way may still have been carried out: no answer arrived, or a 5xx came after the server
+ * may have acted. A 4xx (limit, validation) means it was not.
+ */
+export function answerMayBeLost(error: unknown): boolean {
+  if (!(error instanceof CodecloudError)) return false;
+  return error.kind === 'network' || (error.kind === 'http' && (error.status ?? 0) >= 500);
+}
+
 export const isCodecloudError = (value: unknown): value is CodecloudError => value instanceof CodecloudError;
