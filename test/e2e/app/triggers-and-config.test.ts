@@ -1,8 +1,9 @@
 // Triggers and configuration end to end (part B of issue 3's audit): a custom trigger word, a review body, an
 // allowed bot, edits, invalid YAML, redaction, progress spacing. One real app process for the file.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { signCodecloudPayload } from '../../../src/codecloud/webhook-signature.js';
 import type { FakeGitHubState } from '../../fake-github/fake-github.js';
-import { freshRepo, type Harness, startHarness } from './app-harness.js';
+import { CODECLOUD_SECRET, freshRepo, type Harness, startHarness } from './app-harness.js';
 
 const BOT = 'codecloud[bot]';
 type Comment = FakeGitHubState['comments'][number];
@@ -117,5 +118,68 @@ describe('App triggers and config (real process, signed webhooks)', () => {
     // Queued, Running, the progress edits (one per 10 s of a 12 s run) and the final one: never one per event.
     expect(edits.length).toBeLessThanOrEqual(5);
     expect(done.body).not.toContain('Reading module');
+  });
+
+  it('duplicated and re-sent codecloud completions give one final edit and one 🚀', async () => {
+    const { repo } = await freshRepo(h.gh);
+    const fault = await h.sim.control.addWebhookFault({
+      event: 'agent.completed',
+      action: 'duplicate',
+      times: 1,
+    });
+    const issue = await h.gh.openIssue({ repo, title: 't', body: 'b', user: 'alice' });
+    const trigger = await h.gh.comment({
+      repo,
+      number: issue.number,
+      user: 'alice',
+      body: '/codecloud fix this',
+    });
+    const done = await waitComment(repo, 'Completed');
+    const [run] = await simRuns(repo);
+    const attempts = await h.sim.control.webhooks({ event: 'agent.completed', run_id: run?.id ?? '' });
+    expect(new Set(attempts.map((a) => a.delivery_id)).size).toBeGreaterThanOrEqual(2);
+    // A retry of the same event arrives later, signed, with a new delivery id.
+    const body = attempts[0]?.body ?? '';
+    const resent = await fetch(`${h.app.url}/codecloud/webhook`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-codecloud-delivery': 'retry-1',
+        'x-codecloud-signature': await signCodecloudPayload(CODECLOUD_SECRET, body),
+      },
+      body,
+    });
+    expect(resent.status).toBe(202);
+    await new Promise((r) => setTimeout(r, 1_500));
+    const state = await h.gh.state();
+    const comments = botComments(state, repo);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]?.edits).toBe(done.edits);
+    const rockets = state.reactions.filter((r) => r.id === trigger.id && r.content === 'rocket');
+    expect(rockets).toHaveLength(1);
+    await h.sim.control.removeFault(fault).catch(() => undefined);
+  });
+
+  it('a comment on the PR of a run that failed starts a new run on the PR’s head branch', async () => {
+    const { repo } = await freshRepo(h.gh);
+    const pr = await h.gh.openPull({ repo, title: 'Half done', head: 'codecloud/half', user: 'alice' });
+    await h.sim.control.queueScripts({
+      outcome: 'failed',
+      error: 'tests failed',
+      prs: [{ number: pr.number, branch: 'codecloud/half' }],
+    });
+    const issue = await h.gh.openIssue({ repo, title: 'Crash', body: 'b', user: 'alice' });
+    await h.gh.comment({ repo, number: issue.number, user: 'alice', body: '/codecloud fix this' });
+    await waitComment(repo, 'Failed');
+    await h.gh.comment({ repo, number: pr.number, user: 'alice', body: '/codecloud try again' });
+    await h.gh.waitFor(
+      (s) => botComments(s, repo).find((c) => c.number === pr.number && c.body.includes('Completed')),
+      { timeoutMs: 20_000 },
+    );
+    const runs = await simRuns(repo);
+    expect(runs).toHaveLength(2);
+    const retry = runs.find((r) => r.prompt.includes('try again'));
+    expect(retry?.branch).toBe('codecloud/half');
+    expect(runs.every((r) => r.messages.length === 0)).toBe(true);
   });
 });
