@@ -20,7 +20,7 @@ import type { ActionContext, ActionOutcome } from './action-context.js';
 import { NO_STOP_CALL, reportCloudCoding, type StreamEnding, taskGroupLines } from './cloudcoding-report.js';
 import { type CloudCodingPlan, planCloudCoding } from './cloudcoding-request.js';
 import { ActionInputError } from './inputs.js';
-import type { ActionSettings } from './settings.js';
+import { type ActionSettings, timeoutInMinutes } from './settings.js';
 
 /** The log as the stream needs it: untrusted lines, and a group that stays open while lines arrive. */
 export interface CloudCodingLiveLog {
@@ -53,7 +53,7 @@ export async function runCloudCodingAction(
   const untrusted = (lines: readonly string[]) => {
     if (lines.length > 0) deps.live.untrusted(lines.map(clean));
   };
-  const timeoutMinutes = Math.round((settings.timeoutMs / 60_000) * 100) / 100;
+  const timeoutMinutes = timeoutInMinutes(settings);
   const title = firstLine(plan.command === 'follow-up' ? `follow-up: ${promptOf(plan)}` : promptOf(plan));
 
   log.info(describeStart(plan, settings.apiUrl, timeoutMinutes));

@@ -6,15 +6,16 @@ import { type CodecloudClient, lostCreateMatch } from '../codecloud/client.js';
 import type { ActionContext, ActionLog, ActionOutcome, Leftovers } from './action-context.js';
 import { singleRunOutputs, tasksOutputs } from './outputs.js';
 import { runTasks, type TaskJob, type TaskResult } from './run-tasks.js';
-import type {
-  ActionSettings,
-  CommonSettings,
-  FollowUpSettings,
-  RunSettings,
-  ScheduleSettings,
-  StatusSettings,
-  StopSettings,
-  UnscheduleSettings,
+import {
+  type ActionSettings,
+  type CommonSettings,
+  type FollowUpSettings,
+  type RunSettings,
+  type ScheduleSettings,
+  type StatusSettings,
+  type StopSettings,
+  timeoutInMinutes,
+  type UnscheduleSettings,
 } from './settings.js';
 import { renderFactsSummary, renderRunsSummary } from './summary.js';
 import { DEFAULT_LIMIT_POLICY, DEFAULT_POLL_POLICY, scaled } from './wait-policy.js';
@@ -175,14 +176,13 @@ async function waitAndReport(
   context: ActionContext,
 ): Promise<ActionOutcome> {
   const { log, clock } = context;
-  const timeoutMinutes = Math.round((settings.timeoutMs / 60_000) * 100) / 100;
   const results = await runTasks({
     jobs,
     maxParallel,
     wait: settings.wait,
     stopOnCancel: settings.stopOnCancel,
     deadline: clock.now() + settings.timeoutMs,
-    timeoutMinutes,
+    timeoutMinutes: timeoutInMinutes(settings),
     client: deps.client,
     cancelGraceMs: CANCEL_GRACE_MS,
     stopUrgently: (id) => deps.urgentClient.stopRun(id),

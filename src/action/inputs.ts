@@ -76,9 +76,9 @@ const parallelism = z
   .refine((n) => n >= 1 && n <= MAX_PARALLEL, `must be a whole number from 1 to ${MAX_PARALLEL}`);
 
 const repoName = z.string().regex(REPO_PATTERN, `must be in the form 'owner/repo'`);
-const runId = z
-  .string()
-  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a codecloud run id (letters, digits, _ and -)');
+/** What a codecloud run or schedule id looks like. */
+const API_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const runId = z.string().regex(API_ID, 'must be a codecloud run id (letters, digits, _ and -)');
 const freeText = z.string();
 
 /** The check of each input that has one, applied to the non-empty value. */
@@ -110,7 +110,7 @@ const FIELD_SCHEMAS = {
   'fail-on-error': strictBoolean,
   cron: freeText,
   'run-at': freeText,
-  'schedule-id': z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a codecloud schedule id'),
+  'schedule-id': z.string().regex(API_ID, 'must be a codecloud schedule id'),
   'github-token': freeText,
   haiku: strictBoolean,
   'thread-id': freeText,

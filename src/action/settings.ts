@@ -85,3 +85,8 @@ export type CommandSettings =
   | UnscheduleSettings;
 
 export type ActionSettings = CommonSettings & CommandSettings;
+
+/** `timeout-minutes` as given (to 2 decimals), for messages. */
+export function timeoutInMinutes(settings: CommonSettings): number {
+  return Math.round((settings.timeoutMs / 60_000) * 100) / 100;
+}
