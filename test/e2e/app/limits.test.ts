@@ -1,10 +1,8 @@
-// Concurrency limits, API errors and the health route, end to end (real app process, simulator on a starter plan).
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// Concurrency limits and API errors, end to end (real app process, simulator on a starter plan). /healthz on PORT=0
+// and SIGTERM are checked in startup-env.test.ts, on the app process that test starts anyway.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeGitHubState } from '../../fake-github/fake-github.js';
-import { freshRepo, type Harness, startApp, startHarness } from './app-harness.js';
+import { freshRepo, type Harness, startHarness } from './app-harness.js';
 
 const BOT = 'codecloud[bot]';
 
@@ -103,22 +101,5 @@ describe('App limits and failures (real process)', () => {
       s.reactions.some((r) => r.id === c.id && r.content === 'confused') ? s : undefined,
     );
     expect(botComments(state, repo)).toHaveLength(1);
-  });
-
-  it('serves /healthz on PORT=0 (the bound port is printed) and exits cleanly on SIGTERM', async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'codecloud-app-port0-'));
-    const app = await startApp({ ...h.env, PORT: '0', DATA_DIR: dataDir });
-    try {
-      expect(app.url).not.toContain(`:${h.port}`);
-      const response = await fetch(`${app.url}/healthz`);
-      expect(response.status).toBe(200);
-      expect(await response.json()).toEqual({ status: 'ok' });
-      // SIGTERM: a clean shutdown (worker stopped, store closed) exits 0.
-      expect(await app.stop('SIGTERM')).toBe(0);
-      expect(app.output()).toContain('SIGTERM, shutting down');
-    } finally {
-      await app.stop();
-      await rm(dataDir, { recursive: true, force: true });
-    }
   });
 });

@@ -15,7 +15,7 @@ import {
   startFakeGitHub,
 } from '../../fake-github/fake-github.js';
 import { type Simulator, startSimulator } from '../../sim/simulator.js';
-import { freePort, freshRepo, WEBHOOK_SECRET } from './app-harness.js';
+import { freshRepo, WEBHOOK_SECRET } from './app-harness.js';
 
 const MAIN = resolve('app/main.ts');
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
@@ -124,12 +124,16 @@ describe('App start-up from a .env file (real process)', () => {
     expect(started.output()).toContain('CODECLOUD_API_KEY is required');
   });
 
-  it('serves the real app, store and all, from .env: a command gets its status comment', async () => {
-    const port = await freePort();
-    const started = startIn(await appDir({ ...appVars(), WEBHOOK_SECRET, PORT: String(port) }));
+  it('serves the real app, store and all, from .env on PORT=0: /healthz, a command, a clean SIGTERM', async () => {
+    const started = startIn(await appDir({ ...appVars(), WEBHOOK_SECRET, PORT: '0' }));
     processes.push(started);
     const url = await waitForOutput(started, /codecloud app listening on (http:\/\/\S+)/);
-    expect(url).toBe(`http://127.0.0.1:${port}`);
+    // PORT=0 picks a free port, and the bound one is printed.
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(url).not.toMatch(/:0$|:3000$/);
+    const health = await fetch(`${url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok' });
     await gh.setWebhook({ url: `${url}/api/github/webhooks`, secret: WEBHOOK_SECRET });
     const { repo } = await freshRepo(gh);
     const issue = await gh.openIssue({ repo, title: 't', body: 'b', user: 'alice' });
@@ -140,5 +144,9 @@ describe('App start-up from a .env file (real process)', () => {
     );
     expect(comment.body).toMatch(/<!-- codecloud:run=/);
     expect(started.output()).not.toMatch(/TypeError|claimJobs/);
+    // SIGTERM: a clean shutdown (worker stopped, store closed) exits 0.
+    started.child.kill('SIGTERM');
+    expect(await started.exited).toBe(0);
+    expect(started.output()).toContain('SIGTERM, shutting down');
   });
 });
