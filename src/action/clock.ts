@@ -1,4 +1,5 @@
 /** Time for the Action's waiting loops, passed in so tests and benchmarks can run on a simulated clock. */
+import { sleep } from '../http/sleep.js';
 
 export interface Clock {
   now(): number;
@@ -6,17 +7,4 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise<void>((resolve) => {
-      if (signal?.aborted) return resolve();
-      const done = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, Math.max(0, ms));
-      signal?.addEventListener('abort', done, { once: true });
-    }),
-};
+export const systemClock: Clock = { now: () => Date.now(), sleep };
