@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { elapsed, waitForRun } from '../../../src/action/wait-for-run.js';
+import { elapsed, type WaitForRunOptions, waitForRun } from '../../../src/action/wait-for-run.js';
 import { DEFAULT_POLL_POLICY } from '../../../src/action/wait-policy.js';
 import { CodecloudError } from '../../../src/codecloud/errors.js';
 import { FakeRuns } from './fake-runs.js';
@@ -10,27 +10,28 @@ function setup(endsAt: number, outcome: 'completed' | 'failed' = 'completed') {
   const api = new FakeRuns(clock, () => ({ runningAt: 5_000, endsAt, outcome }));
   const lines: string[] = [];
   const log = (line: string, level: 'info' | 'warning' = 'info') => lines.push(`${level}: ${line}`);
-  return { clock, api, lines, log };
+  /** Waits on a queued run until `deadline`, with the production poll policy. */
+  const wait = (runId: string, deadline: number, extra: Partial<WaitForRunOptions> = {}) =>
+    waitForRun({
+      client: api,
+      runId,
+      knownStatus: 'queued',
+      deadline,
+      clock,
+      policy: DEFAULT_POLL_POLICY,
+      signal: new AbortController().signal,
+      log,
+      ...extra,
+    });
+  return { clock, api, lines, wait };
 }
 
 describe('waitForRun', () => {
   it('polls with back-off until the run ends, logging each status change with its time', async () => {
-    const { clock, api, lines, log } = setup(10 * 60_000);
+    const { clock, api, lines, wait } = setup(10 * 60_000);
     const { id } = await api.createRun({ prompt: 'fix it' });
     const start = clock.now();
-    const outcome = await clock.run(
-      waitForRun({
-        client: api,
-        runId: id,
-        knownStatus: 'queued',
-        deadline: start + 60 * 60_000,
-        clock,
-        policy: DEFAULT_POLL_POLICY,
-        signal: new AbortController().signal,
-        random: () => 0.5,
-        log,
-      }),
-    );
+    const outcome = await clock.run(wait(id, start + 60 * 60_000, { random: () => 0.5 }));
     expect(outcome.kind).toBe('final');
     expect(outcome.run?.status).toBe('completed');
     expect(outcome.polls).toBeLessThanOrEqual(30);
@@ -42,27 +43,16 @@ describe('waitForRun', () => {
   });
 
   it('stops at the deadline', async () => {
-    const { clock, api, log } = setup(60 * 60_000);
+    const { clock, api, wait } = setup(60 * 60_000);
     const { id } = await api.createRun({ prompt: 'slow' });
     const deadline = clock.now() + 2 * 60_000;
-    const outcome = await clock.run(
-      waitForRun({
-        client: api,
-        runId: id,
-        knownStatus: 'queued',
-        deadline,
-        clock,
-        policy: DEFAULT_POLL_POLICY,
-        signal: new AbortController().signal,
-        log,
-      }),
-    );
+    const outcome = await clock.run(wait(id, deadline));
     expect(outcome.kind).toBe('timed-out');
     expect(clock.now()).toBe(deadline);
   });
 
   it('keeps polling through 429/5xx, never sooner than Retry-After', async () => {
-    const { clock, api, lines, log } = setup(20_000);
+    const { clock, api, lines, wait } = setup(20_000);
     api.getErrors.push(
       new CodecloudError({
         kind: 'http',
@@ -75,19 +65,7 @@ describe('waitForRun', () => {
     );
     const { id } = await api.createRun({ prompt: 'x' });
     const start = clock.now();
-    const outcome = await clock.run(
-      waitForRun({
-        client: api,
-        runId: id,
-        knownStatus: 'queued',
-        deadline: start + 60 * 60_000,
-        clock,
-        policy: DEFAULT_POLL_POLICY,
-        signal: new AbortController().signal,
-        random: () => 0.5,
-        log,
-      }),
-    );
+    const outcome = await clock.run(wait(id, start + 60 * 60_000, { random: () => 0.5 }));
     expect(outcome.kind).toBe('final');
     // First poll at 3 s failed with Retry-After 120 s: the next one is at 123 s, when the run has long finished.
     expect(clock.now() - start).toBe(123_000);
@@ -96,7 +74,7 @@ describe('waitForRun', () => {
   });
 
   it('gives up on answers that will not change (404)', async () => {
-    const { clock, api, log } = setup(20_000);
+    const { clock, api, wait } = setup(20_000);
     api.getErrors.push(
       new CodecloudError({
         kind: 'http',
@@ -108,24 +86,13 @@ describe('waitForRun', () => {
       }),
     );
     const { id } = await api.createRun({ prompt: 'x' });
-    const outcome = await clock.run(
-      waitForRun({
-        client: api,
-        runId: id,
-        knownStatus: 'queued',
-        deadline: clock.now() + 60_000,
-        clock,
-        policy: DEFAULT_POLL_POLICY,
-        signal: new AbortController().signal,
-        log,
-      }),
-    );
+    const outcome = await clock.run(wait(id, clock.now() + 60_000));
     expect(outcome.kind).toBe('error');
     expect(outcome.kind === 'error' && outcome.error.message).toMatch(/404: Run not found/);
   });
 
   it('gives up after three bodies in a row that do not match the documented schema', async () => {
-    const { clock, api, log } = setup(60 * 60_000);
+    const { clock, api, wait } = setup(60 * 60_000);
     const bad = () =>
       new CodecloudError({
         kind: 'invalid-response',
@@ -136,36 +103,16 @@ describe('waitForRun', () => {
       });
     api.getErrors.push(bad(), bad(), bad());
     const { id } = await api.createRun({ prompt: 'x' });
-    const outcome = await clock.run(
-      waitForRun({
-        client: api,
-        runId: id,
-        knownStatus: 'queued',
-        deadline: clock.now() + 60 * 60_000,
-        clock,
-        policy: DEFAULT_POLL_POLICY,
-        signal: new AbortController().signal,
-        log,
-      }),
-    );
+    const outcome = await clock.run(wait(id, clock.now() + 60 * 60_000));
     expect(outcome.kind).toBe('error');
     expect(api.gets).toBe(3);
   });
 
   it('returns at once when cancelled', async () => {
-    const { clock, api, log } = setup(60 * 60_000);
+    const { clock, api, wait } = setup(60 * 60_000);
     const { id } = await api.createRun({ prompt: 'x' });
     const cancel = new AbortController();
-    const waiting = waitForRun({
-      client: api,
-      runId: id,
-      knownStatus: 'queued',
-      deadline: clock.now() + 60 * 60_000,
-      clock,
-      policy: DEFAULT_POLL_POLICY,
-      signal: cancel.signal,
-      log,
-    });
+    const waiting = wait(id, clock.now() + 60 * 60_000, { signal: cancel.signal });
     cancel.abort();
     const outcome = await clock.run(waiting);
     expect(outcome.kind).toBe('aborted');
