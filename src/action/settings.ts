@@ -1,4 +1,6 @@
 /** The Action's settings: every input gathered once, validated, defaults applied. After the edge, types are trusted. */
+import { DEFAULT_CLOUDCODING_API_URL } from '../cloudcoding/client.js';
+import { DEFAULT_CODECLOUD_API_URL } from '../codecloud/client.js';
 import type { CreateAgentRunInput, CreateScheduleInput, RunMode } from '../codecloud/schemas.js';
 
 export const BACKENDS = ['codecloud', 'cloudcoding'] as const;
@@ -8,8 +10,8 @@ export const COMMANDS = ['run', 'follow-up', 'stop', 'status', 'schedule', 'unsc
 export type Command = (typeof COMMANDS)[number];
 
 export const DEFAULT_API_URLS: Record<Backend, string> = {
-  codecloud: 'https://codecloud.dev',
-  cloudcoding: 'https://api.cloudcoding.ai',
+  codecloud: DEFAULT_CODECLOUD_API_URL,
+  cloudcoding: DEFAULT_CLOUDCODING_API_URL,
 };
 
 /** One run to start: a `tasks` entry, or the single `prompt` (named `run`). */
