@@ -8,10 +8,12 @@
  * stays empty (`results[].run-id` is null) and `thread-id` is what a later `follow-up` continues.
  */
 import type { CloudCodingRunState, CloudCodingTaskState } from '../cloudcoding/run-recorder.js';
+import { codeBlock } from '../render/markdown.js';
 import type { ActionOutcome } from './action-context.js';
 import type { CloudCodingPlan } from './cloudcoding-request.js';
 import type { ActionOutputs } from './input-names.js';
 import { RESULTS_TEXT_LIMIT, type ResultsEntry } from './outputs.js';
+import { escapeHtml } from './summary.js';
 import { elapsed } from './wait-for-run.js';
 
 export type CloudCodingActionStatus = 'completed' | 'failed' | 'timed-out' | 'stopped';
@@ -261,25 +263,14 @@ function renderCloudCodingSummary(
     if (task.error) folds.push(['error', task.error, false]);
     for (const [label, text, code] of folds) {
       const kept = keepTail(text, foldLimit);
-      const shown = code ? fenced(kept) : escapeHtml(kept);
+      const shown = code ? codeBlock(kept.replace(/\n$/, ''), 'text') : escapeHtml(kept);
       folded += `<details><summary><b>${escapeHtml(name)}</b>: ${label}</summary>\n\n${shown}\n\n</details>\n\n`;
     }
   }
   return folded ? `${body}\n${folded}` : body;
 }
 
-/** A fenced block no backtick run inside `text` can close. */
-function fenced(text: string): string {
-  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((match) => match[0].length));
-  const fence = '`'.repeat(longest + 1);
-  return `${fence}text\n${text.replace(/\n$/, '')}\n${fence}`;
-}
-
 /** A table cell: one line, pipes escaped, no HTML. */
 function cell(text: string): string {
   return escapeHtml(text.replace(/\r?\n/g, ' ')).replace(/\|/g, '\\|');
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

@@ -109,6 +109,7 @@ function escapeText(text: string): string {
   return text.replace(/</g, '&lt;');
 }
 
-function escapeHtml(text: string): string {
+/** `&`, `<` and `>` as HTML entities: text that cannot open a tag. */
+export function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
