@@ -469,6 +469,23 @@ export class SqlStore implements Store {
     await this.#db.query('DELETE FROM leases WHERE name = $1 AND holder = $2', [name, holder]);
   }
 
+  // Kept in the leases table as `not-before:<installation>` (holder `limit`, expires at the time).
+  async setInstallationNotBefore(installationId: number, at: number): Promise<void> {
+    await this.#db.query(
+      `INSERT INTO leases (name, holder, expires_at) VALUES ($1, 'limit', $2::timestamptz)
+       ON CONFLICT (name) DO UPDATE SET expires_at = GREATEST(leases.expires_at, EXCLUDED.expires_at)`,
+      [`not-before:${installationId}`, timestampParam(at)],
+    );
+  }
+
+  async installationNotBefore(installationId: number): Promise<number | null> {
+    const { rows } = await this.#db.query(
+      'SELECT expires_at FROM leases WHERE name = $1 AND expires_at > $2::timestamptz',
+      [`not-before:${installationId}`, timestampParam(this.#now())],
+    );
+    return rows[0] ? toMsNumber(rows[0].expires_at) : null;
+  }
+
   // ---------------------------------------------------------------- helpers
 
   async #oneRun(text: string, params: readonly unknown[]): Promise<Run | null> {

@@ -330,6 +330,13 @@ export interface Store {
   tryAcquireLease(name: string, holder: string, ttlMs: number): Promise<boolean>;
   /** Releases the lease if `holder` has it. */
   releaseLease(name: string, holder: string): Promise<void>;
+  /**
+   * Records that nothing may be started for the installation before `at` (codecloud said its plan limit is reached,
+   * with `Retry-After`); a later time wins over an earlier one.
+   */
+  setInstallationNotBefore(installationId: number, at: number): Promise<void>;
+  /** The installation's not-before time, or null when none is pending (in the past or never set). */
+  installationNotBefore(installationId: number): Promise<number | null>;
 }
 
 export interface OpenStoreOptions {

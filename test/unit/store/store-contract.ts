@@ -510,6 +510,16 @@ export function describeStoreContract(
         expect(claimed.map((r) => r.id)).toEqual([ids[1]]);
       });
 
+      it('an installation not-before time: pending until it passes, the later of two wins', async () => {
+        expect(await store.installationNotBefore(5)).toBeNull();
+        await store.setInstallationNotBefore(5, clock.now() + 30_000);
+        await replica.setInstallationNotBefore(5, clock.now() + 10_000);
+        expect(await replica.installationNotBefore(5)).toBe(clock.now() + 30_000);
+        expect(await store.installationNotBefore(6)).toBeNull();
+        clock.advance(30_000);
+        expect(await store.installationNotBefore(5)).toBeNull();
+      });
+
       it('throttles status-comment edits: one per interval, and never the same body twice', async () => {
         const run = await store.createRun(newRun({ status: 'running' }));
         expect(await store.tryReserveCommentEdit(run.id, 'h1', 10_000)).toBe(true);
