@@ -2,9 +2,10 @@ import * as core from '@actions/core';
 import type { ActionBackend } from '../../src/action/action-context.js';
 import { runCloudCodingAction } from '../../src/action/cloudcoding-action.js';
 import { NO_STOP_CALL } from '../../src/action/cloudcoding-report.js';
-import { CloudCodingClient } from '../../src/cloudcoding/client.js';
+import { CloudCodingClient, INVOKE_PATH } from '../../src/cloudcoding/client.js';
 import { DEFAULT_BACKOFF } from '../../src/http/backoff.js';
 import { printUntrusted } from '../core-log.js';
+import { logRetry } from '../retry-log.js';
 
 const USER_AGENT = 'codecloud-github-action';
 
@@ -28,10 +29,7 @@ export const cloudCodingBackend: ActionBackend = {
             baseMs: DEFAULT_BACKOFF.baseMs * context.pollScale,
             maxMs: DEFAULT_BACKOFF.maxMs * context.pollScale,
           },
-          onRetry: (notice) =>
-            context.log.info(
-              `Retrying POST /invoke/stdout in ${Math.round(notice.delayMs / 100) / 10}s (attempt ${notice.attempt}): ${notice.reason}`,
-            ),
+          onRetry: (notice) => logRetry(context.log, `POST ${INVOKE_PATH}`, notice),
         }),
         live: {
           untrusted: printUntrusted,

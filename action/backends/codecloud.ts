@@ -1,6 +1,7 @@
 import type { ActionBackend, ActionContext } from '../../src/action/action-context.js';
 import { runCodecloudAction, stopLeftoverRuns } from '../../src/action/codecloud-action.js';
 import { CodecloudClient } from '../../src/codecloud/client.js';
+import { logRetry } from '../retry-log.js';
 
 const USER_AGENT = 'codecloud-github-action';
 
@@ -13,10 +14,7 @@ function client(apiKey: string, apiUrl: string, context: ActionContext, urgent =
     now: () => context.clock.now(),
     // Inside the runner's cancellation window (SIGINT → SIGTERM 7.5 s → kill 2.5 s) a stop must answer quickly.
     ...(urgent ? { timeoutMs: 2_500, retries: 1, backoff: { baseMs: 200, maxMs: 500 } } : {}),
-    onRetry: (notice) =>
-      context.log.info(
-        `Retrying ${notice.method} ${notice.path} in ${Math.round(notice.delayMs / 100) / 10}s (attempt ${notice.attempt}): ${notice.reason}`,
-      ),
+    onRetry: (notice) => logRetry(context.log, `${notice.method} ${notice.path}`, notice),
   });
 }
 
