@@ -142,7 +142,6 @@ interface RequestOptions<T> {
   body?: unknown;
   headers?: Record<string, string>;
   retry: Retry;
-  auth?: boolean;
   /** The caller's cancellation, on top of the per-request time-out. */
   signal?: AbortSignal;
   /** Told of every failed attempt, retried or not. */
@@ -485,8 +484,8 @@ export class CodecloudClient {
       Accept: 'application/json',
       'User-Agent': this.#userAgent,
       ...options.headers,
+      Authorization: `Bearer ${this.#apiKey}`,
     };
-    if (options.auth !== false) headers.Authorization = `Bearer ${this.#apiKey}`;
     if (options.body !== undefined) headers['Content-Type'] = 'application/json';
 
     let response: Response;
