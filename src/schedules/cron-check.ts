@@ -120,18 +120,6 @@ export function checkCron(expr: string): CheckResult {
   return { ok: true };
 }
 
-/**
- * The next `count` run times of a cron expression after `from` (UTC), e.g. to show when a schedule runs next.
- * Returns `[]` for an invalid expression; call {@link checkCron} first to get the reason.
- */
-export function nextCronRuns(expr: string, from: Date, count: number): Date[] {
-  try {
-    return parseCron(expr.trim()).nextRuns(count, from);
-  } catch {
-    return [];
-  }
-}
-
 const ISO_DATE_TIME =
   /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|([+-])(\d{2}):?(\d{2}))$/i;
 

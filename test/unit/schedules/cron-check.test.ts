@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkCron, checkRunAt, nextCronRuns, parseIsoDateTime } from '../../../src/schedules/cron-check.js';
+import { checkCron, checkRunAt, parseIsoDateTime } from '../../../src/schedules/cron-check.js';
 
 describe('checkCron', () => {
   it.each([
@@ -94,20 +94,6 @@ describe('checkCron', () => {
 
   it('refuses a pattern that never runs', () => {
     expect(checkCron('0 0 31 2 *')).toEqual({ ok: false, reason: "cron '0 0 31 2 *' never runs" });
-  });
-});
-
-describe('nextCronRuns', () => {
-  it('lists the next runs in UTC', () => {
-    const runs = nextCronRuns('0 3 * * *', new Date('2026-11-22T21:00:00Z'), 2);
-    expect(runs.map((d) => d.toISOString())).toEqual([
-      '2026-11-23T03:00:00.000Z',
-      '2026-11-24T03:00:00.000Z',
-    ]);
-  });
-
-  it('returns nothing for an invalid pattern', () => {
-    expect(nextCronRuns('nope', new Date(0), 3)).toEqual([]);
   });
 });
 
