@@ -82,8 +82,3 @@ export function findCommandLine(body: string, trigger: string = DEFAULT_TRIGGER)
   while (following.length > 0 && following.at(-1) === '') following.pop();
   return { rest, continuation: following.join('\n'), line: first.text.trim() };
 }
-
-/** True when `body` holds a command line for `trigger`: a cheap test before doing any work for a comment. */
-export function hasCommand(body: string, trigger: string = DEFAULT_TRIGGER): boolean {
-  return findCommandLine(body, trigger) !== undefined;
-}

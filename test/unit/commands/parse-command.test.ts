@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isValidBranchName } from '../../../src/commands/branch-name.js';
 import type { Command } from '../../../src/commands/command.js';
-import { hasCommand } from '../../../src/commands/find-command-line.js';
 import { parseCommand } from '../../../src/commands/parse-command.js';
 
 /** The command of a body that must parse. */
@@ -74,9 +73,9 @@ describe('parseCommand: finding the command line', () => {
     expect(parseCommand('/codecloud fix it', '@bot+')).toEqual({ kind: 'none' });
   });
 
-  it('hasCommand answers cheaply', () => {
-    expect(hasCommand('x\n/codecloud help')).toBe(true);
-    expect(hasCommand('> /codecloud help')).toBe(false);
+  it('finds a command line after other lines, never in a quote', () => {
+    expect(parseCommand('x\n/codecloud help').kind).toBe('command');
+    expect(parseCommand('> /codecloud help').kind).toBe('none');
   });
 });
 
