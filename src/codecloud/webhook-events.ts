@@ -89,14 +89,6 @@ export const CodecloudEvent = z.discriminatedUnion('event', [
 ]);
 export type CodecloudEvent = z.infer<typeof CodecloudEvent>;
 export type CodecloudEventName = CodecloudEvent['event'];
-export const CODECLOUD_EVENT_NAMES: readonly CodecloudEventName[] = [
-  'agent.completed',
-  'agent.failed',
-  'agent.progress',
-  'schedule.run.executed',
-  'schedule.run.skipped',
-  'schedule.deleted',
-];
 
 /**
  * The meaning of an event, for de-duplication: delivery ids are unique per attempt, so they cannot be used.
