@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 
+/** The runner's environment variables (`process.env`, or a test's). */
 export type Env = Readonly<Record<string, string | undefined>>;
 
 export interface BranchChoice {

@@ -5,12 +5,11 @@
  * follows up, never `GITHUB_RUN_ATTEMPT` nor the prompt. Matrix legs that follow up different runs get different
  * keys; legs that follow up the same run from one step must set `idempotency-key` themselves.
  */
+import type { Env } from './default-branch.js';
+
 export type IdempotencyKeyResult = { derived: true; key: string } | { derived: false; reason: string };
 
-export function deriveIdempotencyKey(
-  env: Readonly<Record<string, string | undefined>>,
-  target: { runId: string },
-): IdempotencyKeyResult {
+export function deriveIdempotencyKey(env: Env, target: { runId: string }): IdempotencyKeyResult {
   const runId = env.GITHUB_RUN_ID;
   const job = env.GITHUB_JOB;
   const step = env.GITHUB_ACTION;

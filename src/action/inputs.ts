@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { AgentProvider, type CreateAgentRunInput, REPO_PATTERN, RunMode } from '../codecloud/schemas.js';
 import { checkCron, checkRunAt } from '../schedules/cron-check.js';
-import { defaultBranch } from './default-branch.js';
+import { defaultBranch, type Env } from './default-branch.js';
 import { deriveIdempotencyKey } from './idempotency-key.js';
 import { type InputName, type RawInputs, SECRET_INPUTS } from './input-names.js';
 import {
@@ -36,8 +36,6 @@ export interface ParsedInputs {
   /** Worth knowing, not a problem (a notice annotation): e.g. why the default branch is used. */
   notices: string[];
 }
-
-export type Env = Readonly<Record<string, string | undefined>>;
 
 const MAX_PARALLEL = 100;
 
