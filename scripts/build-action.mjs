@@ -47,8 +47,8 @@ const stubUnused = {
   },
 };
 
-async function build(outdir) {
-  const result = await esbuild.build({
+function build(outdir) {
+  return esbuild.build({
     absWorkingDir: root,
     entryPoints: { index: 'action/index.ts' },
     outdir,
@@ -58,7 +58,6 @@ async function build(outdir) {
     target: 'node24',
     format: 'esm',
     minify: true,
-    keepNames: false,
     legalComments: 'linked',
     charset: 'utf8',
     banner: {
@@ -68,7 +67,6 @@ async function build(outdir) {
     logLevel: 'warning',
     metafile: true,
   });
-  return result;
 }
 
 async function listFiles(dir) {
@@ -114,6 +112,6 @@ if (check) {
   await mkdir(distDir, { recursive: true });
   const result = await build(distDir);
   for (const [file, info] of Object.entries(result.metafile.outputs)) {
-    console.log(`${relative(root, join(root, file))}  ${(info.bytes / 1024).toFixed(1)} KiB`);
+    console.log(`${file}  ${(info.bytes / 1024).toFixed(1)} KiB`);
   }
 }
