@@ -94,12 +94,13 @@ describe('App triggers and config (real process, signed webhooks)', () => {
 
   it('progress: edits show the agent’s latest text, spaced at least 10 s apart', async () => {
     const { repo } = await freshRepo(h.gh);
-    // 13 s of real time at the harness's time factor 20, a progress event every half second until 12 s.
-    const progress = Array.from({ length: 24 }, (_, i) => ({
+    // 16 s of real time at the harness's time factor 20 (room for a loaded machine), a progress event every half
+    // second until 15 s.
+    const progress = Array.from({ length: 30 }, (_, i) => ({
       thinking: `Reading module ${i}`,
       atMs: (i + 1) * 10_000,
     }));
-    await h.sim.control.queueScripts({ queuedMs: 0, runningMs: 260_000, progress });
+    await h.sim.control.queueScripts({ queuedMs: 0, runningMs: 320_000, progress });
     const issue = await h.gh.openIssue({ repo, title: 't', body: 'b', user: 'alice' });
     await h.gh.comment({ repo, number: issue.number, user: 'alice', body: '/codecloud fix this' });
     const done = await waitComment(repo, 'Completed', 40_000);
@@ -115,7 +116,7 @@ describe('App triggers and config (real process, signed webhooks)', () => {
     for (let i = 1; i < times.length; i++) {
       expect((times[i] ?? 0) - (times[i - 1] ?? 0)).toBeGreaterThanOrEqual(10_000 - 50);
     }
-    // Queued, Running, the progress edits (one per 10 s of a 12 s run) and the final one: never one per event.
+    // Queued, Running, the progress edits (one per 10 s of a 16 s run) and the final one: never one per event.
     expect(edits.length).toBeLessThanOrEqual(5);
     expect(done.body).not.toContain('Reading module');
   });
