@@ -20,7 +20,8 @@
  * - Any other event name, or a payload that is not JSON where JSON was needed, is kept as `raw` text: never a failure.
  *
  * A thread id is taken from wherever it appears: `thread_id` (or `threadId`) at the top of the payload, inside its
- * `data`, `metadata` or `configurable` objects, or the response's `x-thread-id` header (read by the client).
+ * `data`, `metadata`, `configurable` or `config` objects (nested up to 4 deep), or the response's `x-thread-id`
+ * header (read by the client).
  */
 import { z } from 'zod';
 import type { SseMessage } from './sse-reader.js';
@@ -129,8 +130,8 @@ function tags(payload: unknown): EventBase {
   };
 }
 
-/** `thread_id`/`threadId` at the top of a payload or in its `data`, `metadata` or `configurable` objects. */
-export function findThreadId(payload: unknown): string | undefined {
+/** `thread_id`/`threadId` at the top of a payload or in its `data`, `metadata`, `configurable` or `config` objects. */
+function findThreadId(payload: unknown): string | undefined {
   return findString(payload, ['thread_id', 'threadId'], 0);
 }
 
