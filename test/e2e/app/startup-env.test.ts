@@ -15,7 +15,7 @@ import {
   startFakeGitHub,
 } from '../../fake-github/fake-github.js';
 import { type Simulator, startSimulator } from '../../sim/simulator.js';
-import { freshRepo, WEBHOOK_SECRET } from './app-harness.js';
+import { freePort, freshRepo, WEBHOOK_SECRET } from './app-harness.js';
 
 const MAIN = resolve('app/main.ts');
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
@@ -105,6 +105,23 @@ describe('App start-up from a .env file (real process)', () => {
     LOG_LEVEL: 'warn',
     CODECLOUD_API_KEY: 'test-key',
     CODECLOUD_API_URL: sim.url,
+  });
+
+  it('without APP_ID in .env serves only the setup page: a webhook reaches no app without a store', async () => {
+    const port = await freePort();
+    const started = startIn(await appDir({ HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn' }));
+    processes.push(started);
+    await waitForOutput(started, /serving the GitHub App setup page only/);
+    const setup = await fetch(`http://127.0.0.1:${port}/probot`, { redirect: 'manual' });
+    expect(setup.status).toBeLessThan(500);
+    const hook = await fetch(`http://127.0.0.1:${port}/api/github/webhooks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-github-event': 'ping', 'x-github-delivery': 'd-1' },
+      body: '{}',
+    });
+    expect(hook.status).not.toBe(202);
+    expect(started.output()).not.toMatch(/TypeError|claimJobs|listening on/);
+    await stop(started);
   });
 
   it('refuses a .env without WEBHOOK_SECRET, naming it, and serves nothing', async () => {
