@@ -7,7 +7,11 @@
  * `stopped` (the step was cancelled and closed the stream). Cloud Coding has no run ids and no stop call: `run-id`
  * stays empty (`results[].run-id` is null) and `thread-id` is what a later `follow-up` continues.
  */
-import type { CloudCodingRunState, CloudCodingTaskState } from '../cloudcoding/run-recorder.js';
+import {
+  type CloudCodingRunState,
+  type CloudCodingTaskState,
+  keepTail,
+} from '../cloudcoding/run-recorder.js';
 import { codeBlock } from '../render/markdown.js';
 import type { ActionOutcome } from './action-context.js';
 import type { CloudCodingPlan } from './cloudcoding-request.js';
@@ -203,13 +207,6 @@ function combined(tasks: readonly ReportedTask[]): string {
   if (withText.length === 0) return '';
   const share = Math.max(200, Math.floor(RESULT_OUTPUT_LIMIT / withText.length) - 50);
   return withText.map((task) => `## ${task.name}\n${keepTail(task.output, share)}`).join('\n\n');
-}
-
-/** The newest `limit` characters, with a note that earlier ones were left out. */
-export function keepTail(text: string, limit: number): string {
-  if (text.length <= limit) return text;
-  const note = '[… earlier output omitted]\n';
-  return `${note}${text.slice(text.length - Math.max(0, limit - note.length))}`;
 }
 
 const ICONS: Record<CloudCodingActionStatus, string> = {

@@ -197,7 +197,7 @@ function hasContent(task: TaskBuffer): boolean {
 }
 
 /**
- * All tasks' output as one text under `maxChars` (for the Action's `result`): a single task's output as is; several
+ * All tasks' output as one text under `maxChars` (the App's result of a run): a single task's output as is; several
  * under `## <task>` headings, each task cut to an equal share of the room, keeping its newest text.
  */
 export function combinedOutput(state: CloudCodingRunState, maxChars = DEFAULT_MAX_OUTPUT_CHARS): string {
@@ -211,7 +211,8 @@ export function combinedOutput(state: CloudCodingRunState, maxChars = DEFAULT_MA
   return keepTail(parts.join('\n\n'), maxChars);
 }
 
-function keepTail(text: string, maxChars: number): string {
+/** The newest `maxChars` characters of `text`, with a note that earlier ones were left out. */
+export function keepTail(text: string, maxChars: number): string {
   if (text.length <= maxChars) return text;
   const note = '[… earlier output omitted]\n';
   return `${note}${text.slice(text.length - Math.max(0, maxChars - note.length))}`;
