@@ -238,6 +238,17 @@ describe('CloudCodingClient against the simulator', () => {
     expect((await sim.control.invocations()).map((i) => i.status)).toEqual([429, 200]);
   });
 
+  it('a 429 whose Retry-After is longer than maxRetryAfterMs is not waited for: the outcome is the 429', async () => {
+    await sim.control.queue({ status: 429, retryAfter: 120, body: { detail: 'slow down' } });
+    const delays: number[] = [];
+    const c = client({ maxRetryAfterMs: 60_000, onRetry: (n) => delays.push(n.delayMs) });
+    const { outcome } = await collect(c, single('x'));
+    expect(outcome.status).toBe('failed');
+    expect(outcome.status !== 'completed' && outcome.reason).toBe('Cloud Coding API 429: slow down');
+    expect(delays).toEqual([]);
+    expect((await sim.control.invocations()).map((i) => i.status)).toEqual([429]);
+  });
+
   it('an idle stream ends as disconnected after the idle time-out', async () => {
     await sim.control.queue({ stallAfter: 2 });
     const { events, outcome } = await collect(client({ idleTimeoutMs: 150 }), single('x'));
