@@ -36,6 +36,7 @@ export function fromIssueComment(context: Context<'issue_comment.created'>): Com
     text: p.comment.body ?? '',
     author: p.issue.user?.login ?? 'ghost',
     commentUrl: p.comment.html_url,
+    createdAt: p.comment.created_at,
   };
 }
 
@@ -54,6 +55,7 @@ export function fromIssueOpened(context: Context<'issues.opened'>): CommandTrigg
     text: p.issue.body ?? '',
     author: p.issue.user?.login ?? 'ghost',
     commentUrl: p.issue.html_url,
+    createdAt: p.issue.created_at,
   };
 }
 
@@ -73,6 +75,7 @@ export function fromIssueLabeled(context: Context<'issues.labeled'>): CommandTri
     label: p.label.name,
     author: p.issue.user?.login ?? 'ghost',
     commentUrl: p.issue.html_url,
+    createdAt: p.issue.updated_at,
   };
 }
 
@@ -108,6 +111,7 @@ export function fromReview(context: Context<'pull_request_review.submitted'>): C
     text: p.review.body ?? '',
     author: p.pull_request.user?.login ?? 'ghost',
     commentUrl: p.review.html_url,
+    ...(p.review.submitted_at ? { createdAt: p.review.submitted_at } : {}),
     pull: pullOf(p.pull_request),
   };
 }
@@ -129,6 +133,7 @@ export function fromReviewComment(
     text: p.comment.body,
     author: p.pull_request.user?.login ?? 'ghost',
     commentUrl: p.comment.html_url,
+    createdAt: p.comment.created_at,
     reviewComment: {
       path: p.comment.path,
       line: p.comment.line ?? null,

@@ -9,7 +9,10 @@ import { type CallerPermission, permissionFromGitHub } from './permission-level.
 
 /** The one method of Octokit the app needs. */
 export interface GitHubRequester {
-  request(route: string, parameters?: Record<string, unknown>): Promise<{ status: number; data: unknown }>;
+  request(
+    route: string,
+    parameters?: Record<string, unknown>,
+  ): Promise<{ status: number; data: unknown; headers?: Record<string, string | number | undefined> }>;
 }
 
 export type ReactionContent = '+1' | '-1' | 'laugh' | 'confused' | 'heart' | 'hooray' | 'rocket' | 'eyes';
@@ -96,8 +99,32 @@ export interface GitHubApi {
   updateReviewComment(ref: RepoRef, commentId: number, body: string): Promise<void>;
   react(ref: RepoRef, target: CommentTarget, content: ReactionContent): Promise<void>;
   getPull(ref: RepoRef, pullNumber: number): Promise<PullRequestInfo>;
-  listComments(ref: RepoRef, issueNumber: number, limit: number): Promise<IssueCommentInfo[]>;
+  /**
+   * The most recent `limit` comments of an issue or pull request conversation, oldest first; with `before` (ISO
+   * 8601) only those created at or before it (the thread as of the trigger). Reads the last pages, not the first.
+   */
+  listComments(
+    ref: RepoRef,
+    issueNumber: number,
+    limit: number,
+    options?: { before?: string | undefined },
+  ): Promise<IssueCommentInfo[]>;
   dispatch(ref: RepoRef, eventType: string, clientPayload: Record<string, unknown>): Promise<void>;
+}
+
+const COMMENTS_PER_PAGE = 100;
+/** Pages read from the end of a long thread, at most (after the first). */
+const MAX_COMMENT_PAGES = 3;
+
+/** The `page` of the `rel="last"` link of a paginated answer, if any. */
+function lastPageOf(link: string | number | undefined): number | undefined {
+  if (typeof link !== 'string') return undefined;
+  for (const part of link.split(',')) {
+    if (!/rel="last"/.test(part)) continue;
+    const match = /[?&]page=(\d+)/.exec(part);
+    if (match?.[1]) return Number(match[1]);
+  }
+  return undefined;
 }
 
 export function gitHubApi(octokit: GitHubRequester): GitHubApi {
@@ -193,19 +220,41 @@ export function gitHubApi(octokit: GitHubRequester): GitHubApi {
         htmlUrl: pull.html_url,
       };
     },
-    async listComments(ref, issueNumber, limit) {
-      const { data } = await octokit.request('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
-        ...ref,
-        issue_number: issueNumber,
-        per_page: Math.min(100, Math.max(1, limit)),
-      });
-      return parse(Comments, data, `the comments of #${issueNumber}`).map((c) => ({
-        id: c.id,
-        body: c.body ?? '',
-        author: c.user?.login ?? 'ghost',
-        authorType: c.user?.type ?? 'User',
-        createdAt: c.created_at,
-      }));
+    async listComments(ref, issueNumber, limit, options = {}) {
+      const page = async (n: number) => {
+        const response = await octokit.request('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+          ...ref,
+          issue_number: issueNumber,
+          per_page: COMMENTS_PER_PAGE,
+          page: n,
+        });
+        const comments = parse(Comments, response.data, `the comments of #${issueNumber}`).map((c) => ({
+          id: c.id,
+          body: c.body ?? '',
+          author: c.user?.login ?? 'ghost',
+          authorType: c.user?.type ?? 'User',
+          createdAt: c.created_at,
+        }));
+        return { comments, last: lastPageOf(response.headers?.link) };
+      };
+      const before = options.before === undefined ? Number.POSITIVE_INFINITY : Date.parse(options.before);
+      const asOf = (c: IssueCommentInfo) => !(Date.parse(c.createdAt) > before);
+      const first = await page(1);
+      const kept = first.comments.filter(asOf);
+      // Newest pages first, until enough comments from before the trigger are in hand.
+      const later: IssueCommentInfo[][] = [];
+      let found = 0;
+      for (let n = first.last ?? 1; n > 1 && found < limit && later.length < MAX_COMMENT_PAGES; n -= 1) {
+        const comments = (await page(n)).comments.filter(asOf);
+        later.unshift(comments);
+        found += comments.length;
+      }
+      const all = [...kept, ...later.flat()];
+      const seen = new Set<number>();
+      return all
+        .filter((c) => !seen.has(c.id) && seen.add(c.id))
+        .sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt) || a.id - b.id)
+        .slice(-Math.max(1, limit));
     },
     async dispatch(ref, eventType, clientPayload) {
       await octokit.request('POST /repos/{owner}/{repo}/dispatches', {

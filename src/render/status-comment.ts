@@ -114,7 +114,7 @@ export interface StatusCommentInput {
 }
 
 const HEADLINE: Record<StatusName, string> = {
-  waiting: '⏳ **Queued**',
+  waiting: '⏳ **Waiting for a free slot**',
   starting: '⏳ **Starting**',
   queued: '⏳ **Queued**',
   running: '🏃 **Running**',
@@ -128,10 +128,10 @@ const HEADLINE: Record<StatusName, string> = {
 export const isFinalStatus = (status: StatusName): boolean =>
   status === 'completed' || status === 'failed' || status === 'stopped' || status === 'timed_out';
 
-/** `waiting for a free slot (2 ahead)`: why a run has not started. */
+/** ` (2 ahead)`: where a run waiting for one of the installation's slots is in line. */
 export function waitingLine(ahead: number | undefined): string {
-  if (ahead === undefined) return 'waiting for a free slot';
-  return ahead === 0 ? 'waiting for a free slot (next in line)' : `waiting for a free slot (${ahead} ahead)`;
+  if (ahead === undefined) return '';
+  return ahead === 0 ? ' (next in line)' : ` (${ahead} ahead)`;
 }
 
 /** The one argument of a tool call worth showing: a command, a path, a pattern, a URL… */
@@ -241,7 +241,7 @@ function headline(input: StatusCommentInput, now: number): string {
   const head = HEADLINE[state.status];
   switch (state.status) {
     case 'waiting':
-      return `${head}: ${waitingLine(state.ahead)}`;
+      return `${head}${waitingLine(state.ahead)}`;
     case 'starting':
       return `${head} the agent…`;
     case 'queued':

@@ -52,6 +52,14 @@ export interface AgentBackend {
   followUp(remoteRunId: string, request: FollowUpRequest): Promise<FollowUpResult>;
   stop(remoteRunId: string): Promise<void>;
   get(remoteRunId: string): Promise<BackendRunView>;
+  /**
+   * Looks for a run this request created since `since` (ms) whose answer was lost (the app died mid-call): its
+   * remote id, or undefined when none. Optional: a backend without a look-up cannot adopt lost runs.
+   */
+  findStarted?(
+    request: StartRunRequest,
+    since: number,
+  ): Promise<{ remoteRunId: string; title?: string } | undefined>;
 }
 
 /** An error a user should read in the status comment, e.g. "codecloud API 401: Invalid or missing API key". */

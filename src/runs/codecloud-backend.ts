@@ -1,5 +1,5 @@
 /** The codecloud REST API as an `AgentBackend`. */
-import type { CodecloudClient } from '../codecloud/client.js';
+import { type CodecloudClient, lostCreateMatch } from '../codecloud/client.js';
 import { isCodecloudError } from '../codecloud/errors.js';
 import type { RunDetail } from '../codecloud/schemas.js';
 import type { AgentBackend, BackendRunView } from './agent-backend.js';
@@ -55,6 +55,19 @@ export function codecloudBackend(options: CodecloudBackendOptions): AgentBackend
     },
     async get(remoteRunId) {
       return toView(await client.getRun(remoteRunId));
+    },
+    async findStarted(request, since) {
+      const found = await client.findRecentRun({
+        ...lostCreateMatch({
+          prompt: request.prompt,
+          repo: request.repo,
+          mode: request.mode,
+          model: request.model,
+          provider: request.provider,
+        }),
+        since,
+      });
+      return found ? { remoteRunId: found.id, ...(found.title ? { title: found.title } : {}) } : undefined;
     },
   };
 }

@@ -22,9 +22,9 @@ import {
 import type { Backend, Json, NewRun, Run, RunMode } from '../store/store.js';
 import { isFinalLocalRunStatus } from '../store/store.js';
 import { describeBackendError } from './agent-backend.js';
-import { statusCommentBody } from './comment-bodies.js';
+import { statusCommentBody, titleFromRequest } from './comment-bodies.js';
 import type { RunConfig, RunDeps } from './run-deps.js';
-import { backendOf, drainInstallation, finalizeRun, refreshRun } from './run-lifecycle.js';
+import { backendOf, backOffForLimit, drainInstallation, finalizeRun, refreshRun } from './run-lifecycle.js';
 import {
   postInThread,
   postStatusComment,
@@ -261,7 +261,7 @@ async function approve(ctx: Ctx, note: string): Promise<void> {
     url: commentUrl(ctx.trigger),
     note,
   });
-  await followUp(ctx, run, prompt, 'execute');
+  await followUp(ctx, run, prompt, 'execute', titleFromRequest(note, 'Carry out the plan'));
 }
 
 /** SPEC §3.4. */
@@ -294,7 +294,7 @@ async function route(ctx: Ctx, mode: RunMode, instruction: string, options: Comm
         url: commentUrl(trigger),
         ...(trigger.reviewComment ? { review: reviewContext(trigger.reviewComment) } : {}),
       });
-      await followUp(ctx, opener, message, mode);
+      await followUp(ctx, opener, message, mode, titleFromRequest(instruction, trigger.title));
       return;
     }
   }
@@ -387,8 +387,9 @@ async function startRun(ctx: Ctx, spec: StartSpec): Promise<void> {
       thread: {
         kind: trigger.isPullRequest ? 'pull_request' : 'issue',
         number: trigger.number,
-        title: spec.pull?.title ?? trigger.title,
-        body: spec.pull?.body ?? trigger.body,
+        // The webhook's snapshot: the text as of the request, not as edited since.
+        title: trigger.title,
+        body: trigger.body,
         author: spec.pull?.author ?? trigger.author ?? 'unknown',
       },
       ...(spec.pull ? { pullRequest: { headBranch: spec.pull.headRef, baseBranch: spec.pull.baseRef } } : {}),
@@ -418,6 +419,7 @@ async function startRun(ctx: Ctx, spec: StartSpec): Promise<void> {
         timeoutMinutes: config.timeoutMinutes,
         progress: config.progress,
         deliveryId: trigger.deliveryId,
+        headline: titleFromRequest(spec.instruction, spec.pull?.title ?? trigger.title),
         ...((spec.options.model ?? config.model) ? { model: spec.options.model ?? config.model ?? '' } : {}),
         ...((spec.options.provider ?? config.provider)
           ? { provider: spec.options.provider ?? config.provider ?? '' }
@@ -449,21 +451,26 @@ async function priorComments(ctx: Ctx): Promise<IssueCommentInfo[]> {
   if (trigger.source === 'issue_body' || trigger.source === 'label') {
     if (trigger.source === 'issue_body') return [];
   }
-  const all = await gh.listComments(ref, trigger.number, PRIOR_COMMENTS).catch(() => []);
-  return all.filter(
-    (c) =>
-      c.id !== trigger.commentId &&
-      c.authorType !== 'Bot' &&
-      c.author.toLowerCase() !== deps.botLogin.toLowerCase() &&
-      !c.body.includes('<!-- codecloud:run='),
-  );
+  // The thread as of the trigger: the most recent comments posted up to it, not the oldest, nor later ones.
+  const all = await gh
+    .listComments(ref, trigger.number, PRIOR_COMMENTS + 10, { before: trigger.createdAt })
+    .catch(() => []);
+  return all
+    .filter(
+      (c) =>
+        !(trigger.source === 'issue_comment' && c.id === trigger.commentId) &&
+        c.authorType !== 'Bot' &&
+        c.author.toLowerCase() !== deps.botLogin.toLowerCase() &&
+        !c.body.includes('<!-- codecloud:run='),
+    )
+    .slice(-PRIOR_COMMENTS);
 }
 
 /**
  * A follow-up message to a completed run (SPEC §3.4). It gets its own status comment in the pull request's
  * conversation, posted before the backend call; the run record follows the new comment from then on.
  */
-async function followUp(ctx: Ctx, run: Run, prompt: string, mode: RunMode): Promise<void> {
+async function followUp(ctx: Ctx, run: Run, prompt: string, mode: RunMode, headline: string): Promise<void> {
   const { deps, gh, trigger } = ctx;
   const remoteRunId = run.remoteRunId;
   if (remoteRunId === null) return;
@@ -478,8 +485,14 @@ async function followUp(ctx: Ctx, run: Run, prompt: string, mode: RunMode): Prom
     progress: null,
     startedAt: deps.now(),
     deadlineAt: deps.now() + ctx.config.timeoutMinutes * 60_000,
+    // The follow-up's own comment: the previous answer, plan, error and token counts are not its own.
+    result: {
+      ...(run.result.prs ? { prs: run.result.prs } : {}),
+      ...(run.result.branch ? { branch: run.result.branch } : {}),
+    },
     options: {
       ...run.options,
+      headline,
       requestedBy: trigger.sender.login,
       timeoutMinutes: ctx.config.timeoutMinutes,
       reactOn: (targetOfTrigger(trigger) ?? null) as Json,
@@ -508,7 +521,13 @@ async function followUp(ctx: Ctx, run: Run, prompt: string, mode: RunMode): Prom
       updatePr: mode === 'execute',
       idempotencyKey: key,
     });
-    if (sent.kind === 'limit-reached') throw new Error(sent.message);
+    if (sent.kind === 'limit-reached') {
+      // Queued like a new run: sent when the installation may start runs again.
+      await backOffForLimit(deps, gh, current, undefined, {
+        options: { ...current.options, pendingFollowUp: { prompt, mode, idempotencyKey: key } },
+      });
+      return;
+    }
   } catch (error) {
     current = await deps.store.updateRun(run.id, {
       result: { ...current.result, error: `The follow-up could not be sent: ${describeBackendError(error)}` },

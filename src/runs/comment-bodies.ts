@@ -8,7 +8,7 @@ import type { JsonObject, Run } from '../store/store.js';
 
 export interface StatusExtras {
   now: number;
-  /** The run is held by codecloud's plan limit rather than by `max_concurrent_runs`. */
+  /** A waiting run that has to wait for one of `max_concurrent_runs` slots: how many are ahead of it. */
   waitingAhead?: number | undefined;
   /** For a follow-up's status comment. */
   kind?: 'run' | 'follow-up' | undefined;
@@ -17,8 +17,45 @@ export interface StatusExtras {
   knownSecrets?: readonly string[] | undefined;
 }
 
+/** The prompt's own opening (the API may take the first words of the prompt as the run's title). */
+const PROMPT_OPENING = 'You are working on the GitHub repository';
+
+/**
+ * The headline title: the API's title, unless it is just the start of the prompt we sent (boilerplate), or this is
+ * a follow-up (the API's title describes the original run); then the title derived from the request.
+ */
+export function headlineTitle(
+  run: Pick<Run, 'result' | 'prompt' | 'options' | 'followUpCount'>,
+): string | undefined {
+  const derived =
+    typeof run.options.headline === 'string' && run.options.headline !== ''
+      ? run.options.headline
+      : undefined;
+  if (run.followUpCount > 0 && derived) return derived;
+  const title = run.result.title?.trim();
+  if (!title) return derived;
+  const stem = title.replace(/(\.\.\.|…)$/, '').trim();
+  const echoesPrompt =
+    stem.length > 0 && (run.prompt.trim().startsWith(stem) || stem.startsWith(PROMPT_OPENING));
+  return echoesPrompt ? derived : title;
+}
+
+/** A one-line title from the user's instruction (or the issue's title when there is none). */
+export function titleFromRequest(instruction: string, fallback: string): string {
+  const line =
+    instruction
+      .split('\n')
+      .find((l) => l.trim() !== '')
+      ?.trim() ?? '';
+  const chosen = line === '' ? fallback.trim() : line;
+  return chosen.length > 100 ? `${chosen.slice(0, 99).trimEnd()}…` : chosen;
+}
+
 function outcomeOf(run: Run): RunOutcome {
-  const r = run.result;
+  const r = { ...run.result };
+  const title = headlineTitle(run);
+  if (title === undefined) delete r.title;
+  else r.title = title;
   const prs = (r.prs ?? [])
     .filter((pr) => pr.url !== undefined)
     .map((pr) => ({
@@ -66,10 +103,10 @@ function stateOf(run: Run, extras: StatusExtras): StatusState {
   };
   switch (run.status) {
     case 'waiting':
-      return {
-        status: 'waiting',
-        ...(extras.waitingAhead !== undefined ? { ahead: extras.waitingAhead } : {}),
-      };
+      // Waiting only for its turn with a slot free: about to start, so "Queued" rather than "Waiting for a slot".
+      return extras.waitingAhead === undefined
+        ? { status: 'queued' }
+        : { status: 'waiting', ahead: extras.waitingAhead };
     case 'starting':
       return { status: 'starting' };
     case 'queued':

@@ -11,13 +11,19 @@ import {
   drainInstallation,
   finalizeRun,
   postFinalComment,
+  recordStarted,
   refreshRun,
+  startRequestOf,
   timeOutRuns,
 } from './run-lifecycle.js';
 import { updateStatusComment } from './status-comment.js';
 
 /** A run left in `starting` this long (the app died during the create or follow-up call) is looked at. */
 const STUCK_STARTING_MS = 5 * 60_000;
+/** A waiting run still without a status comment this long after it was created (its job gave up) is failed. */
+const ORPHAN_MS = 15 * 60_000;
+/** The create may have reached codecloud a little before the run was claimed (clock skew): look this far back. */
+const LOOK_UP_MARGIN_MS = 60_000;
 /** Runs read per page (every non-final run is visited, page by page). */
 const PAGE = 200;
 
@@ -52,12 +58,35 @@ export async function reconcileOnce(deps: RunDeps, holder: string, leaseMs: numb
 }
 
 async function reconcileRun(deps: RunDeps, run: Run): Promise<void> {
+  if (run.status === 'waiting' && run.statusCommentId === null) {
+    // Its job could not post the status comment and gave up: never started, it must not hold the thread forever.
+    if (deps.now() - run.createdAt > ORPHAN_MS) {
+      await finalizeRun(deps, run, {
+        status: 'failed',
+        result: {
+          ...run.result,
+          error: 'GitHub did not accept the status comment of this run, so it was not started; ask again.',
+        },
+      });
+    }
+    return;
+  }
   if (run.status !== 'starting') {
     if (run.remoteRunId !== null) await refreshRun(deps, run, { throttled: true });
     return;
   }
   if (deps.now() - run.updatedAt <= STUCK_STARTING_MS) return;
   if (run.remoteRunId === null) {
+    // The app died during the create call: the run may exist at codecloud all the same. Adopt it if so.
+    const backend = backendOf(deps, run);
+    const found = backend.findStarted
+      ? await backend.findStarted(startRequestOf(run), run.updatedAt - LOOK_UP_MARGIN_MS)
+      : undefined;
+    if (found) {
+      deps.log.info(`run ${run.id}: adopting ${found.remoteRunId}, created before the app restarted`);
+      await recordStarted(deps, await deps.github(run.installationId), run, found);
+      return;
+    }
     await finalizeRun(deps, run, {
       status: 'failed',
       result: { ...run.result, error: 'The app restarted while starting this run; ask again to retry.' },

@@ -5,7 +5,12 @@
  */
 import type { JsonObject, LocalRunStatus, Run, RunResult } from '../store/store.js';
 import { FINAL_LOCAL_RUN_STATUSES, isFinalLocalRunStatus } from '../store/store.js';
-import { type AgentBackend, type BackendRunView, describeBackendError } from './agent-backend.js';
+import {
+  type AgentBackend,
+  type BackendRunView,
+  describeBackendError,
+  type StartRunRequest,
+} from './agent-backend.js';
 import type { RunDeps } from './run-deps.js';
 import {
   postStatusComment,
@@ -17,7 +22,7 @@ import {
 import { JOB_DRAIN } from './trigger.js';
 
 const NON_FINAL: readonly LocalRunStatus[] = ['waiting', 'starting', 'queued', 'running'];
-/** How long to wait before trying again when codecloud says the plan's concurrent-run limit is reached. */
+/** How long to wait before trying again when codecloud says the plan's limit is reached without a `Retry-After`. */
 export const LIMIT_RETRY_MS = 30_000;
 
 export function backendOf(deps: RunDeps, run: Run): AgentBackend {
@@ -32,7 +37,14 @@ function maxConcurrentOf(run: Run): number {
 }
 
 /** Starts as many waiting runs of an installation as its free slots allow. */
-export async function drainInstallation(deps: RunDeps, installationId: number): Promise<void> {
+export async function drainInstallation(
+  deps: RunDeps,
+  installationId: number,
+  options: { slotFreed?: boolean } = {},
+): Promise<void> {
+  // codecloud said its plan limit is reached and when to come back: nothing is started before then, unless one of
+  // the installation's runs just ended (a slot at codecloud is free again).
+  if (!options.slotFreed && (await deps.store.installationNotBefore(installationId)) !== null) return;
   const [oldest] = await deps.store.oldestWaitingRuns(installationId, 1);
   if (!oldest) return;
   const claimed = await deps.store.claimWaitingRunsWithComment(installationId, maxConcurrentOf(oldest));
@@ -53,20 +65,13 @@ export async function startClaimedRun(deps: RunDeps, run: Run): Promise<void> {
     return;
   }
   const gh = await deps.github(run.installationId);
+  if (run.remoteRunId !== null) {
+    await sendPendingFollowUp(deps, gh, run);
+    return;
+  }
   let result: Awaited<ReturnType<AgentBackend['start']>>;
   try {
-    const agent = optionString(run.options, 'agentProvider');
-    result = await backendOf(deps, run).start({
-      repo: `${run.owner}/${run.repo}`,
-      prompt: run.prompt,
-      mode: run.mode,
-      branch: optionString(run.options, 'branch'),
-      model: optionString(run.options, 'model'),
-      provider: optionString(run.options, 'provider'),
-      agentProvider: agent === 'opencode' || agent === 'claude-code' ? agent : undefined,
-      autoCreatePr: run.options.autoCreatePr !== false,
-      installationId: run.installationId,
-    });
+    result = await backendOf(deps, run).start(startRequestOf(run));
   } catch (error) {
     await finalizeRun(deps, run, {
       status: 'failed',
@@ -75,19 +80,35 @@ export async function startClaimedRun(deps: RunDeps, run: Run): Promise<void> {
     return;
   }
   if (result.kind === 'limit-reached') {
-    const back = await deps.store.transitionRun(run.id, ['starting'], { status: 'waiting' });
-    const retryAt = deps.now() + Math.max(result.retryAfterMs ?? 0, LIMIT_RETRY_MS);
-    await deps.store.enqueueJob({
-      dedupeKey: `drain:${run.installationId}:${Math.floor(retryAt / LIMIT_RETRY_MS)}`,
-      kind: JOB_DRAIN,
-      payload: { installationId: run.installationId },
-      runAt: retryAt,
-    });
-    if (back) {
-      await updateStatusComment(deps, gh, back, { throttled: false });
-    }
+    await backOffForLimit(deps, gh, run, result.retryAfterMs);
     return;
   }
+  await recordStarted(deps, gh, run, result);
+}
+
+/** The create request of a run, as sent (and as looked up again when its answer was lost). */
+export function startRequestOf(run: Run): StartRunRequest {
+  const agent = optionString(run.options, 'agentProvider');
+  return {
+    repo: `${run.owner}/${run.repo}`,
+    prompt: run.prompt,
+    mode: run.mode,
+    branch: optionString(run.options, 'branch'),
+    model: optionString(run.options, 'model'),
+    provider: optionString(run.options, 'provider'),
+    agentProvider: agent === 'opencode' || agent === 'claude-code' ? agent : undefined,
+    autoCreatePr: run.options.autoCreatePr !== false,
+    installationId: run.installationId,
+  };
+}
+
+/** `starting` → `queued` with the backend's run id, deadline and title; stops it if the run was stopped meanwhile. */
+export async function recordStarted(
+  deps: RunDeps,
+  gh: Awaited<ReturnType<RunDeps['github']>>,
+  run: Run,
+  result: { remoteRunId: string; title?: string | undefined },
+): Promise<void> {
   const timeoutMinutes = typeof run.options.timeoutMinutes === 'number' ? run.options.timeoutMinutes : 60;
   const started = await deps.store.transitionRun(run.id, ['starting'], {
     status: 'queued',
@@ -106,6 +127,79 @@ export async function startClaimedRun(deps: RunDeps, run: Run): Promise<void> {
     return;
   }
   await updateStatusComment(deps, gh, started, { throttled: false });
+}
+
+/**
+ * codecloud's plan limit: the run goes back in line, and nothing of the installation starts before `Retry-After`
+ * (`LIMIT_RETRY_MS` when codecloud does not say); a drain job is scheduled for then.
+ */
+export async function backOffForLimit(
+  deps: RunDeps,
+  gh: Awaited<ReturnType<RunDeps['github']>>,
+  run: Run,
+  retryAfterMs: number | undefined,
+  patch: { options?: JsonObject } = {},
+): Promise<void> {
+  const back = await deps.store.transitionRun(run.id, ['starting'], { status: 'waiting', ...patch });
+  const retryAt = deps.now() + Math.max(retryAfterMs ?? LIMIT_RETRY_MS, 1_000);
+  await deps.store.setInstallationNotBefore(run.installationId, retryAt);
+  await deps.store.enqueueJob({
+    dedupeKey: `drain:${run.installationId}:${Math.floor(retryAt / LIMIT_RETRY_MS)}`,
+    kind: JOB_DRAIN,
+    payload: { installationId: run.installationId },
+    runAt: retryAt,
+  });
+  if (back) await updateStatusComment(deps, gh, back, { throttled: false });
+}
+
+/** A follow-up message that waited for a slot (codecloud's plan limit): sent now, with its own idempotency key. */
+async function sendPendingFollowUp(
+  deps: RunDeps,
+  gh: Awaited<ReturnType<RunDeps['github']>>,
+  run: Run,
+): Promise<void> {
+  const pending = run.options.pendingFollowUp;
+  if (
+    !pending ||
+    typeof pending !== 'object' ||
+    Array.isArray(pending) ||
+    typeof pending.prompt !== 'string' ||
+    typeof pending.idempotencyKey !== 'string' ||
+    run.remoteRunId === null
+  ) {
+    await finalizeRun(deps, run, {
+      status: 'failed',
+      result: { ...run.result, error: 'This follow-up was lost while waiting; ask again.' },
+    });
+    return;
+  }
+  const mode = pending.mode === 'plan' ? 'plan' : 'execute';
+  let sent: Awaited<ReturnType<AgentBackend['followUp']>>;
+  try {
+    sent = await backendOf(deps, run).followUp(run.remoteRunId, {
+      prompt: pending.prompt,
+      mode,
+      updatePr: mode === 'execute',
+      idempotencyKey: pending.idempotencyKey,
+    });
+  } catch (error) {
+    await finalizeRun(deps, run, {
+      status: 'failed',
+      result: { ...run.result, error: `The follow-up could not be sent: ${describeBackendError(error)}` },
+    });
+    return;
+  }
+  if (sent.kind === 'limit-reached') {
+    await backOffForLimit(deps, gh, run, undefined);
+    return;
+  }
+  const { pendingFollowUp: _sent, ...options } = run.options;
+  const accepted = await deps.store.transitionRun(run.id, ['starting'], {
+    status: 'queued',
+    remoteStatus: 'running',
+    options,
+  });
+  if (accepted) await updateStatusComment(deps, gh, accepted, { throttled: false });
 }
 
 function resultFrom(run: Run, view: BackendRunView): RunResult {
@@ -130,8 +224,9 @@ export async function refreshRun(
   run: Run,
   options: { forceEdit?: boolean; throttled?: boolean } = {},
 ): Promise<Run> {
-  // `starting`: a create or follow-up call is in flight; whoever made it moves the run on.
-  if (run.remoteRunId === null || run.status === 'starting') return run;
+  // `starting`: a create or follow-up call is in flight; whoever made it moves the run on. `waiting` with a remote
+  // id: a follow-up not sent yet (plan limit), so what the API says is about the previous message.
+  if (run.remoteRunId === null || run.status === 'starting' || run.status === 'waiting') return run;
   const view = await backendOf(deps, run).get(run.remoteRunId);
   if (view.status === 'completed' || view.status === 'failed') {
     if (isFinalLocalRunStatus(run.status)) {
@@ -186,7 +281,7 @@ export async function finalizeRun(
       deps.log.warn(`final status comment of run ${run.id} failed (will retry): ${String(error)}`),
     );
   }
-  if (moved) await drainInstallation(deps, run.installationId);
+  if (moved) await drainInstallation(deps, run.installationId, { slotFreed: true });
   return current;
 }
 

@@ -97,7 +97,11 @@ async function editComment(gh: GitHubApi, run: Run, commentId: number, body: str
 
 /** Posts the status comment of a run that has none yet, and records its id. */
 export async function postStatusComment(deps: RunDeps, gh: GitHubApi, run: Run): Promise<Run> {
-  const body = statusCommentBody(run, { now: deps.now(), knownSecrets: deps.knownSecrets });
+  const body = statusCommentBody(run, {
+    now: deps.now(),
+    knownSecrets: deps.knownSecrets,
+    waitingAhead: await waitingAheadOf(deps, run),
+  });
   const id = await postInThread(gh, run, body);
   const updated = await deps.store.updateRun(run.id, { statusCommentId: id });
   await deps.store.recordCommentEdit(run.id, bodyHash(body));
@@ -115,7 +119,11 @@ export async function updateStatusComment(
   options: { throttled: boolean },
 ): Promise<boolean> {
   if (run.statusCommentId === null) return false;
-  const body = statusCommentBody(run, { now: deps.now(), knownSecrets: deps.knownSecrets });
+  const body = statusCommentBody(run, {
+    now: deps.now(),
+    knownSecrets: deps.knownSecrets,
+    waitingAhead: await waitingAheadOf(deps, run),
+  });
   const hash = bodyHash(body);
   if (options.throttled) {
     if (!(await deps.store.tryReserveCommentEdit(run.id, hash, PROGRESS_EDIT_INTERVAL_MS))) return false;
@@ -125,4 +133,18 @@ export async function updateStatusComment(
   await editComment(gh, run, run.statusCommentId, body);
   if (!options.throttled) await deps.store.recordCommentEdit(run.id, hash);
   return true;
+}
+
+/**
+ * How many runs of the installation wait for a slot ahead of this one, for a waiting run that has to wait; undefined
+ * when it is first in line and a slot is free (it starts right away: shown as queued).
+ */
+async function waitingAheadOf(deps: RunDeps, run: Run): Promise<number | undefined> {
+  if (run.status !== 'waiting') return undefined;
+  const line = await deps.store.oldestWaitingRuns(run.installationId, 100);
+  const index = line.findIndex((waiting) => waiting.id === run.id);
+  if (index < 0) return undefined;
+  if (index > 0) return index;
+  const max = typeof run.options.maxConcurrentRuns === 'number' ? run.options.maxConcurrentRuns : 5;
+  return (await deps.store.countSlotHoldingRuns(run.installationId)) >= max ? 0 : undefined;
 }

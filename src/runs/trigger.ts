@@ -30,6 +30,11 @@ export const CommandTrigger = z.object({
   author: z.string().optional(),
   /** `html_url` of the triggering comment, review or issue. */
   commentUrl: z.string().optional(),
+  /**
+   * When the trigger happened (ISO 8601: the comment's `created_at`, the review's `submitted_at`, the issue's
+   * `created_at`, or its `updated_at` for a label): the prompt quotes the thread as of then.
+   */
+  createdAt: z.string().optional(),
   /** For a label trigger: the label added. */
   label: z.string().optional(),
   /** For an inline review comment: where it sits. `threadRootId` is the thread's first comment (replies go there). */

@@ -33,7 +33,7 @@ describe('App limits and failures (real process)', () => {
     await h.gh.waitFor((s) => botComments(s, repo, first.number)[0]);
     await h.gh.comment({ repo, number: second.number, user: 'alice', body: '/codecloud second task' });
     const waiting = await h.gh.waitFor((s) => botComments(s, repo, second.number)[0]);
-    expect(waiting.body).toContain('waiting for a free slot');
+    expect(waiting.body).toContain('Waiting for a free slot');
     expect((await h.sim.control.runs()).filter((r) => r.repo === repo)).toHaveLength(1);
     await h.gh.waitFor(
       (s) => botComments(s, repo).filter((c) => c.body.includes('Completed')).length === 2 || undefined,

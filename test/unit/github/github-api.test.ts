@@ -41,6 +41,35 @@ describe('gitHubApi', () => {
     );
   });
 
+  it('lists the most recent comments up to the trigger time, reading the last pages of a long thread', async () => {
+    const t0 = Date.parse('2026-01-01T00:00:00Z');
+    const comments = Array.from({ length: 250 }, (_, i) => ({
+      id: i + 1,
+      body: `c${i + 1}`,
+      user: { login: 'bob', type: 'User' },
+      created_at: new Date(t0 + i * 60_000).toISOString(),
+    }));
+    const pages: number[] = [];
+    const paged: GitHubRequester = {
+      async request(_route, params) {
+        const page = Number((params as { page?: number }).page ?? 1);
+        pages.push(page);
+        return {
+          status: 200,
+          data: comments.slice((page - 1) * 100, page * 100),
+          headers: page < 3 ? { link: '<https://x/comments?per_page=100&page=3>; rel="last"' } : {},
+        };
+      },
+    };
+    // The trigger is comment 240: comments 241..250 came later and are left out.
+    const before = new Date(t0 + 239 * 60_000).toISOString();
+    const got = await gitHubApi(paged).listComments(ref, 1, 30, { before });
+    expect(got.map((c) => c.id)).toEqual(Array.from({ length: 30 }, (_, i) => 211 + i));
+    expect(pages).toEqual([1, 3]);
+    const all = await gitHubApi(paged).listComments(ref, 1, 5);
+    expect(all.map((c) => c.id)).toEqual([246, 247, 248, 249, 250]);
+  });
+
   it('tells fork pull requests apart and fails clearly on a surprising answer', async () => {
     const route = 'GET /repos/{owner}/{repo}/pulls/{pull_number}';
     const pull = (head: string | null) => ({

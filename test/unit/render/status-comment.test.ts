@@ -23,7 +23,7 @@ describe('renderStatusComment: states', () => {
     ).toMatchInlineSnapshot(`
       "<!-- codecloud:run=r-123 -->
 
-      ⏳ **Queued**: waiting for a free slot (2 ahead)
+      ⏳ **Waiting for a free slot** (2 ahead)
       <sub>codecloud run requested by @alice</sub>
 
       <sub>Comment \`/codecloud stop\` to cancel.</sub>"

@@ -6,7 +6,7 @@ import type { AgentBackend, BackendRunView } from '../../../src/runs/agent-backe
 import { followUpIdempotencyKey } from '../../../src/runs/command-handler.js';
 import { reconcileOnce } from '../../../src/runs/reconciler.js';
 import type { RunDeps } from '../../../src/runs/run-deps.js';
-import { finalCommentRetryAt, finalizeRun } from '../../../src/runs/run-lifecycle.js';
+import { drainInstallation, finalCommentRetryAt, finalizeRun } from '../../../src/runs/run-lifecycle.js';
 import { openStore } from '../../../src/store/open-store.js';
 import type { NewRun, Store } from '../../../src/store/store.js';
 
@@ -18,7 +18,11 @@ describe('reconciler', () => {
   const edits: Array<{ id: number; body: string }> = [];
   const reactions: Array<{ target: CommentTarget; content: ReactionContent }> = [];
   const gets: string[] = [];
+  const followUps: Array<{ id: string; key: string; prompt: string }> = [];
+  let startAnswer: Awaited<ReturnType<AgentBackend['start']>> = { kind: 'started', remoteRunId: 'r-new' };
   let view: BackendRunView = { status: 'running', prs: [] };
+  let lost: { remoteRunId: string } | undefined;
+  const lookUps: Array<{ prompt: string; since: number }> = [];
 
   const gh: GitHubApi = {
     permissionOf: async () => 'write',
@@ -43,12 +47,19 @@ describe('reconciler', () => {
   };
   const backend: AgentBackend = {
     name: 'codecloud',
-    start: async () => ({ kind: 'started', remoteRunId: 'r-new' }),
-    followUp: async () => ({ kind: 'sent' }),
+    start: async () => startAnswer,
+    followUp: async (id, request) => {
+      followUps.push({ id, key: request.idempotencyKey, prompt: request.prompt });
+      return { kind: 'sent' };
+    },
     stop: async () => undefined,
     get: async (id) => {
       gets.push(id);
       return view;
+    },
+    findStarted: async (request, since) => {
+      lookUps.push({ prompt: request.prompt, since });
+      return lost;
     },
   };
 
@@ -71,6 +82,10 @@ describe('reconciler', () => {
     edits.length = 0;
     reactions.length = 0;
     gets.length = 0;
+    followUps.length = 0;
+    lookUps.length = 0;
+    lost = undefined;
+    startAnswer = { kind: 'started', remoteRunId: `r-new-${now}` };
     view = { status: 'running', prs: [] };
     deps = {
       store,
@@ -176,6 +191,85 @@ describe('reconciler', () => {
     }
     await reconcileOnce(deps, 'me', 10_000);
     expect(new Set(gets.filter((id) => id.startsWith(`${now}-`))).size).toBe(205);
+  });
+
+  it("codecloud's plan limit holds the installation's queue until Retry-After, also for the reconciler", async () => {
+    const run = await store.createRun(newRun({ installationId: 31 }));
+    startAnswer = { kind: 'limit-reached', retryAfterMs: 120_000, message: 'limit' };
+    await drainInstallation(deps, 31);
+    expect((await store.getRun(run.id))?.status).toBe('waiting');
+    expect(await store.installationNotBefore(31)).toBe(now + 120_000);
+    startAnswer = { kind: 'started', remoteRunId: `r-late-${now}` };
+    now += 60_000;
+    await reconcileOnce(deps, 'me', 10_000);
+    expect((await store.getRun(run.id))?.status).toBe('waiting');
+    now += 60_000;
+    await reconcileOnce(deps, 'me', 10_000);
+    expect((await store.getRun(run.id))?.status).toBe('queued');
+  });
+
+  it('a follow-up held by the plan limit waits in line and is sent (with its key) when its turn comes', async () => {
+    const run = await store.createRun(
+      newRun({
+        installationId: 32,
+        remoteRunId: 'r9',
+        options: {
+          pendingFollowUp: { prompt: 'add a test', mode: 'execute', idempotencyKey: 'github-comment-9' },
+        },
+      }),
+    );
+    view = { status: 'completed', prs: [] };
+    await reconcileOnce(deps, 'me', 10_000); // not finalized from the previous message's answer
+    const after = await store.getRun(run.id);
+    expect(after?.status).toBe('queued');
+    expect(followUps).toEqual([{ id: `${now}-r9`, key: 'github-comment-9', prompt: 'add a test' }]);
+    expect(after?.options.pendingFollowUp).toBeUndefined();
+  });
+
+  it('a waiting run whose status comment was never posted is not started, and is failed with a new comment later', async () => {
+    const posted: string[] = [];
+    gh.createComment = async (_ref, _n, body) => {
+      posted.push(body);
+      return 77;
+    };
+    const run = await store.createRun(newRun({ installationId: 33, statusCommentId: null }));
+    await reconcileOnce(deps, 'me', 10_000);
+    expect((await store.getRun(run.id))?.status).toBe('waiting'); // never started without its comment
+    now += 16 * 60_000;
+    await reconcileOnce(deps, 'me', 10_000);
+    const after = await store.getRun(run.id);
+    expect(after?.status).toBe('failed');
+    expect(after?.statusCommentId).toBe(77);
+    expect(posted.join('')).toContain('was not started');
+  });
+
+  it('a create cut off by a restart: the run found at codecloud is adopted, none found means failed', async () => {
+    const adopted = await store.createRun(newRun({ installationId: 34, threadKey: 'acme/app#34' }));
+    const lostRun = await store.createRun(newRun({ installationId: 35, threadKey: 'acme/app#35' }));
+    await store.transitionRun(adopted.id, ['waiting'], { status: 'starting' });
+    await store.transitionRun(lostRun.id, ['waiting'], { status: 'starting' });
+    const claimedAt = now;
+    now += 6 * 60_000;
+    lost = { remoteRunId: `${now}-found` };
+    // Only the first look-up finds something.
+    const backendFind = backend.findStarted;
+    backend.findStarted = async (request, since) => {
+      const answer = await backendFind?.(request, since);
+      lost = undefined;
+      return answer;
+    };
+    await reconcileOnce(deps, 'me', 10_000);
+    if (backendFind) backend.findStarted = backendFind;
+    expect(lookUps).toEqual([
+      { prompt: 'fix it', since: claimedAt - 60_000 },
+      { prompt: 'fix it', since: claimedAt - 60_000 },
+    ]);
+    const a = await store.getRun(adopted.id);
+    expect(a?.status).toBe('queued');
+    expect(a?.remoteRunId).toBe(`${now}-found`);
+    const b = await store.getRun(lostRun.id);
+    expect(b?.status).toBe('failed');
+    expect(b?.result.error).toContain('ask again');
   });
 
   it('follow-up idempotency keys tell issue comments, review comments and reviews apart', () => {
