@@ -18,8 +18,11 @@ export const NODE24 = join(root, 'node_modules/node/bin/node');
 /** The machine's Node 20 (the one running the tests). */
 export const NODE20 = process.execPath;
 
+/** action.yml's `${{ github.token }}` as this runner emulation fills it in. */
+export const WORKFLOW_TOKEN = 'ghs_workflowtoken0000000000000000000000';
+
 /** What the runner substitutes for the expressions in action.yml defaults. */
-const EXPRESSIONS: Record<string, string> = { 'github.token': 'ghs_workflowtoken0000000000000000000000' };
+const EXPRESSIONS: Record<string, string> = { 'github.token': WORKFLOW_TOKEN };
 
 interface ActionYml {
   inputs: Record<string, { default?: string }>;

@@ -5,10 +5,16 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type CloudCodingSimulator, startCloudCodingSimulator } from '../../sim/cloudcoding/standalone.js';
-import { annotations, NODE20, NODE24, runPost, runStep, type StepResult } from './action-runner.js';
+import {
+  annotations,
+  NODE20,
+  NODE24,
+  runPost,
+  runStep,
+  type StepResult,
+  WORKFLOW_TOKEN,
+} from './action-runner.js';
 
-/** action.yml's `${{ github.token }}` as the runner emulation fills it in. */
-const WORKFLOW_TOKEN = 'ghs_workflowtoken0000000000000000000000';
 const API_KEY = 'cc-test-key';
 
 let sim: CloudCodingSimulator;
