@@ -123,6 +123,18 @@ describe('App lifecycle fixes (real process)', () => {
     expect(botComments(s, repo)).toHaveLength(1);
   });
 
+  it('a new issue with a command in its body and the label (two deliveries) starts one run', async () => {
+    const { repo } = await freshRepo(h.gh);
+    await h.sim.control.queueScripts({ runningMs: 600_000 }, { runningMs: 600_000 });
+    const issue = await h.gh.openIssue({ repo, title: 'Crash', body: '/codecloud fix it', user: 'alice' });
+    await h.gh.label({ repo, number: issue.number, label: 'codecloud', user: 'alice' });
+    await waitComment(repo, (c) => c.body.includes('<!-- codecloud:run='));
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const s = await h.gh.state();
+    expect(botComments(s, repo)).toHaveLength(1);
+    expect((await h.sim.control.runs()).filter((r) => r.repo === repo)).toHaveLength(1);
+  });
+
   it('help answers a read-only user (with their permission) instead of 😕', async () => {
     const { repo } = await freshRepo(h.gh);
     await h.gh.createUser({ login: 'rita' });
