@@ -56,7 +56,7 @@ export async function runCodecloudAction(
  * After cancellation, how long a create or follow-up in flight may still answer: with an urgent stop after it
  * (at most ~5 s), it fits the runner's 10 s between SIGINT and SIGKILL.
  */
-export const CANCEL_GRACE_MS = 3_000;
+const CANCEL_GRACE_MS = 3_000;
 
 /**
  * The post step: stops the runs the main step left running, and looks up (then stops) the runs of creates whose

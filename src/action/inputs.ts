@@ -132,7 +132,7 @@ export const INPUT_DEFAULTS: Partial<Record<InputName, string>> = {
 };
 
 /** `'exec'`, shortened and on one line; secrets never. */
-export function showValue(name: string, value: string, secrets: readonly string[] = []): string {
+function showValue(name: string, value: string, secrets: readonly string[] = []): string {
   if (SECRET_INPUTS.has(name as InputName)) return '***';
   for (const secret of secrets) if (secret) value = value.split(secret).join('***');
   const line = value.split(/\r?\n/, 1)[0] ?? '';

@@ -70,7 +70,7 @@ export function tasksOutputs(tasks: readonly TaskResult[]): ActionOutputs {
  * first of `stopped` (the step was cancelled), `timed-out`, `failed` that some task has; else `running`/`queued`
  * (`wait: false`).
  */
-export function aggregateStatus(tasks: readonly TaskResult[]): string {
+function aggregateStatus(tasks: readonly TaskResult[]): string {
   if (tasks.every((task) => task.status === 'completed')) return 'completed';
   for (const status of ['stopped', 'timed-out', 'failed'] as const)
     if (tasks.some((task) => task.status === status)) return status;

@@ -107,7 +107,7 @@ export function elapsed(ms: number): string {
 }
 
 /** Settles with `promise`, or rejects as soon as `signal` aborts (the request itself ends by its own time-out). */
-export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) {
     promise.catch(() => {});
     return Promise.reject(new Error('aborted'));

@@ -1,7 +1,7 @@
 /** "Did you mean …?" for misspelt option names and config keys. */
 
 /** Edit distance (insertions, deletions, substitutions) between two strings. */
-export function editDistance(a: string, b: string): number {
+function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];

@@ -159,7 +159,7 @@ export type RepoConfigResult =
   | { ok: false; message: string; issues: string[] };
 
 /** `'owner'`, `3`, `null`, `a list`, … for error messages. */
-export function describeValue(value: unknown): string {
+function describeValue(value: unknown): string {
   if (typeof value === 'string') return `'${value.length > 80 ? `${value.slice(0, 80)}…` : value}'`;
   if (value === null) return 'null';
   if (value === undefined) return 'nothing';
