@@ -225,6 +225,24 @@ describe('fake GitHub REST, checked against the OpenAPI description', () => {
     const otherRepo = await fetch(`${fake.apiUrl}/repos/acme/other`, { headers });
     expect(otherRepo.status).toBe(404);
   });
+
+  it('injects GitHub errors: /_fake/faults fails the next N matching requests with the status', async () => {
+    const appOctokit = await probot.auth();
+    const { data } = await appOctokit.request('POST /app/installations/{installation_id}/access_tokens', {
+      installation_id: 1,
+    });
+    await control.openIssue({ repo: 'acme/widgets', title: 'x', user: 'alice' });
+    const headers = { authorization: `token ${data.token}` };
+    await control.fault({ method: 'get', path: '^/repos/acme/widgets/issues/\\d+$', status: 502, times: 2 });
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      statuses.push((await fetch(`${fake.apiUrl}/repos/acme/widgets/issues/1`, { headers })).status);
+    }
+    expect(statuses).toEqual([502, 502, 200]);
+    await expect(control.fault({ method: 'GET', path: '(', status: 500 })).rejects.toThrow(
+      'regular expression',
+    );
+  });
 });
 
 describe('fake GitHub webhooks', () => {
