@@ -432,7 +432,11 @@ export class CodecloudClient {
         return await send();
       } catch (error) {
         if (!(error instanceof CodecloudError) || !answerMayBeLost(error) || signal?.aborted) throw error;
-        const delayMs = retryDelay(attempt, this.#retry.backoff, error.retryAfterMs, this.#retry.random);
+        // The look-up is a read, so a long Retry-After is not waited out in full: it is capped like any retry.
+        const delayMs = Math.min(
+          retryDelay(attempt, this.#retry.backoff, error.retryAfterMs, this.#retry.random),
+          this.#retry.maxRetryAfterMs,
+        );
         this.#onRetry?.({
           method: error.method,
           path: error.path,

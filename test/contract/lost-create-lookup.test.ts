@@ -32,6 +32,23 @@ async function firstCreateAnswered(status: number): Promise<void> {
 }
 
 describe('look-up of a lost create', () => {
+  it('caps a long Retry-After before looking the run up, instead of waiting it out', async () => {
+    await h.sim.control.addFault({
+      route: 'POST /api/v1/agents',
+      status: 503,
+      retryAfter: 3600,
+      phase: 'after',
+      times: 1,
+    });
+    const slept: number[] = [];
+    const client = h.clientFor({ maxRetryAfterMs: 5_000, sleep: async (ms) => void slept.push(ms) });
+    const created = await client.createRun({ repo: 'octo/app', prompt: 'Tidy the changelog' });
+
+    expect(created.recovered).toBe(true);
+    expect(slept).toEqual([5_000]);
+    expect(await h.sim.control.requests({ route: 'POST /api/v1/agents' })).toHaveLength(1);
+  });
+
   it('does not adopt a run the same client created meanwhile (same prompt, another branch)', async () => {
     await h.sim.control.addFault({ route: 'POST /api/v1/agents', status: 503, phase: 'after', times: 1 });
     let release!: () => void;
