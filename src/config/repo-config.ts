@@ -351,7 +351,7 @@ export function scheduleRunSettings(config: RepoConfig, schedule: ScheduleConfig
 }
 
 /** True when a bot `login` is listed in `allowed_bots` (case-insensitive; `name` and `name[bot]` are the same). */
-export function isAllowedBot(config: RepoConfig, login: string): boolean {
+export function isAllowedBot(config: Pick<RepoConfig, 'allowed_bots'>, login: string): boolean {
   const norm = (s: string) =>
     s
       .trim()

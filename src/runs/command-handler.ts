@@ -5,7 +5,7 @@
 import type { Command, CommandOptions } from '../commands/command.js';
 import { DEFAULT_TRIGGER } from '../commands/find-command-line.js';
 import { parseCommand } from '../commands/parse-command.js';
-import type { RepoConfig } from '../config/repo-config.js';
+import { isAllowedBot, type RepoConfig } from '../config/repo-config.js';
 import type { GitHubApi, IssueCommentInfo, PullRequestInfo, RepoRef } from '../github/github-api.js';
 import { meetsPermission } from '../github/permission-level.js';
 import { buildApproveMessage, buildFollowUpMessage, buildRunPrompt } from '../prompt/build-prompt.js';
@@ -85,36 +85,32 @@ export async function handleCommandJob(deps: RunDeps, trigger: CommandTrigger): 
   const config = loaded.config;
   const ctx: Ctx = { deps, gh, trigger, ref, config, repoConfig: loaded.repoConfig };
 
-  let command: Command;
   if (trigger.source === 'label') {
     if ((trigger.label ?? '').toLowerCase() !== config.label.toLowerCase()) return;
-    command = { kind: config.mode === 'plan' ? 'plan' : 'execute', instruction: '', options: {} };
-  } else {
-    const parsed = parseCommand(trigger.text, config.trigger);
-    if (parsed.kind === 'none') return;
-    // Help is harmless: anyone with read access gets it, with their permission and whether they may start runs.
-    if (parsed.kind === 'command' && parsed.command.kind === 'help' && trigger.sender.type !== 'Bot') {
-      const role = await gh.permissionOf(ref, trigger.sender.login);
-      if (meetsPermission(role, 'read')) return dispatch(ctx, parsed.command);
-    }
     if (!(await mayTrigger(deps, gh, trigger, ref, config))) return;
-    if (parsed.kind === 'invalid') {
-      await reply(
-        ctx,
-        renderInvalidOptionsReply({
-          login: trigger.sender.login,
-          line: parsed.line,
-          problems: parsed.problems,
-          trigger: config.trigger,
-        }),
-      );
-      return;
-    }
-    command = parsed.command;
-    return dispatch(ctx, command);
+    return dispatch(ctx, { kind: config.mode === 'plan' ? 'plan' : 'execute', instruction: '', options: {} });
+  }
+  const parsed = parseCommand(trigger.text, config.trigger);
+  if (parsed.kind === 'none') return;
+  // Help is harmless: anyone with read access gets it, with their permission and whether they may start runs.
+  if (parsed.kind === 'command' && parsed.command.kind === 'help' && trigger.sender.type !== 'Bot') {
+    const role = await gh.permissionOf(ref, trigger.sender.login);
+    if (meetsPermission(role, 'read')) return dispatch(ctx, parsed.command);
   }
   if (!(await mayTrigger(deps, gh, trigger, ref, config))) return;
-  return dispatch(ctx, command);
+  if (parsed.kind === 'invalid') {
+    await reply(
+      ctx,
+      renderInvalidOptionsReply({
+        login: trigger.sender.login,
+        line: parsed.line,
+        problems: parsed.problems,
+        trigger: config.trigger,
+      }),
+    );
+    return;
+  }
+  return dispatch(ctx, parsed.command);
 }
 
 /** Bots only when listed; humans by their collaborator permission. A refused human gets 😕 and nothing else. */
@@ -126,14 +122,7 @@ async function mayTrigger(
   config: Pick<RunConfig, 'minPermission' | 'allowedBots'>,
 ): Promise<boolean> {
   const login = trigger.sender.login;
-  if (trigger.sender.type === 'Bot') {
-    const norm = (s: string) =>
-      s
-        .trim()
-        .toLowerCase()
-        .replace(/\[bot\]$/, '');
-    return config.allowedBots.some((bot) => norm(bot) === norm(login));
-  }
+  if (trigger.sender.type === 'Bot') return isAllowedBot({ allowed_bots: config.allowedBots }, login);
   const role = await gh.permissionOf(ref, login);
   if (meetsPermission(role, config.minPermission)) return true;
   deps.log.info(`${login} (${role}) may not trigger runs on ${ref.owner}/${ref.repo}`);
@@ -448,9 +437,7 @@ async function startRun(ctx: Ctx, spec: StartSpec): Promise<void> {
 /** Earlier human comments of the thread, as of now, excluding the trigger and anything the app posted. */
 async function priorComments(ctx: Ctx): Promise<IssueCommentInfo[]> {
   const { gh, trigger, ref, deps } = ctx;
-  if (trigger.source === 'issue_body' || trigger.source === 'label') {
-    if (trigger.source === 'issue_body') return [];
-  }
+  if (trigger.source === 'issue_body') return [];
   // The thread as of the trigger: the most recent comments posted up to it, not the oldest, nor later ones.
   const all = await gh
     .listComments(ref, trigger.number, PRIOR_COMMENTS + 10, { before: trigger.createdAt })
