@@ -79,23 +79,6 @@ export function fromIssueLabeled(context: Context<'issues.labeled'>): CommandTri
   };
 }
 
-type PullPayload = {
-  number: number;
-  title: string;
-  body: string | null;
-  head: { ref: string; repo: { full_name: string } | null };
-  base: { repo: { full_name: string } };
-};
-
-function pullOf(pull: PullPayload) {
-  const headRepo = pull.head.repo?.full_name ?? null;
-  return {
-    headRef: pull.head.ref,
-    headRepo,
-    fromFork: headRepo === null || headRepo.toLowerCase() !== pull.base.repo.full_name.toLowerCase(),
-  };
-}
-
 export function fromReview(context: Context<'pull_request_review.submitted'>): CommandTrigger | undefined {
   const p = context.payload;
   const common = base(context, p);
@@ -112,7 +95,6 @@ export function fromReview(context: Context<'pull_request_review.submitted'>): C
     author: p.pull_request.user?.login ?? 'ghost',
     commentUrl: p.review.html_url,
     ...(p.review.submitted_at ? { createdAt: p.review.submitted_at } : {}),
-    pull: pullOf(p.pull_request),
   };
 }
 
@@ -140,7 +122,6 @@ export function fromReviewComment(
       diffHunk: p.comment.diff_hunk,
       threadRootId: p.comment.in_reply_to_id ?? p.comment.id,
     },
-    pull: pullOf(p.pull_request),
   };
 }
 

@@ -46,14 +46,6 @@ export const CommandTrigger = z.object({
       threadRootId: z.number().int(),
     })
     .optional(),
-  /** For a pull request, when the payload carries it (review events): the head and whether it is a fork. */
-  pull: z
-    .object({
-      headRef: z.string(),
-      headRepo: z.string().nullable(),
-      fromFork: z.boolean(),
-    })
-    .optional(),
 });
 export type CommandTrigger = z.infer<typeof CommandTrigger>;
 
