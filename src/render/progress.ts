@@ -5,7 +5,7 @@
 import type { ProgressToolCall, RunProgress } from './status-comment.js';
 
 /** How many tool calls are remembered (the status comment shows the last five). */
-export const PROGRESS_TOOL_CALLS_KEPT = 5;
+const PROGRESS_TOOL_CALLS_KEPT = 5;
 
 export interface ProgressEventLike {
   thinking?: string | undefined;

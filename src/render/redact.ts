@@ -51,9 +51,6 @@ const SECRET_PATTERNS: readonly SecretPattern[] = [
   },
 ];
 
-/** The names of the kinds of credential that are redacted, for docs and help. */
-export const REDACTED_KINDS: readonly string[] = SECRET_PATTERNS.map((p) => p.name);
-
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**

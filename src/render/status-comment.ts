@@ -124,12 +124,8 @@ const HEADLINE: Record<StatusName, string> = {
   timed_out: '⌛ **Timed out**',
 };
 
-/** True for the states after which the comment is never edited again. */
-export const isFinalStatus = (status: StatusName): boolean =>
-  status === 'completed' || status === 'failed' || status === 'stopped' || status === 'timed_out';
-
 /** ` (2 ahead)`: where a run waiting for one of the installation's slots is in line. */
-export function waitingLine(ahead: number | undefined): string {
+function waitingLine(ahead: number | undefined): string {
   if (ahead === undefined) return '';
   return ahead === 0 ? ' (next in line)' : ` (${ahead} ahead)`;
 }

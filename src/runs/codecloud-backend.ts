@@ -72,7 +72,7 @@ export function codecloudBackend(options: CodecloudBackendOptions): AgentBackend
   };
 }
 
-export function toView(run: RunDetail): BackendRunView {
+function toView(run: RunDetail): BackendRunView {
   const prs = run.prs.map((pr) => ({
     repo: pr.repo,
     number: pr.number,

@@ -44,7 +44,7 @@ export async function recordCodecloudEvent(
 /** The relay of one real completion (the job's dedupe key is what the API said, so it is sent once). */
 export const JOB_RELAY_COMPLETION = 'relay-completion';
 /** Completions the API says ended longer ago than this are not relayed (their relay records may be pruned). */
-export const RELAY_MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000;
+const RELAY_MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000;
 
 export interface CodecloudEventJobOptions {
   /**

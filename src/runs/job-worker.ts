@@ -28,7 +28,7 @@ export interface JobWorkerOptions {
   pruneEveryMs?: number;
 }
 
-export const KEEP_FINISHED_JOBS_MS = 7 * 24 * 60 * 60 * 1000;
+const KEEP_FINISHED_JOBS_MS = 7 * 24 * 60 * 60 * 1000;
 
 export class JobWorker {
   readonly #options: Required<Omit<JobWorkerOptions, 'handlers' | 'store' | 'log'>> & JobWorkerOptions;

@@ -2,7 +2,7 @@
 import { parseRepoConfig, type RepoConfig } from '../config/repo-config.js';
 import type { ConfigLoad, RunConfig } from './run-deps.js';
 
-export function toRunConfig(config: RepoConfig): RunConfig {
+function toRunConfig(config: RepoConfig): RunConfig {
   return {
     trigger: config.trigger,
     label: config.label,

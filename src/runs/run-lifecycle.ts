@@ -23,7 +23,7 @@ import { JOB_DRAIN } from './trigger.js';
 
 const NON_FINAL: readonly LocalRunStatus[] = ['waiting', 'starting', 'queued', 'running'];
 /** How long to wait before trying again when codecloud says the plan's limit is reached without a `Retry-After`. */
-export const LIMIT_RETRY_MS = 30_000;
+const LIMIT_RETRY_MS = 30_000;
 
 export function backendOf(deps: RunDeps, run: Run): AgentBackend {
   const backend = deps.backends[run.backend];
@@ -57,7 +57,7 @@ function optionString(options: JsonObject, key: string): string | undefined {
 }
 
 /** Sends the create call for a run moved to `starting`. */
-export async function startClaimedRun(deps: RunDeps, run: Run): Promise<void> {
+async function startClaimedRun(deps: RunDeps, run: Run): Promise<void> {
   if (run.statusCommentId === null) {
     // Its status comment is still being posted (by the job that created it, which drains afterwards): the comment
     // always comes before the backend call.
@@ -286,7 +286,7 @@ export async function finalizeRun(
 }
 
 /** How long one caller holds the final comment edit before another may take over (it crashed). */
-export const FINAL_COMMENT_LEASE_MS = 2 * 60_000;
+const FINAL_COMMENT_LEASE_MS = 2 * 60_000;
 const FINAL_COMMENT_RETRY_BASE_MS = 5_000;
 const FINAL_COMMENT_RETRY_MAX_MS = 30 * 60_000;
 

@@ -22,7 +22,7 @@ export interface ScheduleSyncResult {
 }
 
 /** What should exist for `config` on `repo` (`owner/name`). */
-export function desiredSchedules(
+function desiredSchedules(
   repo: string,
   config: RepoConfig,
   webhookUrl: string | undefined,

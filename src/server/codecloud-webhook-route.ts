@@ -10,8 +10,8 @@ import { describeZodIssues } from '../validation-error.js';
 import { sendJson } from './json-response.js';
 import { readLimitedBody } from './read-body.js';
 
-export const CODECLOUD_WEBHOOK_PATH = '/codecloud/webhook';
-export const CODECLOUD_WEBHOOK_MAX_BYTES = 1024 * 1024;
+const CODECLOUD_WEBHOOK_PATH = '/codecloud/webhook';
+const CODECLOUD_WEBHOOK_MAX_BYTES = 1024 * 1024;
 
 export interface CodecloudWebhookRouteOptions {
   /** Secrets from CODECLOUD_WEBHOOK_SECRET (rotation: any may match). Empty: signatures are not required. */

@@ -12,7 +12,7 @@ export interface Migration {
 
 const NON_FINAL = `('waiting', 'starting', 'queued', 'running')`;
 
-export const MIGRATIONS: readonly Migration[] = [
+const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     name: 'jobs, runs, run_prs, leases',
