@@ -95,13 +95,18 @@ async function editComment(gh: GitHubApi, run: Run, commentId: number, body: str
   } else await gh.updateComment(refOf(run), commentId, body);
 }
 
-/** Posts the status comment of a run that has none yet, and records its id. */
-export async function postStatusComment(deps: RunDeps, gh: GitHubApi, run: Run): Promise<Run> {
-  const body = statusCommentBody(run, {
+/** The status comment as the run stands now, with its place in line when it waits for a slot. */
+async function currentBody(deps: RunDeps, run: Run): Promise<string> {
+  return statusCommentBody(run, {
     now: deps.now(),
     knownSecrets: deps.knownSecrets,
     waitingAhead: await waitingAheadOf(deps, run),
   });
+}
+
+/** Posts the status comment of a run that has none yet, and records its id. */
+export async function postStatusComment(deps: RunDeps, gh: GitHubApi, run: Run): Promise<Run> {
+  const body = await currentBody(deps, run);
   const id = await postInThread(gh, run, body);
   const updated = await deps.store.updateRun(run.id, { statusCommentId: id });
   await deps.store.recordCommentEdit(run.id, bodyHash(body));
@@ -119,11 +124,7 @@ export async function updateStatusComment(
   options: { throttled: boolean },
 ): Promise<boolean> {
   if (run.statusCommentId === null) return false;
-  const body = statusCommentBody(run, {
-    now: deps.now(),
-    knownSecrets: deps.knownSecrets,
-    waitingAhead: await waitingAheadOf(deps, run),
-  });
+  const body = await currentBody(deps, run);
   const hash = bodyHash(body);
   if (options.throttled) {
     if (!(await deps.store.tryReserveCommentEdit(run.id, hash, PROGRESS_EDIT_INTERVAL_MS))) return false;
