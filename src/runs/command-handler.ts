@@ -24,7 +24,7 @@ import { isFinalLocalRunStatus } from '../store/store.js';
 import { describeBackendError } from './agent-backend.js';
 import { statusCommentBody, titleFromRequest } from './comment-bodies.js';
 import type { RunConfig, RunDeps } from './run-deps.js';
-import { backendOf, backOffForLimit, drainInstallation, finalizeRun, refreshRun } from './run-lifecycle.js';
+import { backendOf, drainInstallation, finalizeRun, refreshRun, sendFollowUp } from './run-lifecycle.js';
 import {
   postInThread,
   postStatusComment,
@@ -454,8 +454,9 @@ async function priorComments(ctx: Ctx): Promise<IssueCommentInfo[]> {
 }
 
 /**
- * A follow-up message to a completed run (SPEC §3.4). It gets its own status comment in the pull request's
- * conversation, posted before the backend call; the run record follows the new comment from then on.
+ * A follow-up message to a completed run (SPEC §3.4). It gets its own status comment where it was asked (the pull
+ * request's conversation or the review thread), posted before the backend call; the run record follows the new
+ * comment from then on.
  */
 async function followUp(ctx: Ctx, run: Run, prompt: string, mode: RunMode, headline: string): Promise<void> {
   const { deps, gh, trigger } = ctx;
@@ -498,35 +499,13 @@ async function followUp(ctx: Ctx, run: Run, prompt: string, mode: RunMode, headl
     knownSecrets: deps.knownSecrets,
   });
   const commentId = await postInThread(gh, moved, body);
-  let current = await deps.store.updateRun(run.id, { statusCommentId: commentId });
+  const current = await deps.store.updateRun(run.id, { statusCommentId: commentId });
   await deps.store.incrementFollowUpCount(run.id);
-  const key = followUpIdempotencyKey(trigger);
-  try {
-    const sent = await backendOf(deps, run).followUp(remoteRunId, {
-      prompt,
-      mode,
-      updatePr: mode === 'execute',
-      idempotencyKey: key,
-    });
-    if (sent.kind === 'limit-reached') {
-      // Queued like a new run: sent when the installation may start runs again.
-      await backOffForLimit(deps, gh, current, undefined, {
-        options: { ...current.options, pendingFollowUp: { prompt, mode, idempotencyKey: key } },
-      });
-      return;
-    }
-  } catch (error) {
-    current = await deps.store.updateRun(run.id, {
-      result: { ...current.result, error: `The follow-up could not be sent: ${describeBackendError(error)}` },
-    });
-    await finalizeRun(deps, current, { status: 'failed' });
-    return;
-  }
-  const accepted = await deps.store.transitionRun(run.id, ['starting'], {
-    status: 'queued',
-    remoteStatus: 'running',
+  await sendFollowUp(deps, gh, current, remoteRunId, {
+    prompt,
+    mode,
+    idempotencyKey: followUpIdempotencyKey(trigger),
   });
-  if (accepted) await updateStatusComment(deps, gh, accepted, { throttled: false });
 }
 
 function followUpPlace(trigger: CommandTrigger): StatusCommentPlace {

@@ -3,7 +3,7 @@
  * backend says, and bring it to exactly one final state (completed, failed, stopped, timed out) with one final
  * comment edit, whoever notices first (webhook, reconciler, stop, time-out).
  */
-import type { JsonObject, LocalRunStatus, Run, RunResult } from '../store/store.js';
+import type { JsonObject, LocalRunStatus, Run, RunMode, RunResult } from '../store/store.js';
 import { FINAL_LOCAL_RUN_STATUSES, isFinalLocalRunStatus } from '../store/store.js';
 import {
   type AgentBackend,
@@ -173,14 +173,34 @@ async function sendPendingFollowUp(
     });
     return;
   }
-  const mode = pending.mode === 'plan' ? 'plan' : 'execute';
+  await sendFollowUp(deps, gh, run, run.remoteRunId, {
+    prompt: pending.prompt,
+    mode: pending.mode === 'plan' ? 'plan' : 'execute',
+    idempotencyKey: pending.idempotencyKey,
+  });
+}
+
+/** A follow-up message to a run's session, with the key that makes sending it again harmless. */
+export type FollowUpMessage = { prompt: string; mode: RunMode; idempotencyKey: string };
+
+/**
+ * Sends a follow-up of a run in `starting` whose status comment exists: queued once accepted; refused by codecloud's
+ * plan limit, it waits in line with the message kept (`options.pendingFollowUp`); failed when it cannot be sent.
+ */
+export async function sendFollowUp(
+  deps: RunDeps,
+  gh: Awaited<ReturnType<RunDeps['github']>>,
+  run: Run,
+  remoteRunId: string,
+  message: FollowUpMessage,
+): Promise<void> {
   let sent: Awaited<ReturnType<AgentBackend['followUp']>>;
   try {
-    sent = await backendOf(deps, run).followUp(run.remoteRunId, {
-      prompt: pending.prompt,
-      mode,
-      updatePr: mode === 'execute',
-      idempotencyKey: pending.idempotencyKey,
+    sent = await backendOf(deps, run).followUp(remoteRunId, {
+      prompt: message.prompt,
+      mode: message.mode,
+      updatePr: message.mode === 'execute',
+      idempotencyKey: message.idempotencyKey,
     });
   } catch (error) {
     await finalizeRun(deps, run, {
@@ -190,7 +210,10 @@ async function sendPendingFollowUp(
     return;
   }
   if (sent.kind === 'limit-reached') {
-    await backOffForLimit(deps, gh, run, undefined);
+    // Sent when the installation may start runs again.
+    await backOffForLimit(deps, gh, run, undefined, {
+      options: { ...run.options, pendingFollowUp: { ...message } },
+    });
     return;
   }
   const { pendingFollowUp: _sent, ...options } = run.options;
