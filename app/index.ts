@@ -77,14 +77,13 @@ export interface CodecloudAppOptions {
 function codecloudClientFor(options: CodecloudAppOptions): CodecloudClient | undefined {
   const { env } = options.settings;
   if (!env.CODECLOUD_API_KEY) return undefined;
-  const client = new CodecloudClient({
+  return new CodecloudClient({
     apiKey: env.CODECLOUD_API_KEY,
     baseUrl: env.CODECLOUD_API_URL,
     userAgent: 'codecloud-github-app',
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.now ? { now: options.now } : {}),
   });
-  return client;
 }
 
 /** Cloud Coding: the stream is the run, held in this process; its end is recorded as a job like a webhook. */
