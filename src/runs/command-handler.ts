@@ -364,62 +364,10 @@ async function startRun(ctx: Ctx, spec: StartSpec): Promise<void> {
   }
   // A retried job finds the run it already created instead of creating a second one.
   const existing = await deps.store.latestRunForThread(threadKeyOf(trigger));
-  let run: Run;
-  if (existing && existing.prompt !== '' && isOwnRun(existing, trigger)) {
-    run = existing;
-  } else {
-    const comments = await priorComments(ctx);
-    const prompt = buildRunPrompt({
-      instruction: spec.instruction,
-      repo: `${trigger.owner}/${trigger.repo}`,
-      requester: trigger.sender.login,
-      thread: {
-        kind: trigger.isPullRequest ? 'pull_request' : 'issue',
-        number: trigger.number,
-        // The webhook's snapshot: the text as of the request, not as edited since.
-        title: trigger.title,
-        body: trigger.body,
-        author: spec.pull?.author ?? trigger.author ?? 'unknown',
-      },
-      ...(spec.pull ? { pullRequest: { headBranch: spec.pull.headRef, baseBranch: spec.pull.baseRef } } : {}),
-      ...(trigger.reviewComment ? { review: reviewContext(trigger.reviewComment) } : {}),
-      comments: comments.map((c) => ({ author: c.author, body: c.body, createdAt: c.createdAt })),
-      instructions: config.instructions,
-    });
-    const input: NewRun = {
-      backend,
-      installationId: trigger.installationId,
-      owner: trigger.owner,
-      repo: trigger.repo,
-      threadKey: threadKeyOf(trigger),
-      number: trigger.number,
-      targetKind: trigger.isPullRequest ? 'pull_request' : 'issue',
-      reviewCommentThreadId: trigger.reviewComment?.threadRootId ?? null,
-      triggerCommentId: trigger.commentId,
-      triggerKind: trigger.source,
-      requestedBy: trigger.sender.login,
-      mode: spec.mode,
-      prompt,
-      status: 'waiting',
-      options: {
-        branch: spec.branch,
-        autoCreatePr: spec.options.noPr ? false : config.autoCreatePr,
-        maxConcurrentRuns: config.maxConcurrentRuns,
-        timeoutMinutes: config.timeoutMinutes,
-        progress: config.progress,
-        deliveryId: trigger.deliveryId,
-        headline: titleFromRequest(spec.instruction, spec.pull?.title ?? trigger.title),
-        ...((spec.options.model ?? config.model) ? { model: spec.options.model ?? config.model ?? '' } : {}),
-        ...((spec.options.provider ?? config.provider)
-          ? { provider: spec.options.provider ?? config.provider ?? '' }
-          : {}),
-        ...((spec.options.agentProvider ?? config.agentProvider)
-          ? { agentProvider: spec.options.agentProvider ?? config.agentProvider ?? '' }
-          : {}),
-      },
-    };
+  let run = existing && existing.prompt !== '' && isOwnRun(existing, trigger) ? existing : null;
+  if (!run) {
     // Atomic: of two commands arriving together in one thread, only one starts a run.
-    const created = await deps.store.createRunIfThreadIdle(input);
+    const created = await deps.store.createRunIfThreadIdle(await newRunOf(ctx, spec, backend));
     if ('busy' in created) {
       if (!isOwnRun(created.busy, trigger)) await replyBusy(ctx, created.busy);
       return;
@@ -432,6 +380,60 @@ async function startRun(ctx: Ctx, spec: StartSpec): Promise<void> {
     await reactQuietly(deps, gh, ctx.ref, targetOfTrigger(trigger), 'eyes');
   }
   await drainInstallation(deps, trigger.installationId);
+}
+
+/** The run record of a new request, waiting for a slot, with its prompt built from the thread as of the trigger. */
+async function newRunOf(ctx: Ctx, spec: StartSpec, backend: Backend): Promise<NewRun> {
+  const { trigger, config } = ctx;
+  const comments = await priorComments(ctx);
+  const prompt = buildRunPrompt({
+    instruction: spec.instruction,
+    repo: `${trigger.owner}/${trigger.repo}`,
+    requester: trigger.sender.login,
+    thread: {
+      kind: trigger.isPullRequest ? 'pull_request' : 'issue',
+      number: trigger.number,
+      // The webhook's snapshot: the text as of the request, not as edited since.
+      title: trigger.title,
+      body: trigger.body,
+      author: spec.pull?.author ?? trigger.author ?? 'unknown',
+    },
+    ...(spec.pull ? { pullRequest: { headBranch: spec.pull.headRef, baseBranch: spec.pull.baseRef } } : {}),
+    ...(trigger.reviewComment ? { review: reviewContext(trigger.reviewComment) } : {}),
+    comments: comments.map((c) => ({ author: c.author, body: c.body, createdAt: c.createdAt })),
+    instructions: config.instructions,
+  });
+  const model = spec.options.model ?? config.model;
+  const provider = spec.options.provider ?? config.provider;
+  const agentProvider = spec.options.agentProvider ?? config.agentProvider;
+  return {
+    backend,
+    installationId: trigger.installationId,
+    owner: trigger.owner,
+    repo: trigger.repo,
+    threadKey: threadKeyOf(trigger),
+    number: trigger.number,
+    targetKind: trigger.isPullRequest ? 'pull_request' : 'issue',
+    reviewCommentThreadId: trigger.reviewComment?.threadRootId ?? null,
+    triggerCommentId: trigger.commentId,
+    triggerKind: trigger.source,
+    requestedBy: trigger.sender.login,
+    mode: spec.mode,
+    prompt,
+    status: 'waiting',
+    options: {
+      branch: spec.branch,
+      autoCreatePr: spec.options.noPr ? false : config.autoCreatePr,
+      maxConcurrentRuns: config.maxConcurrentRuns,
+      timeoutMinutes: config.timeoutMinutes,
+      progress: config.progress,
+      deliveryId: trigger.deliveryId,
+      headline: titleFromRequest(spec.instruction, spec.pull?.title ?? trigger.title),
+      ...(model ? { model } : {}),
+      ...(provider ? { provider } : {}),
+      ...(agentProvider ? { agentProvider } : {}),
+    },
+  };
 }
 
 /** Earlier human comments of the thread, as of now, excluding the trigger and anything the app posted. */
