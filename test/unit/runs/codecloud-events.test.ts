@@ -6,6 +6,7 @@ import type { RunDeps } from '../../../src/runs/run-deps.js';
 import { drainInstallation } from '../../../src/runs/run-lifecycle.js';
 import { openStore } from '../../../src/store/open-store.js';
 import type { Store } from '../../../src/store/store.js';
+import { issueRun, testRunDeps } from './run-fixtures.js';
 
 describe('inertText', () => {
   it('leaves no link, image, autolink, HTML or mention', () => {
@@ -60,33 +61,8 @@ describe('codecloud progress events', () => {
       listComments: async () => [],
       dispatch: fail,
     };
-    deps = {
-      store,
-      backends: { codecloud: backend },
-      github: async () => gh,
-      loadConfig: fail,
-      installationOf: async () => null,
-      botLogin: 'codecloud[bot]',
-      knownSecrets: [],
-      now: () => now,
-      log: { debug() {}, info() {}, warn() {}, error() {} },
-      wake() {},
-    };
-    const run = await store.createRun({
-      backend: 'codecloud',
-      installationId: 7,
-      owner: 'acme',
-      repo: 'app',
-      threadKey: 'acme/app#1',
-      number: 1,
-      targetKind: 'issue',
-      triggerCommentId: 55,
-      triggerKind: 'issue_comment',
-      requestedBy: 'alice',
-      mode: 'execute',
-      prompt: 'fix it',
-      options: {},
-    });
+    deps = testRunDeps({ store, backend, gh, now: () => now });
+    const run = await store.createRun(issueRun({ options: {} }));
     await store.updateRun(run.id, { statusCommentId: 900 });
     await drainInstallation(deps, 7); // started: queued, one edit
   });

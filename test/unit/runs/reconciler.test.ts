@@ -9,6 +9,7 @@ import type { RunDeps } from '../../../src/runs/run-deps.js';
 import { drainInstallation, finalCommentRetryAt, finalizeRun } from '../../../src/runs/run-lifecycle.js';
 import { openStore } from '../../../src/store/open-store.js';
 import type { NewRun, Store } from '../../../src/store/store.js';
+import { issueRun, testRunDeps } from './run-fixtures.js';
 
 describe('reconciler', () => {
   let store: Store;
@@ -87,37 +88,11 @@ describe('reconciler', () => {
     lost = undefined;
     startAnswer = { kind: 'started', remoteRunId: `r-new-${now}` };
     view = { status: 'running', prs: [] };
-    deps = {
-      store,
-      backends: { codecloud: backend },
-      github: async () => gh,
-      loadConfig: async () => {
-        throw new Error('unused');
-      },
-      installationOf: async () => null,
-      botLogin: 'codecloud[bot]',
-      knownSecrets: [],
-      now: () => now,
-      log: { debug() {}, info() {}, warn() {}, error() {} },
-      wake() {},
-    };
+    deps = testRunDeps({ store, backend, gh, now: () => now });
   });
 
   const newRun = (overrides: Partial<NewRun> = {}): NewRun => ({
-    backend: 'codecloud',
-    installationId: 7,
-    owner: 'acme',
-    repo: 'app',
-    threadKey: 'acme/app#1',
-    number: 1,
-    targetKind: 'issue',
-    triggerCommentId: 55,
-    triggerKind: 'issue_comment',
-    requestedBy: 'alice',
-    mode: 'execute',
-    prompt: 'fix it',
-    statusCommentId: 900,
-    ...overrides,
+    ...issueRun({ statusCommentId: 900, ...overrides }),
     // Remote ids are unique across the file's one store.
     ...(overrides.remoteRunId ? { remoteRunId: `${now}-${overrides.remoteRunId}` } : {}),
   });

@@ -5,6 +5,7 @@ import type { RunDeps } from '../../../src/runs/run-deps.js';
 import { drainInstallation, finalizeRun, refreshRun, timeOutRuns } from '../../../src/runs/run-lifecycle.js';
 import { openStore } from '../../../src/store/open-store.js';
 import type { Store } from '../../../src/store/store.js';
+import { issueRun, testRunDeps } from './run-fixtures.js';
 
 interface Recorded {
   comments: Map<number, string>;
@@ -78,41 +79,16 @@ describe('run lifecycle', () => {
     recorded = { comments: new Map(), edits: [], reactions: [] };
     backend = fakeBackend();
     const gh = fakeGitHub(recorded);
-    deps = {
-      store,
-      backends: { codecloud: backend },
-      github: async () => gh,
-      loadConfig: async () => {
-        throw new Error('unused');
-      },
-      installationOf: async () => null,
-      botLogin: 'codecloud[bot]',
-      knownSecrets: [],
-      now: () => now,
-      log: { debug() {}, info() {}, warn() {}, error() {} },
-      wake() {},
-    };
+    deps = testRunDeps({ store, backend, gh, now: () => now });
   });
   afterEach(async () => {
     await store.close();
   });
 
   async function waitingRun(options: Record<string, number | string | boolean> = {}) {
-    const run = await store.createRun({
-      backend: 'codecloud',
-      installationId: 7,
-      owner: 'acme',
-      repo: 'app',
-      threadKey: 'acme/app#1',
-      number: 1,
-      targetKind: 'issue',
-      triggerCommentId: 55,
-      triggerKind: 'issue_comment',
-      requestedBy: 'alice',
-      mode: 'execute',
-      prompt: 'fix it',
-      options: { timeoutMinutes: 1, maxConcurrentRuns: 5, ...options },
-    });
+    const run = await store.createRun(
+      issueRun({ options: { timeoutMinutes: 1, maxConcurrentRuns: 5, ...options } }),
+    );
     return store.updateRun(run.id, { statusCommentId: 900 });
   }
 
