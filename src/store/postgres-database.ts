@@ -69,6 +69,12 @@ class PostgresDatabase implements SqlDatabase {
   async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     const client = await this.#explained(this.#pool.connect());
     let broken: Error | undefined;
+    // A checked-out connection reports its errors (the server ended the session) on itself, not on the pool: without
+    // a listener that would crash the process. The transaction's next query fails and says why.
+    const onError = (error: Error) => {
+      broken = error;
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const result = await work({
@@ -86,6 +92,7 @@ class PostgresDatabase implements SqlDatabase {
       }
       throw this.#explain(error);
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
   }

@@ -197,22 +197,26 @@ describe('PostgreSQL engine start-up, health and time limits', () => {
     }
   });
 
-  it('ends a foreign session left idle inside a transaction, freeing what it locked', async () => {
-    const store = new SqlStore(
-      openPostgresDatabase({ connectionString: database.url, timeouts: { idleInTransactionTimeoutMs: 300 } }),
-    );
+  it('ends its own session left idle inside a transaction (a stalled replica), freeing what it locked', async () => {
+    const stalled = openPostgresDatabase({
+      connectionString: database.url,
+      timeouts: { idleInTransactionTimeoutMs: 300 },
+    });
+    const store = await openStore({ databaseUrl: database.url, dataDir: 'unused' });
     await store.migrate();
-    // A session of the store's own pool settings (an app replica that stalled inside a transaction).
-    const stalled = new pg.Client({ connectionString: database.url, idle_in_transaction_session_timeout: 300 });
-    stalled.on('error', () => undefined);
-    await stalled.connect();
     try {
-      await stalled.query('BEGIN');
-      await stalled.query('LOCK TABLE leases IN ACCESS EXCLUSIVE MODE');
-      await new Promise((resolve) => setTimeout(resolve, 600));
+      const stalledWork = stalled.transaction(async (tx) => {
+        await tx.query('LOCK TABLE leases IN ACCESS EXCLUSIVE MODE');
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        await tx.query('SELECT 1');
+      });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const started = performance.now();
       expect(await store.tryAcquireLease('after-idle-hog', 'b', 1_000)).toBe(true);
+      expect(performance.now() - started).toBeLessThan(900);
+      await expect(stalledWork).rejects.toThrow();
     } finally {
-      await stalled.end().catch(() => undefined);
+      await stalled.close();
       await store.close();
     }
   });
