@@ -1,7 +1,7 @@
 /** Picks the engine from the configuration and returns a ready `Store` (call `migrate()` next). */
 import { openPostgresDatabase } from './postgres-database.js';
-import { openSqliteDatabase } from './sqlite-database.js';
 import { SqlStore } from './sql-store.js';
+import { openSqliteDatabase } from './sqlite-database.js';
 import type { OpenStoreOptions, Store } from './store.js';
 
 /**

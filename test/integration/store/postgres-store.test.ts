@@ -172,7 +172,9 @@ describe('PostgreSQL engine start-up, health and time limits', () => {
       for (const attempt of attempts) {
         expect(attempt.status).toBe('rejected');
         if (attempt.status === 'rejected') {
-          expect(String(attempt.reason)).toMatch(/store: PostgreSQL gave up waiting for a lock after lock_timeout/);
+          expect(String(attempt.reason)).toMatch(
+            /store: PostgreSQL gave up waiting for a lock after lock_timeout/,
+          );
         }
       }
       // Statements that need none of those locks still complete, and the health check answers.

@@ -1,5 +1,5 @@
-import { openSqliteDatabase } from '../../../src/store/sqlite-database.js';
 import { SqlStore } from '../../../src/store/sql-store.js';
+import { openSqliteDatabase } from '../../../src/store/sqlite-database.js';
 import { describeStoreContract } from './store-contract.js';
 
 describeStoreContract('sqlite', async (clock) => {
