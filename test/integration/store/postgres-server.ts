@@ -21,59 +21,67 @@ declare module 'vitest' {
 const USER = 'postgres';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  await hydrateSymlinks();
   const password = randomBytes(12).toString('hex');
+  const port = await freePort();
+  project.provide('postgresAdminUrl', `postgres://${USER}:${password}@127.0.0.1:${port}/postgres`);
+  // Started in the background: test files that need no PostgreSQL do not wait for it, and those that do wait in
+  // `createTestDatabase()` until it answers.
+  const starting = startServer(password, port).catch((error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    return undefined;
+  });
+  return async () => {
+    const server = await starting;
+    await server?.stop();
+  };
+}
+
+async function startServer(password: string, port: number): Promise<{ stop(): Promise<void> }> {
+  await hydrateSymlinks();
   // Not inside a mkdtemp directory: as root, the server runs as the `postgres` user, who must reach the directory.
   const databaseDir = join(tmpdir(), `codecloud-test-pg-${process.pid}-${randomBytes(4).toString('hex')}`);
   const log: string[] = [];
-  let server: EmbeddedPostgres | undefined;
-  let port = 0;
-  for (let attempt = 0; attempt < 3 && server === undefined; attempt += 1) {
-    port = await freePort();
-    const candidate = new EmbeddedPostgres({
-      databaseDir,
-      port,
-      user: USER,
-      password,
-      persistent: false,
-      authMethod: 'scram-sha-256',
-      createPostgresUser: process.getuid?.() === 0,
-      initdbFlags: ['--no-sync'],
-      postgresFlags: [
-        '-c',
-        'listen_addresses=127.0.0.1',
-        '-c',
-        'unix_socket_directories=',
-        '-c',
-        'max_connections=300',
-        '-c',
-        'fsync=off',
-        '-c',
-        'synchronous_commit=off',
-        '-c',
-        'full_page_writes=off',
-      ],
-      onLog: (message) => log.push(message),
-      onError: (error) => log.push(String(error)),
-    });
-    try {
-      if (attempt === 0) await candidate.initialise();
-      await candidate.start();
-      server = candidate;
-    } catch (error) {
-      log.push(`start on port ${port} failed: ${String(error)}`);
-      await candidate.stop().catch(() => undefined);
-    }
-  }
-  if (server === undefined) {
+  const server = new EmbeddedPostgres({
+    databaseDir,
+    port,
+    user: USER,
+    password,
+    persistent: false,
+    authMethod: 'scram-sha-256',
+    createPostgresUser: process.getuid?.() === 0,
+    initdbFlags: ['--no-sync'],
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'max_connections=300',
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
+    ],
+    onLog: (message) => log.push(message),
+    onError: (error) => log.push(String(error)),
+  });
+  try {
+    await server.initialise();
+    await server.start();
+  } catch (error) {
+    await server.stop().catch(() => undefined);
     await rm(databaseDir, { recursive: true, force: true });
-    throw new Error(`the test PostgreSQL server did not start:\n${log.join('').slice(-4000)}`);
+    throw new Error(
+      `the test PostgreSQL server did not start on 127.0.0.1:${port}: ${String(error)}\n${log.join('').slice(-4000)}`,
+    );
   }
-  project.provide('postgresAdminUrl', `postgres://${USER}:${password}@127.0.0.1:${port}/postgres`);
-  const running = server;
-  return async () => {
-    await running.stop();
-    await rm(databaseDir, { recursive: true, force: true });
+  return {
+    stop: async () => {
+      await server.stop();
+      await rm(databaseDir, { recursive: true, force: true });
+    },
   };
 }
 

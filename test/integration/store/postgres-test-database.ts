@@ -1,5 +1,6 @@
 /** A database of its own on the test run's PostgreSQL server (`postgres-server.ts`), for one test file. */
 import { randomBytes } from 'node:crypto';
+import { setTimeout } from 'node:timers/promises';
 import pg from 'pg';
 import { inject } from 'vitest';
 
@@ -10,10 +11,27 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
+/** How long a test file waits for the server, which starts in the background with the test run. */
+const SERVER_WAIT_MS = 60_000;
+
 export async function createTestDatabase(): Promise<TestDatabase> {
   const adminUrl = inject('postgresAdminUrl');
   const name = `test_${randomBytes(6).toString('hex')}`;
-  await withAdmin(adminUrl, (admin) => admin.query(`CREATE DATABASE ${name}`));
+  const deadline = Date.now() + SERVER_WAIT_MS;
+  for (;;) {
+    try {
+      await withAdmin(adminUrl, (admin) => admin.query(`CREATE DATABASE ${name}`));
+      break;
+    } catch (error) {
+      if (!isNotUpYet(error) || Date.now() > deadline) {
+        throw new Error(
+          `the test PostgreSQL server (postgres-server.ts) does not answer at ${adminUrl.replace(/:[^:@/]*@/, ':***@')}`,
+          { cause: error },
+        );
+      }
+      await setTimeout(100);
+    }
+  }
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return {
@@ -30,4 +48,10 @@ async function withAdmin(url: string, work: (admin: pg.Client) => Promise<unknow
   } finally {
     await admin.end();
   }
+}
+
+/** Refused (not listening yet) or "the database system is starting up" (57P03). */
+function isNotUpYet(error: unknown): boolean {
+  const { code } = error as { code?: unknown };
+  return code === 'ECONNREFUSED' || code === '57P03';
 }
