@@ -114,7 +114,9 @@ export async function waitViaApp(options: AppWaitOptions): Promise<AppWaitOutcom
     refreshedAfter401 = false;
     const run = parsed.data.run;
     if (run.status !== status) {
-      options.log(`${stamp(clock.now())} run ${runId}: ${status} → ${run.status} (${elapsed(clock.now() - since)})`);
+      options.log(
+        `${stamp(clock.now())} run ${runId}: ${status} → ${run.status} (${elapsed(clock.now() - since)})`,
+      );
       status = run.status;
       if (!isFinalRunStatus(run.status)) options.onStatus?.(run.status);
     }

@@ -3,9 +3,13 @@
  * client. The adapter in `action/backends/codecloud.ts` builds the clients; everything here is testable with fakes.
  */
 import { type CodecloudClient, lostCreateMatch } from '../codecloud/client.js';
+import type { RunMode } from '../codecloud/schemas.js';
 import type { ActionContext, ActionLog, ActionOutcome, Leftovers } from './action-context.js';
+import { waitViaApp } from './app-wait.js';
+import { COMMENT_EDIT_INTERVAL_MS, type CommentApi, commentKeeper } from './comment-keeper.js';
+import { OidcRequestError, type OidcTokenSource } from './oidc-request.js';
 import { singleRunOutputs, tasksOutputs } from './outputs.js';
-import { runTasks, type TaskJob, type TaskResult } from './run-tasks.js';
+import { type RunTasksOptions, runTasks, type TaskJob, type TaskResult } from './run-tasks.js';
 import {
   type ActionSettings,
   type CommonSettings,
@@ -17,6 +21,12 @@ import {
   timeoutInMinutes,
   type UnscheduleSettings,
 } from './settings.js';
+import {
+  actionMarker,
+  type CommentIdentity,
+  type CommentTask,
+  renderActionComment,
+} from './status-comment-body.js';
 import { renderFactsSummary, renderRunsSummary } from './summary.js';
 import { DEFAULT_LIMIT_POLICY, DEFAULT_POLL_POLICY, scaled } from './wait-policy.js';
 
@@ -29,6 +39,19 @@ export interface CodecloudActionDeps {
   client: CodecloudActionClient;
   /** Same API, short time-outs: for stopping runs inside the runner's cancellation window. */
   urgentClient: Pick<CodecloudClient, 'stopRun'>;
+  /** `app-url`: the job's OIDC tokens for the App, or why there are none; and how to reach the App. */
+  app?: { tokens: OidcTokenSource | OidcRequestError; fetch: typeof fetch } | undefined;
+  /** `comment`: the comment's GitHub side and what its marker is made of, or why there is no comment. */
+  comment?: StatusCommentDeps | { unavailable: string } | undefined;
+}
+
+export interface StatusCommentDeps {
+  api: CommentApi;
+  identity: CommentIdentity;
+  /** `GITHUB_ACTOR` */
+  requestedBy: string;
+  /** Told the comment while it is not final, and `undefined` once it is (the post step ends a comment left running). */
+  onPosted?(comment: { id: number } | undefined): void;
 }
 
 export async function runCodecloudAction(
@@ -119,9 +142,10 @@ function runCommand(
     },
   }));
   const named = settings.fromTasksInput;
+  const mode = settings.tasks[0]?.request.mode ?? 'execute';
   return waitAndReport(
     settings,
-    { jobs, maxParallel: settings.maxParallel, named, heading: 'codecloud' },
+    { jobs, maxParallel: settings.maxParallel, named, heading: 'codecloud', mode, kind: 'run' },
     deps,
     context,
   );
@@ -156,7 +180,14 @@ function followUpCommand(
       return { id: answer.id, status: answer.status };
     },
   };
-  const report = { jobs: [job], maxParallel: 1, named: false, heading: 'codecloud follow-up' };
+  const report: WaitAndReport = {
+    jobs: [job],
+    maxParallel: 1,
+    named: false,
+    heading: 'codecloud follow-up',
+    mode: settings.mode ?? 'execute',
+    kind: 'follow-up',
+  };
   return waitAndReport(settings, report, deps, context);
 }
 
@@ -167,21 +198,26 @@ interface WaitAndReport {
   named: boolean;
   /** The job summary's heading. */
   heading: string;
+  /** For the status comment. */
+  mode: RunMode;
+  kind: 'run' | 'follow-up';
 }
 
 async function waitAndReport(
   settings: CommonSettings,
-  { jobs, maxParallel, named, heading }: WaitAndReport,
+  { jobs, maxParallel, named, heading, mode, kind }: WaitAndReport,
   deps: CodecloudActionDeps,
   context: ActionContext,
 ): Promise<ActionOutcome> {
   const { log, clock } = context;
+  const deadline = clock.now() + settings.timeoutMs;
+  const comment = await startComment(settings, { jobs, named, mode, kind }, deps, context);
   const results = await runTasks({
     jobs,
     maxParallel,
     wait: settings.wait,
     stopOnCancel: settings.stopOnCancel,
-    deadline: clock.now() + settings.timeoutMs,
+    deadline,
     timeoutMinutes: timeoutInMinutes(settings),
     client: deps.client,
     cancelGraceMs: CANCEL_GRACE_MS,
@@ -199,16 +235,132 @@ async function waitAndReport(
     onPullRequest: (task, url, title) => log.notice(url, named ? `${task}: ${title}` : title),
     onActiveRuns: (runs) => context.onActiveRuns(runs),
     onPendingCreates: (creates) => context.onPendingCreates?.(creates),
+    notice: (task, text) => log.notice(named ? `[${task}] ${text}` : text),
+    onUpdate: (task, result) => comment?.update(task, result),
+    ...appWaiting(settings, deadline, deps, context),
   });
+  const commentUrl = await comment?.finish(results);
   if (named) for (const task of results) log.group(`${task.name}: ${task.status}`, groupLines(task));
   else if (results[0]?.run?.plan) log.group('Plan', results[0].run.plan.split('\n'));
   else if (results[0]?.run?.result) log.group('Result', results[0].run.result.split('\n'));
 
   const outputs = named ? tasksOutputs(results) : singleRunOutputs(results[0]!);
+  if (commentUrl !== undefined) outputs['comment-url'] = commentUrl;
   return {
     outputs,
     summary: renderRunsSummary(heading, results, named),
     failure: failureOf(results, settings, context.signal.aborted),
+  };
+}
+
+/** `app-url`: the wait through the App for `runTasks`, or nothing (polling) with a notice saying why. */
+function appWaiting(
+  settings: CommonSettings,
+  deadline: number,
+  deps: CodecloudActionDeps,
+  context: ActionContext,
+): Pick<RunTasksOptions, 'waitViaApp'> {
+  const { appUrl } = settings;
+  if (appUrl === undefined || !settings.wait || deps.app === undefined) return {};
+  const { tokens, fetch } = deps.app;
+  if (tokens instanceof OidcRequestError) {
+    context.log.notice(`Waiting by polling the codecloud API, not through the App: ${tokens.message}`);
+    return {};
+  }
+  context.log.info(`Waiting through the App at ${appUrl} (its completion webhook ends the wait)`);
+  return {
+    waitViaApp: (runId, knownStatus, hooks) =>
+      waitViaApp({
+        appUrl,
+        runId,
+        knownStatus,
+        deadline,
+        tokens,
+        fetch,
+        clock: context.clock,
+        signal: context.signal,
+        scale: context.pollScale,
+        ...hooks,
+      }),
+  };
+}
+
+interface CommentSession {
+  update(task: string, result: Readonly<TaskResult>): void;
+  finish(results: readonly TaskResult[]): Promise<string | undefined>;
+}
+
+/** `comment`: posts (or finds) the status comment before anything starts, and keeps it until `finish`. */
+async function startComment(
+  settings: CommonSettings,
+  what: Pick<WaitAndReport, 'jobs' | 'named' | 'mode' | 'kind'>,
+  deps: CodecloudActionDeps,
+  context: ActionContext,
+): Promise<CommentSession | undefined> {
+  const setup = deps.comment;
+  if (setup === undefined) return undefined;
+  if ('unavailable' in setup) {
+    context.log.warning(`No status comment: ${setup.unavailable}`);
+    return undefined;
+  }
+  const { clock } = context;
+  const tasks = new Map<string, CommentTask>(
+    what.jobs.map((job) => [
+      job.name,
+      {
+        name: job.name,
+        result: {
+          name: job.name,
+          runId: undefined,
+          status: 'queued',
+          run: undefined,
+          error: undefined,
+          lines: [],
+        },
+      },
+    ]),
+  );
+  const render = () =>
+    renderActionComment(
+      {
+        identity: setup.identity,
+        tasks: [...tasks.values()],
+        named: what.named,
+        mode: what.mode,
+        kind: what.kind,
+        requestedBy: setup.requestedBy,
+        timeoutMinutes: timeoutInMinutes(settings),
+        knownSecrets: [settings.apiKey, settings.githubToken ?? ''].filter((s) => s.length >= 4),
+      },
+      clock.now(),
+    );
+  const keeper = commentKeeper({
+    api: setup.api,
+    marker: actionMarker(setup.identity),
+    render,
+    clock,
+    log: context.log,
+    minIntervalMs: COMMENT_EDIT_INTERVAL_MS * context.pollScale,
+  });
+  await keeper.start();
+  const posted = keeper.posted();
+  if (posted) setup.onPosted?.(posted);
+  return {
+    update(task, result) {
+      const before = tasks.get(task);
+      const runningSince = before?.runningSince ?? (result.status === 'running' ? clock.now() : undefined);
+      tasks.set(task, { name: task, result: { ...result }, runningSince });
+      keeper.changed();
+    },
+    async finish(results) {
+      for (const result of results) {
+        const before = tasks.get(result.name);
+        tasks.set(result.name, { name: result.name, result, runningSince: before?.runningSince });
+      }
+      const url = await keeper.finish();
+      if (posted) setup.onPosted?.(undefined);
+      return url;
+    },
   };
 }
 

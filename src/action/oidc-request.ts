@@ -65,7 +65,9 @@ export function oidcTokenSource(
 /** The token's `exp` in ms (not verified: only to know when to ask again). */
 function expiryOf(jwt: string): number | undefined {
   try {
-    const payload = Payload.safeParse(JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')));
+    const payload = Payload.safeParse(
+      JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')),
+    );
     return payload.success ? payload.data.exp * 1000 : undefined;
   } catch {
     return undefined;

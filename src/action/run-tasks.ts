@@ -324,7 +324,10 @@ async function follow(
           knownStatus = run.status;
           result.run = run;
         } catch (error) {
-          log(`could not read run ${started.id} (${error instanceof Error ? error.message : String(error)}); polling`, 'warning');
+          log(
+            `could not read run ${started.id} (${error instanceof Error ? error.message : String(error)}); polling`,
+            'warning',
+          );
         }
         break;
       case 'fallback': {
