@@ -246,6 +246,10 @@ export function parseActionInputs(raw: RawInputs, env: Env, now: Date, event?: u
         `Input 'comment' is only used with command 'run' or 'follow-up', but command is '${command}': set 'command' or remove 'comment'`,
       );
     need('github-token', "with 'comment' (it defaults to the workflow's GITHUB_TOKEN)");
+    if (values.wait === false)
+      problems.push(
+        `Input 'comment' needs 'wait' to be 'true': with 'wait: false' the step ends before the run does`,
+      );
   }
   const appUrl = values['app-url']?.replace(/\/+$/, '');
   if (appUrl !== undefined && given('webhook-url') !== undefined) {

@@ -78,6 +78,9 @@ describe('comment', () => {
     expect(problems({ command: 'stop', 'run-id': 'r1', comment: 'true' })).toEqual([
       "Input 'comment' is only used with command 'run' or 'follow-up', but command is 'stop': set 'command' or remove 'comment'",
     ]);
+    expect(problems({ prompt: 'p', comment: 'true', wait: 'false' })).toEqual([
+      "Input 'comment' needs 'wait' to be 'true': with 'wait: false' the step ends before the run does",
+    ]);
     expect(problems({ prompt: 'p', comment: 'true', 'github-token': '' })).toEqual([
       "Input 'github-token' is required with 'comment' (it defaults to the workflow's GITHUB_TOKEN)",
     ]);
