@@ -235,6 +235,22 @@ describe('app-url: waiting through the App', () => {
     expect(post.stdout).toContain('nothing to clean up');
   }, 60_000);
 
+  it('the post step ends the comment as Stopped when the main step was killed', async () => {
+    const wf = await pullRequestWorkflow();
+    await h.sim.control.queueScripts({ queuedMs: 200, runningMs: 600_000 });
+    const stepInputs = inputs({ prompt: 'Killed mid-run', comment: 'true' });
+    const main = await runStep({ inputs: stepInputs, env: wf.env, timeoutMs: 4_000 });
+    expect(main.signal).toBe('SIGKILL');
+    expect((await commentsOn(wf.repo, wf.pr))[0]?.body).not.toContain('Stopped');
+    const post = await runPost(main, { inputs: stepInputs, env: wf.env });
+    expect(post.exitCode, post.stdout).toBe(0);
+    const [comment] = await commentsOn(wf.repo, wf.pr);
+    expect(comment?.body).toContain('⏹️ **Stopped**');
+    expect(comment?.body).not.toContain('Running');
+    const run = (await h.sim.control.runs()).find((r) => r.prompt === 'Killed mid-run');
+    expect(run?.stops.length).toBeGreaterThan(0);
+  }, 60_000);
+
   it('goes on by polling when the App goes down mid-wait', async () => {
     const wf = await pullRequestWorkflow();
     await h.sim.control.queueScripts({ queuedMs: 500, runningMs: 120_000 });

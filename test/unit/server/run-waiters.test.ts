@@ -46,4 +46,27 @@ describe('runWaiters', () => {
     await new Promise((r) => setTimeout(r, 80));
     expect(queries.length).toBe(before);
   });
+
+  it('serves 500 waiters with one query per poll and wakes exactly the right ones', async () => {
+    let signs: CompletionSign[] = [];
+    const { waiters, queries } = hub(() => signs);
+    const stop = new AbortController();
+    const woken = new Set<number>();
+    const all = Array.from({ length: 500 }, (_, i) =>
+      waiters.next(`run_${i % 250}`, undefined, stop.signal).then((value) => {
+        if (value !== undefined) woken.add(i);
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    const polled = queries.length;
+    expect(polled).toBeGreaterThan(0);
+    expect(queries.at(-1)).toHaveLength(250);
+    signs = [{ remoteRunId: 'run_7', sign: 'run:completed' }];
+    await new Promise((r) => setTimeout(r, 60));
+    expect([...woken].sort((a, b) => a - b)).toEqual([7, 257]);
+    expect(waiters.size).toBe(498);
+    stop.abort();
+    await Promise.all(all);
+    expect(waiters.size).toBe(0);
+  });
 });

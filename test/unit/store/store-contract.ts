@@ -570,7 +570,9 @@ export function describeStoreContract(
         await store.enqueueJob(job('codecloud:runXb:agent.failed:failed:2026-01-01T00:00:00Z'));
         await store.enqueueJob({ ...job('codecloud:run_c:agent.completed:x'), kind: 'other' });
         const final = await store.createRun(newRun({ status: 'completed', remoteRunId: 'run_d' }));
-        await store.createRun(newRun({ status: 'running', remoteRunId: 'run_e', threadKey: 'octo-org/widgets#8' }));
+        await store.createRun(
+          newRun({ status: 'running', remoteRunId: 'run_e', threadKey: 'octo-org/widgets#8' }),
+        );
         const signs = await replica.completionSigns(['run_a', 'run_b', 'run_c', 'run_d', 'run_e', "x'; --"]);
         expect(signs.sort((x, y) => x.sign.localeCompare(y.sign))).toEqual([
           { remoteRunId: 'run_a', sign: 'codecloud:run_a:agent.completed:completed:2026-01-01T00:00:00Z' },
