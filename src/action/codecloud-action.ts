@@ -6,7 +6,7 @@ import { type CodecloudClient, lostCreateMatch } from '../codecloud/client.js';
 import type { RunMode } from '../codecloud/schemas.js';
 import type { ActionContext, ActionLog, ActionOutcome, Leftovers } from './action-context.js';
 import { waitViaApp } from './app-wait.js';
-import { COMMENT_EDIT_INTERVAL_MS, type CommentApi, commentKeeper } from './comment-keeper.js';
+import { type StatusCommentDeps, startComment } from './comment-session.js';
 import { OidcRequestError, type OidcTokenSource } from './oidc-request.js';
 import { singleRunOutputs, tasksOutputs } from './outputs.js';
 import { type RunTasksOptions, runTasks, type TaskJob, type TaskResult } from './run-tasks.js';
@@ -21,12 +21,6 @@ import {
   timeoutInMinutes,
   type UnscheduleSettings,
 } from './settings.js';
-import {
-  actionMarker,
-  type CommentIdentity,
-  type CommentTask,
-  renderActionComment,
-} from './status-comment-body.js';
 import { renderFactsSummary, renderRunsSummary } from './summary.js';
 import { DEFAULT_LIMIT_POLICY, DEFAULT_POLL_POLICY, scaled } from './wait-policy.js';
 
@@ -43,15 +37,6 @@ export interface CodecloudActionDeps {
   app?: { tokens: OidcTokenSource | OidcRequestError; fetch: typeof fetch } | undefined;
   /** `comment`: the comment's GitHub side and what its marker is made of, or why there is no comment. */
   comment?: StatusCommentDeps | { unavailable: string } | undefined;
-}
-
-export interface StatusCommentDeps {
-  api: CommentApi;
-  identity: CommentIdentity;
-  /** `GITHUB_ACTOR` */
-  requestedBy: string;
-  /** Told the comment while it is not final, and `undefined` once it is (the post step ends a comment left running). */
-  onPosted?(comment: { id: number } | undefined): void;
 }
 
 export async function runCodecloudAction(
@@ -211,7 +196,11 @@ async function waitAndReport(
 ): Promise<ActionOutcome> {
   const { log, clock } = context;
   const deadline = clock.now() + settings.timeoutMs;
-  const comment = await startComment(settings, { jobs, named, mode, kind }, deps, context);
+  const comment = await startComment(
+    deps.comment,
+    { names: jobs.map((job) => job.name), named, mode, kind, settings },
+    context,
+  );
   const results = await runTasks({
     jobs,
     maxParallel,
@@ -282,85 +271,6 @@ function appWaiting(
         scale: context.pollScale,
         ...hooks,
       }),
-  };
-}
-
-interface CommentSession {
-  update(task: string, result: Readonly<TaskResult>): void;
-  finish(results: readonly TaskResult[]): Promise<string | undefined>;
-}
-
-/** `comment`: posts (or finds) the status comment before anything starts, and keeps it until `finish`. */
-async function startComment(
-  settings: CommonSettings,
-  what: Pick<WaitAndReport, 'jobs' | 'named' | 'mode' | 'kind'>,
-  deps: CodecloudActionDeps,
-  context: ActionContext,
-): Promise<CommentSession | undefined> {
-  const setup = deps.comment;
-  if (setup === undefined) return undefined;
-  if ('unavailable' in setup) {
-    context.log.warning(`No status comment: ${setup.unavailable}`);
-    return undefined;
-  }
-  const { clock } = context;
-  const tasks = new Map<string, CommentTask>(
-    what.jobs.map((job) => [
-      job.name,
-      {
-        name: job.name,
-        result: {
-          name: job.name,
-          runId: undefined,
-          status: 'queued',
-          run: undefined,
-          error: undefined,
-          lines: [],
-        },
-      },
-    ]),
-  );
-  const render = () =>
-    renderActionComment(
-      {
-        identity: setup.identity,
-        tasks: [...tasks.values()],
-        named: what.named,
-        mode: what.mode,
-        kind: what.kind,
-        requestedBy: setup.requestedBy,
-        timeoutMinutes: timeoutInMinutes(settings),
-        knownSecrets: [settings.apiKey, settings.githubToken ?? ''].filter((s) => s.length >= 4),
-      },
-      clock.now(),
-    );
-  const keeper = commentKeeper({
-    api: setup.api,
-    marker: actionMarker(setup.identity),
-    render,
-    clock,
-    log: context.log,
-    minIntervalMs: COMMENT_EDIT_INTERVAL_MS * context.pollScale,
-  });
-  await keeper.start();
-  const posted = keeper.posted();
-  if (posted) setup.onPosted?.(posted);
-  return {
-    update(task, result) {
-      const before = tasks.get(task);
-      const runningSince = before?.runningSince ?? (result.status === 'running' ? clock.now() : undefined);
-      tasks.set(task, { name: task, result: { ...result }, runningSince });
-      keeper.changed();
-    },
-    async finish(results) {
-      for (const result of results) {
-        const before = tasks.get(result.name);
-        tasks.set(result.name, { name: result.name, result, runningSince: before?.runningSince });
-      }
-      const url = await keeper.finish();
-      if (posted) setup.onPosted?.(undefined);
-      return url;
-    },
   };
 }
 
