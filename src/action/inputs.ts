@@ -234,10 +234,10 @@ export function parseActionInputs(raw: RawInputs, env: Env, now: Date, event?: u
       );
     }
     need('github-token', "with backend 'cloudcoding' (it defaults to the workflow's GITHUB_TOKEN)");
-    for (const name of ['app-url', 'comment'] as const) {
-      if (given(name) !== undefined && !(name === 'comment' && values.comment?.kind === 'off'))
-        problems.push(`Input '${name}' is only used with backend 'codecloud', got ${show(name, raw[name])}`);
-    }
+    if (given('app-url') !== undefined)
+      problems.push(
+        `Input 'app-url' is only used with backend 'codecloud', got ${show('app-url', raw['app-url'])}`,
+      );
   }
   const comment: CommentSetting = values.comment ?? { kind: 'off' };
   if (comment.kind !== 'off') {
