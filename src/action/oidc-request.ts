@@ -42,7 +42,7 @@ export function oidcTokenSource(
       if (!fresh && cached && cached.expiresAt - REFRESH_BEFORE_MS > now()) return cached.token;
       let answer: Response;
       try {
-        answer = await fetchImpl(`${url}&audience=${encodeURIComponent(audience)}`, {
+        answer = await fetchImpl(withAudience(url, audience), {
           headers: { authorization: `Bearer ${requestToken}`, accept: 'application/json' },
           signal: AbortSignal.timeout(10_000),
         });
@@ -60,6 +60,17 @@ export function oidcTokenSource(
       return token;
     },
   };
+}
+
+/** The request URL (it already has `?api-version=…`) with `audience` added. */
+function withAudience(url: string, audience: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.searchParams.set('audience', audience);
+    return parsed.toString();
+  } catch {
+    return `${url}${url.includes('?') ? '&' : '?'}audience=${encodeURIComponent(audience)}`;
+  }
 }
 
 /** The token's `exp` in ms (not verified: only to know when to ask again). */
