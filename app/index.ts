@@ -45,9 +45,7 @@ import {
 } from '../src/runs/trigger.js';
 import { codecloudWebhookRoute } from '../src/server/codecloud-webhook-route.js';
 import { healthRoute } from '../src/server/health-route.js';
-import { oidcVerifier } from '../src/server/oidc-token.js';
-import { runWaiters } from '../src/server/run-waiters.js';
-import { waitRoute } from '../src/server/wait-route.js';
+import { appWaitRoute } from '../src/server/wait-route.js';
 import { openStore } from '../src/store/open-store.js';
 import type { Store } from '../src/store/store.js';
 import { describeConfigLoadError } from './config-load-error.js';
@@ -239,28 +237,24 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
         if (!(await store.ping())) throw new Error('the store does not answer');
       }),
     );
-    // The wait route (the Action's `app-url`): woken by completions recorded here, and by a 500 ms store poll.
-    const waiters = runWaiters({ completionSigns: (ids) => store.completionSigns(ids), intervalMs: 500 });
+    const waits = appWaitRoute({
+      publicUrl: settings.env.PUBLIC_URL,
+      issuer: settings.env.ACTIONS_OIDC_ISSUER,
+      readRun: codecloudClient ? (id) => codecloudClient.getRun(id) : undefined,
+      completionSigns: (ids) => store.completionSigns(ids),
+      log: app.log,
+    });
     addHandler(
       codecloudWebhookRoute({
         secrets: settings.codecloudWebhookSecrets,
         record: async (event) => {
           await recordCodecloudEvent(deps, event);
-          if (event.event === 'agent.completed' || event.event === 'agent.failed') waiters.poke(event.run_id);
+          waits.recorded(event);
         },
         log: app.log,
       }),
     );
-    addHandler(
-      waitRoute({
-        verify: settings.env.PUBLIC_URL
-          ? oidcVerifier({ issuer: settings.env.ACTIONS_OIDC_ISSUER, audience: settings.env.PUBLIC_URL })
-          : undefined,
-        readRun: codecloudClient ? (id) => codecloudClient.getRun(id) : undefined,
-        waiters,
-        log: app.log,
-      }),
-    );
+    addHandler(waits.handle);
 
     worker.start();
     const reconciler: Reconciler = startReconciler(deps, {
@@ -270,7 +264,7 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
     options.onReady?.({
       deps,
       async stop() {
-        waiters.close();
+        waits.close();
         await reconciler.stop();
         await worker.stop();
         cloudCoding?.closeAll('the app is shutting down');

@@ -9,9 +9,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CodecloudError } from '../codecloud/errors.js';
 import { isFinalRunStatus, type RunDetail } from '../codecloud/schemas.js';
+import type { CodecloudEvent } from '../codecloud/webhook-events.js';
 import { sendJson } from './json-response.js';
-import { OidcTokenError, type OidcVerifier } from './oidc-token.js';
-import type { RunWaiters } from './run-waiters.js';
+import { OidcTokenError, type OidcVerifier, oidcVerifier } from './oidc-token.js';
+import { type RunWaiters, type RunWaitersOptions, runWaiters } from './run-waiters.js';
 
 const WAIT_PATH = /^\/codecloud\/runs\/([^/]+)\/wait$/;
 const RUN_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -140,4 +141,41 @@ export function waitRoute(options: WaitRouteOptions) {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+export interface AppWaitRouteOptions {
+  /** `PUBLIC_URL`: the audience tokens must have; unset, the route answers 503. */
+  publicUrl: string | undefined;
+  /** `ACTIONS_OIDC_ISSUER` */
+  issuer: string;
+  readRun: WaitRouteOptions['readRun'];
+  /** The store's `completionSigns`. */
+  completionSigns: RunWaitersOptions['completionSigns'];
+  log?: WaitRouteOptions['log'];
+}
+
+export interface AppWaitRoute {
+  handle: ReturnType<typeof waitRoute>;
+  /** A codecloud event this process recorded: a completion wakes its run's waiters at once. */
+  recorded(event: CodecloudEvent): void;
+  close(): void;
+}
+
+/** The wait route as the app mounts it: waiters woken by completions recorded here and by a 500 ms store poll. */
+export function appWaitRoute(options: AppWaitRouteOptions): AppWaitRoute {
+  const waiters = runWaiters({ completionSigns: options.completionSigns, intervalMs: 500 });
+  return {
+    handle: waitRoute({
+      verify: options.publicUrl
+        ? oidcVerifier({ issuer: options.issuer, audience: options.publicUrl })
+        : undefined,
+      readRun: options.readRun,
+      waiters,
+      ...(options.log ? { log: options.log } : {}),
+    }),
+    recorded(event) {
+      if (event.event === 'agent.completed' || event.event === 'agent.failed') waiters.poke(event.run_id);
+    },
+    close: () => waiters.close(),
+  };
 }
