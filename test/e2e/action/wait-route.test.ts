@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeOidc, startFakeOidc } from '../../fake-oidc/fake-oidc.js';
-import { type Harness, startHarness } from '../app/app-harness.js';
+import { freshRepo, type Harness, startHarness } from '../app/app-harness.js';
 
 let h: Harness;
 let oidc: FakeOidc;
@@ -147,5 +147,26 @@ describe('GET /codecloud/runs/{id}/wait', () => {
     const accepted = relay.completionAcceptedAt(id);
     expect(accepted).toBeDefined();
     expect(answeredAt - (accepted ?? 0)).toBeLessThan(1_000);
+  }, 30_000);
+
+  it("answers soon after the reconciler sees the end of the app's own run when its webhook was lost", async () => {
+    const { repo } = await freshRepo(h.gh);
+    await h.sim.control.addWebhookFault({ event: 'agent.completed', action: 'drop' });
+    await h.sim.control.queueScripts({ queuedMs: 500, runningMs: 10_000 });
+    const issue = await h.gh.openIssue({ repo, title: 'Crash', body: 'b', user: 'alice' });
+    await h.gh.comment({ repo, number: issue.number, user: 'alice', body: '/codecloud fix this' });
+    let id: string | undefined;
+    for (let i = 0; i < 100 && id === undefined; i++) {
+      id = (await h.sim.control.runs()).find((r) => r.repo === repo)?.id;
+      if (id === undefined) await new Promise((r) => setTimeout(r, 100));
+    }
+    const token = await oidc.sign({ repository: repo, audience: audience() });
+    const started = performance.now();
+    const answer = await wait(id ?? '', token, 30);
+    expect(answer.status).toBe(200);
+    expect(answer.body.run?.status).toBe('completed');
+    // The run takes about a second here and the reconciler looks every 2 s: far from the 30 s time-out.
+    expect(performance.now() - started).toBeLessThan(10_000);
+    expect(await h.sim.control.webhooks({ event: 'agent.completed', run_id: id ?? '' })).toEqual([]);
   }, 30_000);
 });
