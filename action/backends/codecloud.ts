@@ -1,10 +1,11 @@
+import * as core from '@actions/core';
 import type { ActionBackend, ActionContext } from '../../src/action/action-context.js';
 import {
   type CodecloudActionDeps,
   runCodecloudAction,
   stopLeftoverRuns,
 } from '../../src/action/codecloud-action.js';
-import { oidcTokenSource } from '../../src/action/oidc-request.js';
+import { OidcRequestError, oidcTokenSource } from '../../src/action/oidc-request.js';
 import type { ActionSettings } from '../../src/action/settings.js';
 import { CodecloudClient } from '../../src/codecloud/client.js';
 import { commentDeps } from '../comment-deps.js';
@@ -28,10 +29,19 @@ function client(apiKey: string, apiUrl: string, context: ActionContext, urgent =
 /** `app-url`: the job's OIDC tokens with the App as audience. */
 function appDeps(settings: ActionSettings, context: ActionContext): CodecloudActionDeps['app'] {
   if (settings.appUrl === undefined) return undefined;
-  return {
-    tokens: oidcTokenSource(process.env, settings.appUrl, fetch, () => context.clock.now()),
-    fetch,
+  const source = oidcTokenSource(process.env, settings.appUrl, fetch, () => context.clock.now());
+  if (source instanceof OidcRequestError) return { tokens: source, fetch };
+  // The token is a credential: masked in the log, should anything ever print it.
+  let masked = '';
+  const tokens = {
+    token: async (fresh?: boolean) => {
+      const token = await source.token(fresh);
+      if (token !== masked) core.setSecret(token);
+      masked = token;
+      return token;
+    },
   };
+  return { tokens, fetch };
 }
 
 /** The codecloud REST backend. */
