@@ -44,6 +44,7 @@ describe('reconciler', () => {
       throw new Error('unused');
     },
     listComments: async () => [],
+    listReviewComments: async () => [],
     dispatch: async () => undefined,
   };
   const backend: AgentBackend = {

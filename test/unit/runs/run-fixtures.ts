@@ -24,6 +24,7 @@ export function testRunDeps(parts: {
     now: parts.now,
     log: { debug() {}, info() {}, warn() {}, error() {} },
     wake() {},
+    holder: 'test-process',
   };
 }
 
