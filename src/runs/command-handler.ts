@@ -503,7 +503,7 @@ async function followUp(ctx: Ctx, run: Run, prompt: string, mode: RunMode, headl
   const sent = await whileStarting(deps, run.id, () =>
     sendFollowUpOf(ctx, run, remoteRunId, prompt, mode, headline),
   );
-  if (sent === undefined) {
+  if (!sent) {
     await reply(ctx, renderBusyReply({ login: trigger.sender.login, trigger: ctx.config.trigger }));
   }
 }
@@ -515,7 +515,7 @@ async function sendFollowUpOf(
   prompt: string,
   mode: RunMode,
   headline: string,
-): Promise<true> {
+): Promise<void> {
   const { deps, gh, trigger } = ctx;
   const moved = await deps.store.transitionRun(run.id, ['completed'], {
     // `starting` until the message is accepted: the reconciler and webhooks leave it alone meanwhile.
@@ -545,7 +545,7 @@ async function sendFollowUpOf(
   });
   if (!moved) {
     await reply(ctx, renderBusyReply({ login: trigger.sender.login, trigger: ctx.config.trigger }));
-    return true;
+    return;
   }
   await deps.store.unmarkFinalCommentPosted(run.id);
   const body = statusCommentBody(moved, {
@@ -561,7 +561,6 @@ async function sendFollowUpOf(
     mode,
     idempotencyKey: followUpIdempotencyKey(trigger),
   });
-  return true;
 }
 
 function followUpPlace(trigger: CommandTrigger): StatusCommentPlace {

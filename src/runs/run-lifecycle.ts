@@ -43,22 +43,24 @@ export const startLeaseName = (runId: string): string => `run-start:${runId}`;
 export const START_LEASE_MS = 15_000;
 
 /**
- * Runs `work` while holding the run's start lease (renewed meanwhile), or returns undefined without running it when
- * another live process holds it. A process that dies stops renewing, so the reconciler takes over within seconds.
+ * Runs `work` while holding the run's start lease (renewed meanwhile) and returns true, or returns false without
+ * running it when another live process holds it. A process that dies stops renewing, so the reconciler takes over
+ * within seconds.
  */
-export async function whileStarting<T>(
+export async function whileStarting(
   deps: RunDeps,
   runId: string,
-  work: () => Promise<T>,
-): Promise<T | undefined> {
+  work: () => Promise<unknown>,
+): Promise<boolean> {
   const name = startLeaseName(runId);
-  if (!(await deps.store.tryAcquireLease(name, deps.holder, START_LEASE_MS))) return undefined;
+  if (!(await deps.store.tryAcquireLease(name, deps.holder, START_LEASE_MS))) return false;
   const renew = setInterval(() => {
     deps.store.tryAcquireLease(name, deps.holder, START_LEASE_MS).catch(() => undefined);
   }, START_LEASE_MS / 3);
   renew.unref?.();
   try {
-    return await work();
+    await work();
+    return true;
   } finally {
     clearInterval(renew);
     await deps.store.releaseLease(name, deps.holder).catch(() => undefined);
@@ -174,7 +176,7 @@ export async function lookUpLostCreate(
   deps: RunDeps,
   payload: JobPayload<typeof JOB_LOOK_UP_CREATE>,
 ): Promise<void> {
-  const done = await whileStarting(deps, payload.runId, async () => {
+  const held = await whileStarting(deps, payload.runId, async () => {
     const run = await deps.store.getRun(payload.runId);
     if (run?.status !== 'starting' || run.remoteRunId !== null) return;
     const backend = backendOf(deps, run);
@@ -211,7 +213,7 @@ export async function lookUpLostCreate(
     );
   });
   // Another live process is starting it right now: this look-up is retried later (the job fails).
-  if (done === undefined && (await deps.store.getRun(payload.runId))?.status === 'starting') {
+  if (!held && (await deps.store.getRun(payload.runId))?.status === 'starting') {
     throw new Error(`run ${payload.runId} is being started by another process`);
   }
 }
