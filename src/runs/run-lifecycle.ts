@@ -473,7 +473,8 @@ export async function postFinalComment(deps: RunDeps, run: Run): Promise<void> {
   let gh: Awaited<ReturnType<RunDeps['github']>>;
   try {
     gh = await deps.github(run.installationId);
-    if (current.statusCommentId === null) await postStatusComment(deps, gh, current);
+    // A run without a recorded comment may have one all the same (its job died right after posting it).
+    if (current.statusCommentId === null) await postStatusComment(deps, gh, current, { lookFirst: true });
     else await updateStatusComment(deps, gh, current, { throttled: false });
     await deps.store.confirmFinalComment(run.id);
   } catch (error) {
