@@ -62,11 +62,12 @@ export function cloudCodingProgress(
       lastAt.delete(remoteRunId);
       return;
     }
+    // Only onto the state it was read in: a run finished meanwhile is not touched.
     const current =
       run.options.progress === false
         ? run
-        : await deps.store.updateRun(run.id, { progress: { thinking: text } });
-    if (backend()) await refreshRun(deps, current, { throttled: true });
+        : await deps.store.transitionRun(run.id, [run.status], { progress: { thinking: text } });
+    if (current && backend()) await refreshRun(deps, current, { throttled: true });
   };
   return {
     onUpdate(remoteRunId, state) {

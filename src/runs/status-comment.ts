@@ -97,6 +97,8 @@ async function currentBody(deps: RunDeps, run: Run): Promise<string> {
   });
 }
 
+/** GitHub's clock may differ from ours by this much. */
+const CLOCK_SKEW_MS = 60_000;
 /** Comments read when looking for a status comment already posted (newest pages of the thread). */
 const LOOK_BACK_COMMENTS = 300;
 
@@ -120,9 +122,12 @@ export async function findPostedStatusComment(
     if (comment.author.toLowerCase() !== bot) continue;
     const markers = readMarkers(comment.body);
     if (markers.pendingId === run.id) return comment.id;
-    // A run's first comment, posted once it had the backend's id (a follow-up's comment carries the same id as the
-    // run's earlier comments, so it is only found by its local id).
-    if (run.remoteRunId !== null && run.followUpCount === 0 && markers.runId === run.remoteRunId) {
+    // Posted once the run had the backend's id: a follow-up's comment carries the same id as the run's earlier
+    // comments, so for a follow-up only one posted since it was asked for (its `startedAt`) is its own.
+    if (run.remoteRunId === null || markers.runId !== run.remoteRunId) continue;
+    const postedAt = Date.parse(comment.createdAt);
+    const followUp = run.options.statusCommentPlace !== undefined;
+    if (!followUp || (run.startedAt !== null && postedAt >= run.startedAt - CLOCK_SKEW_MS)) {
       return comment.id;
     }
   }
