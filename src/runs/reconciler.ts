@@ -15,6 +15,7 @@ import {
   finalizeRun,
   postFinalComment,
   refreshRun,
+  START_LEASE_MS,
   timeOutRuns,
   whileStarting,
 } from './run-lifecycle.js';
@@ -26,26 +27,37 @@ import { JOB_LOOK_UP_CREATE } from './trigger.js';
  * taken over once it has been in `starting` this long (the claim comes a moment before the lease is taken).
  */
 const START_GRACE_MS = 5_000;
-/** The reconciler's lease, renewed every third of it: how long a dead replica can keep the others from reconciling. */
+/**
+ * The reconciler's lease, renewed every third of it: how long a dead replica can keep the others from reconciling.
+ * At most 30 s whatever the interval; shorter with a short interval (1.5 intervals, at least 3 s).
+ */
 export const RECONCILER_LEASE_MS = 30_000;
+const reconcilerLeaseMs = (intervalMs: number): number =>
+  Math.round(Math.min(RECONCILER_LEASE_MS, Math.max(intervalMs * 1.5, 3_000)));
 /** A waiting run still without a status comment this long after it was created (its job gave up) is failed. */
 const ORPHAN_MS = 15 * 60_000;
 /** Runs read per page (every non-final run is visited, page by page). */
 const PAGE = 200;
 
+/** What a pass leaves for later: a run whose start another holder still held, to look at again once it lapses. */
+export interface ReconcilePass {
+  recheckInMs?: number;
+}
+
 export async function reconcileOnce(
   deps: RunDeps,
   holder: string,
   leaseMs: number = RECONCILER_LEASE_MS,
-): Promise<void> {
-  if (!(await deps.store.tryAcquireLease('reconciler', holder, leaseMs))) return;
+): Promise<ReconcilePass> {
+  if (!(await deps.store.tryAcquireLease('reconciler', holder, leaseMs))) return {};
+  const pass: ReconcilePass = {};
   await timeOutRuns(deps).catch((error: unknown) => deps.log.warn(`time-outs: ${String(error)}`));
   let after: string | null = null;
   for (;;) {
     const page = await deps.store.listActiveRunsAfter(after, PAGE);
     for (const run of page) {
       try {
-        await reconcileRun(deps, run);
+        if ((await reconcileRun(deps, run)) === 'held-elsewhere') pass.recheckInMs = START_LEASE_MS;
       } catch (error) {
         deps.log.warn(`reconciling run ${run.id}: ${String(error)}`);
       }
@@ -65,9 +77,10 @@ export async function reconcileOnce(
       deps.log.warn(`starting waiting runs of installation ${installationId}: ${String(error)}`),
     );
   }
+  return pass;
 }
 
-async function reconcileRun(deps: RunDeps, run: Run): Promise<void> {
+async function reconcileRun(deps: RunDeps, run: Run): Promise<'held-elsewhere' | undefined> {
   if (run.status === 'waiting' && run.statusCommentId === null) {
     // Its job could not post the status comment and gave up: never started, it must not hold the thread forever.
     if (deps.now() - run.createdAt > ORPHAN_MS) {
@@ -79,18 +92,20 @@ async function reconcileRun(deps: RunDeps, run: Run): Promise<void> {
         },
       });
     }
-    return;
+    return undefined;
   }
   if (run.status !== 'starting') {
     if (run.remoteRunId !== null) await refreshRun(deps, run, { throttled: true });
-    return;
+    return undefined;
   }
-  if (deps.now() - run.updatedAt <= START_GRACE_MS) return;
+  if (deps.now() - run.updatedAt <= START_GRACE_MS) return 'held-elsewhere';
   // Abandoned only when no live process holds its start lease; holding it now, this replica takes over.
-  await whileStarting(deps, run.id, async () => {
+  const held = await whileStarting(deps, run.id, async () => {
     const current = await deps.store.getRun(run.id);
     if (current?.status === 'starting') await takeOverStarting(deps, current);
   });
+  // Its holder may have died just now (its lease lapses within `START_LEASE_MS`): looked at again then.
+  return held ? undefined : 'held-elsewhere';
 }
 
 async function takeOverStarting(deps: RunDeps, run: Run): Promise<void> {
@@ -151,17 +166,22 @@ export function startReconciler(
   deps: RunDeps,
   options: { intervalMs: number; holder: string; leaseMs?: number },
 ): Reconciler {
-  const leaseMs = options.leaseMs ?? RECONCILER_LEASE_MS;
+  const leaseMs = options.leaseMs ?? reconcilerLeaseMs(options.intervalMs);
   let current: Promise<void> = Promise.resolve();
   let stopped = false;
   let holding = false;
   let renewing = false;
   let passing = false;
   let lastPass = 0;
+  let recheckAt: number | undefined;
   const startPass = (): void => {
     passing = true;
     lastPass = Date.now();
+    recheckAt = undefined;
     current = reconcileOnce(deps, options.holder, leaseMs)
+      .then((pass) => {
+        if (pass.recheckInMs !== undefined) recheckAt = Date.now() + pass.recheckInMs;
+      })
       .catch((error: unknown) => deps.log.error(`reconciler: ${String(error)}`))
       .finally(() => {
         passing = false;
@@ -181,7 +201,10 @@ export function startReconciler(
         });
       if (!holding || passing || stopped) return;
       // At start-up, or taken over from a replica that died: the open runs are read now.
-      if (!had || Date.now() - lastPass >= options.intervalMs * 0.95) startPass();
+      const due =
+        Date.now() - lastPass >= options.intervalMs * 0.95 ||
+        (recheckAt !== undefined && Date.now() >= recheckAt);
+      if (!had || due) startPass();
     } finally {
       renewing = false;
     }

@@ -146,6 +146,8 @@ async function startHeldRun(deps: RunDeps, claimed: Run): Promise<void> {
   if (result.kind === 'unknown') {
     deps.log.warn(`run ${run.id}: the create got no answer (${result.message}); looking it up`);
     await scheduleCreateLookUp(deps, run, 1);
+    // Shown as starting (not queued) while it is looked up.
+    await updateStatusComment(deps, gh, run, { throttled: false });
     return;
   }
   await recordStarted(deps, gh, run, result);
