@@ -1,5 +1,5 @@
 /** Posting and editing a run's one status comment, and the reactions on the comment that triggered it. */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type {
   CommentTarget,
   GitHubApi,
@@ -164,6 +164,10 @@ export async function postStatusComment(
 /**
  * Edits the status comment to show the run as it is now. `throttled` edits (progress) happen at most once per 10 s
  * per run and are skipped when nothing changed; state changes and the final state always go through.
+ *
+ * One edit of a run's comment at a time, across replicas (a lock in the store), and a non-final body is written
+ * only when the run, read under the lock, is still not final: the final edit then always comes after it, so no edit
+ * ever replaces a final comment with a non-final one (e.g. "Running", read back just before the completion).
  */
 export async function updateStatusComment(
   deps: RunDeps,
@@ -171,30 +175,62 @@ export async function updateStatusComment(
   run: Run,
   options: { throttled: boolean },
 ): Promise<boolean> {
-  if (!(await editOnce(deps, gh, run, options))) return false;
-  if (isFinalLocalRunStatus(run.status)) return true;
-  // A non-final body was just written. If the run became final meanwhile (a webhook or another replica finished it
-  // while this edit was in flight), its final edit may have come first: the final body is written again, so no
-  // edit ever leaves a final comment showing a non-final state.
-  const after = await deps.store.getRun(run.id);
-  if (after && isFinalLocalRunStatus(after.status) && after.statusCommentId === run.statusCommentId) {
-    await editOnce(deps, gh, after, { throttled: false, force: true });
+  if (run.statusCommentId === null) return false;
+  const edited = await withEditLock(deps, run.id, options.throttled ? 0 : EDIT_LOCK_WAIT_MS, async () => {
+    if (!isFinalLocalRunStatus(run.status)) {
+      const now = await deps.store.getRun(run.id);
+      if (!now || isFinalLocalRunStatus(now.status)) return false;
+    }
+    return editOnce(deps, gh, run, options);
+  });
+  return edited ?? false;
+}
+
+/** How long one edit may hold a run's edit lock (a caller that died frees it then). */
+const EDIT_LOCK_MS = 30_000;
+/** How long a state change or final edit waits for another edit of the same comment to finish. */
+const EDIT_LOCK_WAIT_MS = 10_000;
+
+/**
+ * Runs `work` holding the run's status-comment edit lock; undefined when another edit holds it longer than
+ * `waitMs` (throttled edits don't wait); a final edit that cannot get it throws, and is retried later.
+ */
+async function withEditLock<T>(
+  deps: RunDeps,
+  runId: string,
+  waitMs: number,
+  work: () => Promise<T>,
+): Promise<T | undefined> {
+  const name = `status-comment-edit:${runId}`;
+  // Unique per call: two edits in one process exclude each other too.
+  const holder = `${deps.holder}:${randomUUID()}`;
+  const giveUpAt = Date.now() + waitMs;
+  while (!(await deps.store.tryAcquireLease(name, holder, EDIT_LOCK_MS))) {
+    if (Date.now() >= giveUpAt) {
+      if (waitMs === 0) return undefined;
+      throw new Error(`the status comment of run ${runId} is being edited by another caller`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return true;
+  try {
+    return await work();
+  } finally {
+    await deps.store.releaseLease(name, holder).catch(() => undefined);
+  }
 }
 
 async function editOnce(
   deps: RunDeps,
   gh: GitHubApi,
   run: Run,
-  options: { throttled: boolean; force?: boolean },
+  options: { throttled: boolean },
 ): Promise<boolean> {
   if (run.statusCommentId === null) return false;
   const body = await currentBody(deps, run);
   const hash = bodyHash(body);
   if (options.throttled) {
     if (!(await deps.store.tryReserveCommentEdit(run.id, hash, PROGRESS_EDIT_INTERVAL_MS))) return false;
-  } else if (!options.force && run.lastCommentBodyHash === hash) {
+  } else if (run.lastCommentBodyHash === hash) {
     return false;
   }
   await editComment(gh, run, run.statusCommentId, body);

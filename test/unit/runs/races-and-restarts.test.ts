@@ -152,7 +152,7 @@ describe('races and restarts', () => {
     expect(thread.bodies.get(run.statusCommentId ?? -1)).toContain('Completed');
   });
 
-  it('a non-final edit that lands after the final one is followed by the final body again', async () => {
+  it('a non-final edit in flight when the run finishes is never the last edit', async () => {
     const thread = new Thread();
     const run = await startedRun(thread);
     // Replica A's "Running" edit is in flight at GitHub while replica B finishes the run and makes its final edit.
@@ -180,9 +180,11 @@ describe('races and restarts', () => {
     await editSent.promise;
     const running = await store.getRun(run.id);
     expect(running?.status).toBe('running');
-    await refreshRun(replicaB, running ?? run);
+    const completing = refreshRun(replicaB, running ?? run);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await store.getRun(run.id))?.status).toBe('completed');
     editLands.open();
-    await reconciling;
+    await Promise.all([reconciling, completing]);
     expect((await store.getRun(run.id))?.status).toBe('completed');
     expect(thread.bodies.get(run.statusCommentId ?? -1)).toContain('Completed');
   });
