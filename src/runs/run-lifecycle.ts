@@ -200,6 +200,9 @@ export async function lookUpLostCreate(
     if (found) {
       deps.log.info(`run ${run.id}: adopting ${found.remoteRunId}, whose create got no answer`);
       await recordStarted(deps, await deps.github(run.installationId), run, found);
+      // Its webhooks came while it was not known to be ours (it may even have finished): read it back now.
+      const adopted = await deps.store.getRun(run.id);
+      if (adopted?.status === 'queued') await refreshRun(deps, adopted);
       return;
     }
     if (!last) {

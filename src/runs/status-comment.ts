@@ -176,7 +176,7 @@ export async function updateStatusComment(
   options: { throttled: boolean },
 ): Promise<boolean> {
   if (run.statusCommentId === null) return false;
-  const edited = await withEditLock(deps, run.id, options.throttled ? 0 : EDIT_LOCK_WAIT_MS, async () => {
+  const edited = await withEditLock(deps, run.id, options.throttled, async () => {
     if (!isFinalLocalRunStatus(run.status)) {
       const now = await deps.store.getRun(run.id);
       if (!now || isFinalLocalRunStatus(now.status)) return false;
@@ -187,27 +187,30 @@ export async function updateStatusComment(
 }
 
 /** How long one edit may hold a run's edit lock (a caller that died frees it then). */
-const EDIT_LOCK_MS = 30_000;
+const EDIT_LOCK_MS = 10_000;
 /** How long a state change or final edit waits for another edit of the same comment to finish. */
-const EDIT_LOCK_WAIT_MS = 10_000;
+const EDIT_LOCK_WAIT_MS = 12_000;
+/** How long a throttled (progress) edit waits before it is skipped (the next one shows the latest state). */
+const THROTTLED_EDIT_LOCK_WAIT_MS = 3_000;
 
 /**
- * Runs `work` holding the run's status-comment edit lock; undefined when another edit holds it longer than
- * `waitMs` (throttled edits don't wait); a final edit that cannot get it throws, and is retried later.
+ * Runs `work` holding the run's status-comment edit lock. A throttled edit that cannot get it in time is skipped
+ * (undefined); any other throws, so its job or the final-comment retry tries again later.
  */
 async function withEditLock<T>(
   deps: RunDeps,
   runId: string,
-  waitMs: number,
+  throttled: boolean,
   work: () => Promise<T>,
 ): Promise<T | undefined> {
+  const waitMs = throttled ? THROTTLED_EDIT_LOCK_WAIT_MS : EDIT_LOCK_WAIT_MS;
   const name = `status-comment-edit:${runId}`;
   // Unique per call: two edits in one process exclude each other too.
   const holder = `${deps.holder}:${randomUUID()}`;
   const giveUpAt = Date.now() + waitMs;
   while (!(await deps.store.tryAcquireLease(name, holder, EDIT_LOCK_MS))) {
     if (Date.now() >= giveUpAt) {
-      if (waitMs === 0) return undefined;
+      if (throttled) return undefined;
       throw new Error(`the status comment of run ${runId} is being edited by another caller`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
