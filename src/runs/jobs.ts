@@ -52,16 +52,20 @@ export type JobKind = keyof typeof JOB_PAYLOADS;
 export type JobPayload<K extends JobKind> = z.infer<(typeof JOB_PAYLOADS)[K]>;
 
 /** Records a job of `kind`; false when `dedupeKey` was seen before (see `Store.enqueueJob`). */
-export function enqueue<K extends JobKind>(
+export async function enqueue<K extends JobKind>(
   store: Pick<Store, 'enqueueJob'>,
   kind: K,
   job: { dedupeKey: string; payload: JobPayload<K>; runAt?: number | undefined },
 ): Promise<boolean> {
+  const parsed = JOB_PAYLOADS[kind].safeParse(job.payload);
+  if (!parsed.success) {
+    throw new Error(`job ${kind} ${job.dedupeKey}: payload does not parse: ${z.prettifyError(parsed.error)}`);
+  }
   return store.enqueueJob({
     dedupeKey: job.dedupeKey,
     kind,
     // Schema-checked data is plain JSON (no dates, functions or undefined left after stringify).
-    payload: JSON.parse(JSON.stringify(JOB_PAYLOADS[kind].parse(job.payload))) as Json,
+    payload: JSON.parse(JSON.stringify(parsed.data)) as Json,
     ...(job.runAt !== undefined ? { runAt: job.runAt } : {}),
   });
 }
