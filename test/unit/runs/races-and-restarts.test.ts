@@ -238,6 +238,58 @@ describe('races and restarts', () => {
     expect(thread.posts).toBe(1);
   });
 
+  it('in a review thread the status comment is looked for among the review comments (newest first)', async () => {
+    seq += 1;
+    const run = await store.createRun(
+      issueRun({
+        installationId: 500 + seq,
+        threadKey: `acme/app#${500 + seq}:review-31`,
+        targetKind: 'pull_request',
+        reviewCommentThreadId: 31,
+      }),
+    );
+    const edited: Array<{ id: number; body: string }> = [];
+    const unused = async (): Promise<never> => {
+      throw new Error('not used in this test');
+    };
+    const comment = (id: number, body: string, author = 'codecloud[bot]'): IssueCommentInfo => ({
+      id,
+      body,
+      author,
+      authorType: author.endsWith('[bot]') ? 'Bot' : 'User',
+      createdAt: new Date().toISOString(),
+    });
+    const gh: GitHubApi = {
+      permissionOf: async () => 'write',
+      createComment: unused,
+      updateComment: unused,
+      replyToReviewComment: unused,
+      updateReviewComment: async (_ref, id, body) => {
+        edited.push({ id, body });
+      },
+      react: async () => undefined,
+      getPull: unused,
+      listComments: unused,
+      listReviewComments: async () => [
+        comment(31, 'please fix', 'alice'),
+        comment(40, `${pendingMarker(run.id)}\nold copy`),
+        // Someone quoting the marker is not the app.
+        comment(41, `${pendingMarker(run.id)}\nquoted`, 'mallory'),
+        comment(42, `${pendingMarker(run.id)}\nnewest`),
+      ],
+      dispatch: unused,
+    };
+    const deps = testRunDeps({
+      store,
+      backend: backendSaying(async () => ({ status: 'queued', prs: [] })),
+      gh,
+      now: () => now,
+    });
+    const adopted = await postStatusComment(deps, gh, run, { lookFirst: true });
+    expect(adopted.statusCommentId).toBe(42);
+    expect(edited.map((e) => e.id)).toEqual([42]);
+  });
+
   it("codecloud's plan limit with a short Retry-After is retried every time, and the comment says why it waits", async () => {
     now = Math.ceil(now / 30_000) * 30_000; // two back-offs 5 s apart fall in one 30 s bucket
     const thread = new Thread();
