@@ -60,4 +60,27 @@ describe('App crash recovery (real process)', () => {
     expect(tookMs).toBeLessThan(60_000);
     console.info(`crash during a create: the run was adopted and finished ${tookMs} ms after the restart`);
   }, 120_000);
+
+  it('GitHub created the status comment but its answer was lost: the retried job adopts it, one comment in all', async () => {
+    const { repo } = await freshRepo(h.gh);
+    await h.sim.control.queueScripts({ runningMs: 20_000 });
+    const issue = await h.gh.openIssue({ repo, title: 'Crash', body: 'b', user: 'alice' });
+    // The comment is created, then the answer is an error the client does not retry by itself: the job fails
+    // without the comment's id, as when the app dies right after GitHub created it, and its retry takes over.
+    await h.gh.fault({
+      method: 'POST',
+      path: `^/repos/${repo}/issues/${issue.number}/comments$`,
+      status: 422,
+      phase: 'after',
+    });
+    await h.gh.comment({ repo, number: issue.number, user: 'alice', body: '/codecloud fix it' });
+    const done = await h.gh.waitFor((s) => botComments(s, repo).find((c) => c.body.includes('Completed')), {
+      timeoutMs: 45_000,
+    });
+    const [simRun] = (await h.sim.control.runs()).filter((r) => r.repo === repo);
+    expect(done.body).toContain(`<!-- codecloud:run=${simRun?.id} -->`);
+    const s = await h.gh.state();
+    expect(botComments(s, repo)).toHaveLength(1);
+    expect((await h.sim.control.runs()).filter((r) => r.repo === repo)).toHaveLength(1);
+  }, 60_000);
 });
