@@ -182,11 +182,20 @@ export async function lookUpLostCreate(
     const run = await deps.store.getRun(payload.runId);
     if (run?.status !== 'starting' || run.remoteRunId !== null) return;
     const backend = backendOf(deps, run);
+    if (!backend.findStarted) {
+      // A backend without a look-up cannot tell whether the create happened: never sent again, failed.
+      await failLostCreate(
+        deps,
+        run,
+        'The create call of this run got no answer (the app restarted or lost it); ask again.',
+      );
+      return;
+    }
     const sentAt = run.options.createSentAt ?? run.updatedAt;
     const last = payload.lookUp >= CREATE_LOOK_UPS_MS.length;
     let found: { remoteRunId: string; title?: string } | undefined;
     try {
-      found = backend.findStarted ? await backend.findStarted(startRequestOf(run), sentAt) : undefined;
+      found = await backend.findStarted(startRequestOf(run), sentAt);
     } catch (error) {
       if (error instanceof Error && error.name === 'LostCreateError') {
         await failLostCreate(deps, run, error.message);
