@@ -27,6 +27,7 @@ export async function recordCommandTrigger(
     dedupeKey: `github:${trigger.deliveryId}`,
     kind: JOB_COMMAND,
     payload: trigger as unknown as Json,
+    group: String(trigger.installationId),
   });
   if (fresh) deps.wake();
   return fresh ? 'recorded' : 'duplicate';
@@ -41,6 +42,7 @@ export async function recordPush(
     dedupeKey: `github:${push.deliveryId}`,
     kind: JOB_PUSH,
     payload: push as unknown as Json,
+    group: String(push.installationId),
   });
   if (fresh) deps.wake();
   return fresh ? 'recorded' : 'duplicate';

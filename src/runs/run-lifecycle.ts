@@ -148,6 +148,7 @@ export async function backOffForLimit(
     kind: JOB_DRAIN,
     payload: { installationId: run.installationId },
     runAt: retryAt,
+    group: String(run.installationId),
   });
   if (back) await updateStatusComment(deps, gh, back, { throttled: false });
 }

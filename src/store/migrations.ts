@@ -100,6 +100,11 @@ const MIGRATIONS: readonly Migration[] = [
        WHERE status NOT IN ${NON_FINAL} AND (NOT final_comment_posted OR final_comment_retry_at IS NOT NULL)`,
     ],
   },
+  {
+    version: 3,
+    name: 'job fairness groups',
+    statements: [`ALTER TABLE jobs ADD COLUMN job_group text`],
+  },
 ];
 
 /** Arbitrary constant key of the advisory lock that serialises migrations across replicas. */

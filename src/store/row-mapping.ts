@@ -24,6 +24,7 @@ export function jobFromRow(row: SqlRow): Job {
     attempts: toNumber(row.attempts),
     lastError: toStringOrNull(row.last_error),
     createdAt: toMs(row.created_at),
+    group: toStringOrNull(row.job_group),
   };
 }
 

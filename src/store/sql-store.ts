@@ -96,8 +96,8 @@ export class SqlStore implements Store {
   async enqueueJob(input: EnqueueJobInput): Promise<boolean> {
     const now = this.#now();
     const { rows } = await this.#db.query(
-      `INSERT INTO jobs (dedupe_key, kind, payload, run_at, created_at)
-       VALUES ($1, $2, $3::jsonb, $4::timestamptz, $5::timestamptz)
+      `INSERT INTO jobs (dedupe_key, kind, payload, run_at, created_at, job_group)
+       VALUES ($1, $2, $3::jsonb, $4::timestamptz, $5::timestamptz, $6)
        ON CONFLICT (dedupe_key) DO NOTHING
        RETURNING id`,
       [
@@ -106,20 +106,27 @@ export class SqlStore implements Store {
         jsonParam(input.payload) ?? 'null',
         timestampParam(input.runAt ?? now),
         timestampParam(now),
+        input.group ?? null,
       ],
     );
     return rows.length === 1;
   }
 
-  async claimJobs(limit: number, leaseMs: number): Promise<Job[]> {
+  // Fairness groups here are a minimal stand-in (a plain column and a NOT IN filter).
+  async claimJobs(
+    limit: number,
+    leaseMs: number,
+    options: { excludeGroups?: readonly string[] } = {},
+  ): Promise<Job[]> {
     assertPositiveInteger('limit', limit);
     assertPositiveInteger('leaseMs', leaseMs);
     const now = this.#now();
     const { rows } = await this.#db.query(
       `WITH due AS (
          SELECT id FROM jobs
-         WHERE (state = 'pending' AND run_at <= $1::timestamptz)
-            OR (state = 'leased' AND lease_until <= $1::timestamptz)
+         WHERE ((state = 'pending' AND run_at <= $1::timestamptz)
+            OR (state = 'leased' AND lease_until <= $1::timestamptz))
+           AND (job_group IS NULL OR NOT (job_group = ANY($4::text[])))
          ORDER BY run_at, id
          LIMIT $2
          FOR UPDATE SKIP LOCKED
@@ -127,34 +134,44 @@ export class SqlStore implements Store {
        UPDATE jobs SET state = 'leased', attempts = jobs.attempts + 1, lease_until = $3::timestamptz
        FROM due WHERE jobs.id = due.id
        RETURNING jobs.*`,
-      [timestampParam(now), limit, timestampParam(now + leaseMs)],
+      [timestampParam(now), limit, timestampParam(now + leaseMs), [...(options.excludeGroups ?? [])]],
     );
     return rows
       .sort((a, b) => toMsNumber(a.run_at) - toMsNumber(b.run_at) || toNumber(a.id) - toNumber(b.id))
       .map(jobFromRow);
   }
 
-  async completeJob(id: string): Promise<void> {
+  async renewJobLease(job: Pick<Job, 'id' | 'attempts'>, leaseMs: number): Promise<boolean> {
+    assertPositiveInteger('leaseMs', leaseMs);
+    const { rows } = await this.#db.query(
+      `UPDATE jobs SET lease_until = $3::timestamptz
+       WHERE id = $1::bigint AND state = 'leased' AND attempts = $2 RETURNING id`,
+      [job.id, job.attempts, timestampParam(this.#now() + leaseMs)],
+    );
+    return rows.length === 1;
+  }
+
+  async completeJob(id: string, attempts?: number): Promise<void> {
     await this.#db.query(
       `UPDATE jobs SET state = 'done', lease_until = NULL, finished_at = $2::timestamptz
-       WHERE id = $1::bigint AND state IN ('pending', 'leased')`,
-      [id, timestampParam(this.#now())],
+       WHERE id = $1::bigint AND ${heldBy(3)}`,
+      [id, timestampParam(this.#now()), attempts ?? null],
     );
   }
 
-  async failJob(id: string, error: string, retryAt: number | null): Promise<void> {
+  async failJob(id: string, error: string, retryAt: number | null, attempts?: number): Promise<void> {
     if (retryAt === null) {
       await this.#db.query(
         `UPDATE jobs SET state = 'dead', last_error = $2, lease_until = NULL, finished_at = $3::timestamptz
-         WHERE id = $1::bigint AND state IN ('pending', 'leased')`,
-        [id, error, timestampParam(this.#now())],
+         WHERE id = $1::bigint AND ${heldBy(4)}`,
+        [id, error, timestampParam(this.#now()), attempts ?? null],
       );
       return;
     }
     await this.#db.query(
       `UPDATE jobs SET state = 'pending', last_error = $2, lease_until = NULL, run_at = $3::timestamptz
-       WHERE id = $1::bigint AND state IN ('pending', 'leased')`,
-      [id, error, timestampParam(retryAt)],
+       WHERE id = $1::bigint AND ${heldBy(4)}`,
+      [id, error, timestampParam(retryAt), attempts ?? null],
     );
   }
 
@@ -528,6 +545,11 @@ export class SqlStore implements Store {
       return runFromRow(rows[0]);
     });
   }
+}
+
+/** Pending or leased; with the attempts parameter `$n` set, only still leased with that count. */
+function heldBy(n: number): string {
+  return `(($${n}::integer IS NULL AND state IN ('pending', 'leased')) OR (state = 'leased' AND attempts = $${n}::integer))`;
 }
 
 function toMsNumber(value: unknown): number {

@@ -30,6 +30,8 @@ export interface Job {
   /** The error passed to the last `failJob`, or null. */
   lastError: string | null;
   createdAt: number;
+  /** Fairness group (the installation id as a decimal string), or null: see `EnqueueJobInput.group`. */
+  group: string | null;
 }
 
 export type JobState = 'pending' | 'leased' | 'done' | 'dead';
@@ -50,6 +52,8 @@ export interface EnqueueJobInput {
   payload: Json;
   /** Earliest claim time (default: now). */
   runAt?: number;
+  /** Fairness group (the installation id as a decimal string): a worker caps the jobs of one group in flight. */
+  group?: string;
 }
 
 // ---------------------------------------------------------------- runs
@@ -228,15 +232,22 @@ export interface Store {
   /**
    * Leases up to `limit` due jobs to the caller for `leaseMs`, oldest first, skipping jobs other workers hold.
    * A job whose lease ended (its worker crashed) is claimed again. Each claim increments `attempts`.
+   * `excludeGroups`: jobs of these groups are left for later (their worker has as many in flight as it allows).
    */
-  claimJobs(limit: number, leaseMs: number): Promise<Job[]>;
-  /** Marks the job done (its dedupe key stays remembered). */
-  completeJob(id: string): Promise<void>;
+  claimJobs(limit: number, leaseMs: number, options?: { excludeGroups?: readonly string[] }): Promise<Job[]>;
+  /** Extends the lease of a job this caller still holds (same `attempts` as when claimed); false when it lost it. */
+  renewJobLease(job: Pick<Job, 'id' | 'attempts'>, leaseMs: number): Promise<boolean>;
+  /**
+   * Marks the job done (its dedupe key stays remembered). With `attempts`, only while the job is still leased with
+   * that count (a worker whose lease ran out and was claimed again by another worker changes nothing).
+   */
+  completeJob(id: string, attempts?: number): Promise<void>;
   /**
    * Records `error` as the job's last error. With `retryAt` the job becomes claimable again at that time
    * (compute it from `job.attempts` with back-off); with null it is given up (`dead`) and keeps the error.
+   * With `attempts`, only while the job is still leased with that count (see `completeJob`).
    */
-  failJob(id: string, error: string, retryAt: number | null): Promise<void>;
+  failJob(id: string, error: string, retryAt: number | null, attempts?: number): Promise<void>;
   /** The job with its bookkeeping, or null. */
   getJob(id: string): Promise<JobRecord | null>;
   /** Deletes done/dead jobs finished before `before`; their dedupe keys are forgotten. Returns how many. */
