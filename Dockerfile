@@ -1,6 +1,19 @@
 # The codecloud GitHub App. Build: docker build -t codecloud-app .
 # Run:   docker run -p 3000:3000 -e APP_ID=… -e PRIVATE_KEY=… -e WEBHOOK_SECRET=… -e CODECLOUD_API_KEY=… \
 #          -v codecloud-data:/data codecloud-app
+
+# Build stage: every dependency (TypeScript among them) compiles app/ and src/ to JavaScript in build/.
+FROM node:24-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts
+COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/build-app.mjs ./scripts/
+COPY app ./app
+COPY src ./src
+RUN npm run build:app
+
+# Runtime stage: production dependencies and the compiled JavaScript only.
 FROM node:24-slim
 
 ENV NODE_ENV=production \
@@ -10,13 +23,12 @@ ENV NODE_ENV=production \
 
 WORKDIR /app
 
-# Dependencies first, so a source change does not reinstall them. tsx (a runtime dependency) runs the TypeScript.
+# Dependencies first, so a source change does not reinstall them.
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 
-COPY tsconfig.json app.yml ./
-COPY app ./app
-COPY src ./src
+COPY app.yml ./
+COPY --from=build /app/build ./build
 
 RUN mkdir -p /data && chown node:node /data
 VOLUME ["/data"]
@@ -28,4 +40,6 @@ EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 
-CMD ["node", "--import", "tsx", "app/main.ts"]
+# Node itself is PID 1's command (not npm): SIGTERM reaches the app, which stops its work and frees DATA_DIR before
+# it exits, so a restart never finds the store still held.
+CMD ["node", "build/app/main.js"]
