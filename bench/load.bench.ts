@@ -23,7 +23,10 @@ const h = await startHarness({
   appArgs: COMPILED_APP,
   // Runs stay `running` for the whole bench (no completions competing with the burst); no progress webhooks.
   sim: { timeFactor: 1, progressWebhooks: false, defaultScript: { runningMs: 3_600_000 } },
-  env: { RECONCILE_INTERVAL_SECONDS: '600' },
+  env: {
+    RECONCILE_INTERVAL_SECONDS: '600',
+    ...(process.env.BENCH_APP_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_APP_NODE_OPTIONS } : {}),
+  },
 });
 try {
   await h.sim.control.addFault({ route: 'POST /api/v1/agents', latencyMs: CREATE_MS });

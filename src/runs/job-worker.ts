@@ -40,6 +40,8 @@ export interface JobWorkerOptions {
 }
 
 const KEEP_FINISHED_JOBS_MS = 7 * 24 * 60 * 60 * 1000;
+const WAKE_QUIET_MS = 10;
+const WAKE_MAX_DELAY_MS = 50;
 
 interface InFlight {
   job: Job;
@@ -57,6 +59,7 @@ export class JobWorker {
   #polling = false;
   #again = false;
   #lastPrune: number | undefined;
+  #firstWake: number | undefined;
 
   constructor(options: JobWorkerOptions) {
     this.#options = {
@@ -85,13 +88,19 @@ export class JobWorker {
     this.#renewTimer.unref?.();
   }
 
+  /**
+   * Looks for due jobs soon: once wakes stop coming for `WAKE_QUIET_MS` (at most `WAKE_MAX_DELAY_MS` after the first),
+   * so a burst of webhooks is answered before its jobs start taking the CPU and the store.
+   */
   wake(): void {
     if (!this.#running) return;
     if (this.#polling) {
       this.#again = true;
       return;
     }
-    this.#schedule(0);
+    const at = performance.now();
+    this.#firstWake ??= at;
+    this.#schedule(Math.max(0, Math.min(WAKE_QUIET_MS, this.#firstWake + WAKE_MAX_DELAY_MS - at)));
   }
 
   /** Stops claiming; waits up to `graceMs` for jobs in flight; the rest are released for another worker. */
@@ -151,6 +160,7 @@ export class JobWorker {
   async #poll(): Promise<void> {
     if (!this.#running || this.#polling) return;
     this.#polling = true;
+    this.#firstWake = undefined;
     try {
       do {
         this.#again = false;
