@@ -11,7 +11,8 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY scripts/build-app.mjs ./scripts/
 COPY app ./app
 COPY src ./src
-RUN npm run build:app
+RUN npm run build:app && npm prune --omit=dev \
+  && NODE_COMPILE_CACHE=build/.compile-cache node -e "await import('./build/app/index.js')"
 
 # Runtime stage: production dependencies and the compiled JavaScript only.
 FROM node:24-slim
@@ -19,7 +20,8 @@ FROM node:24-slim
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000 \
-    DATA_DIR=/data
+    DATA_DIR=/data \
+    NODE_COMPILE_CACHE=/app/build/.compile-cache
 
 WORKDIR /app
 
@@ -28,7 +30,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 
 COPY app.yml ./
-COPY --from=build /app/build ./build
+# With Node's compile cache (filled in the build stage) the app answers /healthz sooner after a start.
+COPY --from=build --chown=node:node /app/build ./build
 
 RUN mkdir -p /data && chown node:node /data
 VOLUME ["/data"]

@@ -5,9 +5,11 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
 import { openStore } from '../src/store/open-store.js';
 import { freshRepo, startHarness } from '../test/e2e/app/app-harness.js';
-import { COMPILED_APP, ensureBuilt, pct, rssMb } from './compiled-app.js';
+import { startPgliteWireServer } from '../test/integration/store/pglite-wire-server.js';
+import { COMPILED_APP, COMPILED_APP_ENV, ensureBuilt, pct, rssMb } from './compiled-app.js';
 
 const RUNS = Number(process.env.BENCH_APP_RUNS ?? 8);
 const STARTS = 3;
@@ -21,24 +23,36 @@ const stats = (values: number[], unit: string) =>
   `median ${pct(values, 50)} ${unit} · p95 ${pct(values, 95)} ${unit} · max ${Math.max(...values)} ${unit}`;
 
 ensureBuilt();
-const h = await startHarness({ sim: { timeFactor: 50 }, appArgs: COMPILED_APP });
+const h = await startHarness({ sim: { timeFactor: 50 }, appArgs: COMPILED_APP, env: COMPILED_APP_ENV });
 try {
-  // ---- ready time and idle memory, each start on an empty DATA_DIR
-  const ready: number[] = [];
-  for (let i = 0; i < STARTS; i++) {
-    await h.app.stop();
-    h.env.DATA_DIR = await mkdtemp(join(tmpdir(), 'codecloud-bench-app-'));
-    const started = performance.now();
-    const app = await h.restart();
-    for (;;) {
-      const response = await fetch(`${app.url}/healthz`).catch(() => undefined);
-      if (response?.status === 200) break;
-      await sleep(5);
+  /** Starts the app `STARTS` times, each on an empty DATA_DIR; returns the ready times and the RSS after 5 s idle. */
+  const startUp = async (): Promise<{ ready: number[]; rss: number }> => {
+    const ready: number[] = [];
+    for (let i = 0; i < STARTS; i++) {
+      await h.app.stop();
+      h.env.DATA_DIR = await mkdtemp(join(tmpdir(), 'codecloud-bench-app-'));
+      const started = performance.now();
+      const app = await h.restart();
+      for (;;) {
+        const response = await fetch(`${app.url}/healthz`).catch(() => undefined);
+        if (response?.status === 200) break;
+        await sleep(5);
+      }
+      ready.push(Math.round(performance.now() - started));
     }
-    ready.push(Math.round(performance.now() - started));
-  }
-  await sleep(5_000);
-  const rssIdle = rssMb(h.app.child.pid);
+    await sleep(5_000);
+    return { ready, rss: rssMb(h.app.child.pid) };
+  };
+  // The app alone: its store served over PostgreSQL's wire protocol from this process (DATABASE_URL), so neither
+  // the time to open an embedded engine nor its memory is counted.
+  const wireDb = await PGlite.create();
+  const wire = await startPgliteWireServer(wireDb);
+  h.env.DATABASE_URL = wire.url;
+  const alone = await startUp();
+  delete h.env.DATABASE_URL;
+  const embedded = await startUp();
+  const ready = embedded.ready;
+  const rssIdle = embedded.rss;
 
   // ---- simple runs: issue opened (its job learns the token and reads the config), then `/codecloud fix this`
   const eyes: number[] = [];
@@ -120,11 +134,15 @@ try {
   console.log(`compiled app (node build/app/main.js); ${RUNS} simple runs, one installation each`);
   row('ready: process start → /healthz 200 (empty DATA_DIR)', `${stats(ready, 'ms')} (${STARTS} starts)`);
   row('app process RSS, idle', `${rssIdle} MB`);
+  row('ready, store out of process (DATABASE_URL)', `${stats(alone.ready, 'ms')} (${STARTS} starts)`);
+  row('app process RSS, idle, store out of process', `${alone.rss} MB`);
   row(`app process RSS, ${WAITING_RUNS} runs waiting for a slot`, `${rssWaiting} MB`);
   row('first feedback: webhook sent → 👀 reaction', stats(eyes, 'ms'));
   row('first feedback: webhook sent → status comment', stats(status, 'ms'));
   row('GitHub requests per simple run (token known)', stats(requests, 'requests'));
   console.log(`  one run's requests: ${listed.join(', ')}`);
+  await wire.close();
+  await wireDb.close();
 } finally {
   await h.close();
 }

@@ -5,7 +5,7 @@
 import { freshRepo, startHarness, WEBHOOK_SECRET } from '../test/e2e/app/app-harness.js';
 import { signWebhook } from '../test/fake-github/fake-github.js';
 import { PLAN_LIMITS } from '../test/sim/sim-state.js';
-import { COMPILED_APP, ensureBuilt, pct } from './compiled-app.js';
+import { COMPILED_APP, COMPILED_APP_ENV, ensureBuilt, pct } from './compiled-app.js';
 import { sendAtOnce } from './send-at-once.js';
 
 const INSTALLATIONS = 20;
@@ -24,6 +24,7 @@ const h = await startHarness({
   // Runs stay `running` for the whole bench (no completions competing with the burst); no progress webhooks.
   sim: { timeFactor: 1, progressWebhooks: false, defaultScript: { runningMs: 3_600_000 } },
   env: {
+    ...COMPILED_APP_ENV,
     RECONCILE_INTERVAL_SECONDS: '600',
     ...(process.env.BENCH_APP_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_APP_NODE_OPTIONS } : {}),
   },

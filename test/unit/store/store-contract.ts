@@ -66,7 +66,7 @@ export function describeStoreContract(
         await store.migrate();
         await Promise.all([store.migrate(), replica.migrate()]);
         const rows = await database.query('SELECT version, name FROM schema_migrations ORDER BY version');
-        expect(rows.map((row) => Number(row.version))).toEqual([1, 2]);
+        expect(rows.map((row) => Number(row.version))).toEqual([1, 2, 3]);
         const tables = await database.query(
           `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
         );
