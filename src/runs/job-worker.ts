@@ -40,8 +40,8 @@ export interface JobWorkerOptions {
 }
 
 const KEEP_FINISHED_JOBS_MS = 7 * 24 * 60 * 60 * 1000;
-const WAKE_QUIET_MS = 10;
-const WAKE_MAX_DELAY_MS = 50;
+const WAKE_QUIET_MS = 20;
+const WAKE_MAX_DELAY_MS = 250;
 
 interface InFlight {
   job: Job;
@@ -183,7 +183,10 @@ export class JobWorker {
     const entry: InFlight = { job, done: Promise.resolve(), lost: false };
     entry.done = this.#run(entry).finally(() => {
       this.#inFlight.delete(job.id);
-      if (this.#running) this.wake();
+      // A slot is free: fill it now (only wakes from new work wait for a quiet moment).
+      if (!this.#running) return;
+      if (this.#polling) this.#again = true;
+      else this.#schedule(0);
     });
     this.#inFlight.set(job.id, entry);
   }

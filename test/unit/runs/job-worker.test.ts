@@ -173,6 +173,27 @@ describe('JobWorker', () => {
     expect(record).toMatchObject({ state: 'leased', attempts: 2 });
   });
 
+  it('answers a burst of wakes with one look once they stop (a burst of webhooks is answered first)', async () => {
+    let claims = 0;
+    const counting: Store = Object.create(store, {
+      claimJobs: {
+        value: (...args: Parameters<Store['claimJobs']>) => {
+          claims++;
+          return store.claimJobs(...args);
+        },
+      },
+    });
+    worker = new JobWorker({ store: counting, log: quiet, handlers: {}, pollMs: 60_000 });
+    worker.start();
+    await until(async () => claims === 1);
+    for (let i = 0; i < 10; i++) worker.wake();
+    await Promise.resolve();
+    expect(claims).toBe(1);
+    await until(async () => claims === 2);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(claims).toBe(2);
+  });
+
   it('refuses a perGroup that is not a positive integer, naming it', () => {
     expect(() => new JobWorker({ store, log: quiet, handlers: {}, perGroup: 0 })).toThrow(
       'job worker: perGroup must be a positive integer, got 0',
