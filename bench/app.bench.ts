@@ -43,12 +43,50 @@ try {
     await sleep(5_000);
     return { ready, rss: rssMb(h.app.child.pid) };
   };
+  /** Restarts the app with 1,000 runs waiting for a slot (the installation's plan limit holds them back). */
+  const withWaitingRuns = async (where: { dataDir: string; databaseUrl?: string }): Promise<number> => {
+    await h.app.stop();
+    const store = await openStore(where);
+    await store.migrate();
+    const prompt = `Fix the flaky test.\n\n${'> quoted issue text and earlier comments\n'.repeat(70)}`;
+    const installationId = 4242 + Math.floor(Math.random() * 1_000_000);
+    for (let i = 0; i < WAITING_RUNS; i++) {
+      await store.createRun({
+        backend: 'codecloud',
+        installationId,
+        owner: 'acme',
+        repo: `waiting-${installationId}`,
+        threadKey: `acme/waiting-${installationId}#${i + 1}`,
+        number: i + 1,
+        targetKind: 'issue',
+        triggerCommentId: 9_000_000 + i,
+        triggerKind: 'issue_comment',
+        requestedBy: 'alice',
+        mode: 'execute',
+        prompt,
+        options: {
+          branch: 'main',
+          autoCreatePr: true,
+          maxConcurrentRuns: 5,
+          timeoutMinutes: 60,
+          progress: true,
+        },
+        statusCommentId: 8_000_000 + i,
+      });
+    }
+    await store.setInstallationNotBefore(installationId, Date.now() + 60 * 60_000);
+    await store.close();
+    await h.restart();
+    await sleep(8_000); // start-up sweep and a few reconciler passes over the waiting runs
+    return rssMb(h.app.child.pid);
+  };
   // The app alone: its store served over PostgreSQL's wire protocol from this process (DATABASE_URL), so neither
   // the time to open an embedded engine nor its memory is counted.
   const wireDb = await PGlite.create();
   const wire = await startPgliteWireServer(wireDb);
   h.env.DATABASE_URL = wire.url;
   const alone = await startUp();
+  const aloneWaiting = await withWaitingRuns({ dataDir: h.env.DATA_DIR ?? '', databaseUrl: wire.url });
   delete h.env.DATABASE_URL;
   const embedded = await startUp();
   const ready = embedded.ready;
@@ -96,46 +134,15 @@ try {
       throw new Error(`OpenAPI violations: ${JSON.stringify(state.violations)}`);
   }
 
-  // ---- memory with 1,000 runs waiting for a slot (the installation's plan limit holds them back)
-  await h.app.stop();
-  const store = await openStore({ dataDir: h.env.DATA_DIR ?? '' });
-  await store.migrate();
-  const prompt = `Fix the flaky test.\n\n${'> quoted issue text and earlier comments\n'.repeat(70)}`;
-  for (let i = 0; i < WAITING_RUNS; i++) {
-    await store.createRun({
-      backend: 'codecloud',
-      installationId: 4242,
-      owner: 'acme',
-      repo: 'waiting',
-      threadKey: `acme/waiting#${i + 1}`,
-      number: i + 1,
-      targetKind: 'issue',
-      triggerCommentId: 9_000_000 + i,
-      triggerKind: 'issue_comment',
-      requestedBy: 'alice',
-      mode: 'execute',
-      prompt,
-      options: {
-        branch: 'main',
-        autoCreatePr: true,
-        maxConcurrentRuns: 5,
-        timeoutMinutes: 60,
-        progress: true,
-      },
-      statusCommentId: 8_000_000 + i,
-    });
-  }
-  await store.setInstallationNotBefore(4242, Date.now() + 60 * 60_000);
-  await store.close();
-  await h.restart();
-  await sleep(8_000); // start-up sweep and a few reconciler passes over the waiting runs
-  const rssWaiting = rssMb(h.app.child.pid);
+  // ---- memory with 1,000 runs waiting for a slot, embedded store
+  const rssWaiting = await withWaitingRuns({ dataDir: h.env.DATA_DIR ?? '' });
 
   console.log(`compiled app (node build/app/main.js); ${RUNS} simple runs, one installation each`);
   row('ready: process start → /healthz 200 (empty DATA_DIR)', `${stats(ready, 'ms')} (${STARTS} starts)`);
   row('app process RSS, idle', `${rssIdle} MB`);
   row('ready, store out of process (DATABASE_URL)', `${stats(alone.ready, 'ms')} (${STARTS} starts)`);
   row('app process RSS, idle, store out of process', `${alone.rss} MB`);
+  row(`  … with ${WAITING_RUNS} runs waiting for a slot`, `${aloneWaiting} MB`);
   row(`app process RSS, ${WAITING_RUNS} runs waiting for a slot`, `${rssWaiting} MB`);
   row('first feedback: webhook sent → 👀 reaction', stats(eyes, 'ms'));
   row('first feedback: webhook sent → status comment', stats(status, 'ms'));
