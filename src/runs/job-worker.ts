@@ -48,6 +48,8 @@ interface InFlight {
   done: Promise<void>;
   /** The lease could not be renewed: the outcome is not written. */
   lost: boolean;
+  /** The handler returned: its outcome is being written (a renewal failing now means nothing). */
+  settled: boolean;
 }
 
 export class JobWorker {
@@ -180,7 +182,7 @@ export class JobWorker {
   }
 
   #launch(job: Job): void {
-    const entry: InFlight = { job, done: Promise.resolve(), lost: false };
+    const entry: InFlight = { job, done: Promise.resolve(), lost: false, settled: false };
     entry.done = this.#run(entry).finally(() => {
       this.#inFlight.delete(job.id);
       // A slot is free: fill it now (only wakes from new work wait for a quiet moment).
@@ -196,10 +198,10 @@ export class JobWorker {
     const { store, leaseMs, log } = this.#options;
     await Promise.all(
       [...this.#inFlight.values()]
-        .filter((entry) => !entry.lost)
+        .filter((entry) => !entry.lost && !entry.settled)
         .map(async (entry) => {
           try {
-            if (await store.renewJobLease(entry.job, leaseMs)) return;
+            if ((await store.renewJobLease(entry.job, leaseMs)) || entry.settled) return;
             entry.lost = true;
             log.warn(
               `job ${entry.job.kind} ${entry.job.dedupeKey}: its lease was lost (attempt ${entry.job.attempts}); ` +
@@ -236,8 +238,10 @@ export class JobWorker {
     try {
       if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
       await handler(job.payload, job);
+      entry.settled = true;
       if (!entry.lost) await store.completeJob(job.id, job.attempts);
     } catch (error) {
+      entry.settled = true;
       if (entry.lost) return;
       const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
       const giveUp = job.attempts >= this.#options.maxAttempts;

@@ -112,7 +112,7 @@ export class SqlStore implements Store {
     return rows.length === 1;
   }
 
-  // Fairness groups here are a minimal stand-in (a plain column and a NOT IN filter).
+  // Fairness groups here are a minimal stand-in: a plain column and an exclusion filter.
   async claimJobs(
     limit: number,
     leaseMs: number,
