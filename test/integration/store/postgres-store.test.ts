@@ -52,7 +52,7 @@ describe('PostgreSQL engine start-up and health', () => {
     try {
       await Promise.all(replicas.map((replica) => replica.migrate()));
       const { rows } = await db.query<{ version: number }>('SELECT version FROM schema_migrations');
-      expect(rows.map((row) => row.version)).toEqual([1, 2]);
+      expect(rows.map((row) => row.version)).toEqual([1, 2, 3]);
       expect(replicas.map((replica) => replica.engine)).toEqual(['postgres', 'postgres', 'postgres']);
       expect(server.connectionCount()).toBeGreaterThanOrEqual(3);
     } finally {
