@@ -12,7 +12,7 @@ COPY scripts/build-app.mjs ./scripts/
 COPY app ./app
 COPY src ./src
 RUN npm run build:app && npm prune --omit=dev \
-  && NODE_COMPILE_CACHE=build/.compile-cache node -e "await import('./build/app/index.js')"
+  && NODE_COMPILE_CACHE=build/.compile-cache node --input-type=module -e "await import('./build/app/index.js')"
 
 # Runtime stage: production dependencies and the compiled JavaScript only.
 FROM node:24-slim
