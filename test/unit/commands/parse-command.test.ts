@@ -238,7 +238,14 @@ describe('parseCommand: options', () => {
       '--backend=aws',
       { option: '--backend', value: 'aws', message: 'must be one of codecloud, cloudcoding' },
     ],
-    ['--branch=a..b', { option: '--branch', value: 'a..b', message: 'is not a valid branch name' }],
+    [
+      '--branch=a..b',
+      {
+        option: '--branch',
+        value: 'a..b',
+        message: 'is not a valid branch name: it contains `..`, which git does not allow in a branch name',
+      },
+    ],
     ['--model', { option: '--model', message: 'needs a value: --model=<model>' }],
     ['--model=', { option: '--model', value: '', message: 'needs a value: --model=<model>' }],
     ['--no-pr=yes', { option: '--no-pr', value: 'yes', message: 'takes no value' }],
