@@ -1,10 +1,17 @@
 /**
  * Octokit clients per installation, each with its own throttle id so one installation's write queue never delays
  * another's (Probot 14 would give them all `no-id`), plus the config loader and the app-level installation look-up.
+ *
+ * Rate limits: every request of an installation client (reads, POST, PATCH, DELETE) that GitHub answers with a 429,
+ * or a 403 that is a rate limit, is tried again after at least its `Retry-After` (`src/github/rate-limit-retry.ts`).
+ * The throttling and retry plugins Probot installs are told not to retry those themselves: the retry plugin would
+ * wait 1, 4, 9 s whatever GitHub said, and Probot's throttle options never retry a secondary limit.
  */
 import type { Probot, ProbotOctokit } from 'probot';
+import { configSizeProblem } from '../src/config/config-size.js';
 import { type GitHubApi, type GitHubRequester, gitHubApi, statusOf } from '../src/github/github-api.js';
 import { mergeConfigs } from '../src/github/merge-configs.js';
+import { withGitHubRetries } from '../src/github/rate-limit-retry.js';
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
 
@@ -17,7 +24,24 @@ export interface GitHubClients {
   repoToken(installationId: number, repo: string): Promise<string>;
 }
 
-export function gitHubClients(app: Probot): GitHubClients {
+export interface GitHubClientsOptions {
+  /** Values never to post (the app's API keys and webhook secrets); read when a comment is posted. */
+  knownSecrets?: () => readonly string[];
+}
+
+/** The retry plugin's default `doNotRetry`, plus 429: rate limits are retried by `withGitHubRetries` instead. */
+const DO_NOT_RETRY = [400, 401, 403, 404, 410, 422, 429, 451];
+
+interface RequestOptions {
+  method?: string;
+  url?: string;
+  owner?: unknown;
+  repo?: unknown;
+  path?: unknown;
+  mediaType?: { format?: string };
+}
+
+export function gitHubClients(app: Probot, clientOptions: GitHubClientsOptions = {}): GitHubClients {
   const octokits = new Map<number, Promise<Octokit>>();
 
   const installationOctokit = (installationId: number): Promise<Octokit> => {
@@ -27,10 +51,26 @@ export function gitHubClients(app: Probot): GitHubClients {
         const OctokitClass = appOctokit.constructor as typeof ProbotOctokit;
         // The class carries Probot's defaults (app id, key, token cache, base URL, throttle handlers); the instance
         // adds the installation and its own throttle group.
-        return new OctokitClass({
+        const octokit = new OctokitClass({
           auth: { installationId },
-          throttle: { id: `codecloud-installation-${installationId}` },
+          throttle: {
+            id: `codecloud-installation-${installationId}`,
+            onRateLimit: () => false,
+            onSecondaryRateLimit: () => false,
+          },
+          retry: { doNotRetry: DO_NOT_RETRY },
         });
+        octokit.hook.wrap('request', async (request, options) => {
+          const response = await withGitHubRetries(async () => request(options), {
+            onRetry: ({ status, delayMs, attempt, reason }) =>
+              app.log.warn(
+                `GitHub answered ${status} to ${options.method} ${options.url}; retry ${attempt} in ${(delayMs / 1000).toFixed(1)} s (${reason})`,
+              ),
+          });
+          refuseHugeConfig(options as RequestOptions, response.data);
+          return response;
+        });
+        return octokit;
       });
       octokits.set(installationId, found);
     }
@@ -43,7 +83,10 @@ export function gitHubClients(app: Probot): GitHubClients {
       const requester: GitHubRequester = {
         request: (route, parameters) => octokit.request(route, parameters),
       };
-      return gitHubApi(requester);
+      return gitHubApi(
+        requester,
+        clientOptions.knownSecrets ? { knownSecrets: clientOptions.knownSecrets } : {},
+      );
     },
     async loadConfig(installationId, owner, repo) {
       const octokit = await installationOctokit(installationId);
@@ -75,4 +118,16 @@ export function gitHubClients(app: Probot): GitHubClients {
       }
     },
   };
+}
+
+/**
+ * The config loader reads a file's raw text and parses it as YAML; a file far larger than any configuration is
+ * refused here, before it is parsed (its error is quoted in the one invalid-config comment).
+ */
+function refuseHugeConfig(options: RequestOptions, data: unknown): void {
+  if (typeof data !== 'string' || options.mediaType?.format !== 'raw') return;
+  if (!options.url?.includes('/contents/')) return;
+  const where = `${String(options.path)} in ${String(options.owner)}/${String(options.repo)}`;
+  const problem = configSizeProblem(data, where);
+  if (problem !== undefined) throw new Error(problem);
 }

@@ -27,7 +27,8 @@ export function branchNameProblem(name: string): string | undefined {
   if (name.includes('@{')) return 'contains `@{`, which git does not allow in a branch name';
   if (name === '@') return 'is `@`, which git does not allow as a branch name';
   if (name.startsWith('-')) return 'starts with `-`';
-  if (name.startsWith('/') || name.endsWith('/') || name.includes('//')) return 'has an empty part between `/`';
+  if (name.startsWith('/') || name.endsWith('/') || name.includes('//'))
+    return 'has an empty part between `/`';
   if (name.endsWith('.')) return 'ends with `.`';
   const parts = name.split('/');
   if (parts.some((part) => part.startsWith('.'))) return 'has a part starting with `.`';

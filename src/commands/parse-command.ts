@@ -156,7 +156,8 @@ function optionToken(text: string, from: number): { word: string; end: number } 
   const end = from + m[0].length;
   const quoted = /^--[^=\s]*=(["'`])/.exec(word);
   const quote = quoted?.[1];
-  if (quote === undefined || (word.length > quoted[0].length && word.endsWith(quote))) return { word, end };
+  if (quoted === null || quote === undefined) return { word, end };
+  if (word.length > quoted[0].length && word.endsWith(quote)) return { word, end };
   const close = text.indexOf(quote, end);
   if (close === -1 || /\n/.test(text.slice(end, close))) return { word, end };
   return { word: text.slice(end - word.length, close + 1), end: close + 1 };
@@ -236,7 +237,8 @@ export function parseCommand(body: string, trigger: string = DEFAULT_TRIGGER): P
  * measured as the agent would get it, without hidden HTML comments and invisible characters.
  */
 function instructionTooLong(command: Command): OptionProblem | undefined {
-  const text = command.kind === 'approve' ? command.note : 'instruction' in command ? command.instruction : '';
+  const text =
+    command.kind === 'approve' ? command.note : 'instruction' in command ? command.instruction : '';
   if (text.length <= PROMPT_LIMITS.instruction) return undefined;
   const length = sanitizeGitHubText(text).length;
   if (length <= PROMPT_LIMITS.instruction) return undefined;

@@ -20,7 +20,8 @@ const MAX_QUOTED_LINE = 300;
 const MAX_QUOTED_OPTION = 100;
 
 /** `text` cut to `max` characters with `…`. */
-const clip = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
+const clip = (text: string, max: number): string =>
+  text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 
 /** What each config key does, for help. */
 const CONFIG_KEY_HELP: Record<(typeof REPO_CONFIG_KEYS)[number], string> = {

@@ -149,7 +149,14 @@ export interface FakeGitHubControl {
   echoBotComments(enabled: boolean): Promise<void>;
   expireTokens(token?: string): Promise<{ expired: number }>;
   /** The next `times` (default 1) API requests matching `method` and the `path` regular expression answer `status`. */
-  fault(input: { method: string; path: string; status: number; times?: number }): Promise<void>;
+  fault(input: {
+    method: string;
+    path: string;
+    status: number;
+    times?: number;
+    headers?: Record<string, string>;
+    message?: string;
+  }): Promise<void>;
   reset(): Promise<void>;
   state(): Promise<FakeGitHubState>;
   /** Polls /_fake/state until `predicate` returns a truthy value, and returns that value. */

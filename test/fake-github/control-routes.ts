@@ -381,11 +381,15 @@ const ROUTES: Record<string, ControlHandler> = {
     } catch {
       throw new ControlError(400, `"path" is not a regular expression: ${path}`);
     }
+    const headers = (body as { headers?: unknown }).headers;
+    const message = (body as { message?: unknown }).message;
     const fault = {
       method: str(body, 'method').toUpperCase(),
       path,
       status: int(body, 'status'),
       times: int(body, 'times', 1),
+      ...(headers && typeof headers === 'object' ? { headers: headers as Record<string, string> } : {}),
+      ...(typeof message === 'string' ? { message } : {}),
     };
     ctx.state.faults.push(fault);
     return ok(fault, 201);

@@ -107,6 +107,10 @@ export interface FakeFault {
   path: string;
   status: number;
   times: number;
+  /** Extra response headers, e.g. `retry-after`. */
+  headers?: Record<string, string>;
+  /** The error message (GitHub says "You have exceeded a secondary rate limit" for those). */
+  message?: string;
 }
 
 export class FakeState {
