@@ -5,6 +5,7 @@
  * levels, an unknown `event`, a missing field) gets 400 naming why, and 2xx is sent only once
  * `record` has durably stored the event. The event is a hint: whoever processes it reads the run back first.
  */
+import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type CodecloudEvent, CodecloudEvent as CodecloudEventSchema } from '../codecloud/webhook-events.js';
 import { verifyCodecloudSignature } from '../codecloud/webhook-signature.js';
@@ -38,6 +39,11 @@ export function codecloudWebhookRoute(options: CodecloudWebhookRouteOptions) {
       // The rest of the body is discarded as it arrives, never kept; the connection is closed after the answer.
       res.setHeader('connection', 'close');
       sendJson(res, 413, { error: 'Payload Too Large', message: 'codecloud webhooks are limited to 1 MiB' });
+      return true;
+    }
+    // Checked before the signature, which is computed over the text: a lossy decoding would only say "mismatch".
+    if (!isUtf8(read.body)) {
+      sendJson(res, 400, { error: 'Bad Request', message: 'body is not valid UTF-8' });
       return true;
     }
     const signature = header(req, 'x-codecloud-signature');
