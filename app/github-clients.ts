@@ -11,7 +11,7 @@ import type { Probot, ProbotOctokit } from 'probot';
 import { configSizeProblem } from '../src/config/config-size.js';
 import { type GitHubApi, type GitHubRequester, gitHubApi, statusOf } from '../src/github/github-api.js';
 import { mergeConfigs } from '../src/github/merge-configs.js';
-import { withGitHubRetries } from '../src/github/rate-limit-retry.js';
+import { RateLimitGate, withGitHubRetries } from '../src/github/rate-limit-retry.js';
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
 
@@ -49,9 +49,18 @@ export function gitHubClients(app: Probot, clientOptions: GitHubClientsOptions =
     if (!found) {
       found = app.auth().then((appOctokit) => {
         const OctokitClass = appOctokit.constructor as typeof ProbotOctokit;
+        // One pause per installation: after a rate limit, none of its requests goes out before GitHub said, not
+        // even those already past the throttle's queue (the pause is checked last, just before the bytes go out).
+        const gate = new RateLimitGate();
         // The class carries Probot's defaults (app id, key, token cache, base URL, throttle handlers); the instance
         // adds the installation and its own throttle group.
         const octokit = new OctokitClass({
+          request: {
+            fetch: async (url: string | URL | Request, init?: RequestInit) => {
+              await gate.passed();
+              return fetch(url, init);
+            },
+          },
           auth: { installationId },
           throttle: {
             id: `codecloud-installation-${installationId}`,
@@ -62,6 +71,7 @@ export function gitHubClients(app: Probot, clientOptions: GitHubClientsOptions =
         });
         octokit.hook.wrap('request', async (request, options) => {
           const response = await withGitHubRetries(async () => request(options), {
+            gate,
             onRetry: ({ status, delayMs, attempt, reason }) =>
               app.log.warn(
                 `GitHub answered ${status} to ${options.method} ${options.url}; retry ${attempt} in ${(delayMs / 1000).toFixed(1)} s (${reason})`,

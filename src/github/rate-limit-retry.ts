@@ -6,11 +6,41 @@
  */
 import { parseRetryAfter } from '../http/backoff.js';
 
+/**
+ * One client's pause: once GitHub asked it to wait, none of its requests goes out before that time, not only the
+ * refused one (other edits queued meanwhile would otherwise go out while GitHub still asks for quiet).
+ */
+export class RateLimitGate {
+  #openAt = 0;
+  readonly #now: () => number;
+  readonly #sleep: (ms: number) => Promise<void>;
+
+  constructor(options: { now?: () => number; sleep?: (ms: number) => Promise<void> } = {}) {
+    this.#now = options.now ?? Date.now;
+    this.#sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  }
+
+  /** No request before `delayMs` from now (a later time already set stays). */
+  closeFor(delayMs: number): void {
+    this.#openAt = Math.max(this.#openAt, this.#now() + delayMs);
+  }
+
+  /** Resolves once the pause (if any) is over. */
+  async passed(): Promise<void> {
+    for (let wait = this.#openAt - this.#now(); wait > 0; wait = this.#openAt - this.#now()) {
+      await this.#sleep(wait);
+    }
+  }
+}
+
 export interface GitHubRetryOptions {
+  /** Shared by all requests of one client: every one of them waits out a pause GitHub asked for. */
+  gate?: RateLimitGate;
   /** Tries after the first (default 3). */
   maxRetries?: number;
   /** A wait longer than this is not made: the error is thrown instead (default 2 minutes). */
   maxWaitMs?: number;
+  /** For a gate made here when none is given. */
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
   /** Told before each wait (for a log line). */
@@ -66,7 +96,10 @@ export function gitHubRetryDelay(
   return undefined;
 }
 
-/** Sends with `send` and, while GitHub answers with a rate limit, waits as asked and sends again. */
+/**
+ * Sends with `send` (after any pause the gate holds) and, while GitHub answers with a rate limit, closes the gate
+ * for as long as GitHub asked and sends again once it opens.
+ */
 export async function withGitHubRetries<T>(
   send: () => Promise<T>,
   options: GitHubRetryOptions = {},
@@ -74,20 +107,23 @@ export async function withGitHubRetries<T>(
   const maxRetries = options.maxRetries ?? 3;
   const maxWaitMs = options.maxWaitMs ?? 120_000;
   const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const gate = options.gate ?? new RateLimitGate({ now, ...(options.sleep ? { sleep: options.sleep } : {}) });
   for (let attempt = 0; ; attempt++) {
+    await gate.passed();
     try {
       return await send();
     } catch (error) {
       const wait = gitHubRetryDelay(error, now());
-      if (wait === undefined || attempt >= maxRetries || wait.delayMs > maxWaitMs) throw error;
+      if (wait === undefined) throw error;
+      // Even a request that is not tried again leaves the pause in place for the client's other requests.
+      gate.closeFor(Math.min(wait.delayMs, maxWaitMs));
+      if (attempt >= maxRetries || wait.delayMs > maxWaitMs) throw error;
       options.onRetry?.({
         status: (error as { status: number }).status,
         delayMs: wait.delayMs,
         attempt: attempt + 1,
         reason: wait.reason,
       });
-      await sleep(wait.delayMs);
     }
   }
 }
