@@ -309,6 +309,24 @@ describe('hostile input (real process)', () => {
       await expectNothingChanged(repo, issue.number, 1);
     });
 
+    it('a huge result (400,000 characters) ends in a final comment GitHub accepts, cut with a note', async () => {
+      const { repo } = await freshRepo(h.gh);
+      await h.sim.control.addPromptScript({
+        match: 'HUGE-result-run',
+        script: { queuedMs: 0, runningMs: 1_000, result: 'All done.\n'.repeat(40_000) },
+      });
+      const issue = await h.gh.openIssue({ repo, title: 't', body: 'b', user: 'alice' });
+      await h.gh.comment({ repo, number: issue.number, user: 'alice', body: '/codecloud HUGE-result-run' });
+      const done = await reply(repo, 'Completed');
+      expect(done.body.length).toBeLessThanOrEqual(65_536);
+      expect(done.body).toMatch(/cut to fit in a comment: [\d,]+ more characters not shown/);
+      const state = await h.gh.state();
+      const writes = state.requests.filter(
+        (r) => r.method !== 'GET' && r.path.startsWith(`/repos/${repo}/issues/`),
+      );
+      expect(writes.filter((r) => r.status === 422)).toEqual([]);
+    });
+
     it.each([
       ["--branch='$(rm -rf)'", '$(rm -rf)', 'contains a space'],
       ['--branch=$(rm)', '$(rm)', 'which a shell would interpret'],
