@@ -11,7 +11,7 @@ import type { Probot, ProbotOctokit } from 'probot';
 import { configSizeProblem } from '../src/config/config-size.js';
 import { type GitHubApi, type GitHubRequester, gitHubApi, statusOf } from '../src/github/github-api.js';
 import { mergeConfigs } from '../src/github/merge-configs.js';
-import { RateLimitGate, withGitHubRetries } from '../src/github/rate-limit-retry.js';
+import { RateLimitGate, SupersededError, withGitHubRetries } from '../src/github/rate-limit-retry.js';
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
 
@@ -69,14 +69,31 @@ export function gitHubClients(app: Probot, clientOptions: GitHubClientsOptions =
           },
           retry: { doNotRetry: DO_NOT_RETRY },
         });
+        // The latest edit of each comment: a refused edit is not tried again once a newer edit of the same comment
+        // was sent (the retry would put the older body over the newer one, e.g. "Queued" over "Completed").
+        const latestEdit = new Map<string, number>();
+        let edits = 0;
         octokit.hook.wrap('request', async (request, options) => {
-          const response = await withGitHubRetries(async () => request(options), {
-            gate,
-            onRetry: ({ status, delayMs, attempt, reason }) =>
-              app.log.warn(
-                `GitHub answered ${status} to ${options.method} ${options.url}; retry ${attempt} in ${(delayMs / 1000).toFixed(1)} s (${reason})`,
-              ),
-          });
+          const editKey = options.method === 'PATCH' ? octokit.request.endpoint(options).url : undefined;
+          const edit = ++edits;
+          if (editKey !== undefined) latestEdit.set(editKey, edit);
+          let response: Awaited<ReturnType<typeof request>>;
+          try {
+            response = await withGitHubRetries(async () => request(options), {
+              gate,
+              superseded: () => editKey !== undefined && latestEdit.get(editKey) !== edit,
+              onRetry: ({ status, delayMs, attempt, reason }) =>
+                app.log.warn(
+                  `GitHub answered ${status} to ${options.method} ${options.url}; retry ${attempt} in ${(delayMs / 1000).toFixed(1)} s (${reason})`,
+                ),
+            });
+          } catch (error) {
+            if (!(error instanceof SupersededError)) throw error;
+            app.log.info(`${options.method} ${editKey}: not tried again, a newer edit of it was sent`);
+            return { status: 200, url: editKey ?? '', headers: {}, data: {} } as typeof response;
+          } finally {
+            if (editKey !== undefined && latestEdit.get(editKey) === edit) latestEdit.delete(editKey);
+          }
           refuseHugeConfig(options as RequestOptions, response.data);
           return response;
         });

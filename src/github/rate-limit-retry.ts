@@ -33,7 +33,17 @@ export class RateLimitGate {
   }
 }
 
+/** A retry not made because a newer request replaced the refused one (a later edit of the same comment). */
+export class SupersededError extends Error {
+  override readonly name = 'SupersededError';
+}
+
 export interface GitHubRetryOptions {
+  /**
+   * Asked before each retry: true when a newer request has replaced this one (a later edit of the same comment was
+   * sent meanwhile), so trying again would put older content over newer. Then `SupersededError` is thrown.
+   */
+  superseded?: () => boolean;
   /** Shared by all requests of one client: every one of them waits out a pause GitHub asked for. */
   gate?: RateLimitGate;
   /** Tries after the first (default 3). */
@@ -110,6 +120,7 @@ export async function withGitHubRetries<T>(
   const gate = options.gate ?? new RateLimitGate({ now, ...(options.sleep ? { sleep: options.sleep } : {}) });
   for (let attempt = 0; ; attempt++) {
     await gate.passed();
+    if (attempt > 0 && options.superseded?.()) throw new SupersededError('a newer request replaced this one');
     try {
       return await send();
     } catch (error) {

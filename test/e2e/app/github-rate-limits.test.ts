@@ -77,6 +77,27 @@ describe('GitHub rate limits (real process)', () => {
     );
   });
 
+  it('a refused edit is not tried again over a newer one: the comment ends Completed, not Queued', async () => {
+    const { repo } = await freshRepo(h.gh);
+    // The first edit (to Queued) is refused for 3 s; the run completes meanwhile, so the Completed edit is newer.
+    await h.gh.fault({
+      method: 'PATCH',
+      path: `^/repos/${escape(repo)}/issues/comments/\\d+$`,
+      status: 429,
+      headers: { 'retry-after': '3' },
+    });
+    await h.sim.control.addPromptScript({ match: 'QUICK-run', script: { queuedMs: 0, runningMs: 500 } });
+    const issue = await h.gh.openIssue({ repo, title: 't', body: 'b', user: 'alice' });
+    await h.gh.comment({ repo, number: issue.number, user: 'alice', body: '/codecloud QUICK-run' });
+    const done = await h.gh.waitFor(
+      (s) => s.comments.find((c) => c.repo === repo && c.user === BOT && /Completed/.test(c.body)),
+      { timeoutMs: 20_000 },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    const after = (await h.gh.state()).comments.find((c) => c.id === done.id);
+    expect(after?.body).toContain('Completed');
+  });
+
   it('a comment refused with a secondary-rate-limit 403 and retry-after: 3 is posted no sooner than 3 s later', async () => {
     const { repo } = await freshRepo(h.gh);
     const issue = await h.gh.openIssue({ repo, title: 't', body: 'b', user: 'alice' });

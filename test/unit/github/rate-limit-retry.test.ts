@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { gitHubRetryDelay, RateLimitGate, withGitHubRetries } from '../../../src/github/rate-limit-retry.js';
+import {
+  gitHubRetryDelay,
+  RateLimitGate,
+  SupersededError,
+  withGitHubRetries,
+} from '../../../src/github/rate-limit-retry.js';
 
 const NOW = Date.UTC(2026, 10, 27, 12, 0, 0);
 const refusal = (status: number, headers: Record<string, string>, message = 'refused') =>
@@ -106,5 +111,21 @@ describe('withGitHubRetries', () => {
     gate.closeFor(3_000);
     await withGitHubRetries(async () => 'other', { gate, now: c.now });
     expect(c.now() - start).toBe(3_000);
+  });
+
+  it('a refused request replaced by a newer one meanwhile is not tried again', async () => {
+    const c = clock();
+    let calls = 0;
+    let newer = false;
+    const refusedOnce = withGitHubRetries(
+      async () => {
+        calls += 1;
+        newer = true; // a later edit of the same comment is sent while this one waits
+        throw refusal(429, { 'retry-after': '2' });
+      },
+      { now: c.now, sleep: c.sleep, superseded: () => newer },
+    );
+    await expect(refusedOnce).rejects.toBeInstanceOf(SupersededError);
+    expect(calls).toBe(1);
   });
 });
