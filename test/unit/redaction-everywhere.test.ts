@@ -83,9 +83,10 @@ describe('every credential in every place', () => {
     const sent: unknown[] = [];
     const api = gitHubApi(
       {
-        request: async (_route, parameters) => (
-          sent.push(parameters?.body), { status: 201, data: { id: 1 } }
-        ),
+        request: async (_route, parameters) => {
+          sent.push(parameters?.body);
+          return { status: 201, data: { id: 1 } };
+        },
       },
       { knownSecrets: () => [KNOWN] },
     );

@@ -19,7 +19,7 @@ describe('GitHub rate limits (real process)', () => {
   });
 
   type Request = FakeGitHubState['requests'][number];
-  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
   /** The refused request matching `method` and `path`, and the next try of the same request after it. */
   function refusedThenRetried(
@@ -44,7 +44,7 @@ describe('GitHub rate limits (real process)', () => {
     const { repo } = await freshRepo(h.gh);
     await h.gh.fault({
       method: 'PATCH',
-      path: `^/repos/${escape(repo)}/issues/comments/\\d+$`,
+      path: `^/repos/${escapeRegExp(repo)}/issues/comments/\\d+$`,
       status: 429,
       headers: { 'retry-after': '2' },
       message: 'Too many requests',
@@ -82,7 +82,7 @@ describe('GitHub rate limits (real process)', () => {
     // The first edit (to Queued) is refused for 3 s; the run completes meanwhile, so the Completed edit is newer.
     await h.gh.fault({
       method: 'PATCH',
-      path: `^/repos/${escape(repo)}/issues/comments/\\d+$`,
+      path: `^/repos/${escapeRegExp(repo)}/issues/comments/\\d+$`,
       status: 429,
       headers: { 'retry-after': '3' },
     });
@@ -103,7 +103,7 @@ describe('GitHub rate limits (real process)', () => {
     const issue = await h.gh.openIssue({ repo, title: 't', body: 'b', user: 'alice' });
     await h.gh.fault({
       method: 'POST',
-      path: `^/repos/${escape(repo)}/issues/${issue.number}/comments$`,
+      path: `^/repos/${escapeRegExp(repo)}/issues/${issue.number}/comments$`,
       status: 403,
       headers: { 'retry-after': '3' },
       message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
@@ -126,7 +126,7 @@ describe('GitHub rate limits (real process)', () => {
     const issue = await h.gh.openIssue({ repo, title: 't', body: 'b', user: 'alice' });
     await h.gh.fault({
       method: 'POST',
-      path: `^/repos/${escape(repo)}/issues/comments/\\d+/reactions$`,
+      path: `^/repos/${escapeRegExp(repo)}/issues/comments/\\d+/reactions$`,
       status: 429,
       headers: { 'retry-after': '2' },
     });

@@ -78,7 +78,10 @@ describe('codecloud webhook route: hostile bodies', () => {
       codecloudWebhookRoute({ secrets: [], record: async (e) => void recorded.push(e) }),
     );
     const post = (body: string | Uint8Array) =>
-      fetch(`${url}/codecloud/webhook`, { method: 'POST', body: typeof body === 'string' ? body : Buffer.from(body) });
+      fetch(`${url}/codecloud/webhook`, {
+        method: 'POST',
+        body: typeof body === 'string' ? body : Buffer.from(body),
+      });
     const notUtf8 = await post(new Uint8Array([0x7b, 0x22, 0xc3, 0x28, 0x22, 0x7d]));
     expect(notUtf8.status).toBe(400);
     expect(await notUtf8.json()).toMatchObject({ message: 'body is not valid UTF-8' });
