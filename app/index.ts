@@ -179,7 +179,7 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
 
     const worker = new JobWorker({
       store,
-      log: app.log,
+      log: deps.log,
       now,
       handlers: {
         [JOB_COMMAND]: (payload) => handleCommandJob(deps, CommandTrigger.parse(payload)),
@@ -241,7 +241,7 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
       codecloudWebhookRoute({
         secrets: settings.codecloudWebhookSecrets,
         record: (event) => recordCodecloudEvent(deps, event),
-        log: app.log,
+        log: deps.log,
       }),
     );
 
