@@ -14,6 +14,8 @@ export const REDACTED = '[redacted]';
 /** Known secrets shorter than this are ignored: they would match ordinary words. */
 export const MIN_KNOWN_SECRET_LENGTH = 8;
 
+type Range = [start: number, end: number];
+
 interface SecretPattern {
   name: string;
   /** Global; a named group `keep` at the start is left in place (`Bearer `, `API_KEY=`). */
@@ -22,16 +24,35 @@ interface SecretPattern {
 
 /** Not preceded by a letter or digit (an underscore may precede: `TOKEN_ghp_…`). */
 const START = '(?<![A-Za-z0-9])';
-const PEM_BEGIN = '-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----';
-const PEM_END = '-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----';
+const PEM_BEGIN = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----/g;
+const PEM_END = /-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----/g;
+const BLANK_LINE = /\n[ \t]*\n/g;
+
+/**
+ * PEM private key blocks, BEGIN to END; a block cut off before its END line (a truncated log) up to the next blank
+ * line or the end of the text. One pass over the BEGIN and END lines (no backtracking over the rest of the text).
+ */
+function pemRanges(text: string): Range[] {
+  if (!text.includes('-----BEGIN ')) return [];
+  const ends = [...text.matchAll(PEM_END)].map((m) => m.index + m[0].length);
+  const ranges: Range[] = [];
+  let next = 0;
+  let covered = -1;
+  for (const begin of text.matchAll(PEM_BEGIN)) {
+    if (begin.index < covered) continue;
+    while (next < ends.length && (ends[next] as number) <= begin.index) next++;
+    let end = ends[next];
+    if (end === undefined) {
+      BLANK_LINE.lastIndex = begin.index;
+      end = BLANK_LINE.exec(text)?.index ?? text.length;
+    }
+    ranges.push([begin.index, end]);
+    covered = end;
+  }
+  return ranges;
+}
 
 const SECRET_PATTERNS: readonly SecretPattern[] = [
-  { name: 'PEM private key block', pattern: new RegExp(`${PEM_BEGIN}[\\s\\S]*?${PEM_END}`, 'g') },
-  {
-    // A block cut off before its END line (a truncated log): up to the next blank line, or the end of the text.
-    name: 'PEM private key block, cut off',
-    pattern: new RegExp(`${PEM_BEGIN}(?![\\s\\S]*?${PEM_END})[\\s\\S]*?(?=\\n[ \\t]*\\n|$)`, 'g'),
-  },
   {
     name: 'JSON Web Token',
     pattern: new RegExp(`${START}eyJ[A-Za-z0-9_-]{5,}\\.[A-Za-z0-9_-]{5,}\\.[A-Za-z0-9_-]*`, 'g'),
@@ -108,10 +129,8 @@ function visibleView(text: string): { view: string; origin: number[] } {
 
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-type Range = [start: number, end: number];
-
 function rangesOf(text: string, secrets: readonly string[]): Range[] {
-  const ranges: Range[] = [];
+  const ranges: Range[] = pemRanges(text);
   for (const secret of secrets) {
     for (const m of text.matchAll(new RegExp(escapeRegExp(secret), 'g'))) {
       ranges.push([m.index, m.index + m[0].length]);
@@ -148,10 +167,13 @@ export function redactSecrets(text: string, knownSecrets: ReadonlyArray<string |
   const secrets = knownSecrets.filter(
     (secret): secret is string => typeof secret === 'string' && secret.length >= MIN_KNOWN_SECRET_LENGTH,
   );
-  const { view, origin } = visibleView(text);
   const ranges: Range[] = rangesOf(text, secrets);
-  for (const [start, end] of rangesOf(view, secrets)) {
-    ranges.push([origin[start] as number, originalEnd(text, origin, end)]);
+  // Text with no escape, entity or invisible character looks as it is: no second view to search.
+  if (/[\\&\u200B-\u200D\u2060\uFEFF]/.test(text)) {
+    const { view, origin } = visibleView(text);
+    for (const [start, end] of rangesOf(view, secrets)) {
+      ranges.push([origin[start] as number, originalEnd(text, origin, end)]);
+    }
   }
   if (ranges.length === 0) return text;
   ranges.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
