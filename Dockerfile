@@ -1,6 +1,7 @@
 # The codecloud GitHub App. Build: docker build -t codecloud-app .
 # Run:   docker run -p 3000:3000 -e APP_ID=… -e PRIVATE_KEY=… -e WEBHOOK_SECRET=… -e CODECLOUD_API_KEY=… \
 #          -v codecloud-data:/data codecloud-app
+# Node.js 22.13 or later: the embedded store (DATA_DIR, DATABASE_URL unset) uses the built-in node:sqlite.
 FROM node:24-slim
 
 ENV NODE_ENV=production \

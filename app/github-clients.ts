@@ -7,6 +7,7 @@
  * The throttling and retry plugins Probot installs are told not to retry those themselves: the retry plugin would
  * wait 1, 4, 9 s whatever GitHub said, and Probot's throttle options never retry a secondary limit.
  */
+
 import type { Probot, ProbotOctokit } from 'probot';
 import { configSizeProblem } from '../src/config/config-size.js';
 import { type GitHubApi, type GitHubRequester, gitHubApi, statusOf } from '../src/github/github-api.js';

@@ -30,22 +30,24 @@ import {
 import { handleCommandJob } from '../src/runs/command-handler.js';
 import { recordCommandTrigger, recordPush } from '../src/runs/intake.js';
 import { JobWorker } from '../src/runs/job-worker.js';
+import { jobHandlers } from '../src/runs/jobs.js';
 import { type Reconciler, startReconciler } from '../src/runs/reconciler.js';
 import { loadRunConfig } from '../src/runs/run-config.js';
 import type { RunDeps } from '../src/runs/run-deps.js';
-import { drainInstallation } from '../src/runs/run-lifecycle.js';
+import { drainInstallation, lookUpLostCreate } from '../src/runs/run-lifecycle.js';
 import { syncSchedules } from '../src/runs/schedule-sync.js';
 import {
-  CommandTrigger,
+  type CommandTrigger,
   JOB_BACKEND_FINISHED,
   JOB_CODECLOUD_EVENT,
   JOB_COMMAND,
   JOB_DRAIN,
+  JOB_LOOK_UP_CREATE,
   JOB_PUSH,
-  PushTrigger,
 } from '../src/runs/trigger.js';
 import { codecloudWebhookRoute } from '../src/server/codecloud-webhook-route.js';
 import { healthRoute } from '../src/server/health-route.js';
+import { appWaitRoute } from '../src/server/wait-route.js';
 import { openStore } from '../src/store/open-store.js';
 import type { Store } from '../src/store/store.js';
 import { describeConfigLoadError } from './config-load-error.js';
@@ -75,7 +77,10 @@ export interface CodecloudAppOptions {
   onReady?: (runtime: AppRuntime) => void;
 }
 
-function codecloudClientFor(options: CodecloudAppOptions): CodecloudClient | undefined {
+function codecloudClientFor(
+  options: CodecloudAppOptions,
+  extra: { retries?: number } = {},
+): CodecloudClient | undefined {
   const { env } = options.settings;
   if (!env.CODECLOUD_API_KEY) return undefined;
   return new CodecloudClient({
@@ -84,6 +89,7 @@ function codecloudClientFor(options: CodecloudAppOptions): CodecloudClient | und
     userAgent: 'codecloud-github-app',
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.now ? { now: options.now } : {}),
+    ...extra,
   });
 }
 
@@ -147,7 +153,12 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
     });
     const codecloudClient = codecloudClientFor(options);
     const codecloud = codecloudClient
-      ? codecloudBackend({ client: codecloudClient, webhookUrl: settings.codecloudWebhookUrl })
+      ? codecloudBackend({
+          client: codecloudClient,
+          // A create whose answer is lost is looked up, never sent again (the orchestration keeps looking).
+          createClient: codecloudClientFor(options, { retries: 0 }),
+          webhookUrl: settings.codecloudWebhookUrl,
+        })
       : undefined;
     const deps: RunDeps = {
       store,
@@ -175,22 +186,22 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
       now,
       log: redactingLog(app.log, () => deps.knownSecrets),
       wake: () => wake(),
+      holder,
     };
 
     const worker = new JobWorker({
       store,
       log: deps.log,
       now,
-      handlers: {
-        [JOB_COMMAND]: (payload) => handleCommandJob(deps, CommandTrigger.parse(payload)),
+      handlers: jobHandlers({
+        [JOB_COMMAND]: (trigger, job) => handleCommandJob(deps, trigger, { attempt: job.attempts }),
         [JOB_CODECLOUD_EVENT]: (payload) =>
           handleCodecloudEventJob(deps, payload, {
             bodiesVerified: settings.codecloudWebhookSecrets.length > 0,
           }),
         [JOB_RELAY_COMPLETION]: (payload) => handleRelayJob(deps, payload),
         [JOB_BACKEND_FINISHED]: (payload) => handleCloudCodingFinishedJob(deps, payload),
-        [JOB_PUSH]: async (payload) => {
-          const push = PushTrigger.parse(payload);
+        [JOB_PUSH]: async (push) => {
           if (!codecloudClient) return;
           const loaded = await deps.loadConfig(push.installationId, push.owner, push.repo);
           if (loaded.kind === 'invalid') {
@@ -210,11 +221,9 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
           );
           app.log.info(`${push.owner}/${push.repo}: schedules synced ${JSON.stringify(result)}`);
         },
-        [JOB_DRAIN]: async (payload) => {
-          const id = (payload as { installationId?: unknown }).installationId;
-          if (typeof id === 'number') await drainInstallation(deps, id);
-        },
-      },
+        [JOB_DRAIN]: ({ installationId }) => drainInstallation(deps, installationId),
+        [JOB_LOOK_UP_CREATE]: (payload) => lookUpLostCreate(deps, payload),
+      }),
     });
     wake = () => worker.wake();
     progress = cloudCoding ? cloudCodingProgress(deps, () => cloudCoding) : undefined;
@@ -237,13 +246,24 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
         if (!(await store.ping())) throw new Error('the store does not answer');
       }),
     );
+    const waits = appWaitRoute({
+      publicUrl: settings.env.PUBLIC_URL,
+      issuer: settings.env.ACTIONS_OIDC_ISSUER,
+      readRun: codecloudClient ? (id) => codecloudClient.getRun(id) : undefined,
+      completionSigns: (ids) => store.completionSigns(ids),
+      log: app.log,
+    });
     addHandler(
       codecloudWebhookRoute({
         secrets: settings.codecloudWebhookSecrets,
-        record: (event) => recordCodecloudEvent(deps, event),
+        record: async (event) => {
+          await recordCodecloudEvent(deps, event);
+          waits.recorded(event);
+        },
         log: deps.log,
       }),
     );
+    addHandler(waits.handle);
 
     worker.start();
     const reconciler: Reconciler = startReconciler(deps, {
@@ -253,6 +273,7 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
     options.onReady?.({
       deps,
       async stop() {
+        waits.close();
         await reconciler.stop();
         await worker.stop();
         cloudCoding?.closeAll('the app is shutting down');

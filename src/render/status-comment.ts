@@ -67,8 +67,11 @@ export interface RunOutcome {
 }
 
 export type StatusState =
-  /** Held by the app: `max_concurrent_runs` (or the plan's limit) is reached. */
-  | { status: 'waiting'; ahead?: number }
+  /**
+   * Held by the app: `max_concurrent_runs` is reached, or (`reason: 'plan-limit'`) codecloud said the plan's limit of
+   * concurrent runs is reached.
+   */
+  | { status: 'waiting'; ahead?: number; reason?: 'plan-limit' }
   /** A slot is held and the run is being created. */
   | { status: 'starting' }
   /** The backend accepted the run and has not started it yet. */
@@ -111,6 +114,11 @@ export interface StatusCommentInput {
   state: StatusState;
   /** Values that must never be shown (the app's API keys), on top of the credential patterns. */
   knownSecrets?: readonly string[];
+  /**
+   * Written by someone else than the app (the Action's `comment`): its own marker instead of the run marker (`''`
+   * for none), and no hints to comment commands, which only the app answers. Default: the app's comment.
+   */
+  writer?: { marker: string; timeoutHint: string };
 }
 
 const HEADLINE: Record<StatusName, string> = {
@@ -270,9 +278,15 @@ function byline(input: StatusCommentInput): string {
  */
 export function renderStatusComment(input: StatusCommentInput, now: number): string {
   const trigger = input.trigger ?? '/codecloud';
-  const { state } = input;
+  const { state, writer } = input;
   const marker =
-    input.runId !== undefined ? runMarker(input.runId) : pendingMarker(input.pendingId ?? 'unknown');
+    writer !== undefined
+      ? writer.marker
+      : input.runId !== undefined
+        ? runMarker(input.runId)
+        : pendingMarker(input.pendingId ?? 'unknown');
+  // Hints to comment commands: only the app answers them.
+  const hint = (text: string): string => (writer === undefined ? text : '');
   const top = `${headline(input, now)}\n${byline(input)}`;
 
   const sections: string[] = [];
@@ -280,13 +294,20 @@ export function renderStatusComment(input: StatusCommentInput, now: number): str
   let took: number | undefined;
   switch (state.status) {
     case 'waiting':
+      if (state.reason === 'plan-limit') {
+        sections.push(
+          "codecloud's plan limit of concurrent runs is reached: the agent starts as soon as codecloud has a free slot.",
+        );
+      }
+      sections.push(`<sub>Comment ${inlineCode(`${trigger} stop`)} to cancel.</sub>`);
+      break;
     case 'starting':
     case 'queued':
-      sections.push(`<sub>Comment ${inlineCode(`${trigger} stop`)} to cancel.</sub>`);
+      sections.push(hint(`<sub>Comment ${inlineCode(`${trigger} stop`)} to cancel.</sub>`));
       break;
     case 'running':
       sections.push(...progressSection(state.progress));
-      sections.push(`<sub>Comment ${inlineCode(`${trigger} stop`)} to stop it.</sub>`);
+      sections.push(hint(`<sub>Comment ${inlineCode(`${trigger} stop`)} to stop it.</sub>`));
       break;
     case 'completed':
       outcome = state.outcome;
@@ -299,7 +320,9 @@ export function renderStatusComment(input: StatusCommentInput, now: number): str
       sections.push(codeBlock(neutralizeMentions(truncateMarkdown(error, MAX_ERROR, 'cut'))));
       sections.push(
         state.hint ??
-          `Comment ${inlineCode(`${trigger} <instruction>`)} to try again, or ${inlineCode(`${trigger} help`)} for the options.`,
+          hint(
+            `Comment ${inlineCode(`${trigger} <instruction>`)} to try again, or ${inlineCode(`${trigger} help`)} for the options.`,
+          ),
       );
       break;
     }
@@ -307,7 +330,7 @@ export function renderStatusComment(input: StatusCommentInput, now: number): str
       outcome = state.outcome;
       took = tookOf(state);
       sections.push(
-        `The agent was stopped before it finished. Comment ${inlineCode(`${trigger} <instruction>`)} to start again.`,
+        `The agent was stopped before it finished.${hint(` Comment ${inlineCode(`${trigger} <instruction>`)} to start again.`)}`,
       );
       break;
     case 'timed_out':
@@ -315,13 +338,14 @@ export function renderStatusComment(input: StatusCommentInput, now: number): str
       took = tookOf(state);
       sections.push(
         `The run did not finish within ${state.timeoutMinutes} minutes and was stopped. ` +
-          `Raise ${inlineCode('timeout_minutes')} in ${inlineCode('.github/codecloud.yml')} or split the task.`,
+          (writer?.timeoutHint ??
+            `Raise ${inlineCode('timeout_minutes')} in ${inlineCode('.github/codecloud.yml')} or split the task.`),
       );
       break;
   }
 
   const tail: string[] = [...prLines(outcome?.prs)];
-  if (state.status === 'completed' && input.mode === 'plan') {
+  if (state.status === 'completed' && input.mode === 'plan' && writer === undefined) {
     tail.push(
       `Comment ${inlineCode(`${trigger} approve`)} to carry out this plan, or ${inlineCode(`${trigger} plan <changes>`)} for a different one.`,
     );

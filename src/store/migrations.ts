@@ -1,8 +1,10 @@
 /**
  * Schema migrations, applied in order at start-up by `Store.migrate()`, each recorded in `schema_migrations`.
- * Append new migrations; never edit one that has shipped. The same SQL runs on PGlite and PostgreSQL.
+ * Append new migrations; never edit one that has shipped. PostgreSQL and SQLite have a list each: the same tables
+ * and columns, in each one's types (SQLite keeps times as integer epoch ms and JSON as text).
  */
 import type { SqlDatabase } from './sql-database.js';
+import type { SqlEngine } from './sql-dialect.js';
 
 export interface Migration {
   version: number;
@@ -12,7 +14,7 @@ export interface Migration {
 
 const NON_FINAL = `('waiting', 'starting', 'queued', 'running')`;
 
-const MIGRATIONS: readonly Migration[] = [
+export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     name: 'jobs, runs, run_prs, leases',
@@ -100,29 +102,132 @@ const MIGRATIONS: readonly Migration[] = [
        WHERE status NOT IN ${NON_FINAL} AND (NOT final_comment_posted OR final_comment_retry_at IS NOT NULL)`,
     ],
   },
+  {
+    version: 3,
+    name: 'job fairness groups',
+    statements: [`ALTER TABLE jobs ADD COLUMN job_group text`],
+  },
 ];
+
+/** The same schema as `POSTGRES_MIGRATIONS` on SQLite; its versions count on their own. */
+export const SQLITE_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'jobs, runs, run_prs, leases',
+    statements: [
+      `CREATE TABLE jobs (
+        id integer PRIMARY KEY AUTOINCREMENT,
+        dedupe_key text NOT NULL UNIQUE,
+        kind text NOT NULL,
+        payload text NOT NULL,
+        state text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'leased', 'done', 'dead')),
+        attempts integer NOT NULL DEFAULT 0,
+        last_error text,
+        run_at integer NOT NULL,
+        lease_until integer,
+        created_at integer NOT NULL,
+        finished_at integer,
+        job_group text
+      ) STRICT`,
+      `CREATE INDEX jobs_claimable ON jobs (run_at, id) WHERE state IN ('pending', 'leased')`,
+      `CREATE INDEX jobs_finished ON jobs (finished_at) WHERE state IN ('done', 'dead')`,
+      `CREATE TABLE runs (
+        seq integer PRIMARY KEY AUTOINCREMENT,
+        id text NOT NULL UNIQUE,
+        backend text NOT NULL CHECK (backend IN ('codecloud', 'cloudcoding')),
+        remote_run_id text,
+        cloudcoding_thread_id text,
+        installation_id integer NOT NULL,
+        owner text NOT NULL,
+        repo text NOT NULL,
+        thread_key text NOT NULL,
+        number integer NOT NULL,
+        target_kind text NOT NULL CHECK (target_kind IN ('issue', 'pull_request')),
+        review_comment_thread_id integer,
+        trigger_comment_id integer,
+        trigger_kind text NOT NULL
+          CHECK (trigger_kind IN ('issue_comment', 'review_comment', 'review', 'issue_body', 'label')),
+        requested_by text NOT NULL,
+        mode text NOT NULL CHECK (mode IN ('execute', 'plan')),
+        prompt text NOT NULL,
+        options text NOT NULL DEFAULT '{}',
+        status_comment_id integer,
+        status text NOT NULL CHECK (status IN
+          ('waiting', 'starting', 'queued', 'running', 'completed', 'failed', 'stopped', 'timed_out')),
+        remote_status text,
+        result text NOT NULL DEFAULT '{}',
+        stop_requested_by text,
+        created_at integer NOT NULL,
+        started_at integer,
+        finished_at integer,
+        deadline_at integer,
+        last_comment_edit_at integer,
+        last_comment_body_hash text,
+        progress text,
+        final_comment_posted integer NOT NULL DEFAULT 0 CHECK (final_comment_posted IN (0, 1)),
+        follow_up_count integer NOT NULL DEFAULT 0,
+        updated_at integer NOT NULL,
+        final_comment_attempts integer NOT NULL DEFAULT 0,
+        final_comment_retry_at integer
+      ) STRICT`,
+      `CREATE UNIQUE INDEX runs_remote_run_id_unique ON runs (backend, remote_run_id) WHERE remote_run_id IS NOT NULL`,
+      `CREATE INDEX runs_thread_latest ON runs (thread_key, seq DESC)`,
+      `CREATE INDEX runs_active ON runs (seq) WHERE status IN ${NON_FINAL}`,
+      `CREATE INDEX runs_waiting ON runs (installation_id, seq) WHERE status = 'waiting'`,
+      `CREATE INDEX runs_slot_holding ON runs (installation_id) WHERE status IN ('starting', 'queued', 'running')`,
+      `CREATE INDEX runs_deadline ON runs (deadline_at) WHERE deadline_at IS NOT NULL AND status IN ${NON_FINAL}`,
+      `CREATE INDEX runs_final_comment_due ON runs (final_comment_retry_at)
+       WHERE status NOT IN ${NON_FINAL} AND (NOT final_comment_posted OR final_comment_retry_at IS NOT NULL)`,
+      `CREATE TABLE run_prs (
+        repo text NOT NULL,
+        pr_number integer NOT NULL,
+        run_id text NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        PRIMARY KEY (repo, pr_number, run_id)
+      ) STRICT`,
+      `CREATE INDEX run_prs_run ON run_prs (run_id)`,
+      `CREATE TABLE leases (
+        name text PRIMARY KEY,
+        holder text NOT NULL,
+        expires_at integer NOT NULL
+      ) STRICT`,
+    ],
+  },
+];
+
+export function migrationsFor(engine: SqlEngine): readonly Migration[] {
+  return engine === 'postgres' ? POSTGRES_MIGRATIONS : SQLITE_MIGRATIONS;
+}
 
 /** Arbitrary constant key of the advisory lock that serialises migrations across replicas. */
 const MIGRATION_LOCK_KEY = 7_303_716_543_211;
 
+/** On PostgreSQL, how long a replica waits for another's migrations (the pool's own `lock_timeout` is shorter). */
+const MIGRATION_WAIT = '120s';
+
 /**
- * Applies the migrations not yet recorded, in version order, in one transaction under an advisory lock: a second
- * replica starting at the same moment waits, then finds nothing to do. Versions recorded by newer code are left
- * alone (a rolling deploy may briefly run old code on a newer schema). Returns the versions applied.
+ * Applies the migrations not yet recorded, in version order, in one transaction: on PostgreSQL under an advisory
+ * lock, so a second replica starting at the same moment waits, then finds nothing to do (SQLite's write
+ * transactions are serial anyway). Versions recorded by newer code are left alone (a rolling deploy may briefly run
+ * old code on a newer schema). Returns the versions applied.
  */
 export async function applyMigrations(
   db: SqlDatabase,
   now: () => number,
-  migrations: readonly Migration[] = MIGRATIONS,
+  migrations: readonly Migration[] = migrationsFor(db.engine),
 ): Promise<number[]> {
   assertOrdered(migrations);
+  const postgres = db.engine === 'postgres';
   return db.transaction(async (tx) => {
-    await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
+    if (postgres) {
+      await tx.query(`SET LOCAL lock_timeout = '${MIGRATION_WAIT}'`);
+      await tx.query(`SET LOCAL statement_timeout = '${MIGRATION_WAIT}'`);
+      await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
+    }
     await tx.query(
       `CREATE TABLE IF NOT EXISTS schema_migrations (
         version integer PRIMARY KEY,
         name text NOT NULL,
-        applied_at timestamptz NOT NULL
+        applied_at ${postgres ? 'timestamptz' : 'integer'} NOT NULL
       )`,
     );
     const { rows } = await tx.query<{ version: unknown }>('SELECT version FROM schema_migrations');
@@ -133,7 +238,7 @@ export async function applyMigrations(
       for (const statement of migration.statements) await tx.query(statement);
       await tx.query(
         'INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3::timestamptz)',
-        [migration.version, migration.name, new Date(now()).toISOString()],
+        [migration.version, migration.name, postgres ? new Date(now()).toISOString() : now()],
       );
       done.push(migration.version);
     }

@@ -1,17 +1,29 @@
 /** Picks the engine from the configuration and returns a ready `Store` (call `migrate()` next). */
-import { openPgliteDatabase } from './pglite-database.js';
 import { openPostgresDatabase } from './postgres-database.js';
 import { SqlStore } from './sql-store.js';
+import { openSqliteDatabase } from './sqlite-database.js';
 import type { OpenStoreOptions, Store } from './store.js';
 
 /**
  * `DATABASE_URL` = `postgres://…`/`postgresql://…`: PostgreSQL (several replicas may share it). Unset or empty:
- * embedded PGlite under `dataDir`. Anything else is refused with an error naming `DATABASE_URL` (password hidden).
+ * embedded SQLite under `dataDir`, for one process: it is migrated here, and since this process now holds
+ * `DATA_DIR`'s lock, whatever a dead predecessor held is released at once (`recoverAfterCrash`). Anything else is
+ * refused with an error naming `DATABASE_URL` (password hidden).
  */
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const now = options.now ?? Date.now;
   const url = options.databaseUrl?.trim() ?? '';
-  if (url === '') return new SqlStore(await openPgliteDatabase(options.dataDir), now);
+  if (url === '') {
+    const store = new SqlStore(await openSqliteDatabase(options.dataDir), now);
+    try {
+      await store.migrate();
+      await store.recoverAfterCrash();
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+    return store;
+  }
   if (!/^postgres(ql)?:\/\//i.test(url)) {
     throw new Error(
       `DATABASE_URL must start with postgres:// or postgresql:// (or be unset for the embedded store in DATA_DIR), got ${JSON.stringify(hidePassword(url))}`,

@@ -1,4 +1,8 @@
-/** Turns database rows into domain objects, smoothing over driver differences (`pg` returns int8 as a string). */
+/**
+ * Turns database rows into domain objects, smoothing over driver differences (`pg` returns int8 as a string and
+ * `timestamptz` as a Date; SQLite returns times as epoch ms and booleans as 0/1).
+ */
+import { parseRunOptions, parseRunProgress } from './run-options.js';
 import type { SqlRow } from './sql-database.js';
 import type {
   Backend,
@@ -6,7 +10,6 @@ import type {
   JobRecord,
   JobState,
   Json,
-  JsonObject,
   LocalRunStatus,
   Run,
   RunMode,
@@ -24,6 +27,7 @@ export function jobFromRow(row: SqlRow): Job {
     attempts: toNumber(row.attempts),
     lastError: toStringOrNull(row.last_error),
     createdAt: toMs(row.created_at),
+    group: toStringOrNull(row.job_group),
   };
 }
 
@@ -55,7 +59,7 @@ export function runFromRow(row: SqlRow): Run {
     requestedBy: String(row.requested_by),
     mode: String(row.mode) as RunMode,
     prompt: String(row.prompt),
-    options: (row.options ?? {}) as JsonObject,
+    options: parseRunOptions(row.options),
     statusCommentId: toNumberOrNull(row.status_comment_id),
     status: String(row.status) as LocalRunStatus,
     remoteStatus: toStringOrNull(row.remote_status),
@@ -67,16 +71,11 @@ export function runFromRow(row: SqlRow): Run {
     deadlineAt: toMsOrNull(row.deadline_at),
     lastCommentEditAt: toMsOrNull(row.last_comment_edit_at),
     lastCommentBodyHash: toStringOrNull(row.last_comment_body_hash),
-    progress: (row.progress ?? null) as JsonObject | null,
-    finalCommentPosted: row.final_comment_posted === true,
+    progress: parseRunProgress(row.progress),
+    finalCommentPosted: row.final_comment_posted === true || row.final_comment_posted === 1,
     followUpCount: toNumber(row.follow_up_count),
     updatedAt: toMs(row.updated_at),
   };
-}
-
-/** Epoch ms as a `timestamptz` parameter (ISO text, which both drivers pass through unchanged). */
-export function timestampParam(ms: number | null): string | null {
-  return ms === null ? null : new Date(ms).toISOString();
 }
 
 /** A JSON value as a `jsonb` parameter (text: `pg` would turn a JS array into a PostgreSQL array). */
@@ -99,8 +98,9 @@ function toStringOrNull(value: unknown): string | null {
   return value === null || value === undefined ? null : String(value);
 }
 
-function toMs(value: unknown): number {
+export function toMs(value: unknown): number {
   if (value instanceof Date) return value.getTime();
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
   const ms = Date.parse(String(value));
   if (Number.isNaN(ms))
     throw new Error(`store: expected a timestamp from the database, got ${String(value)}`);

@@ -1,7 +1,8 @@
 /**
- * The little a SQL engine must offer the store: parameterised queries and transactions. PGlite and `pg` both
- * implement it (`pglite-database.ts`, `postgres-database.ts`), so the store's SQL is written once.
+ * The little a SQL engine must offer the store: parameterised queries and transactions. SQLite (`node:sqlite`) and
+ * `pg` both implement it (`sqlite-database.ts`, `postgres-database.ts`), so the store's SQL is written once.
  */
+import type { SqlEngine } from './sql-dialect.js';
 
 export interface SqlResult<Row> {
   rows: Row[];
@@ -18,8 +19,11 @@ export interface SqlExecutor {
 }
 
 export interface SqlDatabase extends SqlExecutor {
-  readonly engine: 'pglite' | 'postgres';
-  /** Runs `work` in one transaction on one connection: COMMIT when it resolves, ROLLBACK when it throws. */
+  readonly engine: SqlEngine;
+  /**
+   * Runs `work` in one transaction on one connection: COMMIT when it resolves, ROLLBACK when it throws. `work` must
+   * use only `tx` (on SQLite a query on the database itself would wait for this transaction to end).
+   */
   transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }

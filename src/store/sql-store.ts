@@ -1,26 +1,24 @@
 /**
- * The one `Store` implementation: plain PostgreSQL SQL over a `SqlDatabase` (PGlite or `pg`).
- * Concurrency: claims use `FOR UPDATE SKIP LOCKED`, slot accounting an advisory transaction lock per installation,
- * dedupe a unique constraint, and one-winner flags a conditional UPDATE.
+ * The one `Store` implementation: SQL over a `SqlDatabase` (SQLite or `pg`), written once in PostgreSQL's syntax with
+ * the few engine differences taken from `sql-dialect.ts`.
+ * Concurrency on PostgreSQL: claims use `FOR UPDATE SKIP LOCKED`, slot accounting and the thread check an advisory
+ * transaction lock, dedupe a unique constraint, and one-winner flags a conditional UPDATE. On SQLite every statement
+ * and transaction runs alone (one connection, `BEGIN IMMEDIATE`), so the same statements need no locks.
  */
 import { randomUUID } from 'node:crypto';
 import { applyMigrations } from './migrations.js';
-import {
-  jobFromRow,
-  jobRecordFromRow,
-  jsonParam,
-  runFromRow,
-  timestampParam,
-  toNumber,
-} from './row-mapping.js';
+import { jobFromRow, jobRecordFromRow, jsonParam, runFromRow, toMs, toNumber } from './row-mapping.js';
 import type { SqlDatabase, SqlExecutor, SqlRow } from './sql-database.js';
+import { dialectOf, type SqlDialect } from './sql-dialect.js';
 import {
   type Backend,
+  type CompletionSign,
   type EnqueueJobInput,
   type Job,
   type JobRecord,
   type LocalRunStatus,
   type NewRun,
+  type RecoveredClaims,
   type Run,
   type RunPatch,
   type RunPullRequest,
@@ -35,7 +33,11 @@ const NON_FINAL_STATUSES: readonly LocalRunStatus[] = ['waiting', 'starting', 'q
 
 /** How each patchable field is written: its column and how its value becomes a parameter. */
 const RUN_PATCH_COLUMNS: {
-  [K in keyof RunPatch]-?: { column: string; cast: string; param: (value: RunPatch[K]) => unknown };
+  [K in keyof RunPatch]-?: {
+    column: string;
+    cast: string;
+    param: (value: RunPatch[K], dialect: SqlDialect) => unknown;
+  };
 } = {
   remoteRunId: { column: 'remote_run_id', cast: 'text', param: (v) => v },
   cloudcodingThreadId: { column: 'cloudcoding_thread_id', cast: 'text', param: (v) => v },
@@ -44,9 +46,9 @@ const RUN_PATCH_COLUMNS: {
   remoteStatus: { column: 'remote_status', cast: 'text', param: (v) => v },
   result: { column: 'result', cast: 'jsonb', param: (v) => jsonParam(v) },
   stopRequestedBy: { column: 'stop_requested_by', cast: 'text', param: (v) => v },
-  startedAt: { column: 'started_at', cast: 'timestamptz', param: (v) => timestampParam(v ?? null) },
-  finishedAt: { column: 'finished_at', cast: 'timestamptz', param: (v) => timestampParam(v ?? null) },
-  deadlineAt: { column: 'deadline_at', cast: 'timestamptz', param: (v) => timestampParam(v ?? null) },
+  startedAt: { column: 'started_at', cast: 'timestamptz', param: (v, d) => d.time(v ?? null) },
+  finishedAt: { column: 'finished_at', cast: 'timestamptz', param: (v, d) => d.time(v ?? null) },
+  deadlineAt: { column: 'deadline_at', cast: 'timestamptz', param: (v, d) => d.time(v ?? null) },
   progress: { column: 'progress', cast: 'jsonb', param: (v) => jsonParam(v) },
   prompt: { column: 'prompt', cast: 'text', param: (v) => v },
   mode: { column: 'mode', cast: 'text', param: (v) => v },
@@ -56,13 +58,15 @@ const RUN_PATCH_COLUMNS: {
 export class SqlStore implements Store {
   readonly #db: SqlDatabase;
   readonly #now: () => number;
+  readonly #dialect: SqlDialect;
 
   constructor(db: SqlDatabase, now: () => number = Date.now) {
     this.#db = db;
     this.#now = now;
+    this.#dialect = dialectOf(db.engine);
   }
 
-  get engine(): 'pglite' | 'postgres' {
+  get engine(): 'sqlite' | 'postgres' {
     return this.#db.engine;
   }
 
@@ -91,75 +95,122 @@ export class SqlStore implements Store {
     return this.#db.close();
   }
 
+  recoverAfterCrash(): Promise<RecoveredClaims> {
+    const now = this.#time(this.#now());
+    return this.#db.transaction(async (tx) => {
+      const jobs = await tx.query(
+        `UPDATE jobs SET lease_until = $1::timestamptz WHERE state = 'leased' AND lease_until > $1::timestamptz`,
+        [now],
+      );
+      const leases = await tx.query(`DELETE FROM leases WHERE name NOT LIKE 'not-before:%'`);
+      const finalComments = await tx.query(
+        `UPDATE runs SET final_comment_retry_at = $1::timestamptz
+         WHERE final_comment_posted AND final_comment_retry_at > $1::timestamptz`,
+        [now],
+      );
+      return { jobs: jobs.rowCount, leases: leases.rowCount, finalComments: finalComments.rowCount };
+    });
+  }
+
   // ---------------------------------------------------------------- jobs
 
   async enqueueJob(input: EnqueueJobInput): Promise<boolean> {
     const now = this.#now();
     const { rows } = await this.#db.query(
-      `INSERT INTO jobs (dedupe_key, kind, payload, run_at, created_at)
-       VALUES ($1, $2, $3::jsonb, $4::timestamptz, $5::timestamptz)
+      `INSERT INTO jobs (dedupe_key, kind, payload, run_at, created_at, job_group)
+       VALUES ($1, $2, $3::jsonb, $4::timestamptz, $5::timestamptz, $6)
        ON CONFLICT (dedupe_key) DO NOTHING
        RETURNING id`,
       [
         input.dedupeKey,
         input.kind,
         jsonParam(input.payload) ?? 'null',
-        timestampParam(input.runAt ?? now),
-        timestampParam(now),
+        this.#time(input.runAt ?? now),
+        this.#time(now),
+        input.group ?? null,
       ],
     );
     return rows.length === 1;
   }
 
-  async claimJobs(limit: number, leaseMs: number): Promise<Job[]> {
+  async claimJobs(
+    limit: number,
+    leaseMs: number,
+    options: { excludeGroups?: readonly string[] } = {},
+  ): Promise<Job[]> {
     assertPositiveInteger('limit', limit);
     assertPositiveInteger('leaseMs', leaseMs);
     const now = this.#now();
+    const params: unknown[] = [this.#time(now), limit, this.#time(now + leaseMs)];
+    const excluded = [...new Set(options.excludeGroups ?? [])].map((group) => {
+      params.push(group);
+      return `$${params.length}`;
+    });
+    const groupFilter =
+      excluded.length === 0 ? '' : `AND (job_group IS NULL OR job_group NOT IN (${excluded.join(', ')}))`;
     const { rows } = await this.#db.query(
       `WITH due AS (
          SELECT id FROM jobs
-         WHERE (state = 'pending' AND run_at <= $1::timestamptz)
-            OR (state = 'leased' AND lease_until <= $1::timestamptz)
+         WHERE ((state = 'pending' AND run_at <= $1::timestamptz)
+            OR (state = 'leased' AND lease_until <= $1::timestamptz))
+           ${groupFilter}
          ORDER BY run_at, id
          LIMIT $2
-         FOR UPDATE SKIP LOCKED
+         ${this.#dialect.skipLocked}
        )
-       UPDATE jobs SET state = 'leased', attempts = jobs.attempts + 1, lease_until = $3::timestamptz
-       FROM due WHERE jobs.id = due.id
-       RETURNING jobs.*`,
-      [timestampParam(now), limit, timestampParam(now + leaseMs)],
+       UPDATE jobs SET state = 'leased', attempts = attempts + 1, lease_until = $3::timestamptz
+       WHERE id IN (SELECT id FROM due)
+       RETURNING *`,
+      params,
     );
     return rows
-      .sort((a, b) => toMsNumber(a.run_at) - toMsNumber(b.run_at) || toNumber(a.id) - toNumber(b.id))
+      .sort((a, b) => toMs(a.run_at) - toMs(b.run_at) || toNumber(a.id) - toNumber(b.id))
       .map(jobFromRow);
   }
 
-  async completeJob(id: string): Promise<void> {
+  async renewJobLease(job: Pick<Job, 'id' | 'attempts'>, leaseMs: number): Promise<boolean> {
+    assertPositiveInteger('leaseMs', leaseMs);
+    if (!isJobId(job.id)) return false;
+    const { rows } = await this.#db.query(
+      `UPDATE jobs SET lease_until = $3::timestamptz
+       WHERE id = $1::bigint AND state = 'leased' AND attempts = $2::integer
+       RETURNING id`,
+      [job.id, job.attempts, this.#time(this.#now() + leaseMs)],
+    );
+    return rows.length === 1;
+  }
+
+  async completeJob(id: string, attempts?: number): Promise<void> {
+    if (!isJobId(id)) return;
+    const params: unknown[] = [id, this.#time(this.#now())];
     await this.#db.query(
       `UPDATE jobs SET state = 'done', lease_until = NULL, finished_at = $2::timestamptz
-       WHERE id = $1::bigint AND state IN ('pending', 'leased')`,
-      [id, timestampParam(this.#now())],
+       WHERE id = $1::bigint AND ${stillHeld(params, attempts)}`,
+      params,
     );
   }
 
-  async failJob(id: string, error: string, retryAt: number | null): Promise<void> {
+  async failJob(id: string, error: string, retryAt: number | null, attempts?: number): Promise<void> {
+    if (!isJobId(id)) return;
     if (retryAt === null) {
+      const params: unknown[] = [id, error, this.#time(this.#now())];
       await this.#db.query(
         `UPDATE jobs SET state = 'dead', last_error = $2, lease_until = NULL, finished_at = $3::timestamptz
-         WHERE id = $1::bigint AND state IN ('pending', 'leased')`,
-        [id, error, timestampParam(this.#now())],
+         WHERE id = $1::bigint AND ${stillHeld(params, attempts)}`,
+        params,
       );
       return;
     }
+    const params: unknown[] = [id, error, this.#time(retryAt)];
     await this.#db.query(
       `UPDATE jobs SET state = 'pending', last_error = $2, lease_until = NULL, run_at = $3::timestamptz
-       WHERE id = $1::bigint AND state IN ('pending', 'leased')`,
-      [id, error, timestampParam(retryAt)],
+       WHERE id = $1::bigint AND ${stillHeld(params, attempts)}`,
+      params,
     );
   }
 
   async getJob(id: string): Promise<JobRecord | null> {
-    if (!/^\d+$/.test(id)) return null;
+    if (!isJobId(id)) return null;
     const { rows } = await this.#db.query('SELECT * FROM jobs WHERE id = $1::bigint', [id]);
     return rows[0] ? jobRecordFromRow(rows[0]) : null;
   }
@@ -167,7 +218,7 @@ export class SqlStore implements Store {
   async pruneJobs(before: number): Promise<number> {
     const { rowCount } = await this.#db.query(
       `DELETE FROM jobs WHERE state IN ('done', 'dead') AND finished_at < $1::timestamptz`,
-      [timestampParam(before)],
+      [this.#time(before)],
     );
     return rowCount;
   }
@@ -180,9 +231,7 @@ export class SqlStore implements Store {
 
   createRunIfThreadIdle(input: NewRun): Promise<{ created: Run } | { busy: Run }> {
     return this.#db.transaction(async (tx) => {
-      await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('codecloud.thread:' || $1::text, 0))`, [
-        input.threadKey,
-      ]);
+      await this.#lockKey(tx, `codecloud.thread:${input.threadKey}`);
       const { rows } = await tx.query(
         `SELECT * FROM runs WHERE thread_key = $1 AND status IN ${inList(NON_FINAL_STATUSES)}
          ORDER BY seq DESC LIMIT 1`,
@@ -194,7 +243,7 @@ export class SqlStore implements Store {
   }
 
   async #insertRun(db: SqlExecutor, input: NewRun): Promise<Run> {
-    const now = timestampParam(this.#now());
+    const now = this.#time(this.#now());
     const { rows } = await db.query(
       `INSERT INTO runs (
          id, backend, remote_run_id, cloudcoding_thread_id, installation_id, owner, repo, thread_key, number,
@@ -225,7 +274,7 @@ export class SqlStore implements Store {
         jsonParam(input.options ?? {}),
         input.statusCommentId ?? null,
         input.status ?? 'waiting',
-        timestampParam(input.deadlineAt ?? null),
+        this.#time(input.deadlineAt ?? null),
         now,
       ],
     );
@@ -306,20 +355,18 @@ export class SqlStore implements Store {
 
   #claimWaiting(installationId: number, maxConcurrent: number, condition: string): Promise<Run[]> {
     return this.#db.transaction(async (tx) => {
-      await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('codecloud.slots:' || $1::text, 0))`, [
-        String(installationId),
-      ]);
+      await this.#lockKey(tx, `codecloud.slots:${installationId}`);
       const free = maxConcurrent - (await countSlotHolding(tx, installationId));
       if (free <= 0) return [];
       const { rows } = await tx.query(
         `WITH next AS (
            SELECT id FROM runs WHERE installation_id = $1::bigint AND status = 'waiting' ${condition}
-           ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED
+           ORDER BY seq LIMIT $2 ${this.#dialect.skipLocked}
          )
          UPDATE runs SET status = 'starting', updated_at = $3::timestamptz
-         FROM next WHERE runs.id = next.id
-         RETURNING runs.*`,
-        [installationId, free, timestampParam(this.#now())],
+         WHERE id IN (SELECT id FROM next)
+         RETURNING *`,
+        [installationId, free, this.#time(this.#now())],
       );
       return rows.sort((a, b) => toNumber(a.seq) - toNumber(b.seq)).map(runFromRow);
     });
@@ -330,7 +377,7 @@ export class SqlStore implements Store {
       `SELECT * FROM runs
        WHERE status IN ${inList(NON_FINAL_STATUSES)} AND deadline_at IS NOT NULL AND deadline_at <= $1::timestamptz
        ORDER BY deadline_at, seq`,
-      [timestampParam(this.#now())],
+      [this.#time(this.#now())],
     );
     return rows.map(runFromRow);
   }
@@ -351,7 +398,7 @@ export class SqlStore implements Store {
     const { rows } = await this.#db.query(
       `UPDATE runs SET final_comment_posted = true, updated_at = $2::timestamptz
        WHERE id = $1::uuid AND NOT final_comment_posted RETURNING id`,
-      [id, timestampParam(this.#now())],
+      [id, this.#time(this.#now())],
     );
     return rows.length === 1;
   }
@@ -360,7 +407,7 @@ export class SqlStore implements Store {
     if (!isUuid(id)) return;
     await this.#db.query(
       'UPDATE runs SET final_comment_posted = false, updated_at = $2::timestamptz WHERE id = $1::uuid',
-      [id, timestampParam(this.#now())],
+      [id, this.#time(this.#now())],
     );
   }
 
@@ -373,7 +420,7 @@ export class SqlStore implements Store {
          updated_at = $2::timestamptz
        WHERE id = $1::uuid AND status NOT IN ${inList(NON_FINAL_STATUSES)} AND ${FINAL_COMMENT_DUE}
        RETURNING id`,
-      [id, timestampParam(now), timestampParam(now + leaseMs)],
+      [id, this.#time(now), this.#time(now + leaseMs)],
     );
     return rows.length === 1;
   }
@@ -399,7 +446,7 @@ export class SqlStore implements Store {
       if (!row) return;
       await tx.query('UPDATE runs SET final_comment_retry_at = $2::timestamptz WHERE id = $1::uuid', [
         id,
-        timestampParam(retryAt(toNumber(row.final_comment_attempts))),
+        this.#time(retryAt(toNumber(row.final_comment_attempts))),
       ]);
     });
   }
@@ -408,7 +455,7 @@ export class SqlStore implements Store {
     const { rows } = await this.#db.query(
       `SELECT * FROM runs WHERE status NOT IN ${inList(NON_FINAL_STATUSES)} AND ${FINAL_COMMENT_DUE}
        ORDER BY seq LIMIT $1`,
-      [limit, timestampParam(this.#now())],
+      [limit, this.#time(this.#now())],
     );
     return rows.map(runFromRow);
   }
@@ -419,17 +466,17 @@ export class SqlStore implements Store {
     const { rows } = await this.#db.query(
       `UPDATE runs SET last_comment_edit_at = $2::timestamptz, last_comment_body_hash = $3, updated_at = $2::timestamptz
        WHERE id = $1::uuid
-         AND last_comment_body_hash IS DISTINCT FROM $3
+         AND last_comment_body_hash ${this.#dialect.distinctFrom} $3
          AND (last_comment_edit_at IS NULL OR last_comment_edit_at <= $4::timestamptz)
        RETURNING id`,
-      [id, timestampParam(now), bodyHash, timestampParam(now - minIntervalMs)],
+      [id, this.#time(now), bodyHash, this.#time(now - minIntervalMs)],
     );
     return rows.length === 1;
   }
 
   async recordCommentEdit(id: string, bodyHash: string): Promise<void> {
     if (!isUuid(id)) return;
-    const now = timestampParam(this.#now());
+    const now = this.#time(this.#now());
     await this.#db.query(
       `UPDATE runs SET last_comment_edit_at = $2::timestamptz, last_comment_body_hash = $3, updated_at = $2::timestamptz
        WHERE id = $1::uuid`,
@@ -437,12 +484,39 @@ export class SqlStore implements Store {
     );
   }
 
+  async completionSigns(remoteRunIds: readonly string[]): Promise<CompletionSign[]> {
+    const ids = [...new Set(remoteRunIds)].filter((id) => /^[A-Za-z0-9_-]{1,64}$/.test(id));
+    if (ids.length === 0) return [];
+    // Event jobs are keyed `codecloud:<run id>:agent.<completed|failed>:…` (codecloud-events.ts); `_` in an id is
+    // a LIKE wildcard, so matches are checked exactly below.
+    const likes = ids.map((_, i) => `dedupe_key LIKE $${i + 2}`).join(' OR ');
+    const inIds = ids.map((_, i) => `$${i + 2 + ids.length}`).join(', ');
+    const { rows } = await this.#db.query<{ sign: string; remote_run_id: string | null }>(
+      `SELECT dedupe_key AS sign, NULL AS remote_run_id FROM jobs WHERE kind = $1 AND (${likes})
+       UNION ALL
+       SELECT 'run:' || status AS sign, remote_run_id FROM runs
+        WHERE backend = 'codecloud' AND remote_run_id IN (${inIds}) AND status NOT IN ${inList(NON_FINAL_STATUSES)}`,
+      ['codecloud.event', ...ids.map((id) => `codecloud:${id}:agent.%`), ...ids],
+    );
+    const signs: CompletionSign[] = [];
+    for (const row of rows) {
+      const sign = String(row.sign);
+      if (row.remote_run_id !== null) {
+        signs.push({ remoteRunId: String(row.remote_run_id), sign });
+        continue;
+      }
+      const id = ids.find((candidate) => sign.startsWith(`codecloud:${candidate}:agent.`));
+      if (id !== undefined) signs.push({ remoteRunId: id, sign });
+    }
+    return signs;
+  }
+
   async incrementFollowUpCount(id: string): Promise<number> {
     const { rows } = isUuid(id)
       ? await this.#db.query(
           `UPDATE runs SET follow_up_count = follow_up_count + 1, updated_at = $2::timestamptz
            WHERE id = $1::uuid RETURNING follow_up_count`,
-          [id, timestampParam(this.#now())],
+          [id, this.#time(this.#now())],
         )
       : { rows: [] };
     const row = rows[0];
@@ -460,7 +534,7 @@ export class SqlStore implements Store {
        ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
        WHERE leases.holder = EXCLUDED.holder OR leases.expires_at <= $4::timestamptz
        RETURNING name`,
-      [name, holder, timestampParam(now + ttlMs), timestampParam(now)],
+      [name, holder, this.#time(now + ttlMs), this.#time(now)],
     );
     return rows.length === 1;
   }
@@ -473,20 +547,29 @@ export class SqlStore implements Store {
   async setInstallationNotBefore(installationId: number, at: number): Promise<void> {
     await this.#db.query(
       `INSERT INTO leases (name, holder, expires_at) VALUES ($1, 'limit', $2::timestamptz)
-       ON CONFLICT (name) DO UPDATE SET expires_at = GREATEST(leases.expires_at, EXCLUDED.expires_at)`,
-      [`not-before:${installationId}`, timestampParam(at)],
+       ON CONFLICT (name) DO UPDATE SET expires_at = ${this.#dialect.greatest}(leases.expires_at, EXCLUDED.expires_at)`,
+      [`not-before:${installationId}`, this.#time(at)],
     );
   }
 
   async installationNotBefore(installationId: number): Promise<number | null> {
     const { rows } = await this.#db.query(
       'SELECT expires_at FROM leases WHERE name = $1 AND expires_at > $2::timestamptz',
-      [`not-before:${installationId}`, timestampParam(this.#now())],
+      [`not-before:${installationId}`, this.#time(this.#now())],
     );
-    return rows[0] ? toMsNumber(rows[0].expires_at) : null;
+    return rows[0] ? toMs(rows[0].expires_at) : null;
   }
 
   // ---------------------------------------------------------------- helpers
+
+  #time(ms: number | null): string | number | null {
+    return this.#dialect.time(ms);
+  }
+
+  /** Makes the rest of `tx` exclusive for `key` (on SQLite transactions are exclusive already). */
+  async #lockKey(tx: SqlExecutor, key: string): Promise<void> {
+    if (this.#dialect.keyLock !== null) await tx.query(this.#dialect.keyLock, [key]);
+  }
 
   async #oneRun(text: string, params: readonly unknown[]): Promise<Run | null> {
     const { rows } = await this.#db.query(text, params);
@@ -496,16 +579,16 @@ export class SqlStore implements Store {
   /** UPDATE with the patch's columns (and, with `from`, a status condition); re-indexes `run_prs` with `result`. */
   #patchRun(id: string, from: readonly LocalRunStatus[] | null, patch: RunPatch): Promise<Run | null> {
     if (!isUuid(id)) return Promise.resolve(null);
-    const params: unknown[] = [id, timestampParam(this.#now())];
+    const params: unknown[] = [id, this.#time(this.#now())];
     const sets = ['updated_at = $2::timestamptz'];
     for (const key of Object.keys(RUN_PATCH_COLUMNS) as (keyof RunPatch)[]) {
       if (patch[key] === undefined) continue;
       const spec = RUN_PATCH_COLUMNS[key] as {
         column: string;
         cast: string;
-        param: (value: unknown) => unknown;
+        param: (value: unknown, dialect: SqlDialect) => unknown;
       };
-      params.push(spec.param(patch[key]));
+      params.push(spec.param(patch[key], this.#dialect));
       sets.push(`${spec.column} = $${params.length}::${spec.cast}`);
     }
     let where = 'id = $1::uuid';
@@ -530,8 +613,14 @@ export class SqlStore implements Store {
   }
 }
 
-function toMsNumber(value: unknown): number {
-  return value instanceof Date ? value.getTime() : Date.parse(String(value));
+/**
+ * The condition of `completeJob`/`failJob`: the job is not finished, and with `attempts` (pushed onto `params`)
+ * still leased by the claim that counted them.
+ */
+function stillHeld(params: unknown[], attempts: number | undefined): string {
+  if (attempts === undefined) return `state IN ('pending', 'leased')`;
+  params.push(attempts);
+  return `state = 'leased' AND attempts = $${params.length}::integer`;
 }
 
 async function countSlotHolding(db: SqlExecutor, installationId: number): Promise<number> {
@@ -574,6 +663,10 @@ function firstRow(rows: SqlRow[], what: string): SqlRow {
   const row = rows[0];
   if (row === undefined) throw new Error(`store: ${what} returned no row`);
   return row;
+}
+
+function isJobId(id: string): boolean {
+  return /^\d{1,18}$/.test(id);
 }
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,13 +1,15 @@
 /**
  * The app's durable store: what the GitHub App must remember across requests, replicas and restarts.
  *
- * One SQL implementation (`sql-store.ts`) runs on two engines with the same SQL: embedded PGlite in `DATA_DIR`
- * (the default) and PostgreSQL through `pg` when `DATABASE_URL` is `postgres://…`. Open it with `openStore()`
- * (`open-store.ts`), then call `migrate()` once at start-up.
+ * One SQL implementation (`sql-store.ts`) runs on two engines: embedded SQLite (`node:sqlite`) in `DATA_DIR` (the
+ * default, one process) and PostgreSQL through `pg` when `DATABASE_URL` is `postgres://…` (several replicas). Open
+ * it with `openStore()` (`open-store.ts`), then call `migrate()` once at start-up.
  *
  * All times are epoch milliseconds taken from the clock passed to `openStore({ now })`, never from the database,
  * so tests can move time without sleeping. Every method is safe to call from several replicas at once.
  */
+
+import type { RunOptions, RunProgress } from './run-options.js';
 
 /** A JSON value as stored in a `jsonb` column. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -30,6 +32,7 @@ export interface Job {
   /** The error passed to the last `failJob`, or null. */
   lastError: string | null;
   createdAt: number;
+  group: string | null;
 }
 
 export type JobState = 'pending' | 'leased' | 'done' | 'dead';
@@ -50,6 +53,8 @@ export interface EnqueueJobInput {
   payload: Json;
   /** Earliest claim time (default: now). */
   runAt?: number;
+  /** Fairness group (the installation id as a decimal string): a worker caps the jobs of one group in flight. */
+  group?: string;
 }
 
 // ---------------------------------------------------------------- runs
@@ -137,7 +142,7 @@ export interface Run {
   mode: RunMode;
   prompt: string;
   /** The request options as sent (model, provider, agent, branch, auto_create_pr, …). */
-  options: JsonObject;
+  options: RunOptions;
   /** The status comment (a review-comment reply id when in a review thread); null until posted. */
   statusCommentId: number | null;
   status: LocalRunStatus;
@@ -156,7 +161,7 @@ export interface Run {
   /** Hash of the body last written to the status comment (skip identical edits). */
   lastCommentBodyHash: string | null;
   /** The latest `agent.progress` payload, as received. */
-  progress: JsonObject | null;
+  progress: RunProgress | null;
   /** True once the one final comment edit has been claimed by `markFinalCommentPosted`. */
   finalCommentPosted: boolean;
   /** How many follow-up messages were sent to this run. */
@@ -178,7 +183,7 @@ export interface NewRun {
   requestedBy: string;
   mode: RunMode;
   prompt: string;
-  options?: JsonObject;
+  options?: RunOptions;
   /** Default `waiting`. */
   status?: LocalRunStatus;
   statusCommentId?: number | null;
@@ -202,41 +207,71 @@ export interface RunPatch {
   startedAt?: number | null;
   finishedAt?: number | null;
   deadlineAt?: number | null;
-  progress?: JsonObject | null;
+  progress?: RunProgress | null;
   prompt?: string;
   mode?: RunMode;
-  options?: JsonObject;
+  options?: RunOptions;
+}
+
+/** One sign that a codecloud run may have ended (see `Store.completionSigns`). */
+export interface CompletionSign {
+  remoteRunId: string;
+  sign: string;
 }
 
 // ---------------------------------------------------------------- the store
 
+/** What `recoverAfterCrash` released. */
+export interface RecoveredClaims {
+  /** Leased jobs made claimable at once. */
+  jobs: number;
+  /** Named leases released (the reconciler's, Cloud Coding stream holds). */
+  leases: number;
+  /** Final-comment claims made due at once. */
+  finalComments: number;
+}
+
 export interface Store {
-  /** `pglite` (embedded, `DATA_DIR`) or `postgres` (`DATABASE_URL`). */
-  readonly engine: 'pglite' | 'postgres';
+  /** `sqlite` (embedded, `DATA_DIR`) or `postgres` (`DATABASE_URL`). */
+  readonly engine: 'sqlite' | 'postgres';
 
   /** Applies pending schema migrations in order; idempotent; safe when several replicas start at once. */
   migrate(): Promise<void>;
   /** True when the database answers a trivial query within `timeoutMs` (default 3 s; for `GET /healthz`). Never throws. */
   ping(timeoutMs?: number): Promise<boolean>;
-  /** Closes connections (and flushes PGlite to disk). The store is unusable afterwards. */
+  /** Closes connections (and releases `DATA_DIR`'s lock). The store is unusable afterwards. */
   close(): Promise<void>;
+  /**
+   * For the sole owner of the database, at start-up: whatever an earlier process held is released, since that
+   * process is dead. Leased jobs become claimable at once (the next claim counts an attempt), named leases are
+   * released (plan-limit times are kept), and claimed final comments are due at once. `openStore` calls it for the
+   * embedded engine once it holds `DATA_DIR`'s lock; never call it on a database that live replicas share.
+   */
+  recoverAfterCrash(): Promise<RecoveredClaims>;
 
   // ---- durable jobs
 
   /** Records work; false (and nothing changes) when `dedupeKey` was seen before. */
   enqueueJob(input: EnqueueJobInput): Promise<boolean>;
   /**
-   * Leases up to `limit` due jobs to the caller for `leaseMs`, oldest first, skipping jobs other workers hold.
-   * A job whose lease ended (its worker crashed) is claimed again. Each claim increments `attempts`.
+   * Leases up to `limit` due jobs to the caller for `leaseMs`, oldest first, skipping jobs other workers hold and
+   * jobs of `excludeGroups`. A job whose lease ended (its worker crashed) is claimed again. Each claim increments
+   * `attempts`.
    */
-  claimJobs(limit: number, leaseMs: number): Promise<Job[]>;
-  /** Marks the job done (its dedupe key stays remembered). */
-  completeJob(id: string): Promise<void>;
+  claimJobs(limit: number, leaseMs: number, options?: { excludeGroups?: readonly string[] }): Promise<Job[]>;
+  /** Extends the lease of a job this caller still holds (same `attempts` as when claimed); false when it lost it. */
+  renewJobLease(job: Pick<Job, 'id' | 'attempts'>, leaseMs: number): Promise<boolean>;
+  /**
+   * Marks the job done (its dedupe key stays remembered). With `attempts`, only while the job is still leased with
+   * that attempt count (a worker whose lease lapsed and was claimed again elsewhere changes nothing).
+   */
+  completeJob(id: string, attempts?: number): Promise<void>;
   /**
    * Records `error` as the job's last error. With `retryAt` the job becomes claimable again at that time
    * (compute it from `job.attempts` with back-off); with null it is given up (`dead`) and keeps the error.
+   * With `attempts`, only while the job is still leased with that attempt count.
    */
-  failJob(id: string, error: string, retryAt: number | null): Promise<void>;
+  failJob(id: string, error: string, retryAt: number | null, attempts?: number): Promise<void>;
   /** The job with its bookkeeping, or null. */
   getJob(id: string): Promise<JobRecord | null>;
   /** Deletes done/dead jobs finished before `before`; their dedupe keys are forgotten. Returns how many. */
@@ -320,6 +355,12 @@ export interface Store {
   recordCommentEdit(id: string, bodyHash: string): Promise<void>;
   /** Atomically increments `followUpCount`; returns the new count. */
   incrementFollowUpCount(id: string): Promise<number>;
+  /**
+   * Signs that codecloud runs ended, for the wait route's shared poll (one round trip for every waited run): for
+   * each of `remoteRunIds`, the dedupe key of every recorded `agent.completed`/`agent.failed` event job, and
+   * `run:<status>` when the app's own run with that id is final. A sign is a hint: the caller reads the run back.
+   */
+  completionSigns(remoteRunIds: readonly string[]): Promise<CompletionSign[]>;
 
   // ---- leases
 
@@ -340,9 +381,9 @@ export interface Store {
 }
 
 export interface OpenStoreOptions {
-  /** `postgres://…` or `postgresql://…` selects PostgreSQL; unset or empty selects embedded PGlite. */
+  /** `postgres://…` or `postgresql://…` selects PostgreSQL; unset or empty selects embedded SQLite. */
   databaseUrl?: string | undefined;
-  /** Where PGlite keeps its files (the app's `DATA_DIR`, default `./.data`); `memory://` for an in-memory store. */
+  /** Where SQLite keeps its file (the app's `DATA_DIR`, default `./.data`); `memory://` for an in-memory store. */
   dataDir: string;
   /** Clock in epoch ms (default `Date.now`). */
   now?: () => number;

@@ -147,8 +147,13 @@ export interface FakeGitHubControl {
   redeliver(deliveryId: string): Promise<{ deliveryId: string; status: number | null }>;
   setWebhook(input: { url?: string; secret?: string }): Promise<void>;
   echoBotComments(enabled: boolean): Promise<void>;
+  /** Registers `token` as the workflow token (GITHUB_TOKEN) of `repo`. */
+  workflowToken(input: { repo: string; token: string }): Promise<void>;
   expireTokens(token?: string): Promise<{ expired: number }>;
-  /** The next `times` (default 1) API requests matching `method` and the `path` regular expression answer `status`. */
+  /**
+   * The next `times` (default 1) API requests matching `method` and the `path` regular expression answer `status`;
+   * with `phase: 'after'` each is carried out first (e.g. the comment is created) and only its answer is lost.
+   */
   fault(input: {
     method: string;
     path: string;
@@ -156,6 +161,7 @@ export interface FakeGitHubControl {
     times?: number;
     headers?: Record<string, string>;
     message?: string;
+    phase?: 'before' | 'after';
   }): Promise<void>;
   reset(): Promise<void>;
   state(): Promise<FakeGitHubState>;
@@ -193,6 +199,7 @@ export function fakeGitHubControl(baseUrl: string): FakeGitHubControl {
     redeliver: (deliveryId) => call('POST', '/_fake/redeliver', { deliveryId }),
     setWebhook: async (input) => void (await call('POST', '/_fake/webhook', input)),
     echoBotComments: async (enabled) => void (await call('POST', '/_fake/echo-bot-comments', { enabled })),
+    workflowToken: async (input) => void (await call('POST', '/_fake/tokens', input)),
     expireTokens: (token) => call('POST', '/_fake/tokens/expire', token === undefined ? {} : { token }),
     fault: async (input) => void (await call('POST', '/_fake/faults', input)),
     reset: async () => void (await call('POST', '/_fake/reset', {})),

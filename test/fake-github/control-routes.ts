@@ -5,6 +5,7 @@ import { openPull } from './rest-routes.js';
 import {
   type FakeComment,
   type FakeDelivery,
+  type FakeFault,
   type FakeIssue,
   type FakeRepo,
   FakeState,
@@ -364,6 +365,18 @@ const ROUTES: Record<string, ControlHandler> = {
     ctx.state.echoBotComments = body.enabled === true;
     return ok({ enabled: ctx.state.echoBotComments });
   },
+  // A workflow's GITHUB_TOKEN: a token of the repository's installation, scoped to that repository.
+  'POST /_fake/tokens': (ctx, body) => {
+    const repo = repoFrom(ctx, body);
+    const token = str(body, 'token');
+    ctx.state.tokens.set(token, {
+      token,
+      installationId: repo.installationId,
+      expiresAt: ctx.nowMs() + 24 * 60 * 60 * 1000,
+      repositories: [repo.fullName],
+    });
+    return ok({ token });
+  },
   'POST /_fake/tokens/expire': (ctx, body) => {
     let count = 0;
     for (const token of ctx.state.tokens.values()) {
@@ -381,13 +394,18 @@ const ROUTES: Record<string, ControlHandler> = {
     } catch {
       throw new ControlError(400, `"path" is not a regular expression: ${path}`);
     }
+    const phase = (body as { phase?: unknown }).phase ?? 'before';
+    if (phase !== 'before' && phase !== 'after') {
+      throw new ControlError(400, `"phase" must be "before" or "after", got ${JSON.stringify(phase)}`);
+    }
     const headers = (body as { headers?: unknown }).headers;
     const message = (body as { message?: unknown }).message;
-    const fault = {
+    const fault: FakeFault = {
       method: str(body, 'method').toUpperCase(),
       path,
       status: int(body, 'status'),
       times: int(body, 'times', 1),
+      phase,
       ...(headers && typeof headers === 'object' ? { headers: headers as Record<string, string> } : {}),
       ...(typeof message === 'string' ? { message } : {}),
     };

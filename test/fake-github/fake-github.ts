@@ -183,14 +183,17 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     );
     if (fault) {
       fault.times -= 1;
-      reply(
-        {
-          ...errorResponse(fault.status, fault.message ?? 'Injected fault (fake GitHub /_fake/faults)'),
-          ...(fault.headers ? { headers: fault.headers } : {}),
-        },
-        extra,
-      );
-      return;
+      // `after`: the request is carried out below and only its answer is replaced ("created, answer lost").
+      if (fault.phase !== 'after') {
+        reply(
+          {
+            ...errorResponse(fault.status, fault.message ?? 'Injected fault (fake GitHub /_fake/faults)'),
+            ...(fault.headers ? { headers: fault.headers } : {}),
+          },
+          extra,
+        );
+        return;
+      }
     }
     const handler = REST_ROUTES[`${method} ${check.template}`];
     if (!handler) {
@@ -237,6 +240,13 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       body: json,
       ...(token ? { token } : {}),
     });
+    if (fault?.phase === 'after') {
+      reply(
+        errorResponse(fault.status, 'Injected fault after the request was carried out (fake GitHub)'),
+        extra,
+      );
+      return;
+    }
     reply(response, extra);
   }
 

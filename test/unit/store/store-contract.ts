@@ -1,8 +1,10 @@
 /**
- * The behaviour every `Store` engine must have, as one vitest suite run against PGlite (unit) and against
- * PostgreSQL-over-the-wire through `pg` (integration). Two stores on one database play two app replicas.
+ * The behaviour every `Store` engine must have, as one vitest suite run against SQLite (unit) and against a real
+ * PostgreSQL server through `pg` (integration). Two stores on one database play two app replicas (on SQLite they share
+ * the one connection, as the embedded engine is for one process).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { migrationsFor } from '../../../src/store/migrations.js';
 import type { NewRun, Run, Store } from '../../../src/store/store.js';
 import { createTestClock, type TestClock } from './test-clock.js';
 
@@ -13,11 +15,13 @@ export interface StoreContractDatabase {
   reset(): Promise<void>;
   /** Raw SQL for assertions about the schema. */
   query(text: string): Promise<Record<string, unknown>[]>;
+  /** The names of the database's tables, sorted. */
+  tables(): Promise<string[]>;
   teardown(): Promise<void>;
 }
 
 export function describeStoreContract(
-  engine: 'pglite' | 'postgres',
+  engine: 'sqlite' | 'postgres',
   open: (clock: TestClock) => Promise<StoreContractDatabase>,
 ): void {
   describe(`Store contract on ${engine}`, () => {
@@ -66,17 +70,10 @@ export function describeStoreContract(
         await store.migrate();
         await Promise.all([store.migrate(), replica.migrate()]);
         const rows = await database.query('SELECT version, name FROM schema_migrations ORDER BY version');
-        expect(rows.map((row) => Number(row.version))).toEqual([1, 2]);
-        const tables = await database.query(
-          `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
+        expect(rows.map((row) => Number(row.version))).toEqual(
+          migrationsFor(engine).map((migration) => migration.version),
         );
-        expect(tables.map((row) => row.table_name)).toEqual([
-          'jobs',
-          'leases',
-          'run_prs',
-          'runs',
-          'schema_migrations',
-        ]);
+        expect(await database.tables()).toEqual(['jobs', 'leases', 'run_prs', 'runs', 'schema_migrations']);
       });
     });
 
@@ -198,6 +195,71 @@ export function describeStoreContract(
         expect(ids).toHaveLength(24);
         expect(new Set(ids).size).toBe(24);
       });
+
+      it('records a fairness group and skips the excluded groups when claiming', async () => {
+        await store.enqueueJob({ dedupeKey: 'g1-a', kind: 'k', payload: 1, group: '101' });
+        clock.advance(1);
+        await store.enqueueJob({ dedupeKey: 'g2-a', kind: 'k', payload: 2, group: '202' });
+        clock.advance(1);
+        await store.enqueueJob({ dedupeKey: 'none', kind: 'k', payload: 3 });
+        clock.advance(1);
+        await store.enqueueJob({ dedupeKey: 'g3-a', kind: 'k', payload: 4, group: '303' });
+        const first = await store.claimJobs(10, 30_000, { excludeGroups: ['101', '303', '101'] });
+        expect(first.map((job) => [job.dedupeKey, job.group])).toEqual([
+          ['g2-a', '202'],
+          ['none', null],
+        ]);
+        expect(await replica.claimJobs(10, 30_000, { excludeGroups: [] })).toHaveLength(2);
+        const record = await store.getJob(first[0]?.id ?? '');
+        expect(record).toMatchObject({ group: '202', state: 'leased' });
+      });
+
+      it('renews a lease only for the claim that still holds it', async () => {
+        await store.enqueueJob({ dedupeKey: 'long', kind: 'k', payload: {} });
+        const [job] = await store.claimJobs(1, 10_000);
+        if (job === undefined) throw new Error('no job claimed');
+        clock.advance(9_000);
+        expect(await store.renewJobLease(job, 10_000)).toBe(true);
+        expect(await store.getJob(job.id)).toMatchObject({ leaseUntil: clock.now() + 10_000, attempts: 1 });
+        clock.advance(9_000);
+        expect(await replica.claimJobs(1, 10_000)).toEqual([]);
+        clock.advance(1_000);
+        const [stolen] = await replica.claimJobs(1, 10_000);
+        expect(stolen).toMatchObject({ id: job.id, attempts: 2 });
+        expect(await store.renewJobLease(job, 10_000)).toBe(false);
+        expect(await replica.renewJobLease({ id: job.id, attempts: 2 }, 20_000)).toBe(true);
+        expect(await store.renewJobLease({ id: 'not-an-id', attempts: 1 }, 1_000)).toBe(false);
+        await replica.completeJob(job.id, 2);
+        expect(await replica.renewJobLease({ id: job.id, attempts: 2 }, 20_000)).toBe(false);
+      });
+
+      it('completeJob and failJob with attempts act only for the claim that still holds the job', async () => {
+        await store.enqueueJob({ dedupeKey: 'lapsed', kind: 'k', payload: {} });
+        const [first] = await store.claimJobs(1, 1_000);
+        clock.advance(1_000);
+        const [second] = await replica.claimJobs(1, 60_000);
+        const id = first?.id ?? '';
+        expect(second).toMatchObject({ id, attempts: 2 });
+        await store.completeJob(id, 1);
+        await store.failJob(id, 'late worker', null, 1);
+        await store.failJob(id, 'late worker', clock.now(), 1);
+        expect(await store.getJob(id)).toMatchObject({ state: 'leased', attempts: 2, lastError: null });
+        await replica.failJob(id, 'GitHub answered 502', clock.now() + 1_000, 2);
+        expect(await store.getJob(id)).toMatchObject({ state: 'pending', lastError: 'GitHub answered 502' });
+        // Pending is no longer held by claim 2 either.
+        await replica.completeJob(id, 2);
+        expect((await store.getJob(id))?.state).toBe('pending');
+        clock.advance(1_000);
+        const [third] = await store.claimJobs(1, 60_000);
+        await store.completeJob(id, third?.attempts);
+        expect(await store.getJob(id)).toMatchObject({ state: 'done', finishedAt: clock.now() });
+        // The old call shapes still work.
+        await store.enqueueJob({ dedupeKey: 'plain', kind: 'k', payload: {} });
+        const [plain] = await store.claimJobs(1, 60_000);
+        await store.failJob(plain?.id ?? '', 'gave up', null);
+        expect((await store.getJob(plain?.id ?? ''))?.state).toBe('dead');
+        await store.completeJob('not-an-id');
+      });
     });
 
     describe('runs', () => {
@@ -224,7 +286,7 @@ export function describeStoreContract(
       });
 
       it('round-trips every patchable field and clears with null', async () => {
-        const run = await store.createRun(newRun({ options: { model: 'm', auto_create_pr: true } }));
+        const run = await store.createRun(newRun({ options: { model: 'm', autoCreatePr: true } }));
         clock.advance(5);
         const patched = await store.updateRun(run.id, {
           remoteRunId: 'run_abc',
@@ -242,7 +304,7 @@ export function describeStoreContract(
           stopRequestedBy: 'hubot',
           startedAt: clock.now(),
           deadlineAt: clock.now() + 3_600_000,
-          progress: { tools: ['bash'], text: 'running tests' },
+          progress: { toolCalls: [{ name: 'bash', status: 'running' }], thinking: 'running tests' },
           prompt: 'new prompt',
           mode: 'plan',
           options: { model: 'other' },
@@ -263,7 +325,7 @@ export function describeStoreContract(
           stopRequestedBy: 'hubot',
           startedAt: clock.now(),
           deadlineAt: clock.now() + 3_600_000,
-          progress: { tools: ['bash'], text: 'running tests' },
+          progress: { toolCalls: [{ name: 'bash', status: 'running' }], thinking: 'running tests' },
           prompt: 'new prompt',
           mode: 'plan',
           options: { model: 'other' },
@@ -559,6 +621,56 @@ export function describeStoreContract(
         await expect(store.incrementFollowUpCount('00000000-0000-4000-8000-000000000000')).rejects.toThrow(
           /no run/,
         );
+      });
+    });
+
+    describe('recoverAfterCrash', () => {
+      it("releases a dead process's job leases, named leases and final-comment claims at once", async () => {
+        await store.enqueueJob({ dedupeKey: 'held', kind: 'k', payload: {} });
+        await store.enqueueJob({ dedupeKey: 'waiting', kind: 'k', payload: {}, runAt: clock.now() + 60_000 });
+        const [held] = await store.claimJobs(5, 600_000);
+        expect(await store.tryAcquireLease('reconciler', 'dead-process', 600_000)).toBe(true);
+        expect(await store.tryAcquireLease('cloudcoding-stream:run_1', 'dead-process', 600_000)).toBe(true);
+        await store.setInstallationNotBefore(9, clock.now() + 600_000);
+        const run = await store.createRun(newRun({ status: 'completed' }));
+        expect(await store.claimFinalComment(run.id, 600_000)).toBe(true);
+        const posted = await store.createRun(newRun({ status: 'failed' }));
+        expect(await store.claimFinalComment(posted.id, 600_000)).toBe(true);
+        await store.confirmFinalComment(posted.id);
+
+        expect(await replica.recoverAfterCrash()).toEqual({ jobs: 1, leases: 2, finalComments: 1 });
+
+        const [again] = await replica.claimJobs(5, 60_000);
+        expect(again).toMatchObject({ id: held?.id, attempts: 2 });
+        expect(await replica.tryAcquireLease('reconciler', 'new-process', 60_000)).toBe(true);
+        expect(await replica.tryAcquireLease('cloudcoding-stream:run_1', 'new-process', 60_000)).toBe(true);
+        expect(await replica.installationNotBefore(9)).toBe(clock.now() + 600_000);
+        expect((await replica.listRunsAwaitingFinalComment()).map((r) => r.id)).toEqual([run.id]);
+        expect(await replica.claimFinalComment(run.id, 60_000)).toBe(true);
+        expect(await replica.claimFinalComment(posted.id, 60_000)).toBe(false);
+        expect(await replica.recoverAfterCrash()).toEqual({ jobs: 1, leases: 2, finalComments: 1 });
+        expect((await replica.getJob(held?.id ?? ''))?.state).toBe('leased');
+      });
+    });
+
+    describe('completion signs (the wait route)', () => {
+      it('reports recorded completion events and final runs of the waited ids, in one query, to any replica', async () => {
+        const job = (key: string) => ({ dedupeKey: key, kind: 'codecloud.event', payload: {} });
+        await store.enqueueJob(job('codecloud:run_a:agent.completed:completed:2026-01-01T00:00:00Z'));
+        await store.enqueueJob(job('codecloud:run_a:progress:abc'));
+        await store.enqueueJob(job('codecloud:runXb:agent.failed:failed:2026-01-01T00:00:00Z'));
+        await store.enqueueJob({ ...job('codecloud:run_c:agent.completed:x'), kind: 'other' });
+        const final = await store.createRun(newRun({ status: 'completed', remoteRunId: 'run_d' }));
+        await store.createRun(
+          newRun({ status: 'running', remoteRunId: 'run_e', threadKey: 'octo-org/widgets#8' }),
+        );
+        const signs = await replica.completionSigns(['run_a', 'run_b', 'run_c', 'run_d', 'run_e', "x'; --"]);
+        expect(signs.sort((x, y) => x.sign.localeCompare(y.sign))).toEqual([
+          { remoteRunId: 'run_a', sign: 'codecloud:run_a:agent.completed:completed:2026-01-01T00:00:00Z' },
+          { remoteRunId: 'run_d', sign: 'run:completed' },
+        ]);
+        expect(final.remoteRunId).toBe('run_d');
+        expect(await replica.completionSigns([])).toEqual([]);
       });
     });
 

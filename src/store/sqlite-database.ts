@@ -1,0 +1,195 @@
+/**
+ * The embedded engine: SQLite through Node's built-in `node:sqlite`, in one file of `DATA_DIR`, for one process.
+ *
+ * `node:sqlite` is synchronous on one connection, so every statement runs to completion on its own; a transaction
+ * whose work awaits between statements holds an async mutex from `BEGIN IMMEDIATE` to `COMMIT`, so no other query
+ * runs inside it. Settings:
+ * - `journal_mode = WAL`, `locking_mode = EXCLUSIVE`: the file stays locked by this connection until it closes (the
+ *   operating system drops the lock when the process dies), a second guard next to the `DATA_DIR` lock file;
+ * - `synchronous = FULL`: every commit is on disk before it returns (an fsync per commit, a few ms). `NORMAL` would
+ *   survive a killed process too, but a power cut could lose the last commits, and a webhook answered 2xx must stay
+ *   recorded;
+ * - `busy_timeout = 5000` ms, `foreign_keys = ON`.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { acquireDirectoryLock, type DirectoryLock } from './directory-lock.js';
+import type { SqlDatabase, SqlExecutor, SqlResult, SqlRow } from './sql-database.js';
+import { SQLITE_JSON_COLUMNS, sqliteStatement } from './sql-dialect.js';
+
+/** The database file and its lock, in `DATA_DIR`. */
+export const SQLITE_FILE = 'codecloud.sqlite';
+export const SQLITE_LOCK_FILE = 'codecloud.sqlite.lock';
+/** The first Node.js release with `node:sqlite` available without a flag. */
+export const SQLITE_MIN_NODE = '22.13';
+
+const BUSY_TIMEOUT_MS = 5_000;
+/** Prepared statements kept per connection (the store has a few dozen distinct statements). */
+const STATEMENT_CACHE_SIZE = 200;
+
+type SqliteModule = typeof import('node:sqlite');
+
+/**
+ * Loads `node:sqlite`, or explains which Node.js the embedded store needs. `load` is for tests.
+ */
+export async function loadSqlite(
+  load: () => Promise<SqliteModule> = () => import('node:sqlite'),
+): Promise<SqliteModule> {
+  try {
+    return await load();
+  } catch (error) {
+    throw new Error(
+      `the embedded store (DATABASE_URL unset) needs Node.js ${SQLITE_MIN_NODE} or later for node:sqlite; ` +
+        `this is Node.js ${process.versions.node}. Upgrade Node.js, or set DATABASE_URL to a PostgreSQL database`,
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * Opens (creating on first use) `<dataDir>/codecloud.sqlite`, or an in-memory database when `dataDir` starts with
+ * `memory://`. The lock file `<dataDir>/codecloud.sqlite.lock` keeps a second process out.
+ */
+export async function openSqliteDatabase(dataDir: string): Promise<SqlDatabase> {
+  const { DatabaseSync } = await loadSqlite();
+  if (dataDir.startsWith('memory://')) return new SqliteDatabase(configure(new DatabaseSync(':memory:')));
+  await mkdir(dataDir, { recursive: true });
+  const lock = await acquireDirectoryLock(join(dataDir, SQLITE_LOCK_FILE));
+  const file = join(dataDir, SQLITE_FILE);
+  try {
+    return new SqliteDatabase(configure(new DatabaseSync(file)), lock);
+  } catch (error) {
+    await lock.release();
+    throw new Error(`could not open the embedded database ${file}: ${describe(error)}`, { cause: error });
+  }
+}
+
+function configure(db: DatabaseSync): DatabaseSync {
+  try {
+    db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    db.exec('PRAGMA locking_mode = EXCLUSIVE');
+    db.exec('PRAGMA journal_mode = WAL');
+    db.exec('PRAGMA synchronous = FULL');
+    db.exec('PRAGMA foreign_keys = ON');
+    // Takes the exclusive lock now, so a second opener fails here rather than at its first write.
+    db.exec('BEGIN IMMEDIATE; COMMIT');
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+class SqliteDatabase implements SqlDatabase {
+  readonly engine = 'sqlite' as const;
+  readonly #db: DatabaseSync;
+  readonly #lock: DirectoryLock | undefined;
+  readonly #statements = new Map<string, StatementSync>();
+  /** The end of the queue of work on the connection: each query or transaction runs after the previous one. */
+  #tail: Promise<unknown> = Promise.resolve();
+  #closed = false;
+
+  constructor(db: DatabaseSync, lock?: DirectoryLock) {
+    this.#db = db;
+    this.#lock = lock;
+  }
+
+  query<Row extends SqlRow = SqlRow>(text: string, params: readonly unknown[] = []): Promise<SqlResult<Row>> {
+    return this.#serially(() => this.#run<Row>(text, params));
+  }
+
+  transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    return this.#serially(async () => {
+      let open = true;
+      const tx: SqlExecutor = {
+        query: async <Row extends SqlRow>(text: string, params: readonly unknown[] = []) => {
+          if (!open) throw new Error('store: query on a transaction that has ended');
+          return this.#run<Row>(text, params);
+        },
+      };
+      this.#db.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await work(tx);
+        this.#db.exec('COMMIT');
+        return result;
+      } catch (error) {
+        if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
+        throw error;
+      } finally {
+        open = false;
+      }
+    });
+  }
+
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    this.#closed = true;
+    const closing = this.#tail.then(async () => {
+      try {
+        this.#db.close();
+      } finally {
+        await this.#lock?.release();
+      }
+    });
+    this.#tail = closing.catch(() => undefined);
+    return closing;
+  }
+
+  #serially<T>(work: () => Promise<T> | T): Promise<T> {
+    if (this.#closed) return Promise.reject(new Error('store: the embedded database is closed'));
+    const result = this.#tail.then(work);
+    this.#tail = result.catch(() => undefined);
+    return result;
+  }
+
+  #run<Row extends SqlRow>(text: string, params: readonly unknown[]): SqlResult<Row> {
+    const statement = this.#prepare(text);
+    const values = params.map(toSqliteValue);
+    if (returnsRows(text)) {
+      const rows = statement.all(...values).map((row) => decodeRow(row) as Row);
+      return { rows, rowCount: rows.length };
+    }
+    const { changes } = statement.run(...values);
+    return { rows: [], rowCount: Number(changes) };
+  }
+
+  #prepare(text: string): StatementSync {
+    let statement = this.#statements.get(text);
+    if (statement === undefined) {
+      if (this.#statements.size >= STATEMENT_CACHE_SIZE) this.#statements.clear();
+      statement = this.#db.prepare(sqliteStatement(text));
+      this.#statements.set(text, statement);
+    }
+    return statement;
+  }
+}
+
+function returnsRows(text: string): boolean {
+  return /^\s*(SELECT|PRAGMA|VALUES)\b/i.test(text) || /\bRETURNING\b/i.test(text);
+}
+
+type SqliteValue = null | number | bigint | string | Uint8Array;
+
+function toSqliteValue(value: unknown): SqliteValue {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'string') return value;
+  if (value instanceof Uint8Array) return value;
+  if (value instanceof Date) return value.getTime();
+  throw new Error(`store: cannot pass ${typeof value} to SQLite`);
+}
+
+/** A plain object, JSON columns parsed. */
+function decodeRow(row: Record<string, unknown>): SqlRow {
+  const decoded: SqlRow = {};
+  for (const [column, value] of Object.entries(row)) {
+    decoded[column] =
+      SQLITE_JSON_COLUMNS.has(column) && typeof value === 'string' ? JSON.parse(value) : value;
+  }
+  return decoded;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
