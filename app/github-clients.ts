@@ -44,6 +44,9 @@ export interface GitHubClientsOptions {
 /** The retry plugin's default `doNotRetry`, plus 429: rate limits are retried by `withGitHubRetries` instead. */
 const DO_NOT_RETRY = [400, 401, 403, 404, 410, 422, 429, 451];
 
+/** Routes whose POST creates a comment (issue or PR comment, review-comment reply). */
+const CREATES_COMMENT = /\/(comments|replies)$/;
+
 interface RequestOptions {
   method?: string;
   url?: string;
@@ -86,6 +89,11 @@ export function gitHubClients(app: Probot, clientOptions: GitHubClientsOptions =
         const latestEdit = new Map<string, number>();
         let edits = 0;
         octokit.hook.wrap('request', async (request, options) => {
+          // Creating a comment is not idempotent: a 5xx may come after GitHub created it, and a blind retry would
+          // post it twice. The retry plugin leaves it alone; the job's own retry looks for it first (by marker).
+          if (options.method === 'POST' && CREATES_COMMENT.test(String(options.url))) {
+            options.request = { ...options.request, retries: 0 };
+          }
           const editKey = options.method === 'PATCH' ? octokit.request.endpoint(options).url : undefined;
           const edit = ++edits;
           if (editKey !== undefined) latestEdit.set(editKey, edit);
