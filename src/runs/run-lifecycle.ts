@@ -3,6 +3,7 @@
  * backend says, and bring it to exactly one final state (completed, failed, stopped, timed out) with one final
  * comment edit, whoever notices first (webhook, reconciler, stop, time-out).
  */
+import { type GitHubApi, statusOf } from '../github/github-api.js';
 import type { RunOptions } from '../store/run-options.js';
 import type { LocalRunStatus, Run, RunMode, RunResult } from '../store/store.js';
 import { FINAL_LOCAL_RUN_STATUSES, isFinalLocalRunStatus } from '../store/store.js';
@@ -14,13 +15,7 @@ import {
 } from './agent-backend.js';
 import { enqueue, type JobPayload } from './jobs.js';
 import type { RunDeps } from './run-deps.js';
-import {
-  postStatusComment,
-  reactQuietly,
-  refOf,
-  triggerTarget,
-  updateStatusComment,
-} from './status-comment.js';
+import { postStatusComment, refOf, triggerTarget, updateStatusComment } from './status-comment.js';
 import { JOB_DRAIN, JOB_LOOK_UP_CREATE } from './trigger.js';
 
 const NON_FINAL: readonly LocalRunStatus[] = ['waiting', 'starting', 'queued', 'running'];
@@ -462,7 +457,7 @@ export async function finalizeRun(
 }
 
 /** How long one caller holds the final comment edit before another may take over (it crashed). */
-const FINAL_COMMENT_LEASE_MS = 2 * 60_000;
+const FINAL_COMMENT_LEASE_MS = 60_000;
 const FINAL_COMMENT_RETRY_BASE_MS = 5_000;
 const FINAL_COMMENT_RETRY_MAX_MS = 30 * 60_000;
 
@@ -481,31 +476,38 @@ export function finalCommentRetryAt(
 
 /**
  * The one final edit of a final run's status comment (a new comment if the run never got one), then 🚀 or 😕 on
- * the trigger (a user's stop gets neither: it is neither a success nor a failure). Whoever claims it does it; a
+ * the trigger (a user's stop gets neither: it is neither a success nor a failure). Both are one durable step: it is
+ * confirmed only once the reaction is on GitHub too, so a refused or cut-off reaction is tried again with the edit
+ * (an unchanged body is not sent twice; GitHub answers a reaction that exists with 200). Whoever claims it does it; a
  * failure is deferred with back-off for the reconciler, and rethrown.
  */
 export async function postFinalComment(deps: RunDeps, run: Run): Promise<void> {
   if (!(await deps.store.claimFinalComment(run.id, FINAL_COMMENT_LEASE_MS))) return;
   const current = (await deps.store.getRun(run.id)) ?? run;
-  let gh: Awaited<ReturnType<RunDeps['github']>>;
   try {
-    gh = await deps.github(run.installationId);
+    const gh = await deps.github(run.installationId);
     // A run without a recorded comment may have one all the same (its job died right after posting it).
     if (current.statusCommentId === null) await postStatusComment(deps, gh, current, { lookFirst: true });
     else await updateStatusComment(deps, gh, current, { throttled: false });
+    if (current.status !== 'stopped') await reactOnFinalState(gh, current);
     await deps.store.confirmFinalComment(run.id);
   } catch (error) {
     await deps.store.deferFinalComment(run.id, (attempts) => finalCommentRetryAt(deps.now(), attempts));
     throw error;
   }
-  if (current.status === 'stopped') return;
-  await reactQuietly(
-    deps,
-    gh,
-    refOf(current),
-    triggerTarget(current),
-    current.status === 'completed' ? 'rocket' : 'confused',
-  );
+}
+
+/** 🚀 or 😕 on the trigger; a trigger that is gone (deleted comment: 404/410, or refused as invalid: 422) is skipped. */
+async function reactOnFinalState(gh: GitHubApi, run: Run): Promise<void> {
+  const target = triggerTarget(run);
+  if (!target) return;
+  try {
+    await gh.react(refOf(run), target, run.status === 'completed' ? 'rocket' : 'confused');
+  } catch (error) {
+    const status = statusOf(error);
+    if (status === 404 || status === 410 || status === 422) return;
+    throw error;
+  }
 }
 
 /** Stops runs past their `timeout_minutes` and gives them their final state. */

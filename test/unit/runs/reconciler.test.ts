@@ -21,6 +21,7 @@ describe('reconciler', () => {
   let now = 1_700_000_000_000;
   let deps: RunDeps;
   let failEdits = 0;
+  let failReactions = 0;
   const edits: Array<{ id: number; body: string }> = [];
   const reactions: Array<{ target: CommentTarget; content: ReactionContent }> = [];
   const gets: string[] = [];
@@ -43,6 +44,10 @@ describe('reconciler', () => {
     replyToReviewComment: async () => 2,
     updateReviewComment: async () => undefined,
     react: async (_ref, target, content) => {
+      if (failReactions > 0) {
+        failReactions -= 1;
+        throw Object.assign(new Error('You have exceeded a secondary rate limit'), { status: 403 });
+      }
       reactions.push({ target, content });
     },
     getPull: async () => {
@@ -86,6 +91,7 @@ describe('reconciler', () => {
     for (const run of await store.listRunsAwaitingFinalComment(1_000))
       await store.confirmFinalComment(run.id);
     failEdits = 0;
+    failReactions = 0;
     edits.length = 0;
     reactions.length = 0;
     gets.length = 0;
@@ -119,6 +125,21 @@ describe('reconciler', () => {
     now += 3_600_000;
     await reconcileOnce(deps, 'me', 10_000);
     expect(edits).toHaveLength(1); // once only
+  });
+
+  it('a 🚀 that GitHub refuses after the final edit is sent again later, without editing the comment twice', async () => {
+    const run = await store.createRun(newRun({ status: 'running', remoteRunId: 'r1' }));
+    failReactions = 1;
+    await finalizeRun(deps, run, { status: 'completed', result: { result: 'done' } });
+    expect(edits).toHaveLength(1);
+    expect(reactions).toEqual([]);
+    now += 20_000;
+    await reconcileOnce(deps, 'me', 10_000);
+    expect(reactions.map((r) => r.content)).toEqual(['rocket']);
+    expect(edits).toHaveLength(1);
+    now += 3_600_000;
+    await reconcileOnce(deps, 'me', 10_000);
+    expect(reactions).toHaveLength(1); // once only
   });
 
   it('a run moved to its final state whose edit never happened (a crash) gets its final comment', async () => {
