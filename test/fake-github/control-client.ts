@@ -90,6 +90,23 @@ export interface FakeGitHubState {
   echo_bot_comments: boolean;
 }
 
+export interface RandomFaultInput {
+  methods: string[];
+  path?: string;
+  rate: number;
+  status: number;
+  headers?: Record<string, string>;
+  message?: string;
+  seed?: number;
+}
+
+export interface RandomFault extends Required<Omit<RandomFaultInput, 'seed' | 'headers' | 'message'>> {
+  id: string;
+  headers?: Record<string, string>;
+  message?: string;
+  hits: number;
+}
+
 /** `async: true` returns as soon as the webhook is sent instead of waiting for the receiver's answer. */
 interface Delivery {
   async?: boolean;
@@ -150,6 +167,14 @@ export interface FakeGitHubControl {
   expireTokens(token?: string): Promise<{ expired: number }>;
   /** The next `times` (default 1) API requests matching `method` and the `path` regular expression answer `status`. */
   fault(input: { method: string; path: string; status: number; times?: number }): Promise<void>;
+  /**
+   * From now on, every API request with a method in `methods` and a path matching `path` (default `^/repos/`)
+   * answers `status` (with `headers` and `message`) with probability `rate`; `seed` reseeds the dice.
+   */
+  randomFault(input: RandomFaultInput): Promise<RandomFault>;
+  /** The random faults and how often each hit. */
+  randomFaults(): Promise<RandomFault[]>;
+  clearRandomFaults(): Promise<void>;
   reset(): Promise<void>;
   state(): Promise<FakeGitHubState>;
   /** Polls /_fake/state until `predicate` returns a truthy value, and returns that value. */
@@ -188,6 +213,9 @@ export function fakeGitHubControl(baseUrl: string): FakeGitHubControl {
     echoBotComments: async (enabled) => void (await call('POST', '/_fake/echo-bot-comments', { enabled })),
     expireTokens: (token) => call('POST', '/_fake/tokens/expire', token === undefined ? {} : { token }),
     fault: async (input) => void (await call('POST', '/_fake/faults', input)),
+    randomFault: (input) => call('POST', '/_fake/random-faults', input),
+    randomFaults: () => call('GET', '/_fake/random-faults'),
+    clearRandomFaults: async () => void (await call('POST', '/_fake/random-faults/clear', {})),
     reset: async () => void (await call('POST', '/_fake/reset', {})),
     state,
     async waitFor(predicate, options = {}) {

@@ -167,6 +167,17 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       reply(errorResponse(fault.status, 'Injected fault (fake GitHub /_fake/faults)'), extra);
       return;
     }
+    const randomFault = state.pickRandomFault(method, pathname);
+    if (randomFault) {
+      reply(
+        {
+          ...errorResponse(randomFault.status, randomFault.message ?? 'Injected fault (fake GitHub /_fake/random-faults)'),
+          ...(randomFault.headers ? { headers: randomFault.headers } : {}),
+        },
+        extra,
+      );
+      return;
+    }
     const handler = REST_ROUTES[`${method} ${check.template}`];
     if (!handler) {
       violation(`documented but not implemented by the fake GitHub: ${method} ${check.template}`);
