@@ -9,8 +9,8 @@ import {
   type FakeRepo,
   FakeState,
   PERMISSIONS,
-  seededRandom,
   type Permission,
+  seededRandom,
 } from './state.js';
 import { sendWebhook, type WebhookTarget } from './webhook-sender.js';
 

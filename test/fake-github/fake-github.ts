@@ -171,7 +171,10 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     if (randomFault) {
       reply(
         {
-          ...errorResponse(randomFault.status, randomFault.message ?? 'Injected fault (fake GitHub /_fake/random-faults)'),
+          ...errorResponse(
+            randomFault.status,
+            randomFault.message ?? 'Injected fault (fake GitHub /_fake/random-faults)',
+          ),
           ...(randomFault.headers ? { headers: randomFault.headers } : {}),
         },
         extra,

@@ -11,7 +11,7 @@ import { describeZodIssues } from '../../src/validation-error.js';
 import { MODELS, MODELS_GENERATED_AT, PROVIDERS } from './catalog.js';
 import { createRun, startFollowUp, stopRun } from './run-engine.js';
 import { checkScheduleRequest, createSchedule, deleteSchedule } from './schedule-engine.js';
-import { type ApiAnswer, type SimState } from './sim-state.js';
+import type { ApiAnswer, SimState } from './sim-state.js';
 import type { SimRouteId, SimRun, SimSchedule } from './types.js';
 
 export interface ApiRequest {

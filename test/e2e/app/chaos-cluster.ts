@@ -2,7 +2,11 @@
 // a small load balancer, with the fake GitHub and the codecloud simulator, all on 127.0.0.1. Replicas can be
 // SIGKILLed or SIGTERMed and started again (same port, same DATA_DIR) while the others keep serving.
 import { mkdtemp, rm } from 'node:fs/promises';
-import { type IncomingHttpHeaders, request as httpRequest, createServer as createHttpServer } from 'node:http';
+import {
+  createServer as createHttpServer,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,7 +91,11 @@ async function startLoadBalancer(replicas: Replica[]): Promise<LoadBalancer> {
           const chunks: Buffer[] = [];
           response.on('data', (chunk: Buffer) => chunks.push(chunk));
           response.on('end', () =>
-            resolve({ status: response.statusCode ?? 502, headers: response.headers, body: Buffer.concat(chunks) }),
+            resolve({
+              status: response.statusCode ?? 502,
+              headers: response.headers,
+              body: Buffer.concat(chunks),
+            }),
           );
           response.on('error', reject);
         },
@@ -113,7 +121,9 @@ async function startLoadBalancer(replicas: Replica[]): Promise<LoadBalancer> {
         const answers = await Promise.allSettled(live.map((r) => forward(r, method, path, headers, body)));
         const first = answers.find((a) => a.status === 'fulfilled');
         if (first?.status === 'fulfilled') {
-          res.writeHead(first.value.status, { 'content-type': first.value.headers['content-type'] ?? 'text/plain' });
+          res.writeHead(first.value.status, {
+            'content-type': first.value.headers['content-type'] ?? 'text/plain',
+          });
           res.end(first.value.body);
         } else {
           res.writeHead(502).end('no replica answered');
@@ -164,7 +174,11 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   const count = options.replicas ?? 1;
   if (count > 1 && !options.databaseUrl) throw new Error('several replicas need a shared databaseUrl');
   const key = generateAppKey();
-  const github = await startFakeGitHub({ appId: 1, appPublicKey: key.publicKey, webhookSecret: WEBHOOK_SECRET });
+  const github = await startFakeGitHub({
+    appId: 1,
+    appPublicKey: key.publicKey,
+    webhookSecret: WEBHOOK_SECRET,
+  });
   const sim = await startSimulator({
     webhookSecret: CODECLOUD_SECRET,
     githubUrl: github.url,
@@ -255,7 +269,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       await lb.close().catch(() => undefined);
       await sim.close().catch(() => undefined);
       await github.close().catch(() => undefined);
-      for (const replica of replicas) await rm(replica.dataDir, { recursive: true, force: true }).catch(() => undefined);
+      for (const replica of replicas)
+        await rm(replica.dataDir, { recursive: true, force: true }).catch(() => undefined);
     },
   };
 }

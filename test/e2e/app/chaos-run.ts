@@ -154,7 +154,13 @@ export async function runChaos(cluster: Cluster, plan: ChaosPlan): Promise<Chaos
     const fails = plan.failEvery > 0 && i % plan.failEvery === plan.failEvery - 1;
     const slow = plan.slowEvery > 0 && i % plan.slowEvery === 0;
     const token = `[task-${String(i).padStart(4, '0')}]`;
-    const issue = await gh.openIssue({ repo, title: `Bug ${token}`, body: 'It breaks', user: 'alice', async: true });
+    const issue = await gh.openIssue({
+      repo,
+      title: `Bug ${token}`,
+      body: 'It breaks',
+      user: 'alice',
+      async: true,
+    });
     sent.push({
       token: `${token}${fails ? ' (fails)' : ''}${slow ? ' (slow)' : ''}`,
       repo,
@@ -164,7 +170,9 @@ export async function runChaos(cluster: Cluster, plan: ChaosPlan): Promise<Chaos
     });
   }
   await injectFaults(cluster, plan);
-  log(`${plan.commands} commands over ${plan.installations} installations, ${cluster.replicas.length} replica(s)`);
+  log(
+    `${plan.commands} commands over ${plan.installations} installations, ${cluster.replicas.length} replica(s)`,
+  );
 
   const t0 = Date.now();
   const sending = (async () => {
@@ -196,12 +204,16 @@ export async function runChaos(cluster: Cluster, plan: ChaosPlan): Promise<Chaos
     for (const kill of [...plan.kills].sort((a, b) => a.atMs - b.atMs)) {
       await sleep(t0 + kill.atMs - Date.now());
       lastKillAt = Date.now();
-      log(`${((lastKillAt - t0) / 1000).toFixed(1)} s: ${kill.signal} replica ${cluster.replicas[kill.replica]?.name}`);
+      log(
+        `${((lastKillAt - t0) / 1000).toFixed(1)} s: ${kill.signal} replica ${cluster.replicas[kill.replica]?.name}`,
+      );
       await cluster.stop(kill.replica, kill.signal);
       await cluster.start(kill.replica);
       const downMs = Date.now() - lastKillAt;
       kills.push({ ...kill, downMs });
-      log(`${((Date.now() - t0) / 1000).toFixed(1)} s: replica ${cluster.replicas[kill.replica]?.name} is back (down ${downMs} ms)`);
+      log(
+        `${((Date.now() - t0) / 1000).toFixed(1)} s: replica ${cluster.replicas[kill.replica]?.name} is back (down ${downMs} ms)`,
+      );
       // What an operator does after an outage: redeliver the GitHub deliveries nobody accepted.
       redeliveries += await cluster.redeliverFailed();
     }
@@ -248,7 +260,8 @@ export async function runChaos(cluster: Cluster, plan: ChaosPlan): Promise<Chaos
 }
 
 function finalStateOf(body: string): FinalState | undefined {
-  for (const [state, headline] of Object.entries(HEADLINES)) if (body.includes(headline)) return state as FinalState;
+  for (const [state, headline] of Object.entries(HEADLINES))
+    if (body.includes(headline)) return state as FinalState;
   return undefined;
 }
 
@@ -327,7 +340,9 @@ async function faultCounts(cluster: Cluster): Promise<ChaosReport['faults']> {
     github502: state.randomFaults.filter((f) => f.status === 502).reduce((s, f) => s + f.hits, 0),
     github403: state.randomFaults.filter((f) => f.status === 403).reduce((s, f) => s + f.hits, 0),
     createsFailed: hits((f) => f.route === 'POST /api/v1/agents'),
-    completionWebhooksDropped: webhookFaults.filter((f) => f.action === 'drop').reduce((s, f) => s + f.hits, 0),
+    completionWebhooksDropped: webhookFaults
+      .filter((f) => f.action === 'drop')
+      .reduce((s, f) => s + f.hits, 0),
     completionWebhooksRepeated: webhookFaults
       .filter((f) => f.action === 'duplicate')
       .reduce((s, f) => s + f.hits, 0),
@@ -337,7 +352,8 @@ async function faultCounts(cluster: Cluster): Promise<ChaosReport['faults']> {
 function notesOf(cluster: Cluster): string[] {
   const notes: string[] = [];
   const violations = cluster.github.state().violations;
-  if (violations.length > 0) notes.push(`${violations.length} OpenAPI violations, first: ${JSON.stringify(violations[0])}`);
+  if (violations.length > 0)
+    notes.push(`${violations.length} OpenAPI violations, first: ${JSON.stringify(violations[0])}`);
   const output = cluster.output();
   const crashes = output.match(/Unhandled|uncaught|TypeError|ReferenceError/gi);
   if (crashes) notes.push(`${crashes.length} crash-like lines in the app output`);
