@@ -92,7 +92,7 @@ export interface ChaosReport {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
-interface Sent {
+export interface ChaosCommand {
   token: string;
   repo: string;
   issue: number;
@@ -148,7 +148,7 @@ export async function runChaos(cluster: Cluster, plan: ChaosPlan): Promise<Chaos
 
   const repos: Array<{ repo: string }> = [];
   for (let i = 0; i < plan.installations; i += 1) repos.push(await freshRepo(gh));
-  const sent: Sent[] = [];
+  const sent: ChaosCommand[] = [];
   for (let i = 0; i < plan.commands; i += 1) {
     const { repo } = repos[i % repos.length] as { repo: string };
     const fails = plan.failEvery > 0 && i % plan.failEvery === plan.failEvery - 1;
@@ -270,7 +270,7 @@ function requestBody(request: RecordedRequest): string {
   return typeof body === 'string' ? body : '';
 }
 
-export async function measure(cluster: Cluster, sent: readonly Sent[]): Promise<CommandFigures[]> {
+export async function measure(cluster: Cluster, sent: readonly ChaosCommand[]): Promise<CommandFigures[]> {
   const state = cluster.github.state();
   const runs: SimRun[] = await cluster.sim.control.runs();
   const comments = [...state.comments.values()];
