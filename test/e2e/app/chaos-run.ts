@@ -60,6 +60,10 @@ export interface CommandFigures {
   commentState: FinalState | 'not final' | 'none';
   runStates: string[];
   otherReplies: number;
+  /** The status comment's headline now (first line). */
+  headline: string;
+  /** Refused writes (status ≥ 400) on the trigger's reactions and on the status comment, e.g. `502 POST reaction`. */
+  refused: string[];
   settled: boolean;
   doubled: boolean;
   /** The comment's final state does not match the run at codecloud. */
@@ -289,6 +293,10 @@ export async function measure(cluster: Cluster, sent: readonly ChaosCommand[]): 
         r.path === `/repos/${command.repo}/issues/${command.issue}/comments` &&
         STATUS_MARKER.test(requestBody(r)),
     );
+    const triggerReactions = `/repos/${command.repo}/issues/comments/${command.triggerId}/reactions`;
+    const refused = state.requests
+      .filter((r) => r.status >= 400 && (r.path === triggerReactions || ids.has(r.path)))
+      .map((r) => `${r.status} ${r.method} ${r.path === triggerReactions ? 'reaction' : 'status comment'}`);
     const finalEdits = [...edits, ...posts].filter((r) => finalStateOf(requestBody(r)) !== undefined).length;
     const reactions = state.reactions.filter(
       (r) => r.subject === 'comment' && r.subjectId === command.triggerId && r.user === BOT,
@@ -321,6 +329,8 @@ export async function measure(cluster: Cluster, sent: readonly ChaosCommand[]): 
       commentState,
       runStates,
       otherReplies: onIssue.length - status.length,
+      headline: (status[status.length - 1]?.body ?? '').split('\n').find((l) => l.trim() !== '') ?? '',
+      refused,
       settled,
       doubled,
       mismatch,
@@ -389,7 +399,7 @@ export function describeReport(report: ChaosReport): string[] {
   const odd = c.filter((f) => !f.settled || f.doubled || f.mismatch);
   for (const f of odd.slice(0, 20)) {
     lines.push(
-      `  ${f.token} ${f.repo}#${f.issue}: runs ${f.runsCreated} [${f.runStates.join(',')}], status comments ${f.statusComments} (${f.commentState}), final edits ${f.finalEdits}, 🚀 ${f.rockets} 😕 ${f.confused}, replies ${f.otherReplies}${f.settled ? '' : ' UNSETTLED'}${f.doubled ? ' DOUBLED' : ''}${f.mismatch ? ' MISMATCH' : ''}`,
+      `  ${f.token} ${f.repo}#${f.issue}: runs ${f.runsCreated} [${f.runStates.join(',')}], status comments ${f.statusComments} (${f.commentState}), final edits ${f.finalEdits}, 🚀 ${f.rockets} 😕 ${f.confused}, replies ${f.otherReplies}${f.refused.length > 0 ? `, refused: ${f.refused.join(', ')}` : ''}${f.commentState === 'not final' ? `, shows "${f.headline.slice(0, 80)}"` : ''}${f.settled ? '' : ' UNSETTLED'}${f.doubled ? ' DOUBLED' : ''}${f.mismatch ? ' MISMATCH' : ''}`,
     );
   }
   if (odd.length > 20) lines.push(`  … and ${odd.length - 20} more`);
