@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import * as core from '@actions/core';
 import { ActionInputError, parseActionInputs } from '../src/action/inputs.js';
 import { redactOutcome } from '../src/action/redact-outcome.js';
 import { capOutcome } from '../src/action/size-limits.js';
 import { BACKEND_MODULES } from './backends.js';
 import { runnerContext } from './context.js';
+import { readEvent } from './event.js';
 import { readRawInputs } from './read-inputs.js';
 import { ACTIVE_RUNS_STATE, IS_POST_STATE, PENDING_CREATES_STATE } from './state-names.js';
 
@@ -58,15 +58,5 @@ export async function main(): Promise<void> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-  }
-}
-
-/** The workflow's event payload, or `undefined` when there is none (or it cannot be read). */
-function readEvent(path: string | undefined): unknown {
-  if (!path) return undefined;
-  try {
-    return JSON.parse(readFileSync(path, 'utf8'));
-  } catch {
-    return undefined;
   }
 }

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { DEFAULT_CODECLOUD_API_URL } from '../src/codecloud/client.js';
 import { parseSecretList } from '../src/codecloud/webhook-signature.js';
+import { DEFAULT_ACTIONS_OIDC_ISSUER } from '../src/server/oidc-token.js';
 import { describeZodIssues } from '../src/validation-error.js';
 
 const Port = z
@@ -38,6 +39,7 @@ export const AppEnv = z.object({
     .default(60),
   CLOUDCODING_API_KEY: z.string().optional(),
   CLOUDCODING_API_URL: Url.default('https://api.cloudcoding.ai'),
+  ACTIONS_OIDC_ISSUER: Url.default(DEFAULT_ACTIONS_OIDC_ISSUER),
 });
 export type AppEnv = z.output<typeof AppEnv>;
 

@@ -2,6 +2,8 @@
  * Octokit clients per installation, each with its own throttle id so one installation's write queue never delays
  * another's (Probot 14 would give them all `no-id`), plus the config loader and the app-level installation look-up.
  */
+
+import type { ThrottlingOptions } from '@octokit/plugin-throttling';
 import type { Probot, ProbotOctokit } from 'probot';
 import { type GitHubApi, type GitHubRequester, gitHubApi, statusOf } from '../src/github/github-api.js';
 import { mergeConfigs } from '../src/github/merge-configs.js';
@@ -29,7 +31,8 @@ export function gitHubClients(app: Probot): GitHubClients {
         // adds the installation and its own throttle group.
         return new OctokitClass({
           auth: { installationId },
-          throttle: { id: `codecloud-installation-${installationId}` },
+          // Probot's class defaults hold the throttle handlers: the instance only names its group.
+          throttle: { id: `codecloud-installation-${installationId}` } as ThrottlingOptions,
         });
       });
       octokits.set(installationId, found);

@@ -45,6 +45,7 @@ import {
 } from '../src/runs/trigger.js';
 import { codecloudWebhookRoute } from '../src/server/codecloud-webhook-route.js';
 import { healthRoute } from '../src/server/health-route.js';
+import { appWaitRoute } from '../src/server/wait-route.js';
 import { openStore } from '../src/store/open-store.js';
 import type { Store } from '../src/store/store.js';
 import { describeConfigLoadError } from './config-load-error.js';
@@ -236,13 +237,24 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
         if (!(await store.ping())) throw new Error('the store does not answer');
       }),
     );
+    const waits = appWaitRoute({
+      publicUrl: settings.env.PUBLIC_URL,
+      issuer: settings.env.ACTIONS_OIDC_ISSUER,
+      readRun: codecloudClient ? (id) => codecloudClient.getRun(id) : undefined,
+      completionSigns: (ids) => store.completionSigns(ids),
+      log: app.log,
+    });
     addHandler(
       codecloudWebhookRoute({
         secrets: settings.codecloudWebhookSecrets,
-        record: (event) => recordCodecloudEvent(deps, event),
+        record: async (event) => {
+          await recordCodecloudEvent(deps, event);
+          waits.recorded(event);
+        },
         log: app.log,
       }),
     );
+    addHandler(waits.handle);
 
     worker.start();
     const reconciler: Reconciler = startReconciler(deps, {
@@ -252,6 +264,7 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
     options.onReady?.({
       deps,
       async stop() {
+        waits.close();
         await reconciler.stop();
         await worker.stop();
         cloudCoding?.closeAll('the app is shutting down');

@@ -5,7 +5,9 @@
  * from it (stale or hand-edited), so CI catches a forgotten `npm run build`.
  *
  * Size: @actions/core imports @actions/http-client (undici, ~800 kB) only for OIDC tokens and @actions/exec only for
- * `platform` details; the Action uses neither, so both are replaced by stubs that throw if ever called. zod's
+ * `platform` details; the Action uses neither (it asks for its OIDC token with one `fetch`), so both are replaced by
+ * stubs that throw if ever called. @actions/github builds its Octokit defaults with the same HTTP client, only for a
+ * proxy agent, and with undici's `fetch`: the stub gives no proxy agent, and Node's own `fetch` stands in. zod's
  * `locales` namespace (every translation, ~300 kB) is cut to English, the only one the Action's messages use.
  */
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -19,6 +21,7 @@ const distDir = join(root, 'dist');
 const check = process.argv.includes('--check');
 
 const UNUSED = /^@actions\/(http-client|exec)(\/.*)?$/;
+const UNDICI = /^undici$/;
 const ZOD_LOCALES = /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/;
 const englishOnly = {
   name: 'zod-english-only',
@@ -34,11 +37,17 @@ const stubUnused = {
   name: 'stub-unused',
   setup(build) {
     build.onResolve({ filter: UNUSED }, (args) => ({ path: args.path, namespace: 'unused' }));
+    build.onResolve({ filter: UNDICI }, (args) => ({ path: args.path, namespace: 'node-fetch' }));
+    build.onLoad({ filter: /.*/, namespace: 'node-fetch' }, () => ({
+      loader: 'js',
+      contents: 'export const fetch = (...args) => globalThis.fetch(...args);',
+    }));
     build.onLoad({ filter: /.*/, namespace: 'unused' }, (args) => ({
       loader: 'js',
       contents: [
         `const unused = () => { throw new Error(${JSON.stringify(`${args.path} is not bundled with this Action`)}); };`,
-        'export class HttpClient { constructor() { unused(); } }',
+        // @actions/github asks it for a proxy agent when loaded: none (the runner's fetch goes direct).
+        'export class HttpClient { getAgent() { return undefined; } getAgentDispatcher() { return undefined; } }',
         'export class BearerCredentialHandler { constructor() { unused(); } }',
         'export const exec = unused;',
         'export const getExecOutput = unused;',

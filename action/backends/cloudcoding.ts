@@ -4,6 +4,7 @@ import { runCloudCodingAction } from '../../src/action/cloudcoding-action.js';
 import { NO_STOP_CALL } from '../../src/action/cloudcoding-report.js';
 import { CloudCodingClient, INVOKE_PATH } from '../../src/cloudcoding/client.js';
 import { DEFAULT_BACKOFF } from '../../src/http/backoff.js';
+import { commentDeps } from '../comment-deps.js';
 import { printUntrusted } from '../core-log.js';
 import { logRetry } from '../retry-log.js';
 
@@ -37,6 +38,7 @@ export const cloudCodingBackend: ActionBackend = {
           endGroup: () => core.endGroup(),
         },
         serverUrl: process.env.GITHUB_SERVER_URL,
+        comment: commentDeps(settings),
       },
       context,
     ),

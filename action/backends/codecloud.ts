@@ -1,6 +1,14 @@
+import * as core from '@actions/core';
 import type { ActionBackend, ActionContext } from '../../src/action/action-context.js';
-import { runCodecloudAction, stopLeftoverRuns } from '../../src/action/codecloud-action.js';
+import {
+  type CodecloudActionDeps,
+  runCodecloudAction,
+  stopLeftoverRuns,
+} from '../../src/action/codecloud-action.js';
+import { OidcRequestError, oidcTokenSource } from '../../src/action/oidc-request.js';
+import type { ActionSettings } from '../../src/action/settings.js';
 import { CodecloudClient } from '../../src/codecloud/client.js';
+import { commentDeps } from '../comment-deps.js';
 import { logRetry } from '../retry-log.js';
 
 const USER_AGENT = 'codecloud-github-action';
@@ -18,6 +26,24 @@ function client(apiKey: string, apiUrl: string, context: ActionContext, urgent =
   });
 }
 
+/** `app-url`: the job's OIDC tokens with the App as audience. */
+function appDeps(settings: ActionSettings, context: ActionContext): CodecloudActionDeps['app'] {
+  if (settings.appUrl === undefined) return undefined;
+  const source = oidcTokenSource(process.env, settings.appUrl, fetch, () => context.clock.now());
+  if (source instanceof OidcRequestError) return { tokens: source, fetch };
+  // The token is a credential: masked in the log, should anything ever print it.
+  let masked = '';
+  const tokens = {
+    token: async (fresh?: boolean) => {
+      const token = await source.token(fresh);
+      if (token !== masked) core.setSecret(token);
+      masked = token;
+      return token;
+    },
+  };
+  return { tokens, fetch };
+}
+
 /** The codecloud REST backend. */
 export const codecloudBackend: ActionBackend = {
   main: (settings, context) =>
@@ -26,6 +52,8 @@ export const codecloudBackend: ActionBackend = {
       {
         client: client(settings.apiKey, settings.apiUrl, context),
         urgentClient: client(settings.apiKey, settings.apiUrl, context, true),
+        app: appDeps(settings, context),
+        comment: commentDeps(settings),
       },
       context,
     ),

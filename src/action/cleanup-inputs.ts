@@ -18,6 +18,27 @@ const PendingCreates = z.array(
   }),
 );
 
+const LeftComment = z.object({
+  id: z.number().int().positive(),
+  owner: z.string().min(1),
+  repo: z.string().min(1),
+  number: z.number().int().positive(),
+  identity: z.object({ workflow: z.string(), job: z.string(), runs: z.array(z.string()) }),
+});
+/** The status comment the main step posted and did not end (it was killed). */
+export type LeftComment = z.infer<typeof LeftComment>;
+
+/** The `status-comment` state saved by the main step; empty or unreadable: none. */
+export function parseLeftComment(state: string): LeftComment | undefined {
+  if (state.trim() === '') return undefined;
+  try {
+    const parsed = LeftComment.safeParse(JSON.parse(state));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The `active-runs` state saved by the main step; anything unreadable counts as none. */
 export function parseActiveRuns(state: string): ActiveRun[] {
   return parseState(ActiveRuns, state);

@@ -17,9 +17,18 @@ import { formatLiveLine, type LiveLine, LiveLines } from '../cloudcoding/live-ou
 import { runCloudCoding } from '../cloudcoding/run-cloud-coding.js';
 import { redactSecrets } from '../render/redact.js';
 import type { ActionContext, ActionOutcome } from './action-context.js';
-import { NO_STOP_CALL, reportCloudCoding, type StreamEnding, taskGroupLines } from './cloudcoding-report.js';
+import {
+  type CloudCodingActionStatus,
+  NO_STOP_CALL,
+  type ReportedTask,
+  reportCloudCoding,
+  type StreamEnding,
+  taskGroupLines,
+} from './cloudcoding-report.js';
 import { type CloudCodingPlan, planCloudCoding } from './cloudcoding-request.js';
+import { type StatusCommentDeps, startComment } from './comment-session.js';
 import { ActionInputError } from './inputs.js';
+import type { TaskResult } from './run-tasks.js';
 import { type ActionSettings, timeoutInMinutes } from './settings.js';
 
 /** The log as the stream needs it: untrusted lines, and a group that stays open while lines arrive. */
@@ -35,6 +44,8 @@ export interface CloudCodingActionDeps {
   live: CloudCodingLiveLog;
   /** `$GITHUB_SERVER_URL` (the `repo_url` host); default `https://github.com`. */
   serverUrl: string | undefined;
+  /** `comment`: the status comment's GitHub side, or why there is none. */
+  comment?: StatusCommentDeps | { unavailable: string } | undefined;
 }
 
 export async function runCloudCodingAction(
@@ -57,6 +68,13 @@ export async function runCloudCodingAction(
   const title = firstLine(plan.command === 'follow-up' ? `follow-up: ${promptOf(plan)}` : promptOf(plan));
 
   log.info(describeStart(plan, settings.apiUrl, timeoutMinutes));
+  // The stream is the run: it runs from the moment it opens.
+  const comment = await startComment(
+    deps.comment,
+    { names: plan.names, named: plan.parallel, mode: 'execute', kind: plan.command, settings },
+    context,
+  );
+  for (const name of plan.names) comment?.update(name, taskResult(name, 'running'));
 
   // Closing the stream is the only way to end a Cloud Coding run early.
   const stream = new AbortController();
@@ -152,7 +170,41 @@ export async function runCloudCodingAction(
     `Cloud Coding run ${report.status}${state.threadId ? ` (thread ${state.threadId})` : ''} after ${seconds(durationMs)}`,
   ]);
   if (report.warning) log.warning(clean(report.warning));
-  return { outputs: report.outputs, summary: report.summary, failure: report.failure };
+  // A task the stream never spoke of must not stay "Running".
+  const unheard = plan.names.filter((name) => !report.tasks.some((task) => task.name === name));
+  const commentUrl = await comment?.finish([
+    ...report.tasks.map(finishedTask),
+    ...unheard.map((name) => taskResult(name, report.status === 'completed' ? 'failed' : report.status)),
+  ]);
+  const outputs =
+    commentUrl === undefined ? report.outputs : { ...report.outputs, 'comment-url': commentUrl };
+  return { outputs, summary: report.summary, failure: report.failure };
+}
+
+/** A Cloud Coding task as the status comment shows it (the API has no run id, PRs or tokens). */
+function taskResult(name: string, status: TaskResult['status'], task?: ReportedTask): TaskResult {
+  return {
+    name,
+    runId: undefined,
+    status,
+    run: task
+      ? {
+          id: '',
+          status: status === 'completed' ? 'completed' : 'failed',
+          prompt: '',
+          ...(task.output ? { result: task.output } : {}),
+          prs: [],
+          createdAt: '',
+        }
+      : undefined,
+    error: task?.error,
+    lines: [],
+  };
+}
+
+function finishedTask(task: ReportedTask): TaskResult {
+  const status: CloudCodingActionStatus = task.status;
+  return taskResult(task.name, status, task);
 }
 
 function promptOf(plan: CloudCodingPlan): string {

@@ -3,9 +3,13 @@
  * client. The adapter in `action/backends/codecloud.ts` builds the clients; everything here is testable with fakes.
  */
 import { type CodecloudClient, lostCreateMatch } from '../codecloud/client.js';
+import type { RunMode } from '../codecloud/schemas.js';
 import type { ActionContext, ActionLog, ActionOutcome, Leftovers } from './action-context.js';
+import { waitViaApp } from './app-wait.js';
+import { type StatusCommentDeps, startComment } from './comment-session.js';
+import { OidcRequestError, type OidcTokenSource } from './oidc-request.js';
 import { singleRunOutputs, tasksOutputs } from './outputs.js';
-import { runTasks, type TaskJob, type TaskResult } from './run-tasks.js';
+import { type RunTasksOptions, runTasks, type TaskJob, type TaskResult } from './run-tasks.js';
 import {
   type ActionSettings,
   type CommonSettings,
@@ -29,6 +33,10 @@ export interface CodecloudActionDeps {
   client: CodecloudActionClient;
   /** Same API, short time-outs: for stopping runs inside the runner's cancellation window. */
   urgentClient: Pick<CodecloudClient, 'stopRun'>;
+  /** `app-url`: the job's OIDC tokens for the App, or why there are none; and how to reach the App. */
+  app?: { tokens: OidcTokenSource | OidcRequestError; fetch: typeof fetch } | undefined;
+  /** `comment`: the comment's GitHub side and what its marker is made of, or why there is no comment. */
+  comment?: StatusCommentDeps | { unavailable: string } | undefined;
 }
 
 export async function runCodecloudAction(
@@ -119,9 +127,10 @@ function runCommand(
     },
   }));
   const named = settings.fromTasksInput;
+  const mode = settings.tasks[0]?.request.mode ?? 'execute';
   return waitAndReport(
     settings,
-    { jobs, maxParallel: settings.maxParallel, named, heading: 'codecloud' },
+    { jobs, maxParallel: settings.maxParallel, named, heading: 'codecloud', mode, kind: 'run' },
     deps,
     context,
   );
@@ -156,7 +165,14 @@ function followUpCommand(
       return { id: answer.id, status: answer.status };
     },
   };
-  const report = { jobs: [job], maxParallel: 1, named: false, heading: 'codecloud follow-up' };
+  const report: WaitAndReport = {
+    jobs: [job],
+    maxParallel: 1,
+    named: false,
+    heading: 'codecloud follow-up',
+    mode: settings.mode ?? 'execute',
+    kind: 'follow-up',
+  };
   return waitAndReport(settings, report, deps, context);
 }
 
@@ -167,21 +183,30 @@ interface WaitAndReport {
   named: boolean;
   /** The job summary's heading. */
   heading: string;
+  /** For the status comment. */
+  mode: RunMode;
+  kind: 'run' | 'follow-up';
 }
 
 async function waitAndReport(
   settings: CommonSettings,
-  { jobs, maxParallel, named, heading }: WaitAndReport,
+  { jobs, maxParallel, named, heading, mode, kind }: WaitAndReport,
   deps: CodecloudActionDeps,
   context: ActionContext,
 ): Promise<ActionOutcome> {
   const { log, clock } = context;
+  const deadline = clock.now() + settings.timeoutMs;
+  const comment = await startComment(
+    deps.comment,
+    { names: jobs.map((job) => job.name), named, mode, kind, settings },
+    context,
+  );
   const results = await runTasks({
     jobs,
     maxParallel,
     wait: settings.wait,
     stopOnCancel: settings.stopOnCancel,
-    deadline: clock.now() + settings.timeoutMs,
+    deadline,
     timeoutMinutes: timeoutInMinutes(settings),
     client: deps.client,
     cancelGraceMs: CANCEL_GRACE_MS,
@@ -199,16 +224,53 @@ async function waitAndReport(
     onPullRequest: (task, url, title) => log.notice(url, named ? `${task}: ${title}` : title),
     onActiveRuns: (runs) => context.onActiveRuns(runs),
     onPendingCreates: (creates) => context.onPendingCreates?.(creates),
+    notice: (task, text) => log.notice(named ? `[${task}] ${text}` : text),
+    onUpdate: (task, result) => comment?.update(task, result),
+    ...appWaiting(settings, deadline, deps, context),
   });
+  const commentUrl = await comment?.finish(results);
   if (named) for (const task of results) log.group(`${task.name}: ${task.status}`, groupLines(task));
   else if (results[0]?.run?.plan) log.group('Plan', results[0].run.plan.split('\n'));
   else if (results[0]?.run?.result) log.group('Result', results[0].run.result.split('\n'));
 
   const outputs = named ? tasksOutputs(results) : singleRunOutputs(results[0]!);
+  if (commentUrl !== undefined) outputs['comment-url'] = commentUrl;
   return {
     outputs,
     summary: renderRunsSummary(heading, results, named),
     failure: failureOf(results, settings, context.signal.aborted),
+  };
+}
+
+/** `app-url`: the wait through the App for `runTasks`, or nothing (polling) with a notice saying why. */
+function appWaiting(
+  settings: CommonSettings,
+  deadline: number,
+  deps: CodecloudActionDeps,
+  context: ActionContext,
+): Pick<RunTasksOptions, 'waitViaApp'> {
+  const { appUrl } = settings;
+  if (appUrl === undefined || !settings.wait || deps.app === undefined) return {};
+  const { tokens, fetch } = deps.app;
+  if (tokens instanceof OidcRequestError) {
+    context.log.notice(`Waiting by polling the codecloud API, not through the App: ${tokens.message}`);
+    return {};
+  }
+  context.log.info(`Waiting through the App at ${appUrl} (its completion webhook ends the wait)`);
+  return {
+    waitViaApp: (runId, knownStatus, hooks) =>
+      waitViaApp({
+        appUrl,
+        runId,
+        knownStatus,
+        deadline,
+        tokens,
+        fetch,
+        clock: context.clock,
+        signal: context.signal,
+        scale: context.pollScale,
+        ...hooks,
+      }),
   };
 }
 

@@ -29,6 +29,8 @@ export const ACTION_INPUT_NAMES = [
   'github-token',
   'haiku',
   'thread-id',
+  'app-url',
+  'comment',
 ] as const;
 
 export type InputName = (typeof ACTION_INPUT_NAMES)[number];
@@ -57,6 +59,7 @@ export const ACTION_OUTPUT_NAMES = [
   'schedule-id',
   'next-run-at',
   'thread-id',
+  'comment-url',
 ] as const;
 
 export type OutputName = (typeof ACTION_OUTPUT_NAMES)[number];

@@ -16,6 +16,7 @@ import {
   COMMANDS,
   type Command,
   type CommandSettings,
+  type CommentSetting,
   type CommonSettings,
   DEFAULT_API_URLS,
   type TaskSpec,
@@ -112,6 +113,17 @@ const FIELD_SCHEMAS = {
   'github-token': freeText,
   haiku: strictBoolean,
   'thread-id': freeText,
+  'app-url': httpUrl,
+  comment: z
+    .string()
+    .regex(
+      /^(true|True|TRUE|false|False|FALSE|[1-9]\d{0,9})$/,
+      `must be 'true', 'false' or the number of an issue or pull request`,
+    )
+    .transform((value): CommentSetting => {
+      if (/^\d+$/.test(value)) return { kind: 'number', number: Number(value) };
+      return value.toLowerCase() === 'true' ? { kind: 'event' } : { kind: 'off' };
+    }),
 } satisfies Record<InputName, z.ZodType<unknown, string>>;
 
 type Parsed = { [K in InputName]: z.output<(typeof FIELD_SCHEMAS)[K]> | undefined };
@@ -129,6 +141,7 @@ export const INPUT_DEFAULTS: Partial<Record<InputName, string>> = {
   'stop-on-cancel': 'true',
   'fail-on-error': 'true',
   haiku: 'false',
+  comment: 'false',
 };
 
 /** `'exec'`, shortened and on one line; secrets never. */
@@ -153,6 +166,7 @@ const COMMANDS_OF_INPUT: Partial<Record<InputName, readonly Command[]>> = {
   cron: ['schedule'],
   'run-at': ['schedule'],
   'schedule-id': ['unschedule'],
+  'app-url': ['run', 'follow-up'],
 };
 
 function commandList(commands: readonly string[]): string {
@@ -220,6 +234,28 @@ export function parseActionInputs(raw: RawInputs, env: Env, now: Date, event?: u
       );
     }
     need('github-token', "with backend 'cloudcoding' (it defaults to the workflow's GITHUB_TOKEN)");
+    if (given('app-url') !== undefined)
+      problems.push(
+        `Input 'app-url' is only used with backend 'codecloud', got ${show('app-url', raw['app-url'])}`,
+      );
+  }
+  const comment: CommentSetting = values.comment ?? { kind: 'off' };
+  if (comment.kind !== 'off') {
+    if (!['run', 'follow-up'].includes(command))
+      problems.push(
+        `Input 'comment' is only used with command 'run' or 'follow-up', but command is '${command}': set 'command' or remove 'comment'`,
+      );
+    need('github-token', "with 'comment' (it defaults to the workflow's GITHUB_TOKEN)");
+    if (values.wait === false)
+      problems.push(
+        `Input 'comment' needs 'wait' to be 'true': with 'wait: false' the step ends before the run does`,
+      );
+  }
+  const appUrl = values['app-url']?.replace(/\/+$/, '');
+  if (appUrl !== undefined && given('webhook-url') !== undefined) {
+    problems.push(
+      `Input 'webhook-url' cannot be set with 'app-url': the runs' webhook goes to the App (${appUrl}/codecloud/webhook)`,
+    );
   }
 
   const common: CommonSettings = {
@@ -230,7 +266,9 @@ export function parseActionInputs(raw: RawInputs, env: Env, now: Date, event?: u
     timeoutMs: Math.round((values['timeout-minutes'] ?? 60) * 60_000),
     stopOnCancel: values['stop-on-cancel'] ?? true,
     failOnError: values['fail-on-error'] ?? true,
-    githubToken: backend === 'cloudcoding' ? given('github-token') : undefined,
+    githubToken: backend === 'cloudcoding' || comment.kind !== 'off' ? given('github-token') : undefined,
+    appUrl,
+    comment,
     haiku: values.haiku ?? false,
     threadId: given('thread-id'),
   };
@@ -258,7 +296,15 @@ export function parseActionInputs(raw: RawInputs, env: Env, now: Date, event?: u
           `Input 'prompt' is required for command 'run' (or give 'tasks', a list of {name, prompt})`,
         );
       }
-      const base = { repo, repoGiven: given('repo') !== undefined, branch, branchProblem, values, show };
+      const base = {
+        repo,
+        repoGiven: given('repo') !== undefined,
+        branch,
+        branchProblem,
+        values,
+        show,
+        appUrl,
+      };
       let tasks: TaskSpec[] = [];
       if (tasksText !== undefined) {
         const parsed = parseTasksInput(tasksText);
@@ -368,6 +414,8 @@ interface TaskBase {
   /** Reports that the default branch cannot be used (a fork's PR); called only for runs that need a branch. */
   branchProblem: () => void;
   values: Parsed;
+  /** `app-url`: every run's webhook goes to the App. */
+  appUrl: string | undefined;
 }
 
 /** A run request from the shared inputs and a task's overrides (checked like the inputs they override). */
@@ -413,7 +461,11 @@ function taskSpec(task: RawTask, index: number | undefined, base: TaskBase, prob
   if (provider !== undefined) request.provider = provider;
   const agent = override('agent-provider') ?? v['agent-provider'];
   if (agent !== undefined) request.agent_provider = agent;
-  const webhook = override('webhook-url') ?? v['webhook-url'];
+  const webhookOverride = override('webhook-url');
+  if (webhookOverride !== undefined && base.appUrl !== undefined)
+    problems.push(`${label}: 'webhook-url' cannot be set with 'app-url': the runs' webhook goes to the App`);
+  const webhook =
+    base.appUrl !== undefined ? `${base.appUrl}/codecloud/webhook` : (webhookOverride ?? v['webhook-url']);
   if (webhook !== undefined) request.webhook_url = webhook;
   return { name: task.name, request };
 }

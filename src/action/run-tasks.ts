@@ -7,6 +7,7 @@
 import { answerMayBeLost, CodecloudError } from '../codecloud/errors.js';
 import type { RunDetail, RunStatus } from '../codecloud/schemas.js';
 import type { ActiveRun, PendingCreate } from './action-context.js';
+import type { AppWaitHooks, AppWaitOutcome } from './app-wait.js';
 import type { Clock } from './clock.js';
 import { elapsed, type RunReader, stamp, type WaitOutcome, waitForRun } from './wait-for-run.js';
 import { backoffDelay, type WaitPolicy } from './wait-policy.js';
@@ -74,6 +75,15 @@ export interface RunTasksOptions {
   onPullRequest?(task: string, url: string, title: string): void;
   onActiveRuns(runs: readonly ActiveRun[]): void;
   onPendingCreates(creates: readonly PendingCreate[]): void;
+  /**
+   * `app-url`: waits on the App's wait route. `final` is followed by one read of the run from the API; `fallback`
+   * by a notice saying why, then polling.
+   */
+  waitViaApp?(runId: string, knownStatus: RunStatus, hooks: AppWaitHooks): Promise<AppWaitOutcome>;
+  /** A notice annotation (e.g. why waiting fell back to polling). */
+  notice?(task: string, text: string): void;
+  /** A task started, changed status or made progress (for the status comment). */
+  onUpdate?(task: string, result: Readonly<TaskResult>): void;
 }
 
 /** What `runOne` may do to the state the post step reads. */
@@ -148,6 +158,7 @@ async function runOne(
   const end = (status: TaskStatus, error?: string): TaskResult => {
     result.status = status;
     result.error = error ?? result.run?.error;
+    options.onUpdate?.(job.name, result);
     return result;
   };
 
@@ -216,6 +227,7 @@ async function runOne(
 
   result.runId = started.id;
   result.status = started.status;
+  options.onUpdate?.(job.name, result);
   const run: ActiveRun = { id: started.id, name: job.name };
   log(
     `${stamp(clock.now())} run ${started.id}${started.title ? ` "${started.title}"` : ''}: ${started.status}`,
@@ -230,17 +242,7 @@ async function runOne(
   try {
     const outcome: WaitOutcome = signal.aborted
       ? { kind: 'aborted', run: undefined, polls: 0 }
-      : await waitForRun({
-          client: options.client,
-          runId: started.id,
-          knownStatus: started.status,
-          deadline: options.deadline,
-          clock,
-          policy: options.pollPolicy,
-          signal,
-          ...(options.random ? { random: options.random } : {}),
-          log,
-        });
+      : await follow(job, started, options, result, log);
     if (outcome.run) result.run = outcome.run;
     switch (outcome.kind) {
       case 'final': {
@@ -288,6 +290,70 @@ async function runOne(
   } finally {
     if (!leftRunning) tracker.setActive(run, false);
   }
+}
+
+/** Waits for the run: through the App when `waitViaApp` is given (falling back to polling), else by polling. */
+async function follow(
+  job: TaskJob,
+  started: StartedRun,
+  options: RunTasksOptions,
+  result: TaskResult,
+  log: (line: string, level?: 'info' | 'warning') => void,
+): Promise<WaitOutcome> {
+  const { clock, signal } = options;
+  let knownStatus = started.status;
+  if (options.waitViaApp) {
+    const viaApp = await options.waitViaApp(started.id, started.status, {
+      log,
+      // The App's answers carry the status: the comment follows it.
+      onStatus: (status) => {
+        result.status = status;
+        options.onUpdate?.(job.name, result);
+      },
+    });
+    switch (viaApp.kind) {
+      case 'aborted':
+        return { kind: 'aborted', run: result.run, polls: 0 };
+      case 'timed-out':
+        return { kind: 'timed-out', run: result.run, polls: 0 };
+      case 'final':
+        try {
+          // The one read of the run from the API: the App's answer only said that it ended.
+          const run = await options.client.getRun(started.id);
+          if (run.status === 'completed' || run.status === 'failed') return { kind: 'final', run, polls: 1 };
+          knownStatus = run.status;
+          result.run = run;
+        } catch (error) {
+          log(
+            `could not read run ${started.id} (${error instanceof Error ? error.message : String(error)}); polling`,
+            'warning',
+          );
+        }
+        break;
+      case 'fallback': {
+        const text = `Waiting on run ${started.id} by polling the codecloud API: ${viaApp.reason}`;
+        log(text);
+        options.notice?.(job.name, text);
+        break;
+      }
+    }
+  }
+  return waitForRun({
+    client: options.client,
+    runId: started.id,
+    knownStatus,
+    deadline: options.deadline,
+    clock,
+    policy: options.pollPolicy,
+    signal,
+    ...(options.random ? { random: options.random } : {}),
+    log,
+    onRun: (run) => {
+      result.run = run;
+      result.status = run.status;
+      options.onUpdate?.(job.name, result);
+    },
+  });
 }
 
 /**

@@ -29,13 +29,19 @@ export interface CommonSettings {
   timeoutMs: number;
   stopOnCancel: boolean;
   failOnError: boolean;
-  /** Cloud Coding only: the `github_token` sent with each invocation. */
+  /** `github-token`: Cloud Coding's `github_token`, and the token the status comment (`comment`) is written with. */
   githubToken: string | undefined;
+  /** `app-url` (no trailing slash): wait on the App's wait route instead of polling (codecloud only). */
+  appUrl: string | undefined;
+  /** `comment`: no status comment, one on the event's pull request or issue, or on the number given. */
+  comment: CommentSetting;
   /** Cloud Coding only. */
   haiku: boolean;
   /** Cloud Coding only: the conversation to continue. */
   threadId: string | undefined;
 }
+
+export type CommentSetting = { kind: 'off' } | { kind: 'event' } | { kind: 'number'; number: number };
 
 export interface RunSettings {
   command: 'run';

@@ -34,6 +34,8 @@ export interface WaitForRunOptions {
   random?: () => number;
   /** One line per status change, and warnings about polls that failed. */
   log: (line: string, level?: 'info' | 'warning') => void;
+  /** Every run read (for the status comment). */
+  onRun?: (run: RunDetail) => void;
 }
 
 export async function waitForRun(options: WaitForRunOptions): Promise<WaitOutcome> {
@@ -82,6 +84,7 @@ export async function waitForRun(options: WaitForRunOptions): Promise<WaitOutcom
     }
     last = run;
     badBodies = 0;
+    options.onRun?.(run);
     if (run.status !== status) {
       options.log(
         `${stamp(clock.now())} run ${runId}: ${status} → ${run.status} (${elapsed(clock.now() - since)})`,

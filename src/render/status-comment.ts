@@ -111,6 +111,11 @@ export interface StatusCommentInput {
   state: StatusState;
   /** Values that must never be shown (the app's API keys), on top of the credential patterns. */
   knownSecrets?: readonly string[];
+  /**
+   * Written by someone else than the app (the Action's `comment`): its own marker instead of the run marker (`''`
+   * for none), and no hints to comment commands, which only the app answers. Default: the app's comment.
+   */
+  writer?: { marker: string; timeoutHint: string };
 }
 
 const HEADLINE: Record<StatusName, string> = {
@@ -270,9 +275,15 @@ function byline(input: StatusCommentInput): string {
  */
 export function renderStatusComment(input: StatusCommentInput, now: number): string {
   const trigger = input.trigger ?? '/codecloud';
-  const { state } = input;
+  const { state, writer } = input;
   const marker =
-    input.runId !== undefined ? runMarker(input.runId) : pendingMarker(input.pendingId ?? 'unknown');
+    writer !== undefined
+      ? writer.marker
+      : input.runId !== undefined
+        ? runMarker(input.runId)
+        : pendingMarker(input.pendingId ?? 'unknown');
+  // Hints to comment commands: only the app answers them.
+  const hint = (text: string): string => (writer === undefined ? text : '');
   const top = `${headline(input, now)}\n${byline(input)}`;
 
   const sections: string[] = [];
@@ -282,11 +293,11 @@ export function renderStatusComment(input: StatusCommentInput, now: number): str
     case 'waiting':
     case 'starting':
     case 'queued':
-      sections.push(`<sub>Comment ${inlineCode(`${trigger} stop`)} to cancel.</sub>`);
+      sections.push(hint(`<sub>Comment ${inlineCode(`${trigger} stop`)} to cancel.</sub>`));
       break;
     case 'running':
       sections.push(...progressSection(state.progress));
-      sections.push(`<sub>Comment ${inlineCode(`${trigger} stop`)} to stop it.</sub>`);
+      sections.push(hint(`<sub>Comment ${inlineCode(`${trigger} stop`)} to stop it.</sub>`));
       break;
     case 'completed':
       outcome = state.outcome;
@@ -299,7 +310,9 @@ export function renderStatusComment(input: StatusCommentInput, now: number): str
       sections.push(codeBlock(neutralizeMentions(truncateMarkdown(error, MAX_ERROR, 'cut'))));
       sections.push(
         state.hint ??
-          `Comment ${inlineCode(`${trigger} <instruction>`)} to try again, or ${inlineCode(`${trigger} help`)} for the options.`,
+          hint(
+            `Comment ${inlineCode(`${trigger} <instruction>`)} to try again, or ${inlineCode(`${trigger} help`)} for the options.`,
+          ),
       );
       break;
     }
@@ -307,7 +320,7 @@ export function renderStatusComment(input: StatusCommentInput, now: number): str
       outcome = state.outcome;
       took = tookOf(state);
       sections.push(
-        `The agent was stopped before it finished. Comment ${inlineCode(`${trigger} <instruction>`)} to start again.`,
+        `The agent was stopped before it finished.${hint(` Comment ${inlineCode(`${trigger} <instruction>`)} to start again.`)}`,
       );
       break;
     case 'timed_out':
@@ -315,13 +328,14 @@ export function renderStatusComment(input: StatusCommentInput, now: number): str
       took = tookOf(state);
       sections.push(
         `The run did not finish within ${state.timeoutMinutes} minutes and was stopped. ` +
-          `Raise ${inlineCode('timeout_minutes')} in ${inlineCode('.github/codecloud.yml')} or split the task.`,
+          (writer?.timeoutHint ??
+            `Raise ${inlineCode('timeout_minutes')} in ${inlineCode('.github/codecloud.yml')} or split the task.`),
       );
       break;
   }
 
   const tail: string[] = [...prLines(outcome?.prs)];
-  if (state.status === 'completed' && input.mode === 'plan') {
+  if (state.status === 'completed' && input.mode === 'plan' && writer === undefined) {
     tail.push(
       `Comment ${inlineCode(`${trigger} approve`)} to carry out this plan, or ${inlineCode(`${trigger} plan <changes>`)} for a different one.`,
     );

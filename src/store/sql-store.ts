@@ -12,6 +12,7 @@ import type { SqlDatabase, SqlExecutor, SqlRow } from './sql-database.js';
 import { dialectOf, type SqlDialect } from './sql-dialect.js';
 import {
   type Backend,
+  type CompletionSign,
   type EnqueueJobInput,
   type Job,
   type JobRecord,
@@ -481,6 +482,33 @@ export class SqlStore implements Store {
        WHERE id = $1::uuid`,
       [id, now, bodyHash],
     );
+  }
+
+  async completionSigns(remoteRunIds: readonly string[]): Promise<CompletionSign[]> {
+    const ids = [...new Set(remoteRunIds)].filter((id) => /^[A-Za-z0-9_-]{1,64}$/.test(id));
+    if (ids.length === 0) return [];
+    // Event jobs are keyed `codecloud:<run id>:agent.<completed|failed>:…` (codecloud-events.ts); `_` in an id is
+    // a LIKE wildcard, so matches are checked exactly below.
+    const likes = ids.map((_, i) => `dedupe_key LIKE $${i + 2}`).join(' OR ');
+    const inIds = ids.map((_, i) => `$${i + 2 + ids.length}`).join(', ');
+    const { rows } = await this.#db.query<{ sign: string; remote_run_id: string | null }>(
+      `SELECT dedupe_key AS sign, NULL AS remote_run_id FROM jobs WHERE kind = $1 AND (${likes})
+       UNION ALL
+       SELECT 'run:' || status AS sign, remote_run_id FROM runs
+        WHERE backend = 'codecloud' AND remote_run_id IN (${inIds}) AND status NOT IN ${inList(NON_FINAL_STATUSES)}`,
+      ['codecloud.event', ...ids.map((id) => `codecloud:${id}:agent.%`), ...ids],
+    );
+    const signs: CompletionSign[] = [];
+    for (const row of rows) {
+      const sign = String(row.sign);
+      if (row.remote_run_id !== null) {
+        signs.push({ remoteRunId: String(row.remote_run_id), sign });
+        continue;
+      }
+      const id = ids.find((candidate) => sign.startsWith(`codecloud:${candidate}:agent.`));
+      if (id !== undefined) signs.push({ remoteRunId: id, sign });
+    }
+    return signs;
   }
 
   async incrementFollowUpCount(id: string): Promise<number> {

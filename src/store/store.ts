@@ -211,6 +211,12 @@ export interface RunPatch {
   options?: JsonObject;
 }
 
+/** One sign that a codecloud run may have ended (see `Store.completionSigns`). */
+export interface CompletionSign {
+  remoteRunId: string;
+  sign: string;
+}
+
 // ---------------------------------------------------------------- the store
 
 /** What `recoverAfterCrash` released. */
@@ -347,6 +353,12 @@ export interface Store {
   recordCommentEdit(id: string, bodyHash: string): Promise<void>;
   /** Atomically increments `followUpCount`; returns the new count. */
   incrementFollowUpCount(id: string): Promise<number>;
+  /**
+   * Signs that codecloud runs ended, for the wait route's shared poll (one round trip for every waited run): for
+   * each of `remoteRunIds`, the dedupe key of every recorded `agent.completed`/`agent.failed` event job, and
+   * `run:<status>` when the app's own run with that id is final. A sign is a hint: the caller reads the run back.
+   */
+  completionSigns(remoteRunIds: readonly string[]): Promise<CompletionSign[]>;
 
   // ---- leases
 

@@ -164,6 +164,8 @@ export interface FakeGitHubControl {
   redeliver(deliveryId: string): Promise<{ deliveryId: string; status: number | null }>;
   setWebhook(input: { url?: string; secret?: string }): Promise<void>;
   echoBotComments(enabled: boolean): Promise<void>;
+  /** Registers `token` as the workflow token (GITHUB_TOKEN) of `repo`. */
+  workflowToken(input: { repo: string; token: string }): Promise<void>;
   expireTokens(token?: string): Promise<{ expired: number }>;
   /** The next `times` (default 1) API requests matching `method` and the `path` regular expression answer `status`. */
   fault(input: { method: string; path: string; status: number; times?: number }): Promise<void>;
@@ -211,6 +213,7 @@ export function fakeGitHubControl(baseUrl: string): FakeGitHubControl {
     redeliver: (deliveryId) => call('POST', '/_fake/redeliver', { deliveryId }),
     setWebhook: async (input) => void (await call('POST', '/_fake/webhook', input)),
     echoBotComments: async (enabled) => void (await call('POST', '/_fake/echo-bot-comments', { enabled })),
+    workflowToken: async (input) => void (await call('POST', '/_fake/tokens', input)),
     expireTokens: (token) => call('POST', '/_fake/tokens/expire', token === undefined ? {} : { token }),
     fault: async (input) => void (await call('POST', '/_fake/faults', input)),
     randomFault: (input) => call('POST', '/_fake/random-faults', input),

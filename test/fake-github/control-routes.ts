@@ -365,6 +365,18 @@ const ROUTES: Record<string, ControlHandler> = {
     ctx.state.echoBotComments = body.enabled === true;
     return ok({ enabled: ctx.state.echoBotComments });
   },
+  // A workflow's GITHUB_TOKEN: a token of the repository's installation, scoped to that repository.
+  'POST /_fake/tokens': (ctx, body) => {
+    const repo = repoFrom(ctx, body);
+    const token = str(body, 'token');
+    ctx.state.tokens.set(token, {
+      token,
+      installationId: repo.installationId,
+      expiresAt: ctx.nowMs() + 24 * 60 * 60 * 1000,
+      repositories: [repo.fullName],
+    });
+    return ok({ token });
+  },
   'POST /_fake/tokens/expire': (ctx, body) => {
     let count = 0;
     for (const token of ctx.state.tokens.values()) {

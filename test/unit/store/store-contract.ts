@@ -653,6 +653,27 @@ export function describeStoreContract(
       });
     });
 
+    describe('completion signs (the wait route)', () => {
+      it('reports recorded completion events and final runs of the waited ids, in one query, to any replica', async () => {
+        const job = (key: string) => ({ dedupeKey: key, kind: 'codecloud.event', payload: {} });
+        await store.enqueueJob(job('codecloud:run_a:agent.completed:completed:2026-01-01T00:00:00Z'));
+        await store.enqueueJob(job('codecloud:run_a:progress:abc'));
+        await store.enqueueJob(job('codecloud:runXb:agent.failed:failed:2026-01-01T00:00:00Z'));
+        await store.enqueueJob({ ...job('codecloud:run_c:agent.completed:x'), kind: 'other' });
+        const final = await store.createRun(newRun({ status: 'completed', remoteRunId: 'run_d' }));
+        await store.createRun(
+          newRun({ status: 'running', remoteRunId: 'run_e', threadKey: 'octo-org/widgets#8' }),
+        );
+        const signs = await replica.completionSigns(['run_a', 'run_b', 'run_c', 'run_d', 'run_e', "x'; --"]);
+        expect(signs.sort((x, y) => x.sign.localeCompare(y.sign))).toEqual([
+          { remoteRunId: 'run_a', sign: 'codecloud:run_a:agent.completed:completed:2026-01-01T00:00:00Z' },
+          { remoteRunId: 'run_d', sign: 'run:completed' },
+        ]);
+        expect(final.remoteRunId).toBe('run_d');
+        expect(await replica.completionSigns([])).toEqual([]);
+      });
+    });
+
     describe('leases', () => {
       it('lets one holder at a time have a lease, renews for the holder, and expires', async () => {
         expect(await store.tryAcquireLease('reconciler', 'replica-a', 30_000)).toBe(true);

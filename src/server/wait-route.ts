@@ -1,0 +1,181 @@
+/**
+ * `GET /codecloud/runs/{id}/wait?timeout=<seconds, at most 55>`: lets a workflow job wait on a run's completion
+ * webhook, which only the app can receive. The job proves who it is with its GitHub Actions OIDC token
+ * (`Authorization: Bearer …`); the app reads the run with its own codecloud key and answers `200 {"run": …}` as
+ * soon as the run is final, or with the run as it is when `timeout` passes (the client asks again).
+ * 401: no or invalid token; 403: the run's `repo` is not the token's `repository`; 404: the app's key cannot see
+ * the run. Waiting costs a callback in `RunWaiters`, never a database connection.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { CodecloudError } from '../codecloud/errors.js';
+import { isFinalRunStatus, type RunDetail } from '../codecloud/schemas.js';
+import type { CodecloudEvent } from '../codecloud/webhook-events.js';
+import { sendJson } from './json-response.js';
+import { OidcTokenError, type OidcVerifier, oidcVerifier } from './oidc-token.js';
+import { type RunWaiters, type RunWaitersOptions, runWaiters } from './run-waiters.js';
+
+const WAIT_PATH = /^\/codecloud\/runs\/([^/]+)\/wait$/;
+const RUN_ID = /^[A-Za-z0-9_-]{1,64}$/;
+export const MAX_WAIT_SECONDS = 55;
+const DEFAULT_WAIT_SECONDS = 50;
+
+export interface WaitRouteOptions {
+  /** Undefined when the app has no `PUBLIC_URL` (no audience to check): the route answers 503. */
+  verify: OidcVerifier | undefined;
+  /** `GET /api/v1/agents/run/{id}` with the app's key; undefined without `CODECLOUD_API_KEY` (503). */
+  readRun: ((id: string) => Promise<RunDetail>) | undefined;
+  waiters: RunWaiters;
+  log?: { warn(message: string): void };
+}
+
+export function waitRoute(options: WaitRouteOptions) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+    const url = new URL(req.url ?? '/', 'http://app.invalid');
+    const match = WAIT_PATH.exec(url.pathname);
+    if (!match) return false;
+    if (req.method !== 'GET') {
+      res.setHeader('allow', 'GET');
+      sendJson(res, 405, { error: 'Method Not Allowed' });
+      return true;
+    }
+    const id = decodeURIComponent(match[1] ?? '');
+    if (!RUN_ID.test(id)) {
+      sendJson(res, 400, { error: 'Bad Request', message: `'${id.slice(0, 80)}' is not a codecloud run id` });
+      return true;
+    }
+    const timeoutText = url.searchParams.get('timeout');
+    const timeout = timeoutText === null ? DEFAULT_WAIT_SECONDS : Number(timeoutText);
+    if (!Number.isFinite(timeout) || timeout < 0 || timeout > MAX_WAIT_SECONDS) {
+      sendJson(res, 400, {
+        error: 'Bad Request',
+        message: `timeout must be a number of seconds from 0 to ${MAX_WAIT_SECONDS}, got '${String(timeoutText).slice(0, 20)}'`,
+      });
+      return true;
+    }
+    const { verify, readRun } = options;
+    if (!verify || !readRun) {
+      sendJson(res, 503, {
+        error: 'Service Unavailable',
+        message: !verify
+          ? 'the app has no PUBLIC_URL, so it cannot check a token audience'
+          : 'the app has no CODECLOUD_API_KEY',
+      });
+      return true;
+    }
+
+    const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    if (!token) {
+      sendJson(res, 401, {
+        error: 'Unauthorized',
+        message: 'Authorization: Bearer <GitHub Actions OIDC token> is required',
+      });
+      return true;
+    }
+    let repository: string;
+    try {
+      repository = (await verify(token)).repository;
+    } catch (error) {
+      if (!(error instanceof OidcTokenError)) throw error;
+      if (error.status === 503) options.log?.warn(`wait route: ${error.message}`);
+      sendJson(res, error.status, {
+        error: error.status === 401 ? 'Unauthorized' : 'Service Unavailable',
+        message: error.message,
+      });
+      return true;
+    }
+
+    // Waiting ends at the deadline, or when the client goes away.
+    const stop = new AbortController();
+    const timer = setTimeout(() => stop.abort(), timeout * 1000);
+    const onClose = (): void => stop.abort();
+    res.once('close', onClose);
+    try {
+      let run: RunDetail;
+      try {
+        run = await readRun(id);
+      } catch (error) {
+        if (error instanceof CodecloudError && error.status === 404) {
+          sendJson(res, 404, {
+            error: 'Not Found',
+            message: `run ${id} is not visible to the app's codecloud key`,
+          });
+        } else {
+          sendJson(res, 502, { error: 'Bad Gateway', message: `codecloud: ${messageOf(error)}` });
+        }
+        return true;
+      }
+      if ((run.repo ?? '').toLowerCase() !== repository.toLowerCase()) {
+        sendJson(res, 403, {
+          error: 'Forbidden',
+          message: `run ${id} is not a run of ${repository}`,
+        });
+        return true;
+      }
+      let seen: string | undefined;
+      while (!isFinalRunStatus(run.status) && !stop.signal.aborted) {
+        const signs = await options.waiters.next(id, seen, stop.signal);
+        if (signs === undefined) break;
+        seen = signs;
+        try {
+          run = await readRun(id);
+        } catch (error) {
+          options.log?.warn(`wait route: reading run ${id} failed: ${messageOf(error)}`);
+        }
+      }
+      // At the deadline the run is read once more: a completion whose webhook never came is still seen.
+      if (!isFinalRunStatus(run.status) && !res.destroyed) {
+        try {
+          run = await readRun(id);
+        } catch {
+          // The last known state is the answer.
+        }
+      }
+      if (!res.destroyed) sendJson(res, 200, { run });
+      return true;
+    } finally {
+      clearTimeout(timer);
+      res.off('close', onClose);
+    }
+  };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export interface AppWaitRouteOptions {
+  /** `PUBLIC_URL`: the audience tokens must have; unset, the route answers 503. */
+  publicUrl: string | undefined;
+  /** `ACTIONS_OIDC_ISSUER` */
+  issuer: string;
+  readRun: WaitRouteOptions['readRun'];
+  /** The store's `completionSigns`. */
+  completionSigns: RunWaitersOptions['completionSigns'];
+  log?: WaitRouteOptions['log'];
+}
+
+export interface AppWaitRoute {
+  handle: ReturnType<typeof waitRoute>;
+  /** A codecloud event this process recorded: a completion wakes its run's waiters at once. */
+  recorded(event: CodecloudEvent): void;
+  close(): void;
+}
+
+/** The wait route as the app mounts it: waiters woken by completions recorded here and by a 500 ms store poll. */
+export function appWaitRoute(options: AppWaitRouteOptions): AppWaitRoute {
+  const waiters = runWaiters({ completionSigns: options.completionSigns, intervalMs: 500 });
+  return {
+    handle: waitRoute({
+      verify: options.publicUrl
+        ? oidcVerifier({ issuer: options.issuer, audience: options.publicUrl })
+        : undefined,
+      readRun: options.readRun,
+      waiters,
+      ...(options.log ? { log: options.log } : {}),
+    }),
+    recorded(event) {
+      if (event.event === 'agent.completed' || event.event === 'agent.failed') waiters.poke(event.run_id);
+    },
+    close: () => waiters.close(),
+  };
+}
