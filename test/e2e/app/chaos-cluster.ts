@@ -10,6 +10,7 @@ import {
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import {
   type FakeGitHub,
   type FakeGitHubControl,
@@ -53,6 +54,8 @@ export interface Cluster {
   redeliverFailed(olderThanMs?: number): Promise<number>;
   /** Output of every process of every replica. */
   output(): string;
+  /** On PostgreSQL: the store's jobs that are not done (kind, state, attempts, lease, last error), for diagnosis. */
+  unfinishedJobs(): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -258,6 +261,23 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         sent += 1;
       }
       return sent;
+    },
+    async unfinishedJobs() {
+      if (!options.databaseUrl) return [];
+      const client = new pg.Client({ connectionString: options.databaseUrl });
+      try {
+        await client.connect();
+        const { rows } = await client.query<{ line: string }>(
+          `SELECT concat_ws(' ', kind, state, 'attempts=' || attempts, 'created=' || created_at::text,
+             'lease_until=' || lease_until::text, left(last_error, 200)) AS line
+           FROM jobs WHERE state <> 'done' ORDER BY id LIMIT 50`,
+        );
+        return rows.map((r) => r.line);
+      } catch (error) {
+        return [`could not read jobs: ${String(error)}`];
+      } finally {
+        await client.end().catch(() => undefined);
+      }
     },
     output() {
       return replicas

@@ -259,7 +259,12 @@ export async function runChaos(cluster: Cluster, plan: ChaosPlan): Promise<Chaos
     redeliveries,
     faults: await faultCounts(cluster),
     kills,
-    notes: notesOf(cluster),
+    notes: [
+      ...notesOf(cluster),
+      ...(figures.some((f) => !f.settled)
+        ? (await cluster.unfinishedJobs()).map((line) => `unfinished job: ${line}`)
+        : []),
+    ],
   };
 }
 
