@@ -372,6 +372,8 @@ function notesOf(cluster: Cluster): string[] {
   const output = cluster.output();
   const crashes = output.match(/Unhandled|uncaught|TypeError|ReferenceError/gi);
   if (crashes) notes.push(`${crashes.length} crash-like lines in the app output`);
+  const lostReactions = output.split('\n').filter((line) => /reaction (rocket|confused) .*failed/.test(line));
+  for (const line of lostReactions.slice(0, 10)) notes.push(`app: ${line.slice(0, 300)}`);
   return notes;
 }
 
