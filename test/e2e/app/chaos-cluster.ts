@@ -54,7 +54,7 @@ export interface Cluster {
   redeliverFailed(olderThanMs?: number): Promise<number>;
   /** Output of every process of every replica. */
   output(): string;
-  /** On PostgreSQL: the store's jobs that are not done (kind, state, attempts, lease, last error), for diagnosis. */
+  /** On PostgreSQL: the store's jobs that are not done and its runs not final or without final comment, for diagnosis. */
   unfinishedJobs(): Promise<string[]>;
   close(): Promise<void>;
 }
@@ -272,7 +272,14 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
              'lease_until=' || lease_until::text, left(last_error, 200)) AS line
            FROM jobs WHERE state <> 'done' ORDER BY id LIMIT 50`,
         );
-        return rows.map((r) => r.line);
+        const runs = await client.query<{ line: string }>(
+          `SELECT concat_ws(' ', 'run', status, 'remote=' || coalesce(remote_run_id, 'none'),
+             'comment=' || coalesce(status_comment_id::text, 'none'), 'final_comment_posted=' || final_comment_posted,
+             'updated=' || updated_at::text, left(prompt, 60)) AS line
+           FROM runs WHERE status IN ('waiting', 'starting', 'queued', 'running') OR NOT final_comment_posted
+           ORDER BY seq LIMIT 50`,
+        );
+        return [...rows.map((r) => `job ${r.line}`), ...runs.rows.map((r) => r.line)];
       } catch (error) {
         return [`could not read jobs: ${String(error)}`];
       } finally {

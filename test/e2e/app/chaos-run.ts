@@ -262,7 +262,7 @@ export async function runChaos(cluster: Cluster, plan: ChaosPlan): Promise<Chaos
     notes: [
       ...notesOf(cluster),
       ...(figures.some((f) => !f.settled)
-        ? (await cluster.unfinishedJobs()).map((line) => `unfinished job: ${line}`)
+        ? (await cluster.unfinishedJobs()).map((line) => `store: ${line}`)
         : []),
     ],
   };
@@ -334,7 +334,10 @@ export async function measure(cluster: Cluster, sent: readonly ChaosCommand[]): 
       commentState,
       runStates,
       otherReplies: onIssue.length - status.length,
-      headline: (status[status.length - 1]?.body ?? '').split('\n').find((l) => l.trim() !== '') ?? '',
+      headline:
+        (status[status.length - 1]?.body ?? '')
+          .split('\n')
+          .find((l) => l.trim() !== '' && !l.startsWith('<!--')) ?? '',
       refused,
       settled,
       doubled,
