@@ -169,6 +169,13 @@ export interface FakeGitHubControl {
   expireTokens(token?: string): Promise<{ expired: number }>;
   /** The next `times` (default 1) API requests matching `method` and the `path` regular expression answer `status`. */
   fault(input: { method: string; path: string; status: number; times?: number }): Promise<void>;
+  reset(): Promise<void>;
+  state(): Promise<FakeGitHubState>;
+  /** Polls /_fake/state until `predicate` returns a truthy value, and returns that value. */
+  waitFor<T>(
+    predicate: (state: FakeGitHubState) => T | undefined | null | false,
+    options?: { timeoutMs?: number; intervalMs?: number },
+  ): Promise<T>;
   /**
    * From now on, every API request with a method in `methods` and a path matching `path` (default `^/repos/`)
    * answers `status` (with `headers` and `message`) with probability `rate`; `seed` reseeds the dice.
@@ -177,13 +184,6 @@ export interface FakeGitHubControl {
   /** The random faults and how often each hit. */
   randomFaults(): Promise<RandomFault[]>;
   clearRandomFaults(): Promise<void>;
-  reset(): Promise<void>;
-  state(): Promise<FakeGitHubState>;
-  /** Polls /_fake/state until `predicate` returns a truthy value, and returns that value. */
-  waitFor<T>(
-    predicate: (state: FakeGitHubState) => T | undefined | null | false,
-    options?: { timeoutMs?: number; intervalMs?: number },
-  ): Promise<T>;
 }
 
 export function fakeGitHubControl(baseUrl: string): FakeGitHubControl {
@@ -216,11 +216,11 @@ export function fakeGitHubControl(baseUrl: string): FakeGitHubControl {
     workflowToken: async (input) => void (await call('POST', '/_fake/tokens', input)),
     expireTokens: (token) => call('POST', '/_fake/tokens/expire', token === undefined ? {} : { token }),
     fault: async (input) => void (await call('POST', '/_fake/faults', input)),
+    reset: async () => void (await call('POST', '/_fake/reset', {})),
+    state,
     randomFault: (input) => call('POST', '/_fake/random-faults', input),
     randomFaults: () => call('GET', '/_fake/random-faults'),
     clearRandomFaults: async () => void (await call('POST', '/_fake/random-faults/clear', {})),
-    reset: async () => void (await call('POST', '/_fake/reset', {})),
-    state,
     async waitFor(predicate, options = {}) {
       const timeoutMs = options.timeoutMs ?? 10_000;
       const intervalMs = options.intervalMs ?? 50;
