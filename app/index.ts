@@ -29,19 +29,20 @@ import {
 import { handleCommandJob } from '../src/runs/command-handler.js';
 import { recordCommandTrigger, recordPush } from '../src/runs/intake.js';
 import { JobWorker } from '../src/runs/job-worker.js';
+import { jobHandlers } from '../src/runs/jobs.js';
 import { type Reconciler, startReconciler } from '../src/runs/reconciler.js';
 import { loadRunConfig } from '../src/runs/run-config.js';
 import type { RunDeps } from '../src/runs/run-deps.js';
-import { drainInstallation } from '../src/runs/run-lifecycle.js';
+import { drainInstallation, lookUpLostCreate } from '../src/runs/run-lifecycle.js';
 import { syncSchedules } from '../src/runs/schedule-sync.js';
 import {
-  CommandTrigger,
+  type CommandTrigger,
   JOB_BACKEND_FINISHED,
   JOB_CODECLOUD_EVENT,
   JOB_COMMAND,
   JOB_DRAIN,
+  JOB_LOOK_UP_CREATE,
   JOB_PUSH,
-  PushTrigger,
 } from '../src/runs/trigger.js';
 import { codecloudWebhookRoute } from '../src/server/codecloud-webhook-route.js';
 import { healthRoute } from '../src/server/health-route.js';
@@ -75,7 +76,10 @@ export interface CodecloudAppOptions {
   onReady?: (runtime: AppRuntime) => void;
 }
 
-function codecloudClientFor(options: CodecloudAppOptions): CodecloudClient | undefined {
+function codecloudClientFor(
+  options: CodecloudAppOptions,
+  extra: { retries?: number } = {},
+): CodecloudClient | undefined {
   const { env } = options.settings;
   if (!env.CODECLOUD_API_KEY) return undefined;
   return new CodecloudClient({
@@ -84,6 +88,7 @@ function codecloudClientFor(options: CodecloudAppOptions): CodecloudClient | und
     userAgent: 'codecloud-github-app',
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.now ? { now: options.now } : {}),
+    ...extra,
   });
 }
 
@@ -147,7 +152,12 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
     });
     const codecloudClient = codecloudClientFor(options);
     const codecloud = codecloudClient
-      ? codecloudBackend({ client: codecloudClient, webhookUrl: settings.codecloudWebhookUrl })
+      ? codecloudBackend({
+          client: codecloudClient,
+          // A create whose answer is lost is looked up, never sent again (the orchestration keeps looking).
+          createClient: codecloudClientFor(options, { retries: 0 }),
+          webhookUrl: settings.codecloudWebhookUrl,
+        })
       : undefined;
     const deps: RunDeps = {
       store,
@@ -175,22 +185,22 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
       now,
       log: app.log,
       wake: () => wake(),
+      holder,
     };
 
     const worker = new JobWorker({
       store,
       log: app.log,
       now,
-      handlers: {
-        [JOB_COMMAND]: (payload) => handleCommandJob(deps, CommandTrigger.parse(payload)),
+      handlers: jobHandlers({
+        [JOB_COMMAND]: (trigger, job) => handleCommandJob(deps, trigger, { attempt: job.attempts }),
         [JOB_CODECLOUD_EVENT]: (payload) =>
           handleCodecloudEventJob(deps, payload, {
             bodiesVerified: settings.codecloudWebhookSecrets.length > 0,
           }),
         [JOB_RELAY_COMPLETION]: (payload) => handleRelayJob(deps, payload),
         [JOB_BACKEND_FINISHED]: (payload) => handleCloudCodingFinishedJob(deps, payload),
-        [JOB_PUSH]: async (payload) => {
-          const push = PushTrigger.parse(payload);
+        [JOB_PUSH]: async (push) => {
           if (!codecloudClient) return;
           const loaded = await deps.loadConfig(push.installationId, push.owner, push.repo);
           if (loaded.kind === 'invalid') {
@@ -210,11 +220,9 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
           );
           app.log.info(`${push.owner}/${push.repo}: schedules synced ${JSON.stringify(result)}`);
         },
-        [JOB_DRAIN]: async (payload) => {
-          const id = (payload as { installationId?: unknown }).installationId;
-          if (typeof id === 'number') await drainInstallation(deps, id);
-        },
-      },
+        [JOB_DRAIN]: ({ installationId }) => drainInstallation(deps, installationId),
+        [JOB_LOOK_UP_CREATE]: (payload) => lookUpLostCreate(deps, payload),
+      }),
     });
     wake = () => worker.wake();
     progress = cloudCoding ? cloudCodingProgress(deps, () => cloudCoding) : undefined;

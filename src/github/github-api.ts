@@ -109,6 +109,11 @@ export interface GitHubApi {
     limit: number,
     options?: { before?: string | undefined },
   ): Promise<IssueCommentInfo[]>;
+  /**
+   * The newest review comments (inline, all threads) of a pull request, oldest first: the last page and those
+   * before it, at most `MAX_COMMENT_PAGES` + 1 pages.
+   */
+  listReviewComments(ref: RepoRef, pullNumber: number, limit: number): Promise<IssueCommentInfo[]>;
   dispatch(ref: RepoRef, eventType: string, clientPayload: Record<string, unknown>): Promise<void>;
 }
 
@@ -252,6 +257,35 @@ export function gitHubApi(octokit: GitHubRequester): GitHubApi {
       const all = [...kept, ...later.flat()];
       const seen = new Set<number>();
       return all
+        .filter((c) => !seen.has(c.id) && seen.add(c.id))
+        .sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt) || a.id - b.id)
+        .slice(-Math.max(1, limit));
+    },
+    async listReviewComments(ref, pullNumber, limit) {
+      const page = async (n: number) => {
+        const response = await octokit.request('GET /repos/{owner}/{repo}/pulls/{pull_number}/comments', {
+          ...ref,
+          pull_number: pullNumber,
+          per_page: COMMENTS_PER_PAGE,
+          page: n,
+        });
+        const comments = parse(Comments, response.data, `the review comments of #${pullNumber}`).map((c) => ({
+          id: c.id,
+          body: c.body ?? '',
+          author: c.user?.login ?? 'ghost',
+          authorType: c.user?.type ?? 'User',
+          createdAt: c.created_at,
+        }));
+        return { comments, last: lastPageOf(response.headers?.link) };
+      };
+      const first = await page(1);
+      const pages = [first.comments];
+      for (let n = first.last ?? 1; n > 1 && pages.length <= MAX_COMMENT_PAGES; n -= 1) {
+        pages.push((await page(n)).comments);
+      }
+      const seen = new Set<number>();
+      return pages
+        .flat()
         .filter((c) => !seen.has(c.id) && seen.add(c.id))
         .sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt) || a.id - b.id)
         .slice(-Math.max(1, limit));

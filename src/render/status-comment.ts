@@ -67,8 +67,11 @@ export interface RunOutcome {
 }
 
 export type StatusState =
-  /** Held by the app: `max_concurrent_runs` (or the plan's limit) is reached. */
-  | { status: 'waiting'; ahead?: number }
+  /**
+   * Held by the app: `max_concurrent_runs` is reached, or (`reason: 'plan-limit'`) codecloud said the plan's limit of
+   * concurrent runs is reached.
+   */
+  | { status: 'waiting'; ahead?: number; reason?: 'plan-limit' }
   /** A slot is held and the run is being created. */
   | { status: 'starting' }
   /** The backend accepted the run and has not started it yet. */
@@ -291,6 +294,13 @@ export function renderStatusComment(input: StatusCommentInput, now: number): str
   let took: number | undefined;
   switch (state.status) {
     case 'waiting':
+      if (state.reason === 'plan-limit') {
+        sections.push(
+          "codecloud's plan limit of concurrent runs is reached: the agent starts as soon as codecloud has a free slot.",
+        );
+      }
+      sections.push(`<sub>Comment ${inlineCode(`${trigger} stop`)} to cancel.</sub>`);
+      break;
     case 'starting':
     case 'queued':
       sections.push(hint(`<sub>Comment ${inlineCode(`${trigger} stop`)} to cancel.</sub>`));

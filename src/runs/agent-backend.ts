@@ -19,7 +19,12 @@ export interface StartRunRequest {
 export type StartRunResult =
   | { kind: 'started'; remoteRunId: string; title?: string | undefined }
   /** The plan's concurrent-run limit (or a rate limit): try again later, never in a tight loop. */
-  | { kind: 'limit-reached'; retryAfterMs?: number | undefined; message: string };
+  | { kind: 'limit-reached'; retryAfterMs?: number | undefined; message: string }
+  /**
+   * No answer (time-out, cut off, 5xx): the run may exist all the same. Never sent again; it is looked up with
+   * `findStarted` for a while, then adopted or failed.
+   */
+  | { kind: 'unknown'; message: string };
 
 export interface FollowUpRequest {
   prompt: string;

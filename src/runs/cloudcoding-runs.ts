@@ -3,13 +3,13 @@
  * (throttled like codecloud progress), the stream's end recorded as a job that carries what the stream said (so any
  * replica's worker can finish the run), and which process holds each stream (leases in the shared store).
  */
-import { z } from 'zod';
 import { latestOutputExcerpt } from '../cloudcoding/output-excerpt.js';
 import type { CloudCodingRunState } from '../cloudcoding/run-recorder.js';
 import type { Store } from '../store/store.js';
 import { isFinalLocalRunStatus } from '../store/store.js';
 import type { AgentBackend, BackendRunView } from './agent-backend.js';
 import { inertText } from './codecloud-events.js';
+import { enqueue, type JobPayload } from './jobs.js';
 import { PROGRESS_EDIT_INTERVAL_MS, type RunDeps } from './run-deps.js';
 import { refreshRun } from './run-lifecycle.js';
 import { JOB_BACKEND_FINISHED } from './trigger.js';
@@ -62,11 +62,12 @@ export function cloudCodingProgress(
       lastAt.delete(remoteRunId);
       return;
     }
+    // Only onto the state it was read in: a run finished meanwhile is not touched.
     const current =
       run.options.progress === false
         ? run
-        : await deps.store.updateRun(run.id, { progress: { thinking: text } });
-    if (backend()) await refreshRun(deps, current, { throttled: true });
+        : await deps.store.transitionRun(run.id, [run.status], { progress: { thinking: text } });
+    if (current && backend()) await refreshRun(deps, current, { throttled: true });
   };
   return {
     onUpdate(remoteRunId, state) {
@@ -90,21 +91,6 @@ export function cloudCodingProgress(
   };
 }
 
-const FinishedView = z.object({
-  status: z.enum(['queued', 'running', 'completed', 'failed']),
-  repo: z.string().optional(),
-  result: z.string().optional(),
-  error: z.string().optional(),
-  startedAt: z.string().optional(),
-  completedAt: z.string().optional(),
-});
-
-const FinishedPayload = z.object({
-  backend: z.literal('cloudcoding'),
-  remoteRunId: z.string(),
-  view: FinishedView.optional(),
-});
-
 /** Records a stream's end as a job carrying what the stream said. */
 export async function recordCloudCodingFinished(
   deps: Pick<RunDeps, 'store' | 'wake' | 'now'>,
@@ -112,10 +98,9 @@ export async function recordCloudCodingFinished(
   view: BackendRunView,
 ): Promise<void> {
   const { prs: _prs, ...rest } = view;
-  await deps.store.enqueueJob({
+  await enqueue(deps.store, JOB_BACKEND_FINISHED, {
     dedupeKey: `cloudcoding:${remoteRunId}:finished:${view.completedAt ?? deps.now()}`,
-    kind: JOB_BACKEND_FINISHED,
-    payload: { backend: 'cloudcoding', remoteRunId, view: JSON.parse(JSON.stringify(rest)) },
+    payload: { backend: 'cloudcoding', remoteRunId, view: stripUndefined(rest) },
   });
   deps.wake();
 }
@@ -124,10 +109,11 @@ export async function recordCloudCodingFinished(
  * Finishes a run whose stream ended. Any replica may run this job: one that does not hold the stream reads the end
  * from the job (the stream's last word) instead of calling the run lost.
  */
-export async function handleCloudCodingFinishedJob(deps: RunDeps, payload: unknown): Promise<void> {
-  const parsed = FinishedPayload.safeParse(payload);
-  if (!parsed.success) return;
-  const { remoteRunId, view } = parsed.data;
+export async function handleCloudCodingFinishedJob(
+  deps: RunDeps,
+  payload: JobPayload<typeof JOB_BACKEND_FINISHED>,
+): Promise<void> {
+  const { remoteRunId, view } = payload;
   const run = await deps.store.getRunByRemoteId(remoteRunId, 'cloudcoding');
   const backend = deps.backends.cloudcoding;
   if (!run || !backend) return;

@@ -1,22 +1,28 @@
 /** The codecloud REST API as an `AgentBackend`. */
 import { type CodecloudClient, lostCreateMatch } from '../codecloud/client.js';
-import { isCodecloudError } from '../codecloud/errors.js';
+import { answerMayBeLost, isCodecloudError } from '../codecloud/errors.js';
 import type { RunDetail } from '../codecloud/schemas.js';
 import type { AgentBackend, BackendRunView } from './agent-backend.js';
 
 export interface CodecloudBackendOptions {
   client: CodecloudClient;
+  /**
+   * The client for creates and their look-ups, made with `retries: 0` so that a create whose answer was lost is
+   * looked up once and never sent again (the orchestration keeps looking it up for a while). Default: `client`.
+   */
+  createClient?: Pick<CodecloudClient, 'createRun' | 'findRecentRun'> | undefined;
   /** `PUBLIC_URL + "/codecloud/webhook"`; unset: completion is found by polling. */
   webhookUrl?: string | undefined;
 }
 
 export function codecloudBackend(options: CodecloudBackendOptions): AgentBackend {
   const { client } = options;
+  const creates = options.createClient ?? client;
   return {
     name: 'codecloud',
     async start(request) {
       try {
-        const created = await client.createRun({
+        const created = await creates.createRun({
           repo: request.repo,
           prompt: request.prompt,
           mode: request.mode,
@@ -32,6 +38,7 @@ export function codecloudBackend(options: CodecloudBackendOptions): AgentBackend
         if (isCodecloudError(error) && error.limitReached) {
           return { kind: 'limit-reached', retryAfterMs: error.retryAfterMs, message: error.message };
         }
+        if (answerMayBeLost(error)) return { kind: 'unknown', message: (error as Error).message };
         throw error;
       }
     },
@@ -57,7 +64,7 @@ export function codecloudBackend(options: CodecloudBackendOptions): AgentBackend
       return toView(await client.getRun(remoteRunId));
     },
     async findStarted(request, since) {
-      const found = await client.findRecentRun({
+      const found = await creates.findRecentRun({
         ...lostCreateMatch({
           prompt: request.prompt,
           repo: request.repo,

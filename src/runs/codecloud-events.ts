@@ -4,14 +4,14 @@
  */
 import { createHash } from 'node:crypto';
 import type { CodecloudEvent } from '../codecloud/webhook-events.js';
-import { CodecloudEvent as CodecloudEventSchema, eventDedupKey } from '../codecloud/webhook-events.js';
+import { eventDedupKey } from '../codecloud/webhook-events.js';
 import { applyProgressEvent } from '../render/progress.js';
-import type { Json, JsonObject } from '../store/store.js';
 import { isFinalLocalRunStatus } from '../store/store.js';
 import { progressOf } from './comment-bodies.js';
+import { enqueue, type JobPayload } from './jobs.js';
 import { PROGRESS_EDIT_INTERVAL_MS, type RunDeps } from './run-deps.js';
 import { refreshRun } from './run-lifecycle.js';
-import { JOB_CODECLOUD_EVENT } from './trigger.js';
+import { JOB_CODECLOUD_EVENT, JOB_RELAY_COMPLETION } from './trigger.js';
 
 /**
  * The job's dedupe key: the event's meaning, not `X-Codecloud-Delivery` (new on every retry). A completion carries
@@ -33,16 +33,16 @@ export async function recordCodecloudEvent(
   deps: Pick<RunDeps, 'store' | 'wake'>,
   event: CodecloudEvent,
 ): Promise<void> {
-  const fresh = await deps.store.enqueueJob({
+  const fresh = await enqueue(deps.store, JOB_CODECLOUD_EVENT, {
     dedupeKey: codecloudJobKey(event),
-    kind: JOB_CODECLOUD_EVENT,
-    payload: event as unknown as Json,
+    payload: event,
   });
   if (fresh) deps.wake();
 }
 
 /** The relay of one real completion (the job's dedupe key is what the API said, so it is sent once). */
-export const JOB_RELAY_COMPLETION = 'relay-completion';
+export { JOB_RELAY_COMPLETION };
+
 /** Completions the API says ended longer ago than this are not relayed (their relay records may be pruned). */
 const RELAY_MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000;
 
@@ -70,12 +70,9 @@ export function inertText(text: string): string {
 
 export async function handleCodecloudEventJob(
   deps: RunDeps,
-  payload: unknown,
+  event: CodecloudEvent,
   options: CodecloudEventJobOptions,
 ): Promise<void> {
-  const parsed = CodecloudEventSchema.safeParse(payload);
-  if (!parsed.success) throw new Error('stored codecloud event no longer parses');
-  const event = parsed.data;
   if (
     event.event !== 'agent.completed' &&
     event.event !== 'agent.failed' &&
@@ -96,7 +93,10 @@ export async function handleCodecloudEventJob(
         ...(event.thinking !== undefined ? { thinking: inertText(event.thinking) } : {}),
         ...(event.tool_call !== undefined ? { tool_call: event.tool_call } : {}),
       });
-      current = await deps.store.updateRun(run.id, { progress: progress as unknown as JsonObject });
+      // Only while the run is still in the state it was read in: a run finished meanwhile keeps its final state.
+      const moved = await deps.store.transitionRun(run.id, [run.status], { progress });
+      if (!moved) return;
+      current = moved;
     }
     // A running run's progress edit is throttled to one per 10 s: inside that window don't even read the run back
     // (the next event, the completion or the reconciler shows what was stored meanwhile). A run still shown as
@@ -122,19 +122,21 @@ async function relay(deps: RunDeps, remoteRunId: string): Promise<void> {
   if (view.status !== 'completed' && view.status !== 'failed') return;
   const endedAt = view.completedAt ? Date.parse(view.completedAt) : Number.NaN;
   if (Number.isFinite(endedAt) && deps.now() - endedAt > RELAY_MAX_AGE_MS) return;
-  const fresh = await deps.store.enqueueJob({
+  const fresh = await enqueue(deps.store, JOB_RELAY_COMPLETION, {
     dedupeKey: `relay:${remoteRunId}:${view.status}:${view.completedAt ?? ''}`,
-    kind: JOB_RELAY_COMPLETION,
     payload: { remoteRunId },
   });
   if (fresh) deps.wake();
 }
 
 /** Sends the `repository_dispatch` of a recorded relay, from the run as the API says it is now. */
-export async function handleRelayJob(deps: RunDeps, payload: unknown): Promise<void> {
-  const remoteRunId = (payload as { remoteRunId?: unknown }).remoteRunId;
+export async function handleRelayJob(
+  deps: RunDeps,
+  payload: JobPayload<typeof JOB_RELAY_COMPLETION>,
+): Promise<void> {
+  const { remoteRunId } = payload;
   const backend = deps.backends.codecloud;
-  if (typeof remoteRunId !== 'string' || !backend) return;
+  if (!backend) return;
   const view = await backend.get(remoteRunId);
   if (view.status !== 'completed' && view.status !== 'failed') return;
   const repoName = view.repo ?? view.prs[0]?.repo;

@@ -9,6 +9,7 @@ import { isAllowedBot, type RepoConfig } from '../config/repo-config.js';
 import type { GitHubApi, IssueCommentInfo, PullRequestInfo, RepoRef } from '../github/github-api.js';
 import { meetsPermission } from '../github/permission-level.js';
 import { buildApproveMessage, buildFollowUpMessage, buildRunPrompt } from '../prompt/build-prompt.js';
+import { isCodecloudComment } from '../render/markers.js';
 import {
   renderBackendUnavailableReply,
   renderBusyReply,
@@ -19,12 +20,19 @@ import {
   renderNoActiveRunReply,
   renderNothingToApproveReply,
 } from '../render/replies.js';
-import type { Backend, Json, NewRun, Run, RunMode } from '../store/store.js';
+import type { Backend, NewRun, Run, RunMode } from '../store/store.js';
 import { isFinalLocalRunStatus } from '../store/store.js';
 import { describeBackendError } from './agent-backend.js';
 import { statusCommentBody, titleFromRequest } from './comment-bodies.js';
 import type { RunConfig, RunDeps } from './run-deps.js';
-import { backendOf, drainInstallation, finalizeRun, refreshRun, sendFollowUp } from './run-lifecycle.js';
+import {
+  backendOf,
+  drainInstallation,
+  finalizeRun,
+  refreshRun,
+  sendFollowUp,
+  whileStarting,
+} from './run-lifecycle.js';
 import {
   postInThread,
   postStatusComment,
@@ -37,6 +45,8 @@ import {
 import { type CommandTrigger, threadKeyOf } from './trigger.js';
 
 interface Ctx {
+  /** Which attempt of the job this is (1 for the first): a retry may find what an earlier attempt did. */
+  attempt: number;
   deps: RunDeps;
   gh: GitHubApi;
   trigger: CommandTrigger;
@@ -60,7 +70,11 @@ function reviewContext(review: NonNullable<CommandTrigger['reviewComment']>) {
 
 const PRIOR_COMMENTS = 30;
 
-export async function handleCommandJob(deps: RunDeps, trigger: CommandTrigger): Promise<void> {
+export async function handleCommandJob(
+  deps: RunDeps,
+  trigger: CommandTrigger,
+  job: { attempt?: number } = {},
+): Promise<void> {
   if (trigger.sender.login.toLowerCase() === deps.botLogin.toLowerCase()) return;
   const ref = { owner: trigger.owner, repo: trigger.repo };
   const loaded = await deps.loadConfig(trigger.installationId, trigger.owner, trigger.repo);
@@ -83,7 +97,15 @@ export async function handleCommandJob(deps: RunDeps, trigger: CommandTrigger): 
     return;
   }
   const config = loaded.config;
-  const ctx: Ctx = { deps, gh, trigger, ref, config, repoConfig: loaded.repoConfig };
+  const ctx: Ctx = {
+    attempt: job.attempt ?? 1,
+    deps,
+    gh,
+    trigger,
+    ref,
+    config,
+    repoConfig: loaded.repoConfig,
+  };
 
   if (trigger.source === 'label') {
     if ((trigger.label ?? '').toLowerCase() !== config.label.toLowerCase()) return;
@@ -210,7 +232,14 @@ async function stop(ctx: Ctx): Promise<void> {
     return;
   }
   await reactQuietly(deps, gh, ctx.ref, targetOfTrigger(trigger), 'eyes');
-  const marked = await deps.store.updateRun(run.id, { stopRequestedBy: trigger.sender.login });
+  // Only while it is still active: a run that finished meanwhile keeps its state.
+  const marked = await deps.store.transitionRun(run.id, ['waiting', 'starting', 'queued', 'running'], {
+    stopRequestedBy: trigger.sender.login,
+  });
+  if (!marked) {
+    await reply(ctx, renderNoActiveRunReply(trigger.sender.login, ctx.config.trigger));
+    return;
+  }
   if (marked.remoteRunId === null) {
     await finalizeRun(deps, marked, { status: 'stopped' });
     return;
@@ -365,6 +394,9 @@ async function startRun(ctx: Ctx, spec: StartSpec): Promise<void> {
   // A retried job finds the run it already created instead of creating a second one.
   const existing = await deps.store.latestRunForThread(threadKeyOf(trigger));
   let run = existing && existing.prompt !== '' && isOwnRun(existing, trigger) ? existing : null;
+  // A run this trigger created before (a retried job or a redelivery) may have had its comment posted by an attempt
+  // that died before recording its id: look for it before posting.
+  const lookFirst = run !== null || ctx.attempt > 1;
   if (!run) {
     // Atomic: of two commands arriving together in one thread, only one starts a run.
     const created = await deps.store.createRunIfThreadIdle(await newRunOf(ctx, spec, backend));
@@ -376,7 +408,7 @@ async function startRun(ctx: Ctx, spec: StartSpec): Promise<void> {
   }
   if (run.statusCommentId === null) {
     // The status comment first (GitHub spaces an installation's writes a second apart), then 👀, then the backend.
-    run = await postStatusComment(deps, gh, run);
+    run = await postStatusComment(deps, gh, run, { lookFirst });
     await reactQuietly(deps, gh, ctx.ref, targetOfTrigger(trigger), 'eyes');
   }
   await drainInstallation(deps, trigger.installationId);
@@ -427,6 +459,7 @@ async function newRunOf(ctx: Ctx, spec: StartSpec, backend: Backend): Promise<Ne
       maxConcurrentRuns: config.maxConcurrentRuns,
       timeoutMinutes: config.timeoutMinutes,
       progress: config.progress,
+      trigger: config.trigger,
       deliveryId: trigger.deliveryId,
       headline: titleFromRequest(spec.instruction, spec.pull?.title ?? trigger.title),
       ...(model ? { model } : {}),
@@ -450,7 +483,7 @@ async function priorComments(ctx: Ctx): Promise<IssueCommentInfo[]> {
         !(trigger.source === 'issue_comment' && c.id === trigger.commentId) &&
         c.authorType !== 'Bot' &&
         c.author.toLowerCase() !== deps.botLogin.toLowerCase() &&
-        !c.body.includes('<!-- codecloud:run='),
+        !isCodecloudComment(c.body),
     )
     .slice(-PRIOR_COMMENTS);
 }
@@ -465,6 +498,25 @@ async function followUp(ctx: Ctx, run: Run, prompt: string, mode: RunMode, headl
   const remoteRunId = run.remoteRunId;
   if (remoteRunId === null) return;
   await reactQuietly(deps, gh, ctx.ref, targetOfTrigger(trigger), 'eyes');
+  // Held while the message is sent: a replica that finds the run in `starting` leaves it to this process, or takes
+  // over within seconds if it dies.
+  const sent = await whileStarting(deps, run.id, () =>
+    sendFollowUpOf(ctx, run, remoteRunId, prompt, mode, headline),
+  );
+  if (!sent) {
+    await reply(ctx, renderBusyReply({ login: trigger.sender.login, trigger: ctx.config.trigger }));
+  }
+}
+
+async function sendFollowUpOf(
+  ctx: Ctx,
+  run: Run,
+  remoteRunId: string,
+  prompt: string,
+  mode: RunMode,
+  headline: string,
+): Promise<void> {
+  const { deps, gh, trigger } = ctx;
   const moved = await deps.store.transitionRun(run.id, ['completed'], {
     // `starting` until the message is accepted: the reconciler and webhooks leave it alone meanwhile.
     status: 'starting',
@@ -485,7 +537,8 @@ async function followUp(ctx: Ctx, run: Run, prompt: string, mode: RunMode, headl
       headline,
       requestedBy: trigger.sender.login,
       timeoutMinutes: ctx.config.timeoutMinutes,
-      reactOn: (targetOfTrigger(trigger) ?? null) as Json,
+      trigger: ctx.config.trigger,
+      reactOn: targetOfTrigger(trigger),
       // Asked in a review thread: the status comment is a reply there (SPEC §3.6), edited as a review comment.
       statusCommentPlace: followUpPlace(trigger),
     },

@@ -4,12 +4,19 @@
  */
 import type { ProgressToolCall, RunOutcome, RunProgress, StatusState } from '../render/status-comment.js';
 import { renderStatusComment } from '../render/status-comment.js';
-import type { JsonObject, Run } from '../store/store.js';
+import type { RunProgress as StoredProgress } from '../store/run-options.js';
+import type { Run } from '../store/store.js';
+
+/** Why a waiting run waits: how many runs are ahead of it, and whether codecloud's plan limit holds them all. */
+export interface WaitingFor {
+  ahead: number;
+  planLimit?: boolean | undefined;
+}
 
 export interface StatusExtras {
   now: number;
-  /** A waiting run that has to wait for one of `max_concurrent_runs` slots: how many are ahead of it. */
-  waitingAhead?: number | undefined;
+  /** A waiting run that has to wait (for one of `max_concurrent_runs` slots, or codecloud's plan limit). */
+  waitingFor?: WaitingFor | undefined;
   /** For a follow-up's status comment. */
   kind?: 'run' | 'follow-up' | undefined;
   trigger?: string | undefined;
@@ -27,10 +34,7 @@ const PROMPT_OPENING = 'You are working on the GitHub repository';
 export function headlineTitle(
   run: Pick<Run, 'result' | 'prompt' | 'options' | 'followUpCount'>,
 ): string | undefined {
-  const derived =
-    typeof run.options.headline === 'string' && run.options.headline !== ''
-      ? run.options.headline
-      : undefined;
+  const derived = run.options.headline || undefined;
   if (run.followUpCount > 0 && derived) return derived;
   const title = run.result.title?.trim();
   if (!title) return derived;
@@ -74,25 +78,17 @@ function outcomeOf(run: Run): RunOutcome {
   };
 }
 
-/** The stored progress (a `RunProgress` written by `applyProgressEvent`) read back from JSON. */
-export function progressOf(progress: JsonObject | null): RunProgress | undefined {
+/** The stored progress (parsed where the run was read) as the renderer takes it. */
+export function progressOf(progress: StoredProgress | null): RunProgress | undefined {
   if (!progress) return undefined;
-  const calls = Array.isArray(progress.toolCalls) ? progress.toolCalls : [];
-  const toolCalls: ProgressToolCall[] = [];
-  for (const call of calls) {
-    if (!call || typeof call !== 'object' || Array.isArray(call) || typeof call.name !== 'string') continue;
-    const status = call.status;
-    toolCalls.push({
-      name: call.name,
-      status: status === 'pending' || status === 'completed' || status === 'error' ? status : 'running',
-      ...(call.arguments && typeof call.arguments === 'object' && !Array.isArray(call.arguments)
-        ? { arguments: call.arguments }
-        : {}),
-    });
-  }
+  const toolCalls: ProgressToolCall[] = (progress.toolCalls ?? []).map((call) => ({
+    name: call.name,
+    status: call.status,
+    ...(call.arguments ? { arguments: call.arguments } : {}),
+  }));
   return {
     ...(toolCalls.length > 0 ? { toolCalls } : {}),
-    ...(typeof progress.thinking === 'string' ? { thinking: progress.thinking } : {}),
+    ...(progress.thinking !== undefined ? { thinking: progress.thinking } : {}),
   };
 }
 
@@ -104,9 +100,13 @@ function stateOf(run: Run, extras: StatusExtras): StatusState {
   switch (run.status) {
     case 'waiting':
       // Waiting only for its turn with a slot free: about to start, so "Queued" rather than "Waiting for a slot".
-      return extras.waitingAhead === undefined
+      return extras.waitingFor === undefined
         ? { status: 'queued' }
-        : { status: 'waiting', ahead: extras.waitingAhead };
+        : {
+            status: 'waiting',
+            ahead: extras.waitingFor.ahead,
+            ...(extras.waitingFor.planLimit ? { reason: 'plan-limit' as const } : {}),
+          };
     case 'starting':
       return { status: 'starting' };
     case 'queued':
@@ -136,7 +136,7 @@ function stateOf(run: Run, extras: StatusExtras): StatusState {
         outcome: outcomeOf(run),
       };
     case 'timed_out': {
-      const minutes = typeof run.options.timeoutMinutes === 'number' ? run.options.timeoutMinutes : 60;
+      const minutes = run.options.timeoutMinutes ?? 60;
       return { status: 'timed_out', timeoutMinutes: minutes, ...times, outcome: outcomeOf(run) };
     }
   }
@@ -144,13 +144,14 @@ function stateOf(run: Run, extras: StatusExtras): StatusState {
 
 export function statusCommentBody(run: Run, extras: StatusExtras): string {
   const kind = extras.kind ?? (run.followUpCount > 0 ? 'follow-up' : 'run');
-  const trigger =
-    extras.trigger ?? (typeof run.options.trigger === 'string' ? run.options.trigger : undefined);
+  const trigger = extras.trigger ?? run.options.trigger;
   return renderStatusComment(
     {
-      runId: run.id,
-      ...(run.remoteRunId !== null ? { remoteRunId: run.remoteRunId } : {}),
-      requestedBy: typeof run.options.requestedBy === 'string' ? run.options.requestedBy : run.requestedBy,
+      // The marker carries the backend's run id once there is one; before, the app's own id (as pending).
+      ...(run.remoteRunId !== null
+        ? { runId: run.remoteRunId, remoteRunId: run.remoteRunId }
+        : { pendingId: run.id }),
+      requestedBy: run.options.requestedBy ?? run.requestedBy,
       mode: run.mode,
       kind,
       ...(trigger ? { trigger } : {}),

@@ -2,7 +2,8 @@
  * The webhook's fast path: cheap checks only, then one durable job keyed by the GitHub delivery id. Everything slow
  * (permission, config, comments, the backend) happens in the worker, after GitHub has its answer.
  */
-import type { Json, Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
+import { enqueue } from './jobs.js';
 import { type CommandTrigger, JOB_COMMAND, JOB_PUSH, type PushTrigger } from './trigger.js';
 
 /**
@@ -23,10 +24,9 @@ export async function recordCommandTrigger(
 ): Promise<IntakeResult> {
   if (trigger.sender.login.toLowerCase() === deps.botLogin.toLowerCase()) return 'ignored';
   if (trigger.source !== 'label' && !mayHoldCommand(trigger.text)) return 'ignored';
-  const fresh = await deps.store.enqueueJob({
+  const fresh = await enqueue(deps.store, JOB_COMMAND, {
     dedupeKey: `github:${trigger.deliveryId}`,
-    kind: JOB_COMMAND,
-    payload: trigger as unknown as Json,
+    payload: trigger,
   });
   if (fresh) deps.wake();
   return fresh ? 'recorded' : 'duplicate';
@@ -37,10 +37,9 @@ export async function recordPush(
   push: PushTrigger,
 ): Promise<IntakeResult> {
   if (push.ref !== `refs/heads/${push.defaultBranch}`) return 'ignored';
-  const fresh = await deps.store.enqueueJob({
+  const fresh = await enqueue(deps.store, JOB_PUSH, {
     dedupeKey: `github:${push.deliveryId}`,
-    kind: JOB_PUSH,
-    payload: push as unknown as Json,
+    payload: push,
   });
   if (fresh) deps.wake();
   return fresh ? 'recorded' : 'duplicate';

@@ -1,41 +1,63 @@
 /**
  * The safety net of SPEC §3.7: at start-up and every `RECONCILE_INTERVAL_SECONDS`, every non-final run is read back
- * from its backend, runs past their time-out are stopped, runs cut off mid-start are failed, and waiting runs get
- * their slot. One replica at a time does it (a lease).
+ * from its backend, runs past their time-out are stopped, runs whose starting process died are taken over, and
+ * waiting runs get their slot. One replica at a time does it: the holder of a short lease that it renews every few
+ * seconds, whatever the interval, so a replica that dies blocks the others for at most `RECONCILER_LEASE_MS`, and the
+ * replica that takes the lease over reconciles at once.
  */
 
 import type { Run } from '../store/store.js';
+import { enqueue } from './jobs.js';
 import type { RunDeps } from './run-deps.js';
 import {
   backendOf,
   drainInstallation,
   finalizeRun,
   postFinalComment,
-  recordStarted,
   refreshRun,
-  startRequestOf,
+  START_LEASE_MS,
   timeOutRuns,
+  whileStarting,
 } from './run-lifecycle.js';
 import { updateStatusComment } from './status-comment.js';
+import { JOB_LOOK_UP_CREATE } from './trigger.js';
 
-/** A run left in `starting` this long (the app died during the create or follow-up call) is looked at. */
-const STUCK_STARTING_MS = 5 * 60_000;
+/**
+ * A run in `starting` whose start lease nobody holds (its process died during the create or follow-up call) is
+ * taken over once it has been in `starting` this long (the claim comes a moment before the lease is taken).
+ */
+const START_GRACE_MS = 5_000;
+/**
+ * The reconciler's lease, renewed every third of it: how long a dead replica can keep the others from reconciling.
+ * At most 30 s whatever the interval; shorter with a short interval (1.5 intervals, at least 3 s).
+ */
+export const RECONCILER_LEASE_MS = 30_000;
+const reconcilerLeaseMs = (intervalMs: number): number =>
+  Math.round(Math.min(RECONCILER_LEASE_MS, Math.max(intervalMs * 1.5, 3_000)));
 /** A waiting run still without a status comment this long after it was created (its job gave up) is failed. */
 const ORPHAN_MS = 15 * 60_000;
-/** The create may have reached codecloud a little before the run was claimed (clock skew): look this far back. */
-const LOOK_UP_MARGIN_MS = 60_000;
 /** Runs read per page (every non-final run is visited, page by page). */
 const PAGE = 200;
 
-export async function reconcileOnce(deps: RunDeps, holder: string, leaseMs: number): Promise<void> {
-  if (!(await deps.store.tryAcquireLease('reconciler', holder, leaseMs))) return;
+/** What a pass leaves for later: a run whose start another holder still held, to look at again once it lapses. */
+export interface ReconcilePass {
+  recheckInMs?: number;
+}
+
+export async function reconcileOnce(
+  deps: RunDeps,
+  holder: string,
+  leaseMs: number = RECONCILER_LEASE_MS,
+): Promise<ReconcilePass> {
+  if (!(await deps.store.tryAcquireLease('reconciler', holder, leaseMs))) return {};
+  const pass: ReconcilePass = {};
   await timeOutRuns(deps).catch((error: unknown) => deps.log.warn(`time-outs: ${String(error)}`));
   let after: string | null = null;
   for (;;) {
     const page = await deps.store.listActiveRunsAfter(after, PAGE);
     for (const run of page) {
       try {
-        await reconcileRun(deps, run);
+        if ((await reconcileRun(deps, run)) === 'held-elsewhere') pass.recheckInMs = START_LEASE_MS;
       } catch (error) {
         deps.log.warn(`reconciling run ${run.id}: ${String(error)}`);
       }
@@ -55,9 +77,10 @@ export async function reconcileOnce(deps: RunDeps, holder: string, leaseMs: numb
       deps.log.warn(`starting waiting runs of installation ${installationId}: ${String(error)}`),
     );
   }
+  return pass;
 }
 
-async function reconcileRun(deps: RunDeps, run: Run): Promise<void> {
+async function reconcileRun(deps: RunDeps, run: Run): Promise<'held-elsewhere' | undefined> {
   if (run.status === 'waiting' && run.statusCommentId === null) {
     // Its job could not post the status comment and gave up: never started, it must not hold the thread forever.
     if (deps.now() - run.createdAt > ORPHAN_MS) {
@@ -69,28 +92,39 @@ async function reconcileRun(deps: RunDeps, run: Run): Promise<void> {
         },
       });
     }
-    return;
+    return undefined;
   }
   if (run.status !== 'starting') {
     if (run.remoteRunId !== null) await refreshRun(deps, run, { throttled: true });
-    return;
+    return undefined;
   }
-  if (deps.now() - run.updatedAt <= STUCK_STARTING_MS) return;
+  if (deps.now() - run.updatedAt <= START_GRACE_MS) return 'held-elsewhere';
+  // Abandoned only when no live process holds its start lease; holding it now, this replica takes over.
+  const held = await whileStarting(deps, run.id, async () => {
+    const current = await deps.store.getRun(run.id);
+    if (current?.status === 'starting') await takeOverStarting(deps, current);
+  });
+  // Its holder may have died just now (its lease lapses within `START_LEASE_MS`): looked at again then.
+  return held ? undefined : 'held-elsewhere';
+}
+
+async function takeOverStarting(deps: RunDeps, run: Run): Promise<void> {
   if (run.remoteRunId === null) {
-    // The app died during the create call: the run may exist at codecloud all the same. Adopt it if so.
-    const backend = backendOf(deps, run);
-    const found = backend.findStarted
-      ? await backend.findStarted(startRequestOf(run), run.updatedAt - LOOK_UP_MARGIN_MS)
-      : undefined;
-    if (found) {
-      deps.log.info(`run ${run.id}: adopting ${found.remoteRunId}, created before the app restarted`);
-      await recordStarted(deps, await deps.github(run.installationId), run, found);
+    if (run.options.createSentAt === undefined || run.statusCommentId === null) {
+      // Cut off before the create was sent: nothing exists at codecloud, so it goes back in line and starts normally.
+      deps.log.info(`run ${run.id}: back in line, its process died before it was created`);
+      await deps.store.transitionRun(run.id, ['starting'], { status: 'waiting' });
       return;
     }
-    await finalizeRun(deps, run, {
-      status: 'failed',
-      result: { ...run.result, error: 'The app restarted while starting this run; ask again to retry.' },
-    });
+    // Cut off during the create call: it may exist at codecloud. Looked up for a while, never sent again.
+    deps.log.info(`run ${run.id}: its process died during the create; looking it up`);
+    if (
+      await enqueue(deps.store, JOB_LOOK_UP_CREATE, {
+        dedupeKey: `look-up-create:${run.id}:1`,
+        payload: { runId: run.id, lookUp: 1 },
+      })
+    )
+      deps.wake();
     return;
   }
   // A follow-up cut off mid-call: the API says whether the message got through.
@@ -124,19 +158,59 @@ export interface Reconciler {
   stop(): Promise<void>;
 }
 
-/** Runs `reconcileOnce` now and then every `intervalMs`, never two at once. */
-export function startReconciler(deps: RunDeps, options: { intervalMs: number; holder: string }): Reconciler {
+/**
+ * Runs `reconcileOnce` now (start-up) and then every `intervalMs`, never two at once. Every third of the lease it
+ * renews the lease, or tries to take it: a replica that takes it over from one that died reconciles at once.
+ */
+export function startReconciler(
+  deps: RunDeps,
+  options: { intervalMs: number; holder: string; leaseMs?: number },
+): Reconciler {
+  const leaseMs = options.leaseMs ?? reconcilerLeaseMs(options.intervalMs);
   let current: Promise<void> = Promise.resolve();
   let stopped = false;
-  const tick = (): void => {
-    current = reconcileOnce(deps, options.holder, Math.max(options.intervalMs * 1.5, 1_000)).catch(
-      (error: unknown) => deps.log.error(`reconciler: ${String(error)}`),
-    );
+  let holding = false;
+  let renewing = false;
+  let passing = false;
+  let lastPass = 0;
+  let recheckAt: number | undefined;
+  const startPass = (): void => {
+    passing = true;
+    lastPass = Date.now();
+    recheckAt = undefined;
+    current = reconcileOnce(deps, options.holder, leaseMs)
+      .then((pass) => {
+        if (pass.recheckInMs !== undefined) recheckAt = Date.now() + pass.recheckInMs;
+      })
+      .catch((error: unknown) => deps.log.error(`reconciler: ${String(error)}`))
+      .finally(() => {
+        passing = false;
+      });
   };
-  tick();
-  const timer = setInterval(() => {
-    if (!stopped) void current.then(tick);
-  }, options.intervalMs);
+  // The lease is renewed on its own schedule, also while a long pass is under way.
+  const renew = async (): Promise<void> => {
+    if (stopped || renewing) return;
+    renewing = true;
+    try {
+      const had = holding;
+      holding = await deps.store
+        .tryAcquireLease('reconciler', options.holder, leaseMs)
+        .catch((error: unknown) => {
+          deps.log.warn(`reconciler lease: ${String(error)}`);
+          return false;
+        });
+      if (!holding || passing || stopped) return;
+      // At start-up, or taken over from a replica that died: the open runs are read now.
+      const due =
+        Date.now() - lastPass >= options.intervalMs * 0.95 ||
+        (recheckAt !== undefined && Date.now() >= recheckAt);
+      if (!had || due) startPass();
+    } finally {
+      renewing = false;
+    }
+  };
+  void renew();
+  const timer = setInterval(() => void renew(), Math.max(Math.min(leaseMs / 3, options.intervalMs), 100));
   timer.unref?.();
   return {
     async stop() {

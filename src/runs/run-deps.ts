@@ -53,6 +53,8 @@ export interface RunDeps {
   knownSecrets: readonly string[];
   /** Tells the job worker that a job was recorded (so it does not wait for its next poll). */
   wake(): void;
+  /** This process in the shared store (the holder of its leases: the reconciler, the runs it is starting). */
+  holder: string;
 }
 
 /** Minimum time between two progress edits of one status comment (SPEC §3.6). */

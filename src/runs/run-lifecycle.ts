@@ -3,7 +3,8 @@
  * backend says, and bring it to exactly one final state (completed, failed, stopped, timed out) with one final
  * comment edit, whoever notices first (webhook, reconciler, stop, time-out).
  */
-import type { JsonObject, LocalRunStatus, Run, RunMode, RunResult } from '../store/store.js';
+import type { RunOptions } from '../store/run-options.js';
+import type { LocalRunStatus, Run, RunMode, RunResult } from '../store/store.js';
 import { FINAL_LOCAL_RUN_STATUSES, isFinalLocalRunStatus } from '../store/store.js';
 import {
   type AgentBackend,
@@ -11,6 +12,7 @@ import {
   describeBackendError,
   type StartRunRequest,
 } from './agent-backend.js';
+import { enqueue, type JobPayload } from './jobs.js';
 import type { RunDeps } from './run-deps.js';
 import {
   postStatusComment,
@@ -19,7 +21,7 @@ import {
   triggerTarget,
   updateStatusComment,
 } from './status-comment.js';
-import { JOB_DRAIN } from './trigger.js';
+import { JOB_DRAIN, JOB_LOOK_UP_CREATE } from './trigger.js';
 
 const NON_FINAL: readonly LocalRunStatus[] = ['waiting', 'starting', 'queued', 'running'];
 /** How long to wait before trying again when codecloud says the plan's limit is reached without a `Retry-After`. */
@@ -31,9 +33,38 @@ export function backendOf(deps: RunDeps, run: Run): AgentBackend {
   return backend;
 }
 
-function maxConcurrentOf(run: Run): number {
-  const value = run.options.maxConcurrentRuns;
-  return typeof value === 'number' && value > 0 ? value : 5;
+export function maxConcurrentOf(run: Pick<Run, 'options'>): number {
+  return run.options.maxConcurrentRuns ?? 5;
+}
+
+/** The store lease that says "this process is starting this run" (its create or follow-up call is in flight). */
+export const startLeaseName = (runId: string): string => `run-start:${runId}`;
+/** How long a start lease lasts unless renewed; it is renewed every third of that while the work goes on. */
+export const START_LEASE_MS = 15_000;
+
+/**
+ * Runs `work` while holding the run's start lease (renewed meanwhile) and returns true, or returns false without
+ * running it when another live process holds it. A process that dies stops renewing, so the reconciler takes over
+ * within seconds.
+ */
+export async function whileStarting(
+  deps: RunDeps,
+  runId: string,
+  work: () => Promise<unknown>,
+): Promise<boolean> {
+  const name = startLeaseName(runId);
+  if (!(await deps.store.tryAcquireLease(name, deps.holder, START_LEASE_MS))) return false;
+  const renew = setInterval(() => {
+    deps.store.tryAcquireLease(name, deps.holder, START_LEASE_MS).catch(() => undefined);
+  }, START_LEASE_MS / 3);
+  renew.unref?.();
+  try {
+    await work();
+    return true;
+  } finally {
+    clearInterval(renew);
+    await deps.store.releaseLease(name, deps.holder).catch(() => undefined);
+  }
 }
 
 /** Starts as many waiting runs of an installation as its free slots allow. */
@@ -44,20 +75,41 @@ export async function drainInstallation(
 ): Promise<void> {
   // codecloud said its plan limit is reached and when to come back: nothing is started before then, unless one of
   // the installation's runs just ended (a slot at codecloud is free again).
-  if (!options.slotFreed && (await deps.store.installationNotBefore(installationId)) !== null) return;
+  const notBefore = options.slotFreed ? null : await deps.store.installationNotBefore(installationId);
+  if (notBefore !== null) {
+    // Whoever set it scheduled a drain for then; make sure one is (a drain for that moment is recorded once).
+    await scheduleDrain(deps, installationId, notBefore);
+    return;
+  }
   const [oldest] = await deps.store.oldestWaitingRuns(installationId, 1);
   if (!oldest) return;
   const claimed = await deps.store.claimWaitingRunsWithComment(installationId, maxConcurrentOf(oldest));
   for (const run of claimed) await startClaimedRun(deps, run);
 }
 
-function optionString(options: JsonObject, key: string): string | undefined {
-  const value = options[key];
-  return typeof value === 'string' && value !== '' ? value : undefined;
+/** A drain of the installation's line at `at`; one per moment (a key seen before is never recorded again). */
+async function scheduleDrain(deps: RunDeps, installationId: number, at: number): Promise<void> {
+  const fresh = await enqueue(deps.store, JOB_DRAIN, {
+    dedupeKey: `drain:${installationId}:${at}`,
+    payload: { installationId },
+    runAt: at,
+  });
+  if (fresh) deps.wake();
 }
 
-/** Sends the create call for a run moved to `starting`. */
+const optionString = (value: string | undefined): string | undefined => (value ? value : undefined);
+
+/** Sends the create call for a run moved to `starting`, holding its start lease (another holder: left to it). */
 async function startClaimedRun(deps: RunDeps, run: Run): Promise<void> {
+  await whileStarting(deps, run.id, async () => {
+    // Re-read under the lease: the reconciler may have handled it meanwhile.
+    const current = await deps.store.getRun(run.id);
+    if (current?.status === 'starting') await startHeldRun(deps, current);
+  });
+}
+
+async function startHeldRun(deps: RunDeps, claimed: Run): Promise<void> {
+  let run = claimed;
   if (run.statusCommentId === null) {
     // Its status comment is still being posted (by the job that created it, which drains afterwards): the comment
     // always comes before the backend call.
@@ -69,6 +121,12 @@ async function startClaimedRun(deps: RunDeps, run: Run): Promise<void> {
     await sendPendingFollowUp(deps, gh, run);
     return;
   }
+  // Recorded before the call: a create cut off from here on may exist at codecloud, so it is looked up, never re-sent.
+  const marked = await deps.store.transitionRun(run.id, ['starting'], {
+    options: { ...run.options, createSentAt: deps.now() },
+  });
+  if (!marked) return;
+  run = marked;
   let result: Awaited<ReturnType<AgentBackend['start']>>;
   try {
     result = await backendOf(deps, run).start(startRequestOf(run));
@@ -80,23 +138,114 @@ async function startClaimedRun(deps: RunDeps, run: Run): Promise<void> {
     return;
   }
   if (result.kind === 'limit-reached') {
-    await backOffForLimit(deps, gh, run, result.retryAfterMs);
+    // Refused: nothing was created, so it may be sent again later.
+    const { createSentAt: _notSent, ...options } = run.options;
+    await backOffForLimit(deps, gh, run, result.retryAfterMs, { options });
+    return;
+  }
+  if (result.kind === 'unknown') {
+    deps.log.warn(`run ${run.id}: the create got no answer (${result.message}); looking it up`);
+    await scheduleCreateLookUp(deps, run, 1);
+    // Shown as starting (not queued) while it is looked up.
+    await updateStatusComment(deps, gh, run, { throttled: false });
     return;
   }
   await recordStarted(deps, gh, run, result);
 }
 
+/**
+ * When a create that got no answer is looked up, counted from when it was sent: codecloud's list may show a new run
+ * only after a while, so one look-up that finds nothing proves nothing. After the last, it is failed.
+ */
+export const CREATE_LOOK_UPS_MS = [5_000, 20_000, 45_000, 80_000, 120_000] as const;
+
+async function scheduleCreateLookUp(deps: RunDeps, run: Run, lookUp: number): Promise<void> {
+  const sentAt = run.options.createSentAt ?? run.updatedAt;
+  const fresh = await enqueue(deps.store, JOB_LOOK_UP_CREATE, {
+    dedupeKey: `look-up-create:${run.id}:${lookUp}`,
+    payload: { runId: run.id, lookUp },
+    runAt: Math.max(deps.now(), sentAt + (CREATE_LOOK_UPS_MS[lookUp - 1] ?? 0)),
+  });
+  if (fresh) deps.wake();
+}
+
+/**
+ * One look-up of a create that got no answer (the job `JOB_LOOK_UP_CREATE`): the run found at codecloud is adopted;
+ * none found after the last look-up fails it with the reason and a hint (no second paid run is ever created).
+ * The first look-up for a run whose creating process died is recorded by the reconciler.
+ */
+export async function lookUpLostCreate(
+  deps: RunDeps,
+  payload: JobPayload<typeof JOB_LOOK_UP_CREATE>,
+): Promise<void> {
+  const held = await whileStarting(deps, payload.runId, async () => {
+    const run = await deps.store.getRun(payload.runId);
+    if (run?.status !== 'starting' || run.remoteRunId !== null) return;
+    const backend = backendOf(deps, run);
+    if (!backend.findStarted) {
+      // A backend without a look-up cannot tell whether the create happened: never sent again, failed.
+      await failLostCreate(
+        deps,
+        run,
+        'The create call of this run got no answer (the app restarted or lost it); ask again.',
+      );
+      return;
+    }
+    const sentAt = run.options.createSentAt ?? run.updatedAt;
+    const last = payload.lookUp >= CREATE_LOOK_UPS_MS.length;
+    let found: { remoteRunId: string; title?: string } | undefined;
+    try {
+      found = await backend.findStarted(startRequestOf(run), sentAt);
+    } catch (error) {
+      if (error instanceof Error && error.name === 'LostCreateError') {
+        await failLostCreate(deps, run, error.message);
+        return;
+      }
+      deps.log.warn(`run ${run.id}: look-up ${payload.lookUp} of its create failed: ${String(error)}`);
+    }
+    if (found && (await deps.store.getRunByRemoteId(found.remoteRunId, run.backend)) !== null) {
+      found = undefined; // another run of ours already has it
+    }
+    if (found) {
+      deps.log.info(`run ${run.id}: adopting ${found.remoteRunId}, whose create got no answer`);
+      await recordStarted(deps, await deps.github(run.installationId), run, found);
+      // Its webhooks came while it was not known to be ours (it may even have finished): read it back now.
+      const adopted = await deps.store.getRun(run.id);
+      if (adopted?.status === 'queued') await refreshRun(deps, adopted);
+      return;
+    }
+    if (!last) {
+      await scheduleCreateLookUp(deps, run, payload.lookUp + 1);
+      return;
+    }
+    await failLostCreate(
+      deps,
+      run,
+      'codecloud did not answer the call that creates this run, and no such run showed up in its list within ' +
+        `${Math.round(CREATE_LOOK_UPS_MS[CREATE_LOOK_UPS_MS.length - 1]! / 60_000)} minutes, so it was not sent again ` +
+        '(that could start a second paid run). Check the codecloud dashboard for it before asking again.',
+    );
+  });
+  // Another live process is starting it right now: this look-up is retried later (the job fails).
+  if (!held && (await deps.store.getRun(payload.runId))?.status === 'starting') {
+    throw new Error(`run ${payload.runId} is being started by another process`);
+  }
+}
+
+async function failLostCreate(deps: RunDeps, run: Run, error: string): Promise<void> {
+  await finalizeRun(deps, run, { status: 'failed', result: { ...run.result, error } });
+}
+
 /** The create request of a run, as sent (and as looked up again when its answer was lost). */
 export function startRequestOf(run: Run): StartRunRequest {
-  const agent = optionString(run.options, 'agentProvider');
   return {
     repo: `${run.owner}/${run.repo}`,
     prompt: run.prompt,
     mode: run.mode,
-    branch: optionString(run.options, 'branch'),
-    model: optionString(run.options, 'model'),
-    provider: optionString(run.options, 'provider'),
-    agentProvider: agent === 'opencode' || agent === 'claude-code' ? agent : undefined,
+    branch: optionString(run.options.branch),
+    model: optionString(run.options.model),
+    provider: optionString(run.options.provider),
+    agentProvider: run.options.agentProvider,
     autoCreatePr: run.options.autoCreatePr !== false,
     installationId: run.installationId,
   };
@@ -109,13 +258,15 @@ export async function recordStarted(
   run: Run,
   result: { remoteRunId: string; title?: string | undefined },
 ): Promise<void> {
-  const timeoutMinutes = typeof run.options.timeoutMinutes === 'number' ? run.options.timeoutMinutes : 60;
+  const timeoutMinutes = run.options.timeoutMinutes ?? 60;
+  // The run's time counts from when the create was sent (an adopted run may have run for a while already).
+  const startedAt = Math.min(run.options.createSentAt ?? deps.now(), deps.now());
   const started = await deps.store.transitionRun(run.id, ['starting'], {
     status: 'queued',
     remoteRunId: result.remoteRunId,
     remoteStatus: 'queued',
-    startedAt: deps.now(),
-    deadlineAt: deps.now() + timeoutMinutes * 60_000,
+    startedAt,
+    deadlineAt: startedAt + timeoutMinutes * 60_000,
     ...(result.title ? { result: { ...run.result, title: result.title } } : {}),
   });
   if (!started) {
@@ -123,7 +274,7 @@ export async function recordStarted(
     await backendOf(deps, run)
       .stop(result.remoteRunId)
       .catch(() => undefined);
-    await deps.store.updateRun(run.id, { remoteRunId: result.remoteRunId });
+    await deps.store.transitionRun(run.id, FINAL_LOCAL_RUN_STATUSES, { remoteRunId: result.remoteRunId });
     return;
   }
   await updateStatusComment(deps, gh, started, { throttled: false });
@@ -138,17 +289,16 @@ export async function backOffForLimit(
   gh: Awaited<ReturnType<RunDeps['github']>>,
   run: Run,
   retryAfterMs: number | undefined,
-  patch: { options?: JsonObject } = {},
+  patch: { options?: RunOptions } = {},
 ): Promise<void> {
-  const back = await deps.store.transitionRun(run.id, ['starting'], { status: 'waiting', ...patch });
   const retryAt = deps.now() + Math.max(retryAfterMs ?? LIMIT_RETRY_MS, 1_000);
+  // First the hold, then the run back in line: its comment then says why it waits.
   await deps.store.setInstallationNotBefore(run.installationId, retryAt);
-  await deps.store.enqueueJob({
-    dedupeKey: `drain:${run.installationId}:${Math.floor(retryAt / LIMIT_RETRY_MS)}`,
-    kind: JOB_DRAIN,
-    payload: { installationId: run.installationId },
-    runAt: retryAt,
-  });
+  const back = await deps.store.transitionRun(run.id, ['starting'], { status: 'waiting', ...patch });
+  // Every back-off gets its own drain (a key per moment, not per 30 s bucket: a second back-off within the same
+  // bucket must not be dropped as a duplicate).
+  const until = (await deps.store.installationNotBefore(run.installationId)) ?? retryAt;
+  await scheduleDrain(deps, run.installationId, until);
   if (back) await updateStatusComment(deps, gh, back, { throttled: false });
 }
 
@@ -159,14 +309,7 @@ async function sendPendingFollowUp(
   run: Run,
 ): Promise<void> {
   const pending = run.options.pendingFollowUp;
-  if (
-    !pending ||
-    typeof pending !== 'object' ||
-    Array.isArray(pending) ||
-    typeof pending.prompt !== 'string' ||
-    typeof pending.idempotencyKey !== 'string' ||
-    run.remoteRunId === null
-  ) {
+  if (!pending || run.remoteRunId === null) {
     await finalizeRun(deps, run, {
       status: 'failed',
       result: { ...run.result, error: 'This follow-up was lost while waiting; ask again.' },
@@ -175,7 +318,7 @@ async function sendPendingFollowUp(
   }
   await sendFollowUp(deps, gh, run, run.remoteRunId, {
     prompt: pending.prompt,
-    mode: pending.mode === 'plan' ? 'plan' : 'execute',
+    mode: pending.mode,
     idempotencyKey: pending.idempotencyKey,
   });
 }
@@ -227,7 +370,7 @@ export async function sendFollowUp(
 
 function resultFrom(run: Run, view: BackendRunView): RunResult {
   const prs = view.prs.length > 0 ? view.prs : (run.result.prs ?? []);
-  const branch = prs[0]?.branch || optionString(run.options, 'branch');
+  const branch = prs[0]?.branch || optionString(run.options.branch);
   return {
     ...run.result,
     ...(view.title ? { title: view.title } : {}),
@@ -255,9 +398,12 @@ export async function refreshRun(
     if (isFinalLocalRunStatus(run.status)) {
       if (options.forceEdit) {
         const gh = await deps.github(run.installationId);
-        const current = await deps.store.updateRun(run.id, { result: resultFrom(run, view) });
-        await updateStatusComment(deps, gh, current, { throttled: false });
-        return current;
+        // Only onto the state it was computed from (a follow-up may have reopened the run meanwhile).
+        const current = await deps.store.transitionRun(run.id, [run.status], {
+          result: resultFrom(run, view),
+        });
+        if (current) await updateStatusComment(deps, gh, current, { throttled: false });
+        return current ?? (await deps.store.getRun(run.id)) ?? run;
       }
       return run;
     }
@@ -270,11 +416,15 @@ export async function refreshRun(
   }
   if (isFinalLocalRunStatus(run.status)) return run;
   const changed = run.status !== view.status;
-  const updated = await deps.store.updateRun(run.id, {
+  // Compare-and-set on the status this answer is about: when the run moved meanwhile (the completion webhook
+  // finished it while this read was in flight), the answer is stale and is dropped, never written over the newer
+  // state. A final run never goes back.
+  const updated = await deps.store.transitionRun(run.id, [run.status], {
     status: view.status,
     remoteStatus: view.status,
     result: resultFrom(run, view),
   });
+  if (!updated) return (await deps.store.getRun(run.id)) ?? run;
   if (changed || options.forceEdit || options.throttled) {
     const gh = await deps.github(run.installationId);
     await updateStatusComment(deps, gh, updated, { throttled: !changed && !options.forceEdit });
@@ -337,7 +487,8 @@ export async function postFinalComment(deps: RunDeps, run: Run): Promise<void> {
   let gh: Awaited<ReturnType<RunDeps['github']>>;
   try {
     gh = await deps.github(run.installationId);
-    if (current.statusCommentId === null) await postStatusComment(deps, gh, current);
+    // A run without a recorded comment may have one all the same (its job died right after posting it).
+    if (current.statusCommentId === null) await postStatusComment(deps, gh, current, { lookFirst: true });
     else await updateStatusComment(deps, gh, current, { throttled: false });
     await deps.store.confirmFinalComment(run.id);
   } catch (error) {
@@ -357,6 +508,8 @@ export async function postFinalComment(deps: RunDeps, run: Run): Promise<void> {
 /** Stops runs past their `timeout_minutes` and gives them their final state. */
 export async function timeOutRuns(deps: RunDeps): Promise<void> {
   for (const run of await deps.store.listRunsPastDeadline()) {
+    // A create without an answer yet is not running out of time: it is being looked up (and failed if not found).
+    if (run.status === 'starting' && run.remoteRunId === null) continue;
     if (run.remoteRunId !== null) {
       await backendOf(deps, run)
         .stop(run.remoteRunId)
@@ -364,7 +517,7 @@ export async function timeOutRuns(deps: RunDeps): Promise<void> {
           deps.log.warn(`stopping timed-out run ${run.id} failed: ${String(error)}`),
         );
     }
-    const minutes = typeof run.options.timeoutMinutes === 'number' ? run.options.timeoutMinutes : 60;
+    const minutes = run.options.timeoutMinutes ?? 60;
     await finalizeRun(deps, run, {
       status: 'timed_out',
       result: {

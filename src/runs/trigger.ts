@@ -75,3 +75,7 @@ export const JOB_CODECLOUD_EVENT = 'codecloud.event';
 export const JOB_DRAIN = 'runs.drain';
 /** A backend without webhooks (Cloud Coding) says a run's stream ended: read it back and finish it. */
 export const JOB_BACKEND_FINISHED = 'runs.backend-finished';
+/** The relay of one real completion of a run the app did not start from a thread. */
+export const JOB_RELAY_COMPLETION = 'relay-completion';
+/** One look-up of a run whose create call got no answer (it may exist at codecloud all the same). */
+export const JOB_LOOK_UP_CREATE = 'runs.look-up-create';

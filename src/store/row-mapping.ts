@@ -2,6 +2,7 @@
  * Turns database rows into domain objects, smoothing over driver differences (`pg` returns int8 as a string and
  * `timestamptz` as a Date; SQLite returns times as epoch ms and booleans as 0/1).
  */
+import { parseRunOptions, parseRunProgress } from './run-options.js';
 import type { SqlRow } from './sql-database.js';
 import type {
   Backend,
@@ -9,7 +10,6 @@ import type {
   JobRecord,
   JobState,
   Json,
-  JsonObject,
   LocalRunStatus,
   Run,
   RunMode,
@@ -59,7 +59,7 @@ export function runFromRow(row: SqlRow): Run {
     requestedBy: String(row.requested_by),
     mode: String(row.mode) as RunMode,
     prompt: String(row.prompt),
-    options: (row.options ?? {}) as JsonObject,
+    options: parseRunOptions(row.options),
     statusCommentId: toNumberOrNull(row.status_comment_id),
     status: String(row.status) as LocalRunStatus,
     remoteStatus: toStringOrNull(row.remote_status),
@@ -71,7 +71,7 @@ export function runFromRow(row: SqlRow): Run {
     deadlineAt: toMsOrNull(row.deadline_at),
     lastCommentEditAt: toMsOrNull(row.last_comment_edit_at),
     lastCommentBodyHash: toStringOrNull(row.last_comment_body_hash),
-    progress: (row.progress ?? null) as JsonObject | null,
+    progress: parseRunProgress(row.progress),
     finalCommentPosted: row.final_comment_posted === true || row.final_comment_posted === 1,
     followUpCount: toNumber(row.follow_up_count),
     updatedAt: toMs(row.updated_at),

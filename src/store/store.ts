@@ -9,6 +9,8 @@
  * so tests can move time without sleeping. Every method is safe to call from several replicas at once.
  */
 
+import type { RunOptions, RunProgress } from './run-options.js';
+
 /** A JSON value as stored in a `jsonb` column. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 /** A JSON object as stored in a `jsonb` column. */
@@ -140,7 +142,7 @@ export interface Run {
   mode: RunMode;
   prompt: string;
   /** The request options as sent (model, provider, agent, branch, auto_create_pr, …). */
-  options: JsonObject;
+  options: RunOptions;
   /** The status comment (a review-comment reply id when in a review thread); null until posted. */
   statusCommentId: number | null;
   status: LocalRunStatus;
@@ -159,7 +161,7 @@ export interface Run {
   /** Hash of the body last written to the status comment (skip identical edits). */
   lastCommentBodyHash: string | null;
   /** The latest `agent.progress` payload, as received. */
-  progress: JsonObject | null;
+  progress: RunProgress | null;
   /** True once the one final comment edit has been claimed by `markFinalCommentPosted`. */
   finalCommentPosted: boolean;
   /** How many follow-up messages were sent to this run. */
@@ -181,7 +183,7 @@ export interface NewRun {
   requestedBy: string;
   mode: RunMode;
   prompt: string;
-  options?: JsonObject;
+  options?: RunOptions;
   /** Default `waiting`. */
   status?: LocalRunStatus;
   statusCommentId?: number | null;
@@ -205,10 +207,10 @@ export interface RunPatch {
   startedAt?: number | null;
   finishedAt?: number | null;
   deadlineAt?: number | null;
-  progress?: JsonObject | null;
+  progress?: RunProgress | null;
   prompt?: string;
   mode?: RunMode;
-  options?: JsonObject;
+  options?: RunOptions;
 }
 
 /** One sign that a codecloud run may have ended (see `Store.completionSigns`). */

@@ -167,8 +167,17 @@ export interface FakeGitHubControl {
   /** Registers `token` as the workflow token (GITHUB_TOKEN) of `repo`. */
   workflowToken(input: { repo: string; token: string }): Promise<void>;
   expireTokens(token?: string): Promise<{ expired: number }>;
-  /** The next `times` (default 1) API requests matching `method` and the `path` regular expression answer `status`. */
-  fault(input: { method: string; path: string; status: number; times?: number }): Promise<void>;
+  /**
+   * The next `times` (default 1) API requests matching `method` and the `path` regular expression answer `status`;
+   * with `phase: 'after'` each is carried out first (e.g. the comment is created) and only its answer is lost.
+   */
+  fault(input: {
+    method: string;
+    path: string;
+    status: number;
+    times?: number;
+    phase?: 'before' | 'after';
+  }): Promise<void>;
   reset(): Promise<void>;
   state(): Promise<FakeGitHubState>;
   /** Polls /_fake/state until `predicate` returns a truthy value, and returns that value. */

@@ -5,6 +5,7 @@ import { openPull } from './rest-routes.js';
 import {
   type FakeComment,
   type FakeDelivery,
+  type FakeFault,
   type FakeIssue,
   type FakeRepo,
   FakeState,
@@ -394,11 +395,16 @@ const ROUTES: Record<string, ControlHandler> = {
     } catch {
       throw new ControlError(400, `"path" is not a regular expression: ${path}`);
     }
-    const fault = {
+    const phase = (body as { phase?: unknown }).phase ?? 'before';
+    if (phase !== 'before' && phase !== 'after') {
+      throw new ControlError(400, `"phase" must be "before" or "after", got ${JSON.stringify(phase)}`);
+    }
+    const fault: FakeFault = {
       method: str(body, 'method').toUpperCase(),
       path,
       status: int(body, 'status'),
       times: int(body, 'times', 1),
+      phase,
     };
     ctx.state.faults.push(fault);
     return ok(fault, 201);

@@ -164,8 +164,11 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     );
     if (fault) {
       fault.times -= 1;
-      reply(errorResponse(fault.status, 'Injected fault (fake GitHub /_fake/faults)'), extra);
-      return;
+      // `after`: the request is carried out below and only its answer is replaced ("created, answer lost").
+      if (fault.phase !== 'after') {
+        reply(errorResponse(fault.status, 'Injected fault (fake GitHub /_fake/faults)'), extra);
+        return;
+      }
     }
     const randomFault = state.pickRandomFault(method, pathname);
     if (randomFault) {
@@ -226,6 +229,13 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       body: json,
       ...(token ? { token } : {}),
     });
+    if (fault?.phase === 'after') {
+      reply(
+        errorResponse(fault.status, 'Injected fault after the request was carried out (fake GitHub)'),
+        extra,
+      );
+      return;
+    }
     reply(response, extra);
   }
 

@@ -107,6 +107,8 @@ export interface FakeFault {
   path: string;
   status: number;
   times: number;
+  /** `before` (default): nothing happens; `after`: the request is carried out, then answered with `status`. */
+  phase?: 'before' | 'after';
 }
 
 /**

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CodecloudEvent } from '../../../src/codecloud/webhook-events.js';
 import type { GitHubApi } from '../../../src/github/github-api.js';
 import type { AgentBackend, BackendRunView } from '../../../src/runs/agent-backend.js';
 import { handleCodecloudEventJob, inertText } from '../../../src/runs/codecloud-events.js';
@@ -59,6 +60,7 @@ describe('codecloud progress events', () => {
       react: async () => undefined,
       getPull: fail,
       listComments: async () => [],
+      listReviewComments: async () => [],
       dispatch: fail,
     };
     deps = testRunDeps({ store, backend, gh, now: () => now });
@@ -70,7 +72,7 @@ describe('codecloud progress events', () => {
     await store.close();
   });
 
-  const progress = (thinking: string) => ({
+  const progress = (thinking: string): CodecloudEvent => ({
     event: 'agent.progress',
     run_id: 'r1',
     status: 'running',

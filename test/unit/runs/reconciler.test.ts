@@ -6,10 +6,15 @@ import type { AgentBackend, BackendRunView } from '../../../src/runs/agent-backe
 import { followUpIdempotencyKey } from '../../../src/runs/command-handler.js';
 import { reconcileOnce } from '../../../src/runs/reconciler.js';
 import type { RunDeps } from '../../../src/runs/run-deps.js';
-import { drainInstallation, finalCommentRetryAt, finalizeRun } from '../../../src/runs/run-lifecycle.js';
+import {
+  drainInstallation,
+  finalCommentRetryAt,
+  finalizeRun,
+  startLeaseName,
+} from '../../../src/runs/run-lifecycle.js';
 import { openStore } from '../../../src/store/open-store.js';
 import type { NewRun, Store } from '../../../src/store/store.js';
-import { issueRun, testRunDeps } from './run-fixtures.js';
+import { issueRun, runDueJobs, testRunDeps } from './run-fixtures.js';
 
 describe('reconciler', () => {
   let store: Store;
@@ -44,6 +49,7 @@ describe('reconciler', () => {
       throw new Error('unused');
     },
     listComments: async () => [],
+    listReviewComments: async () => [],
     dispatch: async () => undefined,
   };
   const backend: AgentBackend = {
@@ -218,33 +224,80 @@ describe('reconciler', () => {
     expect(posted.join('')).toContain('was not started');
   });
 
-  it('a create cut off by a restart: the run found at codecloud is adopted, none found means failed', async () => {
-    const adopted = await store.createRun(newRun({ installationId: 34, threadKey: 'acme/app#34' }));
-    const lostRun = await store.createRun(newRun({ installationId: 35, threadKey: 'acme/app#35' }));
-    await store.transitionRun(adopted.id, ['waiting'], { status: 'starting' });
-    await store.transitionRun(lostRun.id, ['waiting'], { status: 'starting' });
-    const claimedAt = now;
-    now += 6 * 60_000;
-    lost = { remoteRunId: `${now}-found` };
-    // Only the first look-up finds something.
-    const backendFind = backend.findStarted;
-    backend.findStarted = async (request, since) => {
-      const answer = await backendFind?.(request, since);
-      lost = undefined;
-      return answer;
+  it('a create cut off by a restart: looked up for two minutes (never sent again), adopted when found, else failed', async () => {
+    const starts: string[] = [];
+    const start = backend.start;
+    backend.start = async (request) => {
+      starts.push(request.prompt);
+      return start(request);
     };
-    await reconcileOnce(deps, 'me', 10_000);
-    if (backendFind) backend.findStarted = backendFind;
-    expect(lookUps).toEqual([
-      { prompt: 'fix it', since: claimedAt - 60_000 },
-      { prompt: 'fix it', since: claimedAt - 60_000 },
-    ]);
-    const a = await store.getRun(adopted.id);
-    expect(a?.status).toBe('queued');
-    expect(a?.remoteRunId).toBe(`${now}-found`);
-    const b = await store.getRun(lostRun.id);
-    expect(b?.status).toBe('failed');
-    expect(b?.result.error).toContain('ask again');
+    const foundByPrompt = new Map<string, string>();
+    const find = backend.findStarted as NonNullable<AgentBackend['findStarted']>;
+    backend.findStarted = async (request, since) => {
+      lookUps.push({ prompt: request.prompt, since });
+      const id = foundByPrompt.get(request.prompt);
+      return id ? { remoteRunId: id } : undefined;
+    };
+    const sentAt = now;
+    const inStarting = async (installationId: number, prompt: string, sent: boolean) => {
+      const run = await store.createRun(
+        newRun({ installationId, threadKey: `acme/app#${installationId}`, prompt }),
+      );
+      await store.transitionRun(run.id, ['waiting'], {
+        status: 'starting',
+        ...(sent ? { options: { createSentAt: sentAt } } : {}),
+      });
+      return run;
+    };
+    const adopted = await inStarting(34, 'fix A', true);
+    const notSent = await inStarting(35, 'fix B', false);
+    const neverFound = await inStarting(36, 'fix C', true);
+    const heldElsewhere = await inStarting(37, 'fix D', true);
+    await store.tryAcquireLease(startLeaseName(heldElsewhere.id), 'another-live-process', 15_000);
+    try {
+      now += 6_000;
+      await reconcileOnce(deps, 'me', 10_000);
+      // Cut off before the create was sent: back in line, and started normally (by the reconciler's drain).
+      expect((await store.getRun(notSent.id))?.status).toBe('queued');
+      expect(starts).toEqual(['fix B']);
+      // Another process still holds its start lease (it is alive and working on it): left alone.
+      expect(lookUps).toEqual([]);
+      for (let i = 0; i < 3; i += 1) {
+        now += 10_000;
+        await runDueJobs(deps);
+      }
+      expect(lookUps.map((l) => l.prompt).sort()).toEqual(['fix A', 'fix A', 'fix C', 'fix C']);
+      expect(lookUps.every((l) => l.since === sentAt)).toBe(true);
+      // codecloud's list shows it only now: the next look-up adopts it.
+      foundByPrompt.set('fix A', `${now}-late`);
+      for (let i = 0; i < 3; i += 1) {
+        now += 10_000;
+        await runDueJobs(deps);
+      }
+      const a = await store.getRun(adopted.id);
+      // Adopted and read back at once (its webhooks came before it was known to be ours): running.
+      expect(a?.status).toBe('running');
+      expect(a?.remoteRunId).toBe(`${now - 30_000}-late`);
+      for (let i = 0; i < 8; i += 1) {
+        now += 10_000;
+        await runDueJobs(deps);
+      }
+      const c = await store.getRun(neverFound.id);
+      expect(c?.status).toBe('failed');
+      expect(c?.result.error).toContain('codecloud dashboard');
+      expect(lookUps.filter((l) => l.prompt === 'fix C')).toHaveLength(5);
+      expect(edits.at(-1)?.body).toContain('Failed');
+      expect(edits.map((e) => e.body).join('\n')).not.toContain('Timed out');
+      // Its holder died: the lease runs out within seconds and the reconciler takes over.
+      await reconcileOnce(deps, 'me', 10_000);
+      await runDueJobs(deps);
+      expect(lookUps.filter((l) => l.prompt === 'fix D').length).toBeGreaterThanOrEqual(1);
+      // Nothing was ever created twice, and nothing cut off mid-create was sent again.
+      expect(starts).toEqual(['fix B']);
+    } finally {
+      backend.start = start;
+      backend.findStarted = find;
+    }
   });
 
   it('follow-up idempotency keys tell issue comments, review comments and reviews apart', () => {

@@ -2,7 +2,18 @@
 // plain issue run as the store records it.
 import type { GitHubApi } from '../../../src/github/github-api.js';
 import type { AgentBackend } from '../../../src/runs/agent-backend.js';
+import { jobHandlers } from '../../../src/runs/jobs.js';
 import type { RunDeps } from '../../../src/runs/run-deps.js';
+import { drainInstallation, lookUpLostCreate } from '../../../src/runs/run-lifecycle.js';
+import {
+  JOB_BACKEND_FINISHED,
+  JOB_CODECLOUD_EVENT,
+  JOB_COMMAND,
+  JOB_DRAIN,
+  JOB_LOOK_UP_CREATE,
+  JOB_PUSH,
+  JOB_RELAY_COMPLETION,
+} from '../../../src/runs/trigger.js';
 import type { NewRun, Store } from '../../../src/store/store.js';
 
 export function testRunDeps(parts: {
@@ -24,6 +35,7 @@ export function testRunDeps(parts: {
     now: parts.now,
     log: { debug() {}, info() {}, warn() {}, error() {} },
     wake() {},
+    holder: 'test-process',
   };
 }
 
@@ -44,4 +56,27 @@ export function issueRun(overrides: Partial<NewRun> = {}): NewRun {
     prompt: 'fix it',
     ...overrides,
   };
+}
+
+/**
+ * Works off the store's due jobs once, as the worker would, with the orchestration's own handlers (drains and
+ * look-ups of lost creates); returns the kinds run. Time moves only with the store's clock.
+ */
+export async function runDueJobs(deps: RunDeps): Promise<string[]> {
+  const handlers = jobHandlers({
+    [JOB_COMMAND]: async () => undefined,
+    [JOB_PUSH]: async () => undefined,
+    [JOB_CODECLOUD_EVENT]: async () => undefined,
+    [JOB_RELAY_COMPLETION]: async () => undefined,
+    [JOB_BACKEND_FINISHED]: async () => undefined,
+    [JOB_DRAIN]: ({ installationId }) => drainInstallation(deps, installationId),
+    [JOB_LOOK_UP_CREATE]: (payload) => lookUpLostCreate(deps, payload),
+  });
+  const ran: string[] = [];
+  for (const job of await deps.store.claimJobs(50, 60_000)) {
+    await handlers[job.kind]?.(job.payload, job);
+    await deps.store.completeJob(job.id);
+    ran.push(job.kind);
+  }
+  return ran;
 }

@@ -36,6 +36,7 @@ function fakeGitHub(recorded: Recorded): GitHubApi {
     },
     getPull: unused,
     listComments: async () => [],
+    listReviewComments: async () => [],
     dispatch: unused,
   };
 }

@@ -286,7 +286,7 @@ export function describeStoreContract(
       });
 
       it('round-trips every patchable field and clears with null', async () => {
-        const run = await store.createRun(newRun({ options: { model: 'm', auto_create_pr: true } }));
+        const run = await store.createRun(newRun({ options: { model: 'm', autoCreatePr: true } }));
         clock.advance(5);
         const patched = await store.updateRun(run.id, {
           remoteRunId: 'run_abc',
@@ -304,7 +304,7 @@ export function describeStoreContract(
           stopRequestedBy: 'hubot',
           startedAt: clock.now(),
           deadlineAt: clock.now() + 3_600_000,
-          progress: { tools: ['bash'], text: 'running tests' },
+          progress: { toolCalls: [{ name: 'bash', status: 'running' }], thinking: 'running tests' },
           prompt: 'new prompt',
           mode: 'plan',
           options: { model: 'other' },
@@ -325,7 +325,7 @@ export function describeStoreContract(
           stopRequestedBy: 'hubot',
           startedAt: clock.now(),
           deadlineAt: clock.now() + 3_600_000,
-          progress: { tools: ['bash'], text: 'running tests' },
+          progress: { toolCalls: [{ name: 'bash', status: 'running' }], thinking: 'running tests' },
           prompt: 'new prompt',
           mode: 'plan',
           options: { model: 'other' },

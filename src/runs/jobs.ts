@@ -1,0 +1,95 @@
+/**
+ * The app's durable job kinds and their payloads, typed: `enqueue` takes the payload the kind calls for, and
+ * `jobHandlers` parses a claimed job's payload with its kind's schema before the handler sees it, so no handler
+ * reads loose JSON.
+ */
+import { z } from 'zod';
+import { CodecloudEvent } from '../codecloud/webhook-events.js';
+import type { Job, Json, Store } from '../store/store.js';
+import type { JobHandler } from './job-worker.js';
+import {
+  CommandTrigger,
+  JOB_BACKEND_FINISHED,
+  JOB_CODECLOUD_EVENT,
+  JOB_COMMAND,
+  JOB_DRAIN,
+  JOB_LOOK_UP_CREATE,
+  JOB_PUSH,
+  JOB_RELAY_COMPLETION,
+  PushTrigger,
+} from './trigger.js';
+
+/** What a backend without webhooks (Cloud Coding) said when a run's stream ended. */
+export const FinishedView = z.object({
+  status: z.enum(['queued', 'running', 'completed', 'failed']),
+  repo: z.string().optional(),
+  result: z.string().optional(),
+  error: z.string().optional(),
+  startedAt: z.string().optional(),
+  completedAt: z.string().optional(),
+});
+
+/** The payload schema of every job kind. */
+export const JOB_PAYLOADS = {
+  [JOB_COMMAND]: CommandTrigger,
+  [JOB_PUSH]: PushTrigger,
+  [JOB_CODECLOUD_EVENT]: CodecloudEvent,
+  [JOB_RELAY_COMPLETION]: z.object({ remoteRunId: z.string().min(1) }),
+  [JOB_BACKEND_FINISHED]: z.object({
+    backend: z.literal('cloudcoding'),
+    remoteRunId: z.string().min(1),
+    view: FinishedView.optional(),
+  }),
+  [JOB_DRAIN]: z.object({ installationId: z.number().int() }),
+  [JOB_LOOK_UP_CREATE]: z.object({
+    runId: z.string().min(1),
+    /** Which look-up this is (1 for the first). */
+    lookUp: z.number().int().positive(),
+  }),
+} as const;
+
+export type JobKind = keyof typeof JOB_PAYLOADS;
+export type JobPayload<K extends JobKind> = z.infer<(typeof JOB_PAYLOADS)[K]>;
+
+/**
+ * Records a job of `kind`; false when `dedupeKey` was seen before (see `Store.enqueueJob`). A payload that names its
+ * installation puts the job in that installation's fairness group, so one installation's burst never holds up another.
+ */
+export async function enqueue<K extends JobKind>(
+  store: Pick<Store, 'enqueueJob'>,
+  kind: K,
+  job: { dedupeKey: string; payload: JobPayload<K>; runAt?: number | undefined },
+): Promise<boolean> {
+  const parsed = JOB_PAYLOADS[kind].safeParse(job.payload);
+  if (!parsed.success) {
+    throw new Error(`job ${kind} ${job.dedupeKey}: payload does not parse: ${z.prettifyError(parsed.error)}`);
+  }
+  const installationId = (parsed.data as { installationId?: unknown }).installationId;
+  return store.enqueueJob({
+    dedupeKey: job.dedupeKey,
+    kind,
+    ...(typeof installationId === 'number' ? { group: String(installationId) } : {}),
+    // Schema-checked data is plain JSON (no dates, functions or undefined left after stringify).
+    payload: JSON.parse(JSON.stringify(parsed.data)) as Json,
+    ...(job.runAt !== undefined ? { runAt: job.runAt } : {}),
+  });
+}
+
+export type TypedJobHandlers = { [K in JobKind]: (payload: JobPayload<K>, job: Job) => Promise<void> };
+
+/** The worker's handler table: each handler gets its kind's payload, parsed (a payload that does not parse fails the job). */
+export function jobHandlers(handlers: TypedJobHandlers): Record<string, JobHandler> {
+  const table: Record<string, JobHandler> = {};
+  for (const kind of Object.keys(JOB_PAYLOADS) as JobKind[]) {
+    table[kind] = async (payload, job) => {
+      const parsed = JOB_PAYLOADS[kind].safeParse(payload);
+      if (!parsed.success) {
+        throw new Error(
+          `job ${kind} ${job.dedupeKey}: payload does not parse: ${z.prettifyError(parsed.error)}`,
+        );
+      }
+      await (handlers[kind] as (payload: unknown, job: Job) => Promise<void>)(parsed.data, job);
+    };
+  }
+  return table;
+}

@@ -1,0 +1,88 @@
+/**
+ * The typed JSON columns of a run (`options`, `progress`), parsed once where rows are read (`row-mapping.ts`), so
+ * nothing downstream reads loose JSON by hand. Parsing is lenient per field: a stored value that no longer fits
+ * (an older app version, a hand edit) reads as absent instead of making the whole run unreadable.
+ */
+import { z } from 'zod';
+
+/** A field that reads as `undefined` when it is missing or does not fit. */
+const lenient = <T extends z.ZodType>(schema: T) => schema.optional().catch(undefined);
+
+/** Where the reaction of a follow-up goes (the comment that asked for it). */
+export const ReactOn = z.union([
+  z.object({ kind: z.literal('issue'), number: z.number().int() }),
+  z.object({ kind: z.enum(['issue_comment', 'review_comment']), id: z.number().int() }),
+]);
+export type ReactOn = z.infer<typeof ReactOn>;
+
+/** Where a follow-up's status comment lives (the pull request's conversation, or a review thread). */
+export const StatusCommentPlace = z.union([
+  z.object({ kind: z.literal('issue_comment'), number: z.number().int() }),
+  z.object({ kind: z.literal('review_comment'), number: z.number().int(), threadId: z.number().int() }),
+]);
+export type StatusCommentPlace = z.infer<typeof StatusCommentPlace>;
+
+/** A follow-up refused by codecloud's plan limit, kept until it can be sent. */
+export const PendingFollowUp = z.object({
+  prompt: z.string(),
+  mode: z.enum(['execute', 'plan']),
+  idempotencyKey: z.string(),
+});
+export type PendingFollowUp = z.infer<typeof PendingFollowUp>;
+
+/** The request options of a run, as recorded when it was asked for (and as its status comment needs them). */
+export const RunOptions = z.object({
+  branch: lenient(z.string()),
+  model: lenient(z.string()),
+  provider: lenient(z.string()),
+  agentProvider: lenient(z.enum(['opencode', 'claude-code'])),
+  autoCreatePr: lenient(z.boolean()),
+  maxConcurrentRuns: lenient(z.number().int().positive()),
+  timeoutMinutes: lenient(z.number().positive()),
+  /** Show the agent's progress in the status comment. */
+  progress: lenient(z.boolean()),
+  /** The GitHub delivery that asked for the run (a redelivery finds it again). */
+  deliveryId: lenient(z.string()),
+  /** The title derived from the request, for the status comment's headline. */
+  headline: lenient(z.string()),
+  /** Who asked for the latest follow-up (the run's `requestedBy` asked for the run). */
+  requestedBy: lenient(z.string()),
+  /** The repository's command word (`/codecloud` unless configured), for the hints in the status comment. */
+  trigger: lenient(z.string().min(1)),
+  reactOn: lenient(ReactOn.nullable()),
+  statusCommentPlace: lenient(StatusCommentPlace),
+  pendingFollowUp: lenient(PendingFollowUp),
+  /** When the create call was sent (ms): a create whose answer was lost is looked up from then on, never re-sent. */
+  createSentAt: lenient(z.number()),
+});
+export type RunOptions = z.infer<typeof RunOptions>;
+
+/** A run's options read from the store (`{}` when none); fields that do not fit are dropped. */
+export function parseRunOptions(value: unknown): RunOptions {
+  const parsed = RunOptions.safeParse(value ?? {});
+  return parsed.success ? parsed.data : {};
+}
+
+/** The progress summary a status comment shows: the latest tool calls and a short excerpt of the agent's text. */
+export const RunProgress = z.object({
+  toolCalls: lenient(
+    z
+      .array(
+        z.object({
+          name: z.string(),
+          status: z.enum(['pending', 'running', 'completed', 'error']).catch('running'),
+          arguments: lenient(z.record(z.string(), z.unknown())),
+        }),
+      )
+      .readonly(),
+  ),
+  thinking: lenient(z.string()),
+});
+export type RunProgress = z.infer<typeof RunProgress>;
+
+/** A run's stored progress, or null when none (or when it no longer parses). */
+export function parseRunProgress(value: unknown): RunProgress | null {
+  if (value === null || value === undefined) return null;
+  const parsed = RunProgress.safeParse(value);
+  return parsed.success ? parsed.data : null;
+}
