@@ -343,10 +343,11 @@ export async function measure(cluster: Cluster, sent: readonly ChaosCommand[]): 
       commentState,
       runStates,
       otherReplies: onIssue.length - status.length,
-      headline:
-        (status[status.length - 1]?.body ?? '')
-          .split('\n')
-          .find((l) => l.trim() !== '' && !l.startsWith('<!--')) ?? '',
+      headline: (status[status.length - 1]?.body ?? '')
+        .split('\n')
+        .filter((l) => l.trim() !== '' && !l.startsWith('<!--'))
+        .slice(0, 2)
+        .join(' / '),
       refused,
       settled,
       doubled,
@@ -420,7 +421,7 @@ export function describeReport(report: ChaosReport): string[] {
   const odd = c.filter((f) => !f.settled || f.doubled || f.mismatch);
   for (const f of odd.slice(0, 20)) {
     lines.push(
-      `  ${f.token} ${f.repo}#${f.issue}: runs ${f.runsCreated} [${f.runStates.join(',')}], status comments ${f.statusComments} (${f.commentState}), final edits ${f.finalEdits}, 🚀 ${f.rockets} 😕 ${f.confused}, replies ${f.otherReplies}${f.refused.length > 0 ? `, refused: ${f.refused.join(', ')}` : ''}${f.commentState === 'not final' ? `, shows "${f.headline.slice(0, 80)}"` : ''}${f.settled ? '' : ' UNSETTLED'}${f.doubled ? ' DOUBLED' : ''}${f.mismatch ? ' MISMATCH' : ''}`,
+      `  ${f.token} ${f.repo}#${f.issue}: runs ${f.runsCreated} [${f.runStates.join(',')}], status comments ${f.statusComments} (${f.commentState}), final edits ${f.finalEdits}, 🚀 ${f.rockets} 😕 ${f.confused}, replies ${f.otherReplies}${f.refused.length > 0 ? `, refused: ${f.refused.join(', ')}` : ''}${f.commentState === 'not final' || f.mismatch ? `, shows "${f.headline.slice(0, 160)}"` : ''}${f.settled ? '' : ' UNSETTLED'}${f.doubled ? ' DOUBLED' : ''}${f.mismatch ? ' MISMATCH' : ''}`,
     );
   }
   if (odd.length > 20) lines.push(`  … and ${odd.length - 20} more`);
