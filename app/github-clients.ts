@@ -7,13 +7,24 @@ import type { ThrottlingOptions } from '@octokit/plugin-throttling';
 import type { Probot, ProbotOctokit } from 'probot';
 import { type GitHubApi, type GitHubRequester, gitHubApi, statusOf } from '../src/github/github-api.js';
 import { mergeConfigs } from '../src/github/merge-configs.js';
+import { ConfigCache, type ConfigPush } from './config-cache.js';
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
 
 export interface GitHubClients {
   api(installationId: number): Promise<GitHubApi>;
-  /** Probot's `context.config('codecloud.yml')` semantics, outside a webhook handler: null when no file exists. */
-  loadConfig(installationId: number, owner: string, repo: string): Promise<unknown>;
+  /**
+   * Probot's `context.config('codecloud.yml')` semantics, outside a webhook handler: null when no file exists. Kept
+   * per repository (`config-cache.ts`); `fresh` reads it again.
+   */
+  loadConfig(
+    installationId: number,
+    owner: string,
+    repo: string,
+    options?: { fresh?: boolean },
+  ): Promise<unknown>;
+  /** A push webhook: drops the cached configs it may have changed. */
+  configPushed(push: ConfigPush): number;
   installationOf(owner: string, repo: string): Promise<number | null>;
   /** A fresh installation token scoped to one repository (`owner/name`), for the Cloud Coding backend. */
   repoToken(installationId: number, repo: string): Promise<string>;
@@ -40,6 +51,16 @@ export function gitHubClients(app: Probot): GitHubClients {
     return found;
   };
 
+  const configs = new ConfigCache(async (installationId, owner, repo) => {
+    const octokit = await installationOctokit(installationId);
+    return octokit.config.get({
+      owner,
+      repo,
+      path: '.github/codecloud.yml',
+      defaults: (configs) => mergeConfigs(configs),
+    });
+  });
+
   return {
     async api(installationId) {
       const octokit = await installationOctokit(installationId);
@@ -48,16 +69,11 @@ export function gitHubClients(app: Probot): GitHubClients {
       };
       return gitHubApi(requester);
     },
-    async loadConfig(installationId, owner, repo) {
-      const octokit = await installationOctokit(installationId);
-      const { config, files } = await octokit.config.get({
-        owner,
-        repo,
-        path: '.github/codecloud.yml',
-        defaults: (configs) => mergeConfigs(configs),
-      });
+    async loadConfig(installationId, owner, repo, options) {
+      const { config, files } = await configs.load(installationId, owner, repo, options);
       return files.some((file) => file.config !== null) ? config : null;
     },
+    configPushed: (push) => configs.pushed(push),
     async repoToken(installationId, repo) {
       const appOctokit = await app.auth();
       const name = repo.split('/')[1] ?? repo;

@@ -32,7 +32,7 @@ import { JobWorker } from '../src/runs/job-worker.js';
 import { jobHandlers } from '../src/runs/jobs.js';
 import { type Reconciler, startReconciler } from '../src/runs/reconciler.js';
 import { loadRunConfig } from '../src/runs/run-config.js';
-import type { RunDeps } from '../src/runs/run-deps.js';
+import type { ConfigLoad, RunDeps } from '../src/runs/run-deps.js';
 import { drainInstallation, lookUpLostCreate } from '../src/runs/run-lifecycle.js';
 import { syncSchedules } from '../src/runs/schedule-sync.js';
 import {
@@ -159,20 +159,27 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
           webhookUrl: settings.codecloudWebhookUrl,
         })
       : undefined;
+    // `fresh`: read again instead of the cached copy (a push may have just changed it).
+    const loadConfig = async (
+      installationId: number,
+      owner: string,
+      repo: string,
+      options: { fresh?: boolean } = {},
+    ): Promise<ConfigLoad> => {
+      try {
+        return loadRunConfig(await clients.loadConfig(installationId, owner, repo, options));
+      } catch (error) {
+        const status = (error as { status?: unknown }).status;
+        if (typeof status === 'number') throw error; // GitHub trouble: retry the job, don't blame the file
+        const message = describeConfigLoadError(error);
+        return { kind: 'invalid', error: message, issues: [message] };
+      }
+    };
     const deps: RunDeps = {
       store,
       backends: { ...(codecloud ? { codecloud } : {}), ...(cloudCoding ? { cloudcoding: cloudCoding } : {}) },
       github: (installationId) => clients.api(installationId),
-      async loadConfig(installationId, owner, repo) {
-        try {
-          return loadRunConfig(await clients.loadConfig(installationId, owner, repo));
-        } catch (error) {
-          const status = (error as { status?: unknown }).status;
-          if (typeof status === 'number') throw error; // GitHub trouble: retry the job, don't blame the file
-          const message = describeConfigLoadError(error);
-          return { kind: 'invalid', error: message, issues: [message] };
-        }
-      },
+      loadConfig: (installationId, owner, repo) => loadConfig(installationId, owner, repo),
       installationOf: (owner, repo) => clients.installationOf(owner, repo),
       botLogin: await botLoginOf(app),
       knownSecrets: [
@@ -202,7 +209,7 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
         [JOB_BACKEND_FINISHED]: (payload) => handleCloudCodingFinishedJob(deps, payload),
         [JOB_PUSH]: async (push) => {
           if (!codecloudClient) return;
-          const loaded = await deps.loadConfig(push.installationId, push.owner, push.repo);
+          const loaded = await loadConfig(push.installationId, push.owner, push.repo, { fresh: true });
           if (loaded.kind === 'invalid') {
             app.log.warn(
               `${push.owner}/${push.repo}: schedules not synced, .github/codecloud.yml: ${loaded.error}`,
@@ -236,6 +243,7 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
     app.on('pull_request_review.submitted', (context) => record(fromReview(context)));
     app.on('pull_request_review_comment.created', (context) => record(fromReviewComment(context)));
     app.on('push', async (context) => {
+      clients.configPushed(context.payload);
       const push = fromPush(context);
       if (push) await recordPush(deps, push);
     });

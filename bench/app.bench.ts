@@ -1,31 +1,100 @@
-// The App's speed and cost: first feedback (webhook sent → 👀 reaction, → status comment posted), GitHub requests
-// per simple run, and the app process's memory. Real app process, fake GitHub and simulator on 127.0.0.1.
-import { readFileSync } from 'node:fs';
+// The App's speed and cost, run as production runs it (compiled, `node build/app/main.js`): ready time (process
+// start → /healthz 200 on an empty DATA_DIR), memory idle and with 1,000 runs waiting for a slot, first feedback
+// (webhook sent → 👀, → status comment) and GitHub requests per simple run. Real app process, fake GitHub and
+// simulator on 127.0.0.1.
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore } from '../src/store/open-store.js';
 import { freshRepo, startHarness } from '../test/e2e/app/app-harness.js';
+import { COMPILED_APP, COMPILED_APP_ENV, ensureBuilt, pct, rssMb } from './compiled-app.js';
 
 const RUNS = Number(process.env.BENCH_APP_RUNS ?? 8);
+const STARTS = 3;
+const WAITING_RUNS = 1_000;
 const BOT = 'codecloud[bot]';
 
 const ms = (iso: string): number => Date.parse(iso);
-const pct = (values: number[], p: number): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-};
-const rssMb = (pid: number | undefined): number => {
-  if (pid === undefined) return Number.NaN;
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match?.[1] ? Math.round(Number(match[1]) / 1024) : Number.NaN;
-};
+const sleep = (delayMs: number) => new Promise((resolve) => setTimeout(resolve, delayMs));
+const row = (name: string, text: string) => console.log(`${name.padEnd(48)} ${text}`);
+const stats = (values: number[], unit: string) =>
+  `median ${pct(values, 50)} ${unit} · p95 ${pct(values, 95)} ${unit} · max ${Math.max(...values)} ${unit}`;
 
-const h = await startHarness({ sim: { timeFactor: 50 } });
+ensureBuilt();
+const h = await startHarness({ sim: { timeFactor: 50 }, appArgs: COMPILED_APP, env: COMPILED_APP_ENV });
 try {
+  /** Starts the app `STARTS` times, each on an empty DATA_DIR; returns the ready times and the RSS after 5 s idle. */
+  const startUp = async (): Promise<{ ready: number[]; rss: number }> => {
+    const ready: number[] = [];
+    for (let i = 0; i < STARTS; i++) {
+      await h.app.stop();
+      h.env.DATA_DIR = await mkdtemp(join(tmpdir(), 'codecloud-bench-app-'));
+      const started = performance.now();
+      const app = await h.restart();
+      for (;;) {
+        const response = await fetch(`${app.url}/healthz`).catch(() => undefined);
+        if (response?.status === 200) break;
+        await sleep(5);
+      }
+      ready.push(Math.round(performance.now() - started));
+    }
+    await sleep(5_000);
+    return { ready, rss: rssMb(h.app.child.pid) };
+  };
+  /** Restarts the app with 1,000 runs waiting for a slot (the installation's plan limit holds them back). */
+  const withWaitingRuns = async (where: { dataDir: string; databaseUrl?: string }): Promise<number> => {
+    await h.app.stop();
+    const store = await openStore(where);
+    await store.migrate();
+    const prompt = `Fix the flaky test.\n\n${'> quoted issue text and earlier comments\n'.repeat(70)}`;
+    const installationId = 4242 + Math.floor(Math.random() * 1_000_000);
+    for (let i = 0; i < WAITING_RUNS; i++) {
+      await store.createRun({
+        backend: 'codecloud',
+        installationId,
+        owner: 'acme',
+        repo: `waiting-${installationId}`,
+        threadKey: `acme/waiting-${installationId}#${i + 1}`,
+        number: i + 1,
+        targetKind: 'issue',
+        triggerCommentId: 9_000_000 + i,
+        triggerKind: 'issue_comment',
+        requestedBy: 'alice',
+        mode: 'execute',
+        prompt,
+        options: {
+          branch: 'main',
+          autoCreatePr: true,
+          maxConcurrentRuns: 5,
+          timeoutMinutes: 60,
+          progress: true,
+        },
+        statusCommentId: 8_000_000 + i,
+      });
+    }
+    await store.setInstallationNotBefore(installationId, Date.now() + 60 * 60_000);
+    await store.close();
+    await h.restart();
+    await sleep(8_000); // start-up sweep and a few reconciler passes over the waiting runs
+    return rssMb(h.app.child.pid);
+  };
+  const embedded = await startUp();
+  const ready = embedded.ready;
+  const rssIdle = embedded.rss;
+
+  // ---- simple runs: issue opened (its job learns the token and reads the config), then `/codecloud fix this`
   const eyes: number[] = [];
   const status: number[] = [];
   const requests: number[] = [];
-  const rssBefore = rssMb(h.app.child.pid);
+  let listed: string[] = [];
   for (let i = 0; i < RUNS; i++) {
     const { repo } = await freshRepo(h.gh);
     const issue = await h.gh.openIssue({ repo, title: `Bug ${i}`, body: 'It breaks', user: 'alice' });
+    await h.gh.waitFor((s) => s.requests.some((r) => r.path.startsWith(`/repos/${repo}/contents/`)), {
+      timeoutMs: 10_000,
+      intervalMs: 20,
+    });
+    await sleep(500); // the organisation's `.github` fallback read
     const before = (await h.gh.state()).requests.length;
     const { deliveryId } = await h.gh.comment({
       repo,
@@ -50,20 +119,22 @@ try {
     if (reaction) eyes.push(ms(reaction.at) - ms(sent));
     if (posted) status.push(ms(posted.at) - ms(sent));
     requests.push(mine.length);
+    listed = mine.map((r) => `${r.method} ${r.path.replace(repo, '{repo}').replace(/\/\d+/g, '/{n}')}`);
     if (state.violations.length > 0)
       throw new Error(`OpenAPI violations: ${JSON.stringify(state.violations)}`);
   }
-  const row = (name: string, values: number[], unit: string) =>
-    console.log(
-      `${name.padEnd(44)} median ${pct(values, 50)} ${unit} · p95 ${pct(values, 95)} ${unit} · max ${Math.max(...values)} ${unit}`,
-    );
-  console.log(`${RUNS} simple runs (issue comment → completed with a PR), one installation each`);
-  row('first feedback: webhook sent → 👀 reaction', eyes, 'ms');
-  row('first feedback: webhook sent → status comment', status, 'ms');
-  row('GitHub requests per simple run', requests, 'requests');
-  console.log(
-    `${'app process RSS'.padEnd(44)} ${rssBefore} MB after start · ${rssMb(h.app.child.pid)} MB after ${RUNS} runs`,
-  );
+
+  // ---- memory with 1,000 runs waiting for a slot, embedded store
+  const rssWaiting = await withWaitingRuns({ dataDir: h.env.DATA_DIR ?? '' });
+
+  console.log(`compiled app (node build/app/main.js); ${RUNS} simple runs, one installation each`);
+  row('ready: process start → /healthz 200 (empty DATA_DIR)', `${stats(ready, 'ms')} (${STARTS} starts)`);
+  row('app process RSS, idle', `${rssIdle} MB`);
+  row(`app process RSS, ${WAITING_RUNS} runs waiting for a slot`, `${rssWaiting} MB`);
+  row('first feedback: webhook sent → 👀 reaction', stats(eyes, 'ms'));
+  row('first feedback: webhook sent → status comment', stats(status, 'ms'));
+  row('GitHub requests per simple run (token known)', stats(requests, 'requests'));
+  console.log(`  one run's requests: ${listed.join(', ')}`);
 } finally {
   await h.close();
 }

@@ -1,7 +1,13 @@
 /**
- * Works off the store's durable jobs: claims due jobs under a lease, runs their handler, completes them, and on an
- * error retries with back-off (and gives up after a few attempts). `wake()` makes it look at once instead of at the
- * next poll. `stop()` lets jobs in flight finish (up to a grace period) and releases the rest.
+ * Works off the store's durable jobs: claims due jobs under a short lease (renewed while they run), runs their
+ * handler, completes them, and on an error retries with back-off (and gives up after a few attempts). `wake()` makes
+ * it look at once instead of at the next poll. `stop()` lets jobs in flight finish (up to a grace period) and
+ * releases the rest.
+ *
+ * The jobs mostly wait on the network (GitHub, codecloud), so many run at once; fairness is per job group (the
+ * installation): at most `perGroup` jobs of one group are in flight, so one installation's slow create calls or
+ * GitHub write spacing never take every slot. A job whose lease could not be renewed (another worker may have claimed
+ * it since) is abandoned: its outcome is not written.
  */
 import { fullJitterDelay } from '../http/backoff.js';
 import type { Job, Store } from '../store/store.js';
@@ -14,11 +20,16 @@ export interface JobWorkerOptions {
   handlers: Record<string, JobHandler>;
   log: Logger;
   now?: () => number;
-  /** Jobs in flight at once (default 4). */
+  /** Jobs in flight at once (default 64). */
   concurrency?: number;
+  /** Jobs of one group (installation) in flight at once (default 4); jobs without a group are not capped. */
+  perGroup?: number;
   /** How often to look for due jobs when not woken (default 500 ms). */
   pollMs?: number;
-  /** Lease of a claimed job; a crashed worker's jobs are claimed again after it (default 5 min). */
+  /**
+   * Lease of a claimed job (default 30 s), renewed every third of it while the job runs; a crashed worker's jobs are
+   * claimed again after it.
+   */
   leaseMs?: number;
   /** Attempts before a job is given up (default 5). */
   maxAttempts?: number;
@@ -29,60 +40,91 @@ export interface JobWorkerOptions {
 }
 
 const KEEP_FINISHED_JOBS_MS = 7 * 24 * 60 * 60 * 1000;
+const WAKE_QUIET_MS = 20;
+const WAKE_MAX_DELAY_MS = 250;
+
+interface InFlight {
+  job: Job;
+  done: Promise<void>;
+  /** The lease could not be renewed: the outcome is not written. */
+  lost: boolean;
+  /** The handler returned: its outcome is being written (a renewal failing now means nothing). */
+  settled: boolean;
+}
 
 export class JobWorker {
   readonly #options: Required<Omit<JobWorkerOptions, 'handlers' | 'store' | 'log'>> & JobWorkerOptions;
-  readonly #inFlight = new Map<string, Promise<void>>();
+  readonly #inFlight = new Map<string, InFlight>();
   #timer: NodeJS.Timeout | undefined;
+  #renewTimer: NodeJS.Timeout | undefined;
   #running = false;
   #polling = false;
   #again = false;
   #lastPrune: number | undefined;
+  #firstWake: number | undefined;
 
   constructor(options: JobWorkerOptions) {
     this.#options = {
       now: Date.now,
-      concurrency: 4,
+      concurrency: 64,
+      perGroup: 4,
       pollMs: 500,
-      leaseMs: 5 * 60_000,
+      leaseMs: 30_000,
       maxAttempts: 5,
       keepFinishedMs: KEEP_FINISHED_JOBS_MS,
       pruneEveryMs: 60 * 60 * 1000,
       ...options,
     };
+    for (const name of ['concurrency', 'perGroup', 'leaseMs'] as const) {
+      const value = this.#options[name];
+      if (!Number.isInteger(value) || value <= 0)
+        throw new Error(`job worker: ${name} must be a positive integer, got ${value}`);
+    }
   }
 
   start(): void {
     this.#running = true;
     this.#schedule(0);
+    const every = Math.max(1, Math.floor(this.#options.leaseMs / 3));
+    this.#renewTimer = setInterval(() => void this.#renewLeases(), every);
+    this.#renewTimer.unref?.();
   }
 
+  /**
+   * Looks for due jobs soon: once wakes stop coming for `WAKE_QUIET_MS` (at most `WAKE_MAX_DELAY_MS` after the first),
+   * so a burst of webhooks is answered before its jobs start taking the CPU and the store.
+   */
   wake(): void {
     if (!this.#running) return;
     if (this.#polling) {
       this.#again = true;
       return;
     }
-    this.#schedule(0);
+    const at = performance.now();
+    this.#firstWake ??= at;
+    this.#schedule(Math.max(0, Math.min(WAKE_QUIET_MS, this.#firstWake + WAKE_MAX_DELAY_MS - at)));
   }
 
   /** Stops claiming; waits up to `graceMs` for jobs in flight; the rest are released for another worker. */
   async stop(graceMs = 8_000): Promise<void> {
     this.#running = false;
     if (this.#timer) clearTimeout(this.#timer);
-    const pending = [...this.#inFlight.values()];
-    if (pending.length === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.allSettled(pending),
-      new Promise((resolve) => {
-        timer = setTimeout(resolve, graceMs);
-      }),
-    ]);
-    if (timer) clearTimeout(timer);
-    for (const id of this.#inFlight.keys()) {
+    const pending = [...this.#inFlight.values()].map((entry) => entry.done);
+    if (pending.length > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled(pending),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, graceMs);
+        }),
+      ]);
+      if (timer) clearTimeout(timer);
+    }
+    if (this.#renewTimer) clearInterval(this.#renewTimer);
+    for (const { job, lost } of this.#inFlight.values()) {
+      if (lost) continue;
       await this.#options.store
-        .failJob(id, 'released at shutdown', this.#options.now())
+        .failJob(job.id, 'released at shutdown', this.#options.now(), job.attempts)
         .catch(() => undefined);
     }
   }
@@ -98,23 +140,37 @@ export class JobWorker {
     this.#timer.unref?.();
   }
 
+  /**
+   * How many jobs to claim next and which groups to leave out: groups at their cap are excluded, and the batch is
+   * small enough that no other group can go over its cap even if every job claimed is of that group.
+   */
+  #nextClaim(): { limit: number; excludeGroups: string[] } {
+    const { concurrency, perGroup } = this.#options;
+    const perGroupInFlight = new Map<string, number>();
+    for (const { job } of this.#inFlight.values()) {
+      if (job.group !== null) perGroupInFlight.set(job.group, (perGroupInFlight.get(job.group) ?? 0) + 1);
+    }
+    const excludeGroups: string[] = [];
+    let busiest = 0;
+    for (const [group, count] of perGroupInFlight) {
+      if (count >= perGroup) excludeGroups.push(group);
+      else busiest = Math.max(busiest, count);
+    }
+    return { limit: Math.min(concurrency - this.#inFlight.size, perGroup - busiest), excludeGroups };
+  }
+
   async #poll(): Promise<void> {
     if (!this.#running || this.#polling) return;
     this.#polling = true;
+    this.#firstWake = undefined;
     try {
       do {
         this.#again = false;
-        const free = this.#options.concurrency - this.#inFlight.size;
-        if (free <= 0) break;
-        const jobs = await this.#options.store.claimJobs(free, this.#options.leaseMs);
-        for (const job of jobs) {
-          const work = this.#run(job).finally(() => {
-            this.#inFlight.delete(job.id);
-            if (this.#running) this.wake();
-          });
-          this.#inFlight.set(job.id, work);
-        }
-        if (jobs.length === free) this.#again = true;
+        const { limit, excludeGroups } = this.#nextClaim();
+        if (limit <= 0) break;
+        const jobs = await this.#options.store.claimJobs(limit, this.#options.leaseMs, { excludeGroups });
+        for (const job of jobs) this.#launch(job);
+        if (jobs.length === limit) this.#again = true;
       } while (this.#again && this.#running);
       await this.#pruneWhenDue();
     } catch (error) {
@@ -123,6 +179,42 @@ export class JobWorker {
       this.#polling = false;
       if (this.#running) this.#schedule(this.#options.pollMs);
     }
+  }
+
+  #launch(job: Job): void {
+    const entry: InFlight = { job, done: Promise.resolve(), lost: false, settled: false };
+    entry.done = this.#run(entry).finally(() => {
+      this.#inFlight.delete(job.id);
+      // A slot is free: fill it now (only wakes from new work wait for a quiet moment).
+      if (!this.#running) return;
+      if (this.#polling) this.#again = true;
+      else this.#schedule(0);
+    });
+    this.#inFlight.set(job.id, entry);
+  }
+
+  /** Extends the lease of every job in flight; a job whose lease is gone is abandoned. */
+  async #renewLeases(): Promise<void> {
+    const { store, leaseMs, log } = this.#options;
+    await Promise.all(
+      [...this.#inFlight.values()]
+        .filter((entry) => !entry.lost && !entry.settled)
+        .map(async (entry) => {
+          try {
+            if ((await store.renewJobLease(entry.job, leaseMs)) || entry.settled) return;
+            entry.lost = true;
+            log.warn(
+              `job ${entry.job.kind} ${entry.job.dedupeKey}: its lease was lost (attempt ${entry.job.attempts}); ` +
+                'abandoned here, another worker may run it again',
+            );
+          } catch (error) {
+            // The store did not answer: try again at the next renewal, the lease has two more thirds to go.
+            log.warn(
+              `job ${entry.job.kind} ${entry.job.dedupeKey}: renewing its lease failed: ${String(error)}`,
+            );
+          }
+        }),
+    );
   }
 
   /** Deletes finished jobs past `keepFinishedMs`, at most once per `pruneEveryMs`; a failure is only logged. */
@@ -139,14 +231,18 @@ export class JobWorker {
     }
   }
 
-  async #run(job: Job): Promise<void> {
+  async #run(entry: InFlight): Promise<void> {
+    const { job } = entry;
     const { store, log } = this.#options;
     const handler = this.#options.handlers[job.kind];
     try {
       if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
       await handler(job.payload, job);
-      await store.completeJob(job.id);
+      entry.settled = true;
+      if (!entry.lost) await store.completeJob(job.id, job.attempts);
     } catch (error) {
+      entry.settled = true;
+      if (entry.lost) return;
       const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
       const giveUp = job.attempts >= this.#options.maxAttempts;
       const retryAt = giveUp
@@ -155,7 +251,7 @@ export class JobWorker {
       log[giveUp ? 'error' : 'warn'](
         `job ${job.kind} ${job.dedupeKey} failed (attempt ${job.attempts})${giveUp ? ', giving up' : ''}: ${message}`,
       );
-      await store.failJob(job.id, message.slice(0, 4000), retryAt).catch(() => undefined);
+      await store.failJob(job.id, message.slice(0, 4000), retryAt, job.attempts).catch(() => undefined);
     }
   }
 }

@@ -84,7 +84,10 @@ export async function drainInstallation(
   const [oldest] = await deps.store.oldestWaitingRuns(installationId, 1);
   if (!oldest) return;
   const claimed = await deps.store.claimWaitingRunsWithComment(installationId, maxConcurrentOf(oldest));
-  for (const run of claimed) await startClaimedRun(deps, run);
+  // Creates wait on the network: the claimed runs start side by side, so one slow create never holds up the next.
+  const started = await Promise.allSettled(claimed.map((run) => startClaimedRun(deps, run)));
+  const failed = started.find((outcome) => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 /** A drain of the installation's line at `at`; one per moment (a key seen before is never recorded again). */

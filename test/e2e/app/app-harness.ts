@@ -49,8 +49,15 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startApp(env: Record<string, string>, timeoutMs = 30_000): Promise<AppProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'app/main.ts'], {
+/** How the app is started: from source through tsx (tests), or `['build/app/main.js']` as in production (benches). */
+export const APP_FROM_SOURCE = ['--import', 'tsx', 'app/main.ts'];
+
+export async function startApp(
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+  args: readonly string[] = APP_FROM_SOURCE,
+): Promise<AppProcess> {
+  const child = spawn(process.execPath, [...args], {
     cwd: process.cwd(),
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -99,6 +106,8 @@ export async function startApp(env: Record<string, string>, timeoutMs = 30_000):
 export interface HarnessOptions {
   sim?: SimulatorOptions;
   env?: Record<string, string>;
+  /** Node arguments that start the app (default `APP_FROM_SOURCE`). */
+  appArgs?: readonly string[];
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -137,7 +146,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     NODE_ENV: 'test',
     ...options.env,
   };
-  let app = await startApp(env);
+  let app = await startApp(env, 30_000, options.appArgs);
   const gh = fakeGitHubControl(github.url);
   await gh.setWebhook({ url: `${app.url}/api/github/webhooks`, secret: WEBHOOK_SECRET });
   const harness: Harness = {
@@ -151,7 +160,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     port,
     env,
     async restart() {
-      app = await startApp(env);
+      app = await startApp(env, 30_000, options.appArgs);
       return app;
     },
     async close() {

@@ -94,32 +94,33 @@ describe('App triggers and config (real process, signed webhooks)', () => {
 
   it('progress: edits show the agent’s latest text, spaced at least 10 s apart', async () => {
     const { repo } = await freshRepo(h.gh);
-    // 16 s of real time at the harness's time factor 20 (room for a loaded machine), a progress event every half
-    // second until 15 s.
-    const progress = Array.from({ length: 30 }, (_, i) => ({
+    // 26 s of real time at the harness's time factor 20 (room for a loaded machine), a progress event every half
+    // second until 25 s: whether or not the edit to Running already shows the first text (it is written when the
+    // run is read back, which may be before the first event), throttled edits follow 10 s apart.
+    const progress = Array.from({ length: 50 }, (_, i) => ({
       thinking: `Reading module ${i}`,
       atMs: (i + 1) * 10_000,
     }));
-    await h.sim.control.queueScripts({ queuedMs: 0, runningMs: 320_000, progress });
+    await h.sim.control.queueScripts({ queuedMs: 0, runningMs: 520_000, progress });
     const issue = await h.gh.openIssue({ repo, title: 't', body: 'b', user: 'alice' });
     await h.gh.comment({ repo, number: issue.number, user: 'alice', body: '/codecloud fix this' });
-    const done = await waitComment(repo, 'Completed', 40_000);
+    const done = await waitComment(repo, 'Completed', 50_000);
     const state = await h.gh.state();
     const edits = state.requests.filter(
       (r) => r.method === 'PATCH' && r.path.endsWith(`/issues/comments/${done.id}`) && r.status === 200,
     );
     const progressEdits = edits.filter((r) => JSON.stringify(r.body).includes('Reading module'));
-    // The edit to Running shows the first text; ten seconds later a throttled edit shows a later one.
+    // Ten and twenty seconds in, throttled edits show the latest text.
     expect(progressEdits.length).toBeGreaterThanOrEqual(2);
-    expect(JSON.stringify(progressEdits.at(-1)?.body)).toMatch(/> Reading module (1\d|2\d)/);
+    expect(JSON.stringify(progressEdits.at(-1)?.body)).toMatch(/> Reading module ([1-4]\d)/);
     const times = progressEdits.map((r) => Date.parse(r.at));
     for (let i = 1; i < times.length; i++) {
       expect((times[i] ?? 0) - (times[i - 1] ?? 0)).toBeGreaterThanOrEqual(10_000 - 50);
     }
-    // Queued, Running, the progress edits (one per 10 s of a 16 s run) and the final one: never one per event.
-    expect(edits.length).toBeLessThanOrEqual(5);
+    // Queued, Running, the progress edits (one per 10 s of a 26 s run) and the final one: never one per event.
+    expect(edits.length).toBeLessThanOrEqual(6);
     expect(done.body).not.toContain('Reading module');
-  });
+  }, 60_000);
 
   it('duplicated and re-sent codecloud completions give one final edit and one 🚀', async () => {
     const { repo } = await freshRepo(h.gh);

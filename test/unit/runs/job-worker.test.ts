@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { JobWorker } from '../../../src/runs/job-worker.js';
 import { openStore } from '../../../src/store/open-store.js';
-import type { Store } from '../../../src/store/store.js';
+import type { Job, Store } from '../../../src/store/store.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -55,5 +55,148 @@ describe('JobWorker', () => {
     await until(async () => store.enqueueJob({ dedupeKey: 'old', kind: 'work', payload: { n: 3 } }));
     // The recent one is kept: its dedupe key still holds.
     expect(await store.enqueueJob({ dedupeKey: 'new', kind: 'work', payload: { n: 4 } })).toBe(false);
+  });
+
+  const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+
+  it('runs many jobs at once, at most perGroup of one group, and a saturated group never holds up another', async () => {
+    const release = new Map<string, () => void>();
+    const started: string[] = [];
+    let peak = 0;
+    const inFlightOf = (group: string) => [...release.keys()].filter((key) => key.startsWith(group)).length;
+    worker = new JobWorker({
+      store,
+      log: quiet,
+      now: () => now,
+      pollMs: 10,
+      concurrency: 6,
+      perGroup: 2,
+      handlers: {
+        work: (payload) =>
+          new Promise<void>((resolve) => {
+            const key = String((payload as { key: string }).key);
+            started.push(key);
+            release.set(key, () => {
+              release.delete(key);
+              resolve();
+            });
+            peak = Math.max(peak, inFlightOf('busy'));
+          }),
+      },
+    });
+    // Five jobs of one busy installation first, then one of a quiet installation.
+    for (let i = 0; i < 5; i++)
+      await store.enqueueJob({
+        dedupeKey: `busy-${i}`,
+        kind: 'work',
+        payload: { key: `busy-${i}` },
+        group: '1',
+      });
+    await store.enqueueJob({ dedupeKey: 'quiet', kind: 'work', payload: { key: 'quiet-0' }, group: '2' });
+    worker.start();
+    await until(async () => started.includes('quiet-0'));
+    expect(inFlightOf('busy')).toBe(2);
+    // Still two of the busy group after a poll or two: its cap holds while the pool has room.
+    await new Promise((r) => setTimeout(r, 50));
+    expect(started.filter((key) => key.startsWith('busy'))).toEqual(['busy-0', 'busy-1']);
+    release.get('busy-0')?.();
+    await until(async () => started.includes('busy-2'));
+    for (let i = 0; i < 20 && release.size > 0; i++) {
+      for (const done of [...release.values()]) done();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await until(async () => started.length === 6 && worker?.busy === 0);
+    expect(peak).toBe(2);
+  });
+
+  it('renews the lease of a long job, so no other worker claims it meanwhile', async () => {
+    let finish = (): void => undefined;
+    let job: Job | undefined;
+    worker = new JobWorker({
+      store,
+      log: quiet,
+      now: () => now,
+      pollMs: 10,
+      leaseMs: 90,
+      handlers: {
+        work: (_payload, claimed) =>
+          new Promise<void>((resolve) => {
+            job = claimed;
+            finish = resolve;
+          }),
+      },
+    });
+    await store.enqueueJob({ dedupeKey: 'long', kind: 'work', payload: {}, group: '1' });
+    worker.start();
+    await until(async () => job !== undefined);
+    const claimedAt = now;
+    // The store's clock moves 30 ms per renewal period: without renewals the 90 ms lease would end at +90.
+    for (let i = 0; i < 8; i++) {
+      now += 30;
+      await new Promise((r) => setTimeout(r, 40));
+    }
+    expect(now - claimedAt).toBeGreaterThan(200);
+    expect(await store.claimJobs(1, 1_000)).toEqual([]);
+    finish();
+    await until(async () => (await store.getJob(job?.id ?? ''))?.state === 'done');
+  });
+
+  it('abandons a job whose lease another worker took: its outcome is not written', async () => {
+    let finish = (): void => undefined;
+    let job: Job | undefined;
+    const warnings: string[] = [];
+    worker = new JobWorker({
+      store,
+      log: { ...quiet, warn: (message) => warnings.push(message) },
+      now: () => now,
+      pollMs: 10_000,
+      leaseMs: 60,
+      handlers: {
+        work: (_payload, claimed) =>
+          new Promise<void>((resolve) => {
+            job = claimed;
+            finish = resolve;
+          }),
+      },
+    });
+    await store.enqueueJob({ dedupeKey: 'stolen', kind: 'work', payload: {} });
+    worker.start();
+    await until(async () => job !== undefined);
+    // The lease runs out before the next renewal (the store's clock jumps) and another worker claims the job.
+    now += 1_000;
+    const [again] = await store.claimJobs(1, 60_000);
+    expect(again?.attempts).toBe(2);
+    await until(async () => warnings.some((w) => w.includes('lease was lost')));
+    finish();
+    await until(async () => worker?.busy === 0);
+    const record = await store.getJob(job?.id ?? '');
+    expect(record).toMatchObject({ state: 'leased', attempts: 2 });
+  });
+
+  it('answers a burst of wakes with one look once they stop (a burst of webhooks is answered first)', async () => {
+    let claims = 0;
+    const counting: Store = Object.create(store, {
+      claimJobs: {
+        value: (...args: Parameters<Store['claimJobs']>) => {
+          claims++;
+          return store.claimJobs(...args);
+        },
+      },
+    });
+    worker = new JobWorker({ store: counting, log: quiet, handlers: {}, pollMs: 60_000 });
+    worker.start();
+    await until(async () => claims === 1);
+    for (let i = 0; i < 10; i++) worker.wake();
+    await Promise.resolve();
+    expect(claims).toBe(1);
+    await until(async () => claims === 2);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(claims).toBe(2);
+  });
+
+  it('refuses a perGroup that is not a positive integer, naming it', () => {
+    expect(() => new JobWorker({ store, log: quiet, handlers: {}, perGroup: 0 })).toThrow(
+      'job worker: perGroup must be a positive integer, got 0',
+    );
   });
 });
