@@ -19,6 +19,7 @@ import {
   runChaos,
 } from '../test/e2e/app/chaos-run.js';
 import postgresServer from '../test/integration/store/postgres-server.js';
+import { COMPILED_APP, COMPILED_APP_ENV, ensureBuilt } from './compiled-app.js';
 
 const BAR_MS = 180_000;
 const COMMANDS = Number(process.env.BENCH_CHAOS_COMMANDS ?? 200);
@@ -39,6 +40,9 @@ const plan = (kills: ChaosKill[]): ChaosPlan => ({
   log: (line) => console.log(`  ${line}`),
 });
 const sim = { timeFactor: 1, planLimits: { pro: 10_000 }, seed: 9 };
+// The app as production runs it (compiled JavaScript), like the other benches.
+const app = { appArgs: COMPILED_APP, env: COMPILED_APP_ENV };
+ensureBuilt();
 
 function verdict(report: ChaosReport): boolean {
   const settled = report.settledAfterLastKillMs !== undefined && report.settledAfterLastKillMs <= BAR_MS;
@@ -93,7 +97,7 @@ async function withPostgres<T>(work: (url: string) => Promise<T>): Promise<T> {
 let ok = true;
 if (engines.includes('sqlite')) {
   ok =
-    (await run('embedded store (SQLite), one process', () => startCluster({ sim }), [
+    (await run('embedded store (SQLite), one process', () => startCluster({ sim, ...app }), [
       { atMs: 20_000, signal: 'SIGKILL', replica: 0 },
       { atMs: 45_000, signal: 'SIGTERM', replica: 0 },
       { atMs: 70_000, signal: 'SIGKILL', replica: 0 },
@@ -104,7 +108,7 @@ if (engines.includes('postgres')) {
     (await withPostgres((databaseUrl) =>
       run(
         'PostgreSQL, two replicas behind a load balancer',
-        () => startCluster({ sim, replicas: 2, databaseUrl }),
+        () => startCluster({ sim, ...app, replicas: 2, databaseUrl }),
         [
           { atMs: 20_000, signal: 'SIGKILL', replica: 0 },
           { atMs: 45_000, signal: 'SIGTERM', replica: 1 },

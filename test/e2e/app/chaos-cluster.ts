@@ -66,6 +66,8 @@ export interface ClusterOptions {
   databaseUrl?: string;
   sim?: SimulatorOptions;
   env?: Record<string, string>;
+  /** Node arguments that start the app (default: app/main.ts through tsx; the benches run the compiled app). */
+  appArgs?: readonly string[];
 }
 
 /** A round-robin load balancer that tries the next replica when one refuses the connection (it is down). */
@@ -221,7 +223,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     const replica = replicas[index];
     if (!replica) throw new Error(`no replica ${index}`);
     if (replica.app) throw new Error(`replica ${replica.name} is running`);
-    replica.app = await startApp(envOf(replica), 60_000);
+    replica.app = await startApp(envOf(replica), 60_000, options.appArgs);
   };
   // The first replica migrates the shared database alone; the others start together after it.
   await start(0);
