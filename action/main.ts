@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import { ActionInputError, parseActionInputs } from '../src/action/inputs.js';
-import { redactOutcome } from '../src/action/redact-outcome.js';
+import { redactingActionLog, redactOutcome } from '../src/action/redact-outcome.js';
 import { capOutcome } from '../src/action/size-limits.js';
 import { BACKEND_MODULES } from './backends.js';
 import { runnerContext } from './context.js';
@@ -42,9 +42,13 @@ export async function main(): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  const redactedContext = (signal: AbortSignal) => {
+    const context = runnerContext(signal);
+    return { ...context, log: redactingActionLog(context.log, [settings.apiKey, settings.githubToken]) };
+  };
   try {
     const outcome = capOutcome(
-      redactOutcome(await BACKEND_MODULES[settings.backend].main(settings, runnerContext(cancel.signal)), [
+      redactOutcome(await BACKEND_MODULES[settings.backend].main(settings, redactedContext(cancel.signal)), [
         settings.apiKey,
         settings.githubToken,
       ]),

@@ -1,12 +1,18 @@
 /**
  * Octokit clients per installation, each with its own throttle id so one installation's write queue never delays
  * another's (Probot 14 would give them all `no-id`), plus the config loader and the app-level installation look-up.
+ *
+ * Rate limits: every request of an installation client (reads, POST, PATCH, DELETE) that GitHub answers with a 429,
+ * or a 403 that is a rate limit, is tried again after at least its `Retry-After` (`src/github/rate-limit-retry.ts`).
+ * The throttling and retry plugins Probot installs are told not to retry those themselves: the retry plugin would
+ * wait 1, 4, 9 s whatever GitHub said, and Probot's throttle options never retry a secondary limit.
  */
 
-import type { ThrottlingOptions } from '@octokit/plugin-throttling';
 import type { Probot, ProbotOctokit } from 'probot';
+import { configSizeProblem } from '../src/config/config-size.js';
 import { type GitHubApi, type GitHubRequester, gitHubApi, statusOf } from '../src/github/github-api.js';
 import { mergeConfigs } from '../src/github/merge-configs.js';
+import { RateLimitGate, SupersededError, withGitHubRetries } from '../src/github/rate-limit-retry.js';
 import { ConfigCache, type ConfigPush } from './config-cache.js';
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
@@ -30,7 +36,27 @@ export interface GitHubClients {
   repoToken(installationId: number, repo: string): Promise<string>;
 }
 
-export function gitHubClients(app: Probot): GitHubClients {
+export interface GitHubClientsOptions {
+  /** Values never to post (the app's API keys and webhook secrets); read when a comment is posted. */
+  knownSecrets?: () => readonly string[];
+}
+
+/** The retry plugin's default `doNotRetry`, plus 429: rate limits are retried by `withGitHubRetries` instead. */
+const DO_NOT_RETRY = [400, 401, 403, 404, 410, 422, 429, 451];
+
+/** Routes whose POST creates a comment (issue or PR comment, review-comment reply). */
+const CREATES_COMMENT = /\/(comments|replies)$/;
+
+interface RequestOptions {
+  method?: string;
+  url?: string;
+  owner?: unknown;
+  repo?: unknown;
+  path?: unknown;
+  mediaType?: { format?: string };
+}
+
+export function gitHubClients(app: Probot, clientOptions: GitHubClientsOptions = {}): GitHubClients {
   const octokits = new Map<number, Promise<Octokit>>();
 
   const installationOctokit = (installationId: number): Promise<Octokit> => {
@@ -38,13 +64,60 @@ export function gitHubClients(app: Probot): GitHubClients {
     if (!found) {
       found = app.auth().then((appOctokit) => {
         const OctokitClass = appOctokit.constructor as typeof ProbotOctokit;
+        // One pause per installation: after a rate limit, none of its requests goes out before GitHub said, not
+        // even those already past the throttle's queue (the pause is checked last, just before the bytes go out).
+        const gate = new RateLimitGate();
         // The class carries Probot's defaults (app id, key, token cache, base URL, throttle handlers); the instance
         // adds the installation and its own throttle group.
-        return new OctokitClass({
+        const octokit = new OctokitClass({
+          request: {
+            fetch: async (url: string | URL | Request, init?: RequestInit) => {
+              await gate.passed();
+              return fetch(url, init);
+            },
+          },
           auth: { installationId },
-          // Probot's class defaults hold the throttle handlers: the instance only names its group.
-          throttle: { id: `codecloud-installation-${installationId}` } as ThrottlingOptions,
+          throttle: {
+            id: `codecloud-installation-${installationId}`,
+            onRateLimit: () => false,
+            onSecondaryRateLimit: () => false,
+          },
+          retry: { doNotRetry: DO_NOT_RETRY },
         });
+        // The latest edit of each comment: a refused edit is not tried again once a newer edit of the same comment
+        // was sent (the retry would put the older body over the newer one, e.g. "Queued" over "Completed").
+        const latestEdit = new Map<string, number>();
+        let edits = 0;
+        octokit.hook.wrap('request', async (request, options) => {
+          // Creating a comment is not idempotent: a 5xx may come after GitHub created it, and a blind retry would
+          // post it twice. The retry plugin leaves it alone; the job's own retry looks for it first (by marker).
+          if (options.method === 'POST' && CREATES_COMMENT.test(String(options.url))) {
+            options.request = { ...options.request, retries: 0 };
+          }
+          const editKey = options.method === 'PATCH' ? octokit.request.endpoint(options).url : undefined;
+          const edit = ++edits;
+          if (editKey !== undefined) latestEdit.set(editKey, edit);
+          let response: Awaited<ReturnType<typeof request>>;
+          try {
+            response = await withGitHubRetries(async () => request(options), {
+              gate,
+              superseded: () => editKey !== undefined && latestEdit.get(editKey) !== edit,
+              onRetry: ({ status, delayMs, attempt, reason }) =>
+                app.log.warn(
+                  `GitHub answered ${status} to ${options.method} ${options.url}; retry ${attempt} in ${(delayMs / 1000).toFixed(1)} s (${reason})`,
+                ),
+            });
+          } catch (error) {
+            if (!(error instanceof SupersededError)) throw error;
+            app.log.info(`${options.method} ${editKey}: not tried again, a newer edit of it was sent`);
+            return { status: 200, url: editKey ?? '', headers: {}, data: {} } as typeof response;
+          } finally {
+            if (editKey !== undefined && latestEdit.get(editKey) === edit) latestEdit.delete(editKey);
+          }
+          refuseHugeConfig(options as RequestOptions, response.data);
+          return response;
+        });
+        return octokit;
       });
       octokits.set(installationId, found);
     }
@@ -67,7 +140,10 @@ export function gitHubClients(app: Probot): GitHubClients {
       const requester: GitHubRequester = {
         request: (route, parameters) => octokit.request(route, parameters),
       };
-      return gitHubApi(requester);
+      return gitHubApi(
+        requester,
+        clientOptions.knownSecrets ? { knownSecrets: clientOptions.knownSecrets } : {},
+      );
     },
     async loadConfig(installationId, owner, repo, options) {
       const { config, files } = await configs.load(installationId, owner, repo, options);
@@ -94,4 +170,16 @@ export function gitHubClients(app: Probot): GitHubClients {
       }
     },
   };
+}
+
+/**
+ * The config loader reads a file's raw text and parses it as YAML; a file far larger than any configuration is
+ * refused here, before it is parsed (its error is quoted in the one invalid-config comment).
+ */
+function refuseHugeConfig(options: RequestOptions, data: unknown): void {
+  if (typeof data !== 'string' || options.mediaType?.format !== 'raw') return;
+  if (!options.url?.includes('/contents/')) return;
+  const where = `${String(options.path)} in ${String(options.owner)}/${String(options.repo)}`;
+  const problem = configSizeProblem(data, where);
+  if (problem !== undefined) throw new Error(problem);
 }

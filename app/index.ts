@@ -12,6 +12,7 @@ import {
   cloudCodingAgentBackend,
 } from '../src/cloudcoding/index.js';
 import { CodecloudClient } from '../src/codecloud/client.js';
+import { redactingLog } from '../src/render/redacting-log.js';
 import {
   type CloudCodingProgress,
   cloudCodingProgress,
@@ -135,7 +136,7 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
   return async (app, { addHandler }) => {
     const { store, settings } = options;
     const now = options.now ?? Date.now;
-    const clients = gitHubClients(app);
+    const clients = gitHubClients(app, { knownSecrets: () => deps.knownSecrets });
     let wake = (): void => undefined;
     // This process, in the shared store: the reconciler's lease and the Cloud Coding streams it holds.
     const holder = `app-${process.pid}-${randomUUID()}`;
@@ -190,14 +191,14 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
         .concat(settings.codecloudWebhookSecrets)
         .filter((secret): secret is string => typeof secret === 'string' && secret.length >= 8),
       now,
-      log: app.log,
+      log: redactingLog(app.log, () => deps.knownSecrets),
       wake: () => wake(),
       holder,
     };
 
     const worker = new JobWorker({
       store,
-      log: app.log,
+      log: deps.log,
       now,
       handlers: jobHandlers({
         [JOB_COMMAND]: (trigger, job) => handleCommandJob(deps, trigger, { attempt: job.attempts }),
@@ -267,7 +268,7 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
           await recordCodecloudEvent(deps, event);
           waits.recorded(event);
         },
-        log: app.log,
+        log: deps.log,
       }),
     );
     addHandler(waits.handle);

@@ -5,7 +5,7 @@
  * run. JSON outputs (`results`, `prs`) are redacted value by value, so they stay valid JSON. Pure.
  */
 import { redactSecrets } from '../render/redact.js';
-import type { ActionOutcome } from './action-context.js';
+import type { ActionLog, ActionOutcome } from './action-context.js';
 import type { ActionOutputs, OutputName } from './input-names.js';
 
 const JSON_OUTPUTS: ReadonlySet<OutputName> = new Set<OutputName>(['results', 'prs']);
@@ -45,4 +45,18 @@ function redactValue(value: unknown, clean: (text: string) => string): unknown {
     return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactValue(item, clean)]));
   }
   return value;
+}
+
+/** The step's log with every line through the same redactor (status lines, notices, groups of agent output). */
+export function redactingActionLog(
+  log: ActionLog,
+  knownSecrets: ReadonlyArray<string | undefined>,
+): ActionLog {
+  const clean = (text: string) => redactSecrets(text, knownSecrets);
+  return {
+    info: (text) => log.info(clean(text)),
+    warning: (text) => log.warning(clean(text)),
+    notice: (text, title) => log.notice(clean(text), title === undefined ? undefined : clean(title)),
+    group: (title, lines) => log.group(clean(title), lines.map(clean)),
+  };
 }

@@ -35,25 +35,8 @@ export class CloudCodingError extends Error {
   }
 }
 
-/** Token shapes worth hiding even when we were not told the value (GitHub tokens, `sk-` keys, JWTs). */
-const TOKEN_PATTERNS: readonly RegExp[] = [
-  /\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{20,}\b/g,
-  /\bgithub_pat_[A-Za-z0-9_]{20,}\b/g,
-  /\bsk-[A-Za-z0-9_-]{16,}\b/g,
-  /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\b/g,
-];
-
-export const REDACTED = '***';
-
-/** Replaces every known secret (values shorter than 4 characters are ignored) and every token-shaped string. */
-export function redactSecrets(text: string, secrets: ReadonlyArray<string | undefined>): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (secret !== undefined && secret.length >= 4) out = out.split(secret).join(REDACTED);
-  }
-  for (const pattern of TOKEN_PATTERNS) out = out.replace(pattern, REDACTED);
-  return out;
-}
+/** The one redactor (`src/render/redact.ts`): known secrets and every token-shaped string become `[redacted]`. */
+export { REDACTED, redactSecrets } from '../render/redact.js';
 
 /** The message of a JSON error body (`detail`, `message` or `error`; FastAPI's list of `{loc, msg}` too), else text. */
 export function describeErrorBody(text: string, maxChars = 500): string {

@@ -14,6 +14,7 @@ import {
   retryDelay,
 } from '../http/backoff.js';
 import { sleep } from '../http/sleep.js';
+import { redactSecrets } from '../render/redact.js';
 import { describeZodIssues } from '../validation-error.js';
 import { answerMayBeLost, CodecloudError, isLimitAnswer } from './errors.js';
 import {
@@ -553,7 +554,7 @@ export class CodecloudClient {
   }
 
   #redact(text: string): string {
-    return text.split(this.#apiKey).join('***');
+    return redactSecrets(text, [this.#apiKey]);
   }
 }
 

@@ -37,7 +37,9 @@ export type Command =
 
 /** One thing wrong with a command line's options, named so the reply can quote it. */
 export interface OptionProblem {
-  /** The option as written, e.g. `--modle`. */
+  /** What the problem is about: an option (the default) or the instruction itself (too long). */
+  subject?: 'option' | 'instruction';
+  /** The option as written, e.g. `--modle` (`instruction` for the instruction). */
   option: string;
   /** Its value as written, when it had one. */
   value?: string;

@@ -26,7 +26,9 @@
 import { AgentProvider } from '../codecloud/schemas.js';
 import { closestName } from '../config/closest-name.js';
 import { Backend } from '../config/repo-config.js';
-import { isValidBranchName } from './branch-name.js';
+import { PROMPT_LIMITS } from '../prompt/build-prompt.js';
+import { sanitizeGitHubText } from '../prompt/sanitize.js';
+import { branchNameProblem } from './branch-name.js';
 import type { Command, CommandOptions, OptionProblem, ParsedComment } from './command.js';
 import { DEFAULT_TRIGGER, findCommandLine } from './find-command-line.js';
 
@@ -117,10 +119,13 @@ function applyOption(
       options.backend = parsed.data;
       return undefined;
     }
-    case 'branch':
-      if (!isValidBranchName(value)) return { option: written, value, message: 'is not a valid branch name' };
+    case 'branch': {
+      const problem = branchNameProblem(value);
+      if (problem !== undefined)
+        return { option: written, value, message: `is not a valid branch name: it ${problem}` };
       options.branch = value;
       return undefined;
+    }
     case 'model':
     case 'provider':
       if (!NAME_LIKE.test(value)) {
@@ -133,11 +138,35 @@ function applyOption(
 
 /** Splits the first whitespace-delimited word off `text`. */
 function nextWord(text: string): { word: string; rest: string } | undefined {
-  const m = /^\s*(\S+)([\s\S]*)$/.exec(text);
-  return m?.[1] === undefined ? undefined : { word: m[1], rest: m[2] ?? '' };
+  const m = /^\s*(\S+)/.exec(text);
+  return m?.[1] === undefined ? undefined : { word: m[1], rest: text.slice(m[0].length) };
 }
 
-/** Consumes leading `--options` from `text`; stops at the first other word or after a bare `--`. */
+const WORD = /\s*(\S+)/y;
+
+/**
+ * The option token at `from`: one word, or, when its value opens a quote (`--branch='a b'`), up to the closing
+ * quote, spaces included, so a quoted value is judged whole. Undefined at the end of the text.
+ */
+function optionToken(text: string, from: number): { word: string; end: number } | undefined {
+  WORD.lastIndex = from;
+  const m = WORD.exec(text);
+  if (m?.[1] === undefined) return undefined;
+  const word = m[1];
+  const end = from + m[0].length;
+  const quoted = /^--[^=\s]*=(["'`])/.exec(word);
+  const quote = quoted?.[1];
+  if (quoted === null || quote === undefined) return { word, end };
+  if (word.length > quoted[0].length && word.endsWith(quote)) return { word, end };
+  const close = text.indexOf(quote, end);
+  if (close === -1 || /\n/.test(text.slice(end, close))) return { word, end };
+  return { word: text.slice(end - word.length, close + 1), end: close + 1 };
+}
+
+/**
+ * Consumes leading `--options` from `text`; stops at the first other word or after a bare `--`. Walks the text
+ * once (a line with thousands of options costs no more than reading it).
+ */
 function takeOptions(
   text: string,
   options: CommandOptions,
@@ -145,15 +174,15 @@ function takeOptions(
   problems: OptionProblem[],
   written: string[],
 ): string {
-  let rest = text;
-  for (let next = nextWord(rest); next?.word.startsWith('--'); next = nextWord(rest)) {
-    rest = next.rest;
+  let at = 0;
+  for (let next = optionToken(text, at); next?.word.startsWith('--'); next = optionToken(text, at)) {
+    at = next.end;
     if (next.word === '--') break;
     written.push(next.word);
     const problem = applyOption(next.word, options, seen);
     if (problem !== undefined) problems.push(problem);
   }
-  return rest;
+  return text.slice(at);
 }
 
 const joinInstruction = (lineRest: string, continuation: string): string =>
@@ -197,6 +226,25 @@ export function parseCommand(body: string, trigger: string = DEFAULT_TRIGGER): P
     command = { kind: 'execute', instruction: joinInstruction(rest, continuation), options };
   }
 
+  const tooLong = instructionTooLong(command);
+  if (tooLong !== undefined) problems.push(tooLong);
   if (problems.length > 0) return { kind: 'invalid', problems, line };
   return { kind: 'command', command, line };
+}
+
+/**
+ * An instruction (or approval note) longer than the prompt takes is refused rather than cut where nobody sees it:
+ * measured as the agent would get it, without hidden HTML comments and invisible characters.
+ */
+function instructionTooLong(command: Command): OptionProblem | undefined {
+  const text =
+    command.kind === 'approve' ? command.note : 'instruction' in command ? command.instruction : '';
+  if (text.length <= PROMPT_LIMITS.instruction) return undefined;
+  const length = sanitizeGitHubText(text).length;
+  if (length <= PROMPT_LIMITS.instruction) return undefined;
+  return {
+    option: 'instruction',
+    subject: 'instruction',
+    message: `is ${length.toLocaleString('en-US')} characters long; at most ${PROMPT_LIMITS.instruction.toLocaleString('en-US')} are accepted`,
+  };
 }

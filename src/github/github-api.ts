@@ -4,6 +4,7 @@
  * Answers are checked with zod so a surprising shape fails here, naming the field, not deep inside the workflow.
  */
 import { z } from 'zod';
+import { postableBody } from '../render/postable.js';
 import { describeZodIssues } from '../validation-error.js';
 import { type CallerPermission, permissionFromGitHub } from './permission-level.js';
 
@@ -132,7 +133,18 @@ function lastPageOf(link: string | number | undefined): number | undefined {
   return undefined;
 }
 
-export function gitHubApi(octokit: GitHubRequester): GitHubApi {
+export interface GitHubApiOptions {
+  /** Values never to post (the app's API keys and webhook secrets), on top of the credential patterns. */
+  knownSecrets?: () => readonly string[];
+}
+
+/**
+ * The GitHub calls over `octokit`. Every comment body is made postable on its way out, whoever rendered it: the one
+ * redactor runs on the final text and the body is cut to fit GitHub's 65,536-character limit (GitHub refuses longer
+ * bodies with a 422, and the user would see nothing).
+ */
+export function gitHubApi(octokit: GitHubRequester, options: GitHubApiOptions = {}): GitHubApi {
+  const postable = (body: string): string => postableBody(body, options.knownSecrets?.() ?? []);
   return {
     async permissionOf(ref, username) {
       try {
@@ -154,7 +166,7 @@ export function gitHubApi(octokit: GitHubRequester): GitHubApi {
       const { data } = await octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
         ...ref,
         issue_number: issueNumber,
-        body,
+        body: postable(body),
       });
       return parse(Id, data, 'the new comment').id;
     },
@@ -162,13 +174,13 @@ export function gitHubApi(octokit: GitHubRequester): GitHubApi {
       await octokit.request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', {
         ...ref,
         comment_id: commentId,
-        body,
+        body: postable(body),
       });
     },
     async replyToReviewComment(ref, pullNumber, commentId, body) {
       const { data } = await octokit.request(
         'POST /repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies',
-        { ...ref, pull_number: pullNumber, comment_id: commentId, body },
+        { ...ref, pull_number: pullNumber, comment_id: commentId, body: postable(body) },
       );
       return parse(Id, data, 'the review reply').id;
     },
@@ -176,7 +188,7 @@ export function gitHubApi(octokit: GitHubRequester): GitHubApi {
       await octokit.request('PATCH /repos/{owner}/{repo}/pulls/comments/{comment_id}', {
         ...ref,
         comment_id: commentId,
-        body,
+        body: postable(body),
       });
     },
     async react(ref, target, content) {

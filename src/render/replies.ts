@@ -6,12 +6,22 @@ import type { OptionProblem } from '../commands/command.js';
 import { COMMAND_OPTIONS } from '../commands/parse-command.js';
 import { REPO_CONFIG_KEYS, REPO_CONFIG_PATH, type RepoConfig } from '../config/repo-config.js';
 import { type CallerPermission, meetsPermission } from '../github/permission-level.js';
-import { codeBlock, details, inlineCode, mentionUser } from './markdown.js';
+import { codeBlock, details, formatCount, inlineCode, mentionUser } from './markdown.js';
 import { replyMarker } from './markers.js';
-import { redactSecrets } from './redact.js';
+import { postableBody } from './postable.js';
 
 const finish = (kind: string, parts: readonly string[]): string =>
-  redactSecrets([replyMarker(kind), ...parts].join('\n\n'));
+  postableBody([replyMarker(kind), ...parts].join('\n\n'));
+
+/** Distinct option problems listed in a reply; the rest are counted. */
+const MAX_LISTED_PROBLEMS = 10;
+/** The command line and each option as quoted in a reply, at most (a command line may be a whole essay). */
+const MAX_QUOTED_LINE = 300;
+const MAX_QUOTED_OPTION = 100;
+
+/** `text` cut to `max` characters with `…`. */
+const clip = (text: string, max: number): string =>
+  text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 
 /** What each config key does, for help. */
 const CONFIG_KEY_HELP: Record<(typeof REPO_CONFIG_KEYS)[number], string> = {
@@ -133,17 +143,43 @@ export interface InvalidOptionsReplyInput {
   trigger: string;
 }
 
-/** A command with unknown or invalid options: each problem by name and value; nothing was started. */
+/**
+ * A command with unknown or invalid options: each problem by name and value; nothing was started. The same problem
+ * written many times is listed once with a count, and at most 10 distinct ones are listed (`unknown option` `--x`
+ * (and 9,999 more)), so a line of 10,000 options gets a short reply that GitHub accepts.
+ */
 export function renderInvalidOptionsReply(input: InvalidOptionsReplyInput): string {
-  const items = input.problems.map((p) => {
-    const written = p.value === undefined ? p.option : `${p.option}=${p.value}`;
+  const tooLong = input.problems.find((p) => p.subject === 'instruction');
+  const optionProblems = input.problems.filter((p) => p.subject !== 'instruction');
+  if (tooLong !== undefined && optionProblems.length === 0) {
+    return finish('instruction-too-long', [
+      `${mentionUser(input.login)} nothing was started: the instruction ${tooLong.message}. Shorten it and comment again.`,
+    ]);
+  }
+  const instructionLine = tooLong === undefined ? [] : [`The instruction also ${tooLong.message}.`];
+  const groups = new Map<string, { problem: OptionProblem; count: number }>();
+  for (const problem of optionProblems) {
+    const key = JSON.stringify([problem.option.toLowerCase(), problem.value ?? null, problem.message]);
+    const group = groups.get(key);
+    if (group) group.count += 1;
+    else groups.set(key, { problem, count: 1 });
+  }
+  const listed = [...groups.values()].slice(0, MAX_LISTED_PROBLEMS);
+  const items = listed.map(({ problem: p, count }) => {
+    const written = clip(p.value === undefined ? p.option : `${p.option}=${p.value}`, MAX_QUOTED_OPTION);
     const meant = p.suggestion === undefined ? '' : ` (did you mean ${inlineCode(p.suggestion)}?)`;
-    return `- ${inlineCode(written)}: ${p.message}${meant}`;
+    const more = count > 1 ? ` (and ${formatCount(count - 1)} more)` : '';
+    return `- ${inlineCode(written)}: ${p.message}${meant}${more}`;
   });
+  const unlisted = optionProblems.length - listed.reduce((sum, group) => sum + group.count, 0);
+  if (unlisted > 0) {
+    items.push(`- … and ${formatCount(unlisted)} more option${unlisted === 1 ? '' : 's'} with problems`);
+  }
   return finish('invalid-options', [
     `${mentionUser(input.login)} nothing was started: I could not read the options of`,
-    codeBlock(input.line),
+    codeBlock(clip(input.line, MAX_QUOTED_LINE)),
     items.join('\n'),
+    ...instructionLine,
     `Options: ${COMMAND_OPTIONS.map((o) => inlineCode(o.usage)).join(', ')}. See ${inlineCode(`${input.trigger} help`)}.`,
   ]);
 }

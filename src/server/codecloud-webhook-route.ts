@@ -1,13 +1,17 @@
 /**
- * `POST /codecloud/webhook` (SPEC §3.2, §3.7): raw body up to 1 MiB (413 beyond), `X-Codecloud-Signature` checked
- * against every configured secret (401), a body that is not a codecloud event gets 400, and 2xx is sent only once
+ * `POST /codecloud/webhook` (SPEC §3.2, §3.7): raw body up to 1 MiB (413 beyond: a larger `Content-Length` at once,
+ * a streamed body as soon as it passes the limit, never read whole), `X-Codecloud-Signature` checked against every
+ * configured secret (401), a body that is not a codecloud event (not UTF-8, not JSON, nested deeper than 64
+ * levels, an unknown `event`, a missing field) gets 400 naming why, and 2xx is sent only once
  * `record` has durably stored the event. The event is a hint: whoever processes it reads the run back first.
  */
+import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type CodecloudEvent, CodecloudEvent as CodecloudEventSchema } from '../codecloud/webhook-events.js';
 import { verifyCodecloudSignature } from '../codecloud/webhook-signature.js';
 import { describeZodIssues } from '../validation-error.js';
 import { sendJson } from './json-response.js';
+import { parseJsonBody } from './parse-json-body.js';
 import { readLimitedBody } from './read-body.js';
 
 const CODECLOUD_WEBHOOK_PATH = '/codecloud/webhook';
@@ -32,7 +36,14 @@ export function codecloudWebhookRoute(options: CodecloudWebhookRouteOptions) {
     }
     const read = await readLimitedBody(req, CODECLOUD_WEBHOOK_MAX_BYTES);
     if (read.kind === 'too-large') {
+      // The rest of the body is discarded as it arrives, never kept; the connection is closed after the answer.
+      res.setHeader('connection', 'close');
       sendJson(res, 413, { error: 'Payload Too Large', message: 'codecloud webhooks are limited to 1 MiB' });
+      return true;
+    }
+    // Checked before the signature, which is computed over the text: a lossy decoding would only say "mismatch".
+    if (!isUtf8(read.body)) {
+      sendJson(res, 400, { error: 'Bad Request', message: 'body is not valid UTF-8' });
       return true;
     }
     const signature = header(req, 'x-codecloud-signature');
@@ -50,14 +61,12 @@ export function codecloudWebhookRoute(options: CodecloudWebhookRouteOptions) {
       });
       return true;
     }
-    let json: unknown;
-    try {
-      json = JSON.parse(read.body.toString('utf8'));
-    } catch {
-      sendJson(res, 400, { error: 'Bad Request', message: 'body is not JSON' });
+    const json = parseJsonBody(read.body);
+    if (json.kind === 'invalid') {
+      sendJson(res, 400, { error: 'Bad Request', message: json.message });
       return true;
     }
-    const parsed = CodecloudEventSchema.safeParse(json);
+    const parsed = CodecloudEventSchema.safeParse(json.value);
     if (!parsed.success) {
       sendJson(res, 400, {
         error: 'Bad Request',

@@ -381,7 +381,7 @@ describe('documented errors', () => {
       times: 1,
     });
     const error = await caught(() => h.client.listRuns());
-    expect((error as Error).message).toContain('key *** is not allowed');
+    expect((error as Error).message).toContain('key [redacted] is not allowed');
     expect((error as Error).message).not.toContain('test-key');
   });
 

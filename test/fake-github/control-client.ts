@@ -176,6 +176,8 @@ export interface FakeGitHubControl {
     path: string;
     status: number;
     times?: number;
+    headers?: Record<string, string>;
+    message?: string;
     phase?: 'before' | 'after';
   }): Promise<void>;
   reset(): Promise<void>;

@@ -399,12 +399,16 @@ const ROUTES: Record<string, ControlHandler> = {
     if (phase !== 'before' && phase !== 'after') {
       throw new ControlError(400, `"phase" must be "before" or "after", got ${JSON.stringify(phase)}`);
     }
+    const headers = (body as { headers?: unknown }).headers;
+    const message = (body as { message?: unknown }).message;
     const fault: FakeFault = {
       method: str(body, 'method').toUpperCase(),
       path,
       status: int(body, 'status'),
       times: int(body, 'times', 1),
       phase,
+      ...(headers && typeof headers === 'object' ? { headers: headers as Record<string, string> } : {}),
+      ...(typeof message === 'string' ? { message } : {}),
     };
     ctx.state.faults.push(fault);
     return ok(fault, 201);

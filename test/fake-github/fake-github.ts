@@ -159,6 +159,25 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     for (const reason of check.violations) violation(reason);
     const extra = { operationId: check.operationId, ...(json !== undefined ? { body: json } : {}) };
 
+    // GitHub refuses comment bodies over 65,536 characters (422); the app must never send one.
+    const text = (json as { body?: unknown } | undefined)?.body;
+    if ((method === 'POST' || method === 'PATCH') && typeof text === 'string' && text.length > 65_536) {
+      violation(`comment body of ${text.length} characters (GitHub's limit is 65,536)`);
+      reply(
+        errorResponse(422, 'Validation Failed', {
+          errors: [
+            {
+              resource: 'IssueComment',
+              code: 'custom',
+              field: 'body',
+              message: 'body is too long (maximum is 65536 characters)',
+            },
+          ],
+        }),
+        { operationId: check.operationId },
+      );
+      return;
+    }
     const fault = state.faults.find(
       (f) => f.times > 0 && f.method === method && new RegExp(f.path).test(pathname),
     );
@@ -166,7 +185,13 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       fault.times -= 1;
       // `after`: the request is carried out below and only its answer is replaced ("created, answer lost").
       if (fault.phase !== 'after') {
-        reply(errorResponse(fault.status, 'Injected fault (fake GitHub /_fake/faults)'), extra);
+        reply(
+          {
+            ...errorResponse(fault.status, fault.message ?? 'Injected fault (fake GitHub /_fake/faults)'),
+            ...(fault.headers ? { headers: fault.headers } : {}),
+          },
+          extra,
+        );
         return;
       }
     }

@@ -109,6 +109,10 @@ export interface FakeFault {
   times: number;
   /** `before` (default): nothing happens; `after`: the request is carried out, then answered with `status`. */
   phase?: 'before' | 'after';
+  /** Extra response headers, e.g. `retry-after`. */
+  headers?: Record<string, string>;
+  /** The error message (GitHub says "You have exceeded a secondary rate limit" for those). */
+  message?: string;
 }
 
 /**

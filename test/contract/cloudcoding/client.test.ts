@@ -106,9 +106,9 @@ describe('CloudCodingClient against the simulator', () => {
     expect(everything).not.toContain(GITHUB_TOKEN);
     expect(everything).not.toContain(API_KEY);
     expect(state.tasks[0]?.output).toBe(
-      'remote: https://x-access-token:***@github.com/acme/widgets\nkey ***\n',
+      'remote: https://[redacted]@github.com/acme/widgets\nkey [redacted]\n',
     );
-    expect(state.tasks[0]?.lastMessage).toBe('pushed with ***');
+    expect(state.tasks[0]?.lastMessage).toBe('pushed with [redacted]');
   });
 
   it('runs parallel tasks with interleaved events, kept apart per task_name', async () => {
@@ -223,7 +223,7 @@ describe('CloudCodingClient against the simulator', () => {
     const { outcome } = await collect(client(), single('x'));
     expect(outcome.status).toBe('failed');
     expect(outcome.status !== 'completed' && outcome.reason).toBe(
-      'Cloud Coding API 502: upstream broke for ***',
+      'Cloud Coding API 502: upstream broke for [redacted]',
     );
     expect(await sim.control.invocations()).toHaveLength(1);
   });

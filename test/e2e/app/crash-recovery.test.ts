@@ -83,4 +83,24 @@ describe('App crash recovery (real process)', () => {
     expect(botComments(s, repo)).toHaveLength(1);
     expect((await h.sim.control.runs()).filter((r) => r.repo === repo)).toHaveLength(1);
   }, 60_000);
+  it('GitHub created the status comment but answered 502: the client does not post it again, one comment in all', async () => {
+    const { repo } = await freshRepo(h.gh);
+    await h.sim.control.queueScripts({ runningMs: 20_000 });
+    const issue = await h.gh.openIssue({ repo, title: 'Bad gateway', body: 'b', user: 'alice' });
+    // A 5xx after the comment was created: a blind retry of the POST would post a second one.
+    await h.gh.fault({
+      method: 'POST',
+      path: `^/repos/${repo}/issues/${issue.number}/comments$`,
+      status: 502,
+      phase: 'after',
+    });
+    await h.gh.comment({ repo, number: issue.number, user: 'alice', body: '/codecloud fix it' });
+    const done = await h.gh.waitFor((s) => botComments(s, repo).find((c) => c.body.includes('Completed')), {
+      timeoutMs: 45_000,
+    });
+    expect(done.body).toContain('Completed');
+    const s = await h.gh.state();
+    expect(botComments(s, repo)).toHaveLength(1);
+    expect((await h.sim.control.runs()).filter((r) => r.repo === repo)).toHaveLength(1);
+  }, 60_000);
 });

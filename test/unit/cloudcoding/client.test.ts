@@ -87,7 +87,7 @@ describe('CloudCodingClient outcomes', () => {
     expect(outcome.status).toBe('failed');
     expect(JSON.stringify(outcome)).not.toMatch(/unit-api-key|ghs_unit/);
     expect(outcome.status !== 'completed' && outcome.reason).toBe(
-      'Cloud Coding API unreachable: fetch failed for *** and ***',
+      'Cloud Coding API unreachable: fetch failed for [redacted] and [redacted]',
     );
   });
 

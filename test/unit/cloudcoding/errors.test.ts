@@ -6,7 +6,7 @@ describe('redactSecrets', () => {
     const text =
       'key=my-api-key-1 url=https://x-access-token:ghs_abcdefghijklmnopqrstuvwxyz0123@github.com sk-abcdefghijklmnopqrst';
     expect(redactSecrets(text, ['my-api-key-1', undefined])).toBe(
-      'key=*** url=https://x-access-token:***@github.com ***',
+      'key=[redacted] url=https://[redacted]@github.com [redacted]',
     );
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isValidBranchName } from '../../../src/commands/branch-name.js';
+import { branchNameProblem, isValidBranchName } from '../../../src/commands/branch-name.js';
 import type { Command } from '../../../src/commands/command.js';
 import { parseCommand } from '../../../src/commands/parse-command.js';
 
@@ -238,7 +238,14 @@ describe('parseCommand: options', () => {
       '--backend=aws',
       { option: '--backend', value: 'aws', message: 'must be one of codecloud, cloudcoding' },
     ],
-    ['--branch=a..b', { option: '--branch', value: 'a..b', message: 'is not a valid branch name' }],
+    [
+      '--branch=a..b',
+      {
+        option: '--branch',
+        value: 'a..b',
+        message: 'is not a valid branch name: it contains `..`, which git does not allow in a branch name',
+      },
+    ],
     ['--model', { option: '--model', message: 'needs a value: --model=<model>' }],
     ['--model=', { option: '--model', value: '', message: 'needs a value: --model=<model>' }],
     ['--no-pr=yes', { option: '--no-pr', value: 'yes', message: 'takes no value' }],
@@ -305,4 +312,91 @@ describe('isValidBranchName', () => {
   ])('refuses %j', (name) => {
     expect(isValidBranchName(name)).toBe(false);
   });
+});
+
+describe('parseCommand: hostile command lines', () => {
+  const problems = (body: string) => {
+    const parsed = parseCommand(body);
+    if (parsed.kind !== 'invalid') throw new Error(`expected invalid, got ${JSON.stringify(parsed)}`);
+    return parsed.problems;
+  };
+
+  it('a quoted value is one value, spaces included, and judged whole', () => {
+    expect(problems("/codecloud --branch='$(rm -rf)' fix it")).toEqual([
+      { option: '--branch', value: '$(rm -rf)', message: 'is not a valid branch name: it contains a space' },
+    ]);
+    expect(command('/codecloud --branch="feature/x" fix it')).toEqual({
+      kind: 'execute',
+      instruction: 'fix it',
+      options: { branch: 'feature/x' },
+    });
+  });
+
+  it('an unclosed quote leaves the token as written', () => {
+    expect(problems("/codecloud --branch='oops fix it")[0]).toMatchObject({
+      option: '--branch',
+      value: "'oops",
+    });
+  });
+
+  it('10,000 options are all read, in linear time', () => {
+    const body = `/codecloud ${Array.from({ length: 10_000 }, () => '--x').join(' ')} fix`;
+    const started = performance.now();
+    expect(problems(body)).toHaveLength(10_000);
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+
+  it('an instruction longer than the prompt takes is refused, measured as the agent would get it', () => {
+    expect(problems(`/codecloud fix\n${'x'.repeat(20_001)}`)).toEqual([
+      {
+        option: 'instruction',
+        subject: 'instruction',
+        message: 'is 20,005 characters long; at most 20,000 are accepted',
+      },
+    ]);
+    // Hidden HTML comments are not sent, so they do not count.
+    expect(command(`/codecloud fix it\n<!-- ${'x'.repeat(30_000)} -->`)).toMatchObject({ kind: 'execute' });
+    expect(problems(`/codecloud approve\n${'y'.repeat(25_000)}`)[0]?.subject).toBe('instruction');
+  });
+});
+
+describe('branchNameProblem: git check-ref-format, and no shell characters', () => {
+  it.each([
+    ['$(rm -rf)', 'contains a space'],
+    ['a..b', '`..`'],
+    ['a~b', '`` ~ ``'],
+    ['a^b', '`` ^ ``'],
+    ['a:b', '`` : ``'],
+    ['a?b', '`` ? ``'],
+    ['a*b', '`` * ``'],
+    ['a[b', '`` [ ``'],
+    ['a\\b', '`` \\ ``'],
+    ['-rf', 'starts with `-`'],
+    ['/a', 'empty part'],
+    ['a/', 'empty part'],
+    ['a//b', 'empty part'],
+    ['a.', 'ends with `.`'],
+    ['.a', 'starting with `.`'],
+    ['a/.b', 'starting with `.`'],
+    ['x.lock/y', '`.lock`'],
+    ['x.lock', '`.lock`'],
+    ['@', 'is `@`'],
+    ['a@{1}', '`@{`'],
+    ['a\u0007b', 'control character'],
+    ['$(rm)', 'shell'],
+    ['a;b', 'shell'],
+    ['a|b', 'shell'],
+    ['a`b`', 'shell'],
+    ['', 'is empty'],
+  ])('%j: %s', (name, why) => {
+    expect(branchNameProblem(name)).toContain(why);
+    expect(isValidBranchName(name)).toBe(false);
+  });
+
+  it.each(['main', 'feature/x-1', 'release/2026.11', 'codecloud/task_7', 'user@host', 'a.b/c'])(
+    '%s is fine',
+    (name) => {
+      expect(branchNameProblem(name)).toBeUndefined();
+    },
+  );
 });

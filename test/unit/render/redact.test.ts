@@ -87,4 +87,11 @@ describe('redactSecrets', () => {
     ].join('\n');
     expect(redactSecrets(text)).toBe(text);
   });
+
+  it('stays linear on hostile text: 20,000 BEGIN lines without an END', () => {
+    const text = '-----BEGIN PRIVATE KEY-----\n'.repeat(20_000);
+    const started = performance.now();
+    expect(redactSecrets(text)).toBe(REDACTED);
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
 });

@@ -202,3 +202,53 @@ describe('renderHelpReply tables', () => {
     expect(body).toContain('| `trigger` | `/a\\|b` |');
   });
 });
+
+describe('renderInvalidOptionsReply: hostile input', () => {
+  it('10,000 copies of one unknown option become one line with a count; the reply stays short', () => {
+    const line = `/codecloud ${Array.from({ length: 10_000 }, () => '--x').join(' ')} fix`;
+    const body = renderInvalidOptionsReply({
+      login: 'alice',
+      line,
+      trigger: '/codecloud',
+      problems: Array.from({ length: 10_000 }, () => ({ option: '--x', message: 'unknown option' })),
+    });
+    expect(body).toContain('- `--x`: unknown option (and 9,999 more)');
+    expect(body.length).toBeLessThan(2_000);
+  });
+
+  it('lists at most 10 distinct problems and counts the rest', () => {
+    const body = renderInvalidOptionsReply({
+      login: 'alice',
+      line: '/codecloud …',
+      trigger: '/codecloud',
+      problems: Array.from({ length: 25 }, (_, i) => ({ option: `--x${i}`, message: 'unknown option' })),
+    });
+    expect(body).toContain('`--x9`');
+    expect(body).not.toContain('`--x10`');
+    expect(body).toContain('- … and 15 more options with problems');
+  });
+
+  it('an over-long instruction gets its own refusal, with the numbers', () => {
+    const body = renderInvalidOptionsReply({
+      login: 'alice',
+      line: '/codecloud fix',
+      trigger: '/codecloud',
+      problems: [
+        {
+          option: 'instruction',
+          subject: 'instruction',
+          message: 'is 1,000,004 characters long; at most 20,000 are accepted',
+        },
+      ],
+    });
+    expect(body).toContain(
+      '@alice nothing was started: the instruction is 1,000,004 characters long; at most 20,000 are accepted. Shorten it and comment again.',
+    );
+  });
+
+  it('every reply fits in a GitHub comment, whatever it quotes', () => {
+    const body = renderInvalidConfigComment({ issues: ['x'.repeat(200_000)] });
+    expect(body.length).toBeLessThanOrEqual(65_536);
+    expect(body).toContain('cut to fit in a comment');
+  });
+});

@@ -71,6 +71,39 @@ describe('codecloud webhook route', () => {
   });
 });
 
+describe('codecloud webhook route: hostile bodies', () => {
+  it('refuses invalid UTF-8 and deep nesting with 400 naming why; nothing is recorded', async () => {
+    const recorded: CodecloudEvent[] = [];
+    const url = await serve(
+      codecloudWebhookRoute({ secrets: [], record: async (e) => void recorded.push(e) }),
+    );
+    const post = (body: string | Uint8Array) =>
+      fetch(`${url}/codecloud/webhook`, {
+        method: 'POST',
+        body: typeof body === 'string' ? body : Buffer.from(body),
+      });
+    const notUtf8 = await post(new Uint8Array([0x7b, 0x22, 0xc3, 0x28, 0x22, 0x7d]));
+    expect(notUtf8.status).toBe(400);
+    expect(await notUtf8.json()).toMatchObject({ message: 'body is not valid UTF-8' });
+    const deep = await post(`{"event":"agent.progress","x":${'['.repeat(10_000)}${']'.repeat(10_000)}}`);
+    expect(deep.status).toBe(400);
+    expect(await deep.json()).toMatchObject({
+      message: 'body nests objects or arrays deeper than 64 levels',
+    });
+    expect(recorded).toEqual([]);
+  });
+
+  it('a body over 1 MiB gets 413 with Connection: close', async () => {
+    const url = await serve(codecloudWebhookRoute({ secrets: [], record: async () => {} }));
+    const answer = await fetch(`${url}/codecloud/webhook`, {
+      method: 'POST',
+      body: 'x'.repeat(2 * 1024 * 1024),
+    });
+    expect(answer.status).toBe(413);
+    expect(answer.headers.get('connection')).toBe('close');
+  });
+});
+
 describe('health route', () => {
   it('200 when the store answers, 503 when it does not', async () => {
     let healthy = true;
