@@ -90,6 +90,23 @@ export interface FakeGitHubState {
   echo_bot_comments: boolean;
 }
 
+export interface RandomFaultInput {
+  methods: string[];
+  path?: string;
+  rate: number;
+  status: number;
+  headers?: Record<string, string>;
+  message?: string;
+  seed?: number;
+}
+
+export interface RandomFault extends Required<Omit<RandomFaultInput, 'seed' | 'headers' | 'message'>> {
+  id: string;
+  headers?: Record<string, string>;
+  message?: string;
+  hits: number;
+}
+
 /** `async: true` returns as soon as the webhook is sent instead of waiting for the receiver's answer. */
 interface Delivery {
   async?: boolean;
@@ -170,6 +187,14 @@ export interface FakeGitHubControl {
     predicate: (state: FakeGitHubState) => T | undefined | null | false,
     options?: { timeoutMs?: number; intervalMs?: number },
   ): Promise<T>;
+  /**
+   * From now on, every API request with a method in `methods` and a path matching `path` (default `^/repos/`)
+   * answers `status` (with `headers` and `message`) with probability `rate`; `seed` reseeds the dice.
+   */
+  randomFault(input: RandomFaultInput): Promise<RandomFault>;
+  /** The random faults and how often each hit. */
+  randomFaults(): Promise<RandomFault[]>;
+  clearRandomFaults(): Promise<void>;
 }
 
 export function fakeGitHubControl(baseUrl: string): FakeGitHubControl {
@@ -204,6 +229,9 @@ export function fakeGitHubControl(baseUrl: string): FakeGitHubControl {
     fault: async (input) => void (await call('POST', '/_fake/faults', input)),
     reset: async () => void (await call('POST', '/_fake/reset', {})),
     state,
+    randomFault: (input) => call('POST', '/_fake/random-faults', input),
+    randomFaults: () => call('GET', '/_fake/random-faults'),
+    clearRandomFaults: async () => void (await call('POST', '/_fake/random-faults/clear', {})),
     async waitFor(predicate, options = {}) {
       const timeoutMs = options.timeoutMs ?? 10_000;
       const intervalMs = options.intervalMs ?? 50;

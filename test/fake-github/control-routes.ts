@@ -11,6 +11,7 @@ import {
   FakeState,
   PERMISSIONS,
   type Permission,
+  seededRandom,
 } from './state.js';
 import { sendWebhook, type WebhookTarget } from './webhook-sender.js';
 
@@ -411,6 +412,42 @@ const ROUTES: Record<string, ControlHandler> = {
     };
     ctx.state.faults.push(fault);
     return ok(fault, 201);
+  },
+  'POST /_fake/random-faults': (ctx, body) => {
+    const path = str(body, 'path', '^/repos/');
+    try {
+      new RegExp(path);
+    } catch {
+      throw new ControlError(400, `"path" is not a regular expression: ${path}`);
+    }
+    const methods = body.methods;
+    if (!Array.isArray(methods) || methods.length === 0 || !methods.every((m) => typeof m === 'string'))
+      throw new ControlError(400, '"methods" (a non-empty array of HTTP methods) is required');
+    const rate = body.rate;
+    if (typeof rate !== 'number' || !(rate >= 0 && rate <= 1))
+      throw new ControlError(400, `"rate" must be a number in [0, 1], got ${JSON.stringify(rate)}`);
+    const headers = body.headers;
+    if (headers !== undefined && (typeof headers !== 'object' || headers === null || Array.isArray(headers)))
+      throw new ControlError(400, '"headers" must be an object of header values');
+    if (body.seed !== undefined) ctx.state.randomFaultDice = seededRandom(int(body, 'seed'));
+    const fault = {
+      id: `random-fault-${ctx.state.randomFaults.length + 1}`,
+      methods: (methods as string[]).map((m) => m.toUpperCase()),
+      path,
+      rate,
+      status: int(body, 'status'),
+      ...(headers ? { headers: headers as Record<string, string> } : {}),
+      ...(typeof body.message === 'string' ? { message: body.message } : {}),
+      hits: 0,
+    };
+    ctx.state.randomFaults.push(fault);
+    return ok(fault, 201);
+  },
+  'GET /_fake/random-faults': (ctx) => ok(ctx.state.randomFaults),
+  'POST /_fake/random-faults/clear': (ctx) => {
+    const cleared = ctx.state.randomFaults.length;
+    ctx.state.randomFaults = [];
+    return ok({ cleared });
   },
   'GET /_fake/state': (ctx) => ok(ctx.state.snapshot()),
   'POST /_fake/reset': (ctx) => {

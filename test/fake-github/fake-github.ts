@@ -195,6 +195,20 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
         return;
       }
     }
+    const randomFault = state.pickRandomFault(method, pathname);
+    if (randomFault) {
+      reply(
+        {
+          ...errorResponse(
+            randomFault.status,
+            randomFault.message ?? 'Injected fault (fake GitHub /_fake/random-faults)',
+          ),
+          ...(randomFault.headers ? { headers: randomFault.headers } : {}),
+        },
+        extra,
+      );
+      return;
+    }
     const handler = REST_ROUTES[`${method} ${check.template}`];
     if (!handler) {
       violation(`documented but not implemented by the fake GitHub: ${method} ${check.template}`);

@@ -115,6 +115,34 @@ export interface FakeFault {
   message?: string;
 }
 
+/**
+ * An injected GitHub error that hits at random: each API request whose method is in `methods` and whose path matches
+ * the `path` regular expression answers `status` with probability `rate` (seeded, so a run is repeatable).
+ */
+export interface FakeRandomFault {
+  id: string;
+  methods: string[];
+  path: string;
+  rate: number;
+  status: number;
+  /** Extra response headers, e.g. `retry-after`. */
+  headers?: Record<string, string>;
+  message?: string;
+  hits: number;
+}
+
+/** mulberry32: a small deterministic PRNG in [0, 1). */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
 export class FakeState {
   nextId = 1000;
   users = new Map<string, FakeUser>();
@@ -133,6 +161,20 @@ export class FakeState {
   echoBotComments = false;
   /** Injected GitHub errors: the next `times` API requests matching `method` and `path` answer `status`. */
   faults: FakeFault[] = [];
+  /** Injected GitHub errors that hit at random (`POST /_fake/random-faults`), in order: the first hit wins. */
+  randomFaults: FakeRandomFault[] = [];
+  randomFaultDice: () => number = seededRandom(1);
+
+  /** The random fault that hits this request (counting the hit), or undefined. */
+  pickRandomFault(method: string, path: string): FakeRandomFault | undefined {
+    for (const fault of this.randomFaults) {
+      if (!fault.methods.includes(method) || !new RegExp(fault.path).test(path)) continue;
+      if (this.randomFaultDice() >= fault.rate) continue;
+      fault.hits += 1;
+      return fault;
+    }
+    return undefined;
+  }
 
   id(): number {
     this.nextId += 1;

@@ -11,7 +11,7 @@ import { describeZodIssues } from '../../src/validation-error.js';
 import { MODELS, MODELS_GENERATED_AT, PROVIDERS } from './catalog.js';
 import { createRun, startFollowUp, stopRun } from './run-engine.js';
 import { checkScheduleRequest, createSchedule, deleteSchedule } from './schedule-engine.js';
-import { type ApiAnswer, PLAN_LIMITS, type SimState } from './sim-state.js';
+import type { ApiAnswer, SimState } from './sim-state.js';
 import type { SimRouteId, SimRun, SimSchedule } from './types.js';
 
 export interface ApiRequest {
@@ -46,7 +46,7 @@ function limitReached(state: SimState, key: string): ApiAnswer {
   return error(
     429,
     'Too Many Requests',
-    `Concurrent agent limit reached (${PLAN_LIMITS[plan]} for ${plan} plan)`,
+    `Concurrent agent limit reached (${state.planLimits[plan]} for ${plan} plan)`,
     { 'retry-after': '30' },
   );
 }

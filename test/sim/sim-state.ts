@@ -53,6 +53,8 @@ export class SimState {
   readonly onPullRequest: ((event: PullRequestEvent) => void | Promise<void>) | undefined;
 
   keys = new Map<string, SimPlan>();
+  /** Concurrent runs per plan (`SimulatorOptions.planLimits` over `PLAN_LIMITS`). */
+  planLimits: Record<SimPlan, number> = { ...PLAN_LIMITS };
   secret: string | null;
   progress: boolean;
 
@@ -106,7 +108,7 @@ export class SimState {
 
   atLimit(key: string): boolean {
     const plan = this.keys.get(key);
-    return plan === undefined || this.activeRunCount(key) >= PLAN_LIMITS[plan];
+    return plan === undefined || this.activeRunCount(key) >= this.planLimits[plan];
   }
 
   pickRunScript(prompt: string): RunScript {

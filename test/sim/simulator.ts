@@ -14,6 +14,7 @@ import type {
   RecordedRequest,
   SimExtension,
   SimExtensionContext,
+  SimPlan,
   SimRouteId,
   Simulator,
   SimulatorOptions,
@@ -123,6 +124,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     onPullRequest: options.onPullRequest,
   });
   state = sim;
+  for (const [plan, limit] of Object.entries(options.planLimits ?? {})) {
+    if (!(Number.isInteger(limit) && limit >= 1))
+      throw new Error(`planLimits.${plan} must be a positive integer, got ${String(limit)}`);
+    sim.planLimits[plan as SimPlan] = limit;
+  }
   const apiKeys = parseApiKeys(options.apiKeys ?? [{ key: DEFAULT_API_KEY, plan: 'pro' }]);
   for (const { key, plan } of apiKeys) sim.keys.set(key, plan);
 

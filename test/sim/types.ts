@@ -139,6 +139,11 @@ export interface SimulatorOptions {
   githubUrl?: string;
   /** Seed of the pseudo-random source used by `rate` faults (default 1). */
   seed?: number;
+  /**
+   * Concurrent runs per plan, instead of the documented ones (starter 1, pro 5, free 1): e.g. `{ pro: 1000 }` for a
+   * load or fault run that is not about the plan limit.
+   */
+  planLimits?: Partial<Record<SimPlan, number>>;
   /** Port (default 0: any free port). */
   port?: number;
   /** Time a webhook receiver gets to answer, real ms (default 10 000). */
