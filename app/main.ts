@@ -57,8 +57,13 @@ async function main(): Promise<void> {
     logLevel: env.LOG_LEVEL,
     ...(settings.githubBaseUrl ? { baseUrl: settings.githubBaseUrl } : {}),
   });
+  // Probot's Server would otherwise log through its own logger at `info` (every request, pretty-printed), whatever
+  // LOG_LEVEL says: it gets the app's logger, made by Probot at LOG_LEVEL.
+  const logging = new ProbotWithDefaults();
+  await logging.ready();
   const server = new Server({
     Probot: ProbotWithDefaults,
+    log: logging.log,
     host: env.HOST,
     // Probot's Server reads `port || 3000`, so 0 would become 3000; Node's listen takes the string "0" as 0.
     port: env.PORT === 0 ? ('0' as unknown as number) : env.PORT,

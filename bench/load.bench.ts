@@ -2,6 +2,7 @@
 // Prints the webhook acks (p50/p99), and how long after the burst the last status comment was posted and the last
 // run created. Real app process (compiled), fake GitHub and simulator on 127.0.0.1.
 
+import { readFileSync } from 'node:fs';
 import { freshRepo, startHarness, WEBHOOK_SECRET } from '../test/e2e/app/app-harness.js';
 import { signWebhook } from '../test/fake-github/fake-github.js';
 import { PLAN_LIMITS } from '../test/sim/sim-state.js';
@@ -14,6 +15,13 @@ const TOTAL = INSTALLATIONS * PER_INSTALLATION;
 const CREATE_MS = 5_000;
 const TIMEOUT_MS = 120_000;
 const BOT = 'codecloud[bot]';
+
+/** CPU time (user + system, ms) the process has used, from /proc (10 ms resolution): less noisy than wall time on a shared machine. */
+const cpuMs = (pid: number | undefined): number => {
+  if (pid === undefined) return Number.NaN;
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+};
 
 // The bench's codecloud account may run every run at once: what is measured is the app, not the plan's limit.
 PLAN_LIMITS.pro = 10_000;
@@ -54,6 +62,7 @@ try {
   await h.gh.setWebhook({ url: `${h.app.url}/api/github/webhooks` });
   await new Promise((resolve) => setTimeout(resolve, 1_000)); // let the issue-opened deliveries settle
 
+  const cpuBefore = cpuMs(h.app.child.pid);
   const started = performance.now();
   const acks = await sendAtOnce(
     `${h.app.url}/api/github/webhooks`,
@@ -68,6 +77,7 @@ try {
     })),
   );
   const burstSent = performance.now() - started;
+  const burstCpu = cpuMs(h.app.child.pid) - cpuBefore;
 
   const repos = new Set(threads.map((t) => t.repo));
   let lastComment = Number.NaN;
@@ -93,6 +103,9 @@ try {
   );
   console.log(
     `${'webhook ack'.padEnd(40)} p50 ${pct(acks, 50).toFixed(0)} ms · p99 ${pct(acks, 99).toFixed(0)} ms · burst sent in ${burstSent.toFixed(0)} ms`,
+  );
+  console.log(
+    `${'app CPU until the last ack'.padEnd(40)} ${burstCpu.toFixed(0)} ms (${(burstCpu / TOTAL).toFixed(2)} ms per delivery)`,
   );
   console.log(`${'burst → last status comment posted'.padEnd(40)} ${seconds(lastComment, comments)}`);
   console.log(`${'burst → last run created'.padEnd(40)} ${seconds(lastRun, runs)}`);
