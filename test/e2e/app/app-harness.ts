@@ -56,8 +56,11 @@ export async function startApp(
   env: Record<string, string>,
   timeoutMs = 30_000,
   args: readonly string[] = APP_FROM_SOURCE,
+  launcher: readonly string[] = [],
 ): Promise<AppProcess> {
-  const child = spawn(process.execPath, [...args], {
+  // A launcher (e.g. `unshare --pid --fork`) runs node as its command: then `child` is the launcher.
+  const [command, ...prefix] = [...launcher, process.execPath];
+  const child = spawn(command ?? process.execPath, [...prefix, ...args], {
     cwd: process.cwd(),
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -108,6 +111,8 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   /** Node arguments that start the app (default `APP_FROM_SOURCE`). */
   appArgs?: readonly string[];
+  /** A command that runs node for the app (default none: node is started directly). */
+  launcher?: readonly string[];
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -146,7 +151,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     NODE_ENV: 'test',
     ...options.env,
   };
-  let app = await startApp(env, 30_000, options.appArgs);
+  let app = await startApp(env, 30_000, options.appArgs, options.launcher);
   const gh = fakeGitHubControl(github.url);
   await gh.setWebhook({ url: `${app.url}/api/github/webhooks`, secret: WEBHOOK_SECRET });
   const harness: Harness = {
@@ -160,7 +165,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     port,
     env,
     async restart() {
-      app = await startApp(env, 30_000, options.appArgs);
+      app = await startApp(env, 30_000, options.appArgs, options.launcher);
       return app;
     },
     async close() {
