@@ -69,7 +69,7 @@ describe.skipIf(refusal !== undefined)('App as PID 1 of its PID namespace, kille
 
     // A command in flight: its run is running at codecloud when the app is killed.
     const { repo } = await freshRepo(h.gh);
-    await h.sim.control.queueScripts({ runningMs: 100_000 });
+    await h.sim.control.queueScripts({ runningMs: 160_000 });
     const inFlight = await h.gh.openIssue({ repo, title: 'In flight', body: 'b', user: 'alice' });
     await h.gh.comment({ repo, number: inFlight.number, user: 'alice', body: '/codecloud fix it' });
     const deadline = Date.now() + 15_000;
@@ -85,6 +85,10 @@ describe.skipIf(refusal !== undefined)('App as PID 1 of its PID namespace, kille
     await signalInit(first, 'SIGKILL');
     expect(first.child.signalCode ?? first.child.exitCode).not.toBeNull();
     expect(await lockHolderPid(h.dataDir)).toBe(1);
+    // Still running at codecloud: the restarted app has to pick it up.
+    expect((await h.sim.control.runs()).filter((r) => r.repo === repo).map((r) => r.status)).toEqual([
+      'running',
+    ]);
 
     const restartedAt = Date.now();
     const second = await h.restart();
