@@ -245,13 +245,7 @@ export function gitHubApi(octokit: GitHubRequester, options: GitHubApiOptions = 
           per_page: COMMENTS_PER_PAGE,
           page: n,
         });
-        const comments = parse(Comments, response.data, `the comments of #${issueNumber}`).map((c) => ({
-          id: c.id,
-          body: c.body ?? '',
-          author: c.user?.login ?? 'ghost',
-          authorType: c.user?.type ?? 'User',
-          createdAt: c.created_at,
-        }));
+        const comments = parse(Comments, response.data, `the comments of #${issueNumber}`).map(commentInfoOf);
         return { comments, last: lastPageOf(response.headers?.link) };
       };
       const before = options.before === undefined ? Number.POSITIVE_INFINITY : Date.parse(options.before);
@@ -266,12 +260,7 @@ export function gitHubApi(octokit: GitHubRequester, options: GitHubApiOptions = 
         later.unshift(comments);
         found += comments.length;
       }
-      const all = [...kept, ...later.flat()];
-      const seen = new Set<number>();
-      return all
-        .filter((c) => !seen.has(c.id) && seen.add(c.id))
-        .sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt) || a.id - b.id)
-        .slice(-Math.max(1, limit));
+      return newestInOrder([...kept, ...later.flat()], limit);
     },
     async listReviewComments(ref, pullNumber, limit) {
       const page = async (n: number) => {
@@ -281,13 +270,9 @@ export function gitHubApi(octokit: GitHubRequester, options: GitHubApiOptions = 
           per_page: COMMENTS_PER_PAGE,
           page: n,
         });
-        const comments = parse(Comments, response.data, `the review comments of #${pullNumber}`).map((c) => ({
-          id: c.id,
-          body: c.body ?? '',
-          author: c.user?.login ?? 'ghost',
-          authorType: c.user?.type ?? 'User',
-          createdAt: c.created_at,
-        }));
+        const comments = parse(Comments, response.data, `the review comments of #${pullNumber}`).map(
+          commentInfoOf,
+        );
         return { comments, last: lastPageOf(response.headers?.link) };
       };
       const first = await page(1);
@@ -295,12 +280,7 @@ export function gitHubApi(octokit: GitHubRequester, options: GitHubApiOptions = 
       for (let n = first.last ?? 1; n > 1 && pages.length <= MAX_COMMENT_PAGES; n -= 1) {
         pages.push((await page(n)).comments);
       }
-      const seen = new Set<number>();
-      return pages
-        .flat()
-        .filter((c) => !seen.has(c.id) && seen.add(c.id))
-        .sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt) || a.id - b.id)
-        .slice(-Math.max(1, limit));
+      return newestInOrder(pages.flat(), limit);
     },
     async dispatch(ref, eventType, clientPayload) {
       await octokit.request('POST /repos/{owner}/{repo}/dispatches', {
@@ -310,6 +290,25 @@ export function gitHubApi(octokit: GitHubRequester, options: GitHubApiOptions = 
       });
     },
   };
+}
+
+function commentInfoOf(c: z.infer<typeof Comments>[number]): IssueCommentInfo {
+  return {
+    id: c.id,
+    body: c.body ?? '',
+    author: c.user?.login ?? 'ghost',
+    authorType: c.user?.type ?? 'User',
+    createdAt: c.created_at,
+  };
+}
+
+/** The newest `limit` (at least one) of comments read from several pages, each once, oldest first. */
+function newestInOrder(comments: readonly IssueCommentInfo[], limit: number): IssueCommentInfo[] {
+  const seen = new Set<number>();
+  return comments
+    .filter((c) => !seen.has(c.id) && seen.add(c.id))
+    .sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt) || a.id - b.id)
+    .slice(-Math.max(1, limit));
 }
 
 /** The HTTP status of an Octokit `RequestError`, if it is one. */
