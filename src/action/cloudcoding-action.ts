@@ -15,7 +15,7 @@ import type { CloudCodingClient } from '../cloudcoding/client.js';
 import type { CloudCodingEvent } from '../cloudcoding/events.js';
 import { formatLiveLine, type LiveLine, LiveLines } from '../cloudcoding/live-output.js';
 import { runCloudCoding } from '../cloudcoding/run-cloud-coding.js';
-import { redactSecrets } from '../render/redact.js';
+import { redactSecrets } from '../redact.js';
 import type { ActionContext, ActionOutcome } from './action-context.js';
 import {
   type CloudCodingActionStatus,

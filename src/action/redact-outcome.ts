@@ -4,7 +4,7 @@
  * variables and config files; outputs flow into later steps and the summary is visible to anyone who can read the
  * run. JSON outputs (`results`, `prs`) are redacted value by value, so they stay valid JSON. Pure.
  */
-import { redactSecrets } from '../render/redact.js';
+import { redactSecrets } from '../redact.js';
 import type { ActionLog, ActionOutcome } from './action-context.js';
 import type { ActionOutputs, OutputName } from './input-names.js';
 

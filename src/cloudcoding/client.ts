@@ -19,7 +19,8 @@ import {
   type RetryBudget,
 } from '../http/backoff.js';
 import { sleep } from '../http/sleep.js';
-import { CloudCodingError, describeErrorBody, redactSecrets } from './errors.js';
+import { redactSecrets } from '../redact.js';
+import { CloudCodingError, describeErrorBody } from './errors.js';
 import { type CloudCodingEvent, interpretSseMessage } from './events.js';
 import { CloudCodingRequest } from './request-schema.js';
 import { describeAbortReason, describeCause, readSse, type SseStreamEnd } from './sse-reader.js';

@@ -1,6 +1,6 @@
 /**
- * How a Cloud Coding invocation can fail, and the redaction every message goes through: neither the API key nor the
- * GitHub token ever appears in an error, an outcome or collected output.
+ * How a Cloud Coding invocation can fail. Every message goes through the one redactor (`src/redact.ts`): neither the
+ * API key nor the GitHub token ever appears in an error, an outcome or collected output.
  */
 
 export type CloudCodingFailureKind =
@@ -34,9 +34,6 @@ export class CloudCodingError extends Error {
     this.body = init.body;
   }
 }
-
-/** The one redactor (`src/render/redact.ts`): known secrets and every token-shaped string become `[redacted]`. */
-export { REDACTED, redactSecrets } from '../render/redact.js';
 
 /** The message of a JSON error body (`detail`, `message` or `error`; FastAPI's list of `{loc, msg}` too), else text. */
 export function describeErrorBody(text: string, maxChars = 500): string {

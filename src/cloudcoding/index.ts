@@ -16,7 +16,7 @@ export {
   LOST_STREAM_MESSAGE,
   type ThreadIdStore,
 } from './cloudcoding-agent-backend.js';
-export { CloudCodingError, type CloudCodingFailureKind, redactSecrets } from './errors.js';
+export { CloudCodingError, type CloudCodingFailureKind } from './errors.js';
 export { type CloudCodingEvent, type CloudCodingEventKind, interpretSseMessage } from './events.js';
 export {
   type ExcerptOptions,

@@ -14,7 +14,7 @@ import {
   retryDelay,
 } from '../http/backoff.js';
 import { sleep } from '../http/sleep.js';
-import { redactSecrets } from '../render/redact.js';
+import { redactSecrets } from '../redact.js';
 import { describeZodIssues } from '../validation-error.js';
 import { answerMayBeLost, CodecloudError, isLimitAnswer } from './errors.js';
 import {

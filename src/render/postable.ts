@@ -3,7 +3,7 @@
  * rendering and escaping) and the body cut to fit GitHub's 65,536-character limit with a visible note.
  */
 import { GITHUB_COMMENT_LIMIT, truncateMarkdown } from './markdown.js';
-import { redactSecrets } from './redact.js';
+import { redactSecrets } from '../redact.js';
 
 /** What a posted body may be at most: under GitHub's limit, with room for the note a cut adds. */
 export const POSTABLE_BODY_MAX = GITHUB_COMMENT_LIMIT - 512;

@@ -1,5 +1,5 @@
 /** A logger whose every message goes through the one redactor first (the App's logs may quote agent text). */
-import { redactSecrets } from './redact.js';
+import { redactSecrets } from '../redact.js';
 
 export interface TextLogger {
   debug(message: string): void;

@@ -21,7 +21,7 @@ import {
   truncateMarkdown,
 } from './markdown.js';
 import { pendingMarker, runMarker } from './markers.js';
-import { redactSecrets } from './redact.js';
+import { redactSecrets } from '../redact.js';
 
 /** Stay this far under GitHub's limit, for redaction growing a body and for multi-unit characters. */
 export const STATUS_COMMENT_MAX = GITHUB_COMMENT_LIMIT - 1_536;

@@ -6,7 +6,7 @@ import type { ActionLog } from '../../src/action/action-context.js';
 import { redactingActionLog, redactOutcome } from '../../src/action/redact-outcome.js';
 import { gitHubApi } from '../../src/github/github-api.js';
 import { postableBody } from '../../src/render/postable.js';
-import { REDACTED, redactSecrets } from '../../src/render/redact.js';
+import { REDACTED, redactSecrets } from '../../src/redact.js';
 import { redactingLog } from '../../src/render/redacting-log.js';
 import { renderInvalidConfigComment, renderInvalidOptionsReply } from '../../src/render/replies.js';
 import { renderStatusComment, type StatusState } from '../../src/render/status-comment.js';

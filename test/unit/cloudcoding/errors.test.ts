@@ -1,19 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeErrorBody, redactSecrets } from '../../../src/cloudcoding/errors.js';
-
-describe('redactSecrets', () => {
-  it('hides the given secrets and token-shaped strings', () => {
-    const text =
-      'key=my-api-key-1 url=https://x-access-token:ghs_abcdefghijklmnopqrstuvwxyz0123@github.com sk-abcdefghijklmnopqrst';
-    expect(redactSecrets(text, ['my-api-key-1', undefined])).toBe(
-      'key=[redacted] url=https://[redacted]@github.com [redacted]',
-    );
-  });
-
-  it('ignores secrets too short to be meaningful', () => {
-    expect(redactSecrets('a b c', ['a'])).toBe('a b c');
-  });
-});
+import { describeErrorBody } from '../../../src/cloudcoding/errors.js';
 
 describe('describeErrorBody', () => {
   it('prefers detail, message or error of a JSON body', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { REDACTED, redactSecrets } from '../../../src/render/redact.js';
+import { REDACTED, redactSecrets } from '../../src/redact.js';
 
 const alnum = (n: number) => 'aB3dE5gH7jK9mN1pQ2rS4tU6vW8xY0zA1bC2dE3'.repeat(3).slice(0, n);
 
@@ -77,6 +77,18 @@ describe('redactSecrets', () => {
       `key=${REDACTED} and ${REDACTED}`,
     );
     expect(redactSecrets('the cat sat', ['cat'])).toBe('the cat sat');
+  });
+
+  it('hides the given secrets and token-shaped strings', () => {
+    const text =
+      'key=my-api-key-1 url=https://x-access-token:ghs_abcdefghijklmnopqrstuvwxyz0123@github.com sk-abcdefghijklmnopqrst';
+    expect(redactSecrets(text, ['my-api-key-1', undefined])).toBe(
+      'key=[redacted] url=https://[redacted]@github.com [redacted]',
+    );
+  });
+
+  it('ignores secrets too short to be meaningful', () => {
+    expect(redactSecrets('a b c', ['a'])).toBe('a b c');
   });
 
   it('leaves ordinary text alone', () => {
