@@ -2,8 +2,8 @@
  * The last step before a comment body goes to GitHub: every credential redacted (on the final text, after
  * rendering and escaping) and the body cut to fit GitHub's 65,536-character limit with a visible note.
  */
-import { GITHUB_COMMENT_LIMIT, truncateMarkdown } from './markdown.js';
 import { redactSecrets } from '../redact.js';
+import { GITHUB_COMMENT_LIMIT, truncateMarkdown } from './markdown.js';
 
 /** What a posted body may be at most: under GitHub's limit, with room for the note a cut adds. */
 export const POSTABLE_BODY_MAX = GITHUB_COMMENT_LIMIT - 512;

@@ -8,6 +8,7 @@
  * limit by cutting the result with a visible note.
  */
 import type { RunMode } from '../codecloud/schemas.js';
+import { redactSecrets } from '../redact.js';
 import {
   codeBlock,
   details,
@@ -21,7 +22,6 @@ import {
   truncateMarkdown,
 } from './markdown.js';
 import { pendingMarker, runMarker } from './markers.js';
-import { redactSecrets } from '../redact.js';
 
 /** Stay this far under GitHub's limit, for redaction growing a body and for multi-unit characters. */
 export const STATUS_COMMENT_MAX = GITHUB_COMMENT_LIMIT - 1_536;
