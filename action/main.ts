@@ -2,6 +2,7 @@ import * as core from '@actions/core';
 import { ActionInputError, parseActionInputs } from '../src/action/inputs.js';
 import { redactingActionLog, redactOutcome } from '../src/action/redact-outcome.js';
 import { capOutcome } from '../src/action/size-limits.js';
+import { messageOf } from '../src/error-messages.js';
 import { BACKEND_MODULES } from './backends.js';
 import { runnerContext } from './context.js';
 import { readEvent } from './event.js';
@@ -58,7 +59,7 @@ export async function main(): Promise<void> {
     await core.summary.addRaw(outcome.summary, true).write();
     if (outcome.failure) core.setFailed(outcome.failure);
   } catch (error) {
-    core.setFailed(error instanceof Error ? error.message : String(error));
+    core.setFailed(messageOf(error));
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -8,6 +8,7 @@ import {
   parsePendingCreates,
 } from '../src/action/cleanup-inputs.js';
 import { renderActionComment } from '../src/action/status-comment-body.js';
+import { messageOf } from '../src/error-messages.js';
 import { BACKEND_MODULES } from './backends.js';
 import { runnerContext } from './context.js';
 import { gitHubClient } from './github-comment.js';
@@ -48,7 +49,7 @@ export async function post(): Promise<void> {
     await BACKEND_MODULES[settings.backend].cleanup(settings, { runs, pending }, context);
   } catch (error) {
     // Cleanup problems are warnings: the job's result was decided by the main step.
-    core.warning(`codecloud: cleanup failed: ${error instanceof Error ? error.message : String(error)}`);
+    core.warning(`codecloud: cleanup failed: ${messageOf(error)}`);
   }
 }
 
@@ -91,8 +92,6 @@ async function endComment(comment: LeftComment, runs: readonly ActiveRun[]): Pro
     });
     core.info('codecloud: the status comment, left running by the main step, now says Stopped');
   } catch (error) {
-    core.warning(
-      `codecloud: could not end the status comment: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    core.warning(`codecloud: could not end the status comment: ${messageOf(error)}`);
   }
 }

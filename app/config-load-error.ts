@@ -2,11 +2,9 @@
  * What to tell a user about a `.github/codecloud.yml` that could not be read: the YAML parser's own message (with
  * line and column), never the internal API URL that `@probot/octokit-plugin-config` puts in its errors.
  */
-const PLUGIN_PREFIX = '[@probot/octokit-plugin-config]';
+import { messageOf } from '../src/error-messages.js';
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+const PLUGIN_PREFIX = '[@probot/octokit-plugin-config]';
 
 export function describeConfigLoadError(error: unknown): string {
   const message = messageOf(error);

@@ -7,6 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { Probot, run, Server } from 'probot';
+import { messageOf } from '../src/error-messages.js';
 import { openStore } from '../src/store/open-store.js';
 import { type AppSettings, parseAppEnv, requireServingEnv } from './env.js';
 import { type AppRuntime, codecloudApp } from './index.js';
@@ -28,7 +29,7 @@ function loadDotEnv(path = '.env'): void {
   try {
     process.loadEnvFile(path);
   } catch (error) {
-    throw new Error(`${path} could not be read: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`${path} could not be read: ${messageOf(error)}`);
   }
 }
 
@@ -109,6 +110,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`codecloud app: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`codecloud app: ${messageOf(error)}\n`);
   process.exit(1);
 });

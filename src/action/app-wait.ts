@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { isFinalRunStatus, RunStatus } from '../codecloud/schemas.js';
+import { describeCause } from '../error-messages.js';
 import type { Clock } from './clock.js';
 import { OidcRequestError, type OidcTokenSource } from './oidc-request.js';
 import { elapsed, stamp } from './wait-for-run.js';
@@ -75,7 +76,7 @@ export async function waitViaApp(options: AppWaitOptions): Promise<AppWaitOutcom
     } catch (error) {
       if (signal.aborted) return { kind: 'aborted', longPolls };
       if (++failures >= MAX_TRANSIENT_FAILURES)
-        return { kind: 'fallback', reason: `the App cannot be reached (${describe(error)})`, longPolls };
+        return { kind: 'fallback', reason: `the App cannot be reached (${describeCause(error)})`, longPolls };
       await clock.sleep(1_000 * failures * (options.scale ?? 1), signal);
       continue;
     }
@@ -93,7 +94,7 @@ export async function waitViaApp(options: AppWaitOptions): Promise<AppWaitOutcom
       try {
         await options.tokens.token(true);
       } catch (error) {
-        return { kind: 'fallback', reason: describe(error), longPolls };
+        return { kind: 'fallback', reason: describeCause(error), longPolls };
       }
       continue;
     }
@@ -122,12 +123,4 @@ export async function waitViaApp(options: AppWaitOptions): Promise<AppWaitOutcom
     }
     if (isFinalRunStatus(run.status)) return { kind: 'final', status: run.status, longPolls };
   }
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) {
-    const cause = (error as { cause?: unknown }).cause;
-    return cause instanceof Error ? `${error.message}: ${cause.message}` : error.message;
-  }
-  return String(error);
 }

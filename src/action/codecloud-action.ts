@@ -4,6 +4,7 @@
  */
 import { type CodecloudClient, lostCreateMatch } from '../codecloud/client.js';
 import type { RunMode } from '../codecloud/schemas.js';
+import { messageOf } from '../error-messages.js';
 import type { ActionContext, ActionLog, ActionOutcome, Leftovers } from './action-context.js';
 import { waitViaApp } from './app-wait.js';
 import { type StatusCommentDeps, startComment } from './comment-session.js';
@@ -96,7 +97,7 @@ export async function stopLeftoverRuns(
         );
       }
     } catch (error) {
-      log.warning(`Could not look up the run ${create.name} was creating: ${message(error)}`);
+      log.warning(`Could not look up the run ${create.name} was creating: ${messageOf(error)}`);
     }
   }
   await Promise.all(
@@ -105,7 +106,7 @@ export async function stopLeftoverRuns(
         const answer = await client.stopRun(run.id);
         log.info(`Stopped run ${run.id} (${run.name}), left running by the main step: now ${answer.status}`);
       } catch (error) {
-        log.warning(`Could not stop run ${run.id} (${run.name}): ${message(error)}`);
+        log.warning(`Could not stop run ${run.id} (${run.name}): ${messageOf(error)}`);
       }
     }),
   );
@@ -388,8 +389,4 @@ async function unscheduleCommand(
       ['status', deleted.status],
     ]),
   };
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

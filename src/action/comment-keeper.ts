@@ -4,6 +4,7 @@
  * final state. A GitHub refusal (a missing permission) becomes one warning naming the permissions, and the runs go
  * on without the comment.
  */
+import { messageOf } from '../error-messages.js';
 import type { ActionLog } from './action-context.js';
 import type { Clock } from './clock.js';
 
@@ -59,7 +60,7 @@ export function commentKeeper(options: CommentKeeperOptions): CommentKeeper {
   const refuse = (error: unknown): void => {
     disabled = true;
     const status = (error as { status?: unknown }).status;
-    const what = error instanceof Error ? error.message : String(error);
+    const what = messageOf(error);
     log.warning(
       status === 403 || status === 404 || status === 401
         ? `Cannot write the status comment on ${api.where}: GitHub answered ${status} (${what}). ` +

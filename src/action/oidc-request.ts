@@ -5,6 +5,7 @@
  * `permissions: id-token: write`. Tokens are reused until a minute before they expire.
  */
 import { z } from 'zod';
+import { messageOf } from '../error-messages.js';
 import type { Env } from './default-branch.js';
 
 /** Why no token could be had, worded for a notice ("… so the step polls"). */
@@ -47,9 +48,7 @@ export function oidcTokenSource(
           signal: AbortSignal.timeout(10_000),
         });
       } catch (error) {
-        throw new OidcRequestError(
-          `the runner's OIDC token request failed (${error instanceof Error ? error.message : String(error)})`,
-        );
+        throw new OidcRequestError(`the runner's OIDC token request failed (${messageOf(error)})`);
       }
       if (!answer.ok)
         throw new OidcRequestError(`the runner's OIDC token request answered HTTP ${answer.status}`);

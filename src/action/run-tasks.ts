@@ -6,6 +6,7 @@
  */
 import { answerMayBeLost, CodecloudError } from '../codecloud/errors.js';
 import type { RunDetail, RunStatus } from '../codecloud/schemas.js';
+import { messageOf } from '../error-messages.js';
 import type { ActiveRun, PendingCreate } from './action-context.js';
 import type { AppWaitHooks, AppWaitOutcome } from './app-wait.js';
 import type { Clock } from './clock.js';
@@ -219,7 +220,7 @@ async function runOne(
         signal.removeEventListener('abort', onAbort);
         continue;
       }
-      const message = error instanceof Error ? error.message : String(error);
+      const message = messageOf(error);
       log(`could not start: ${message}`, 'warning');
       return end('failed', message);
     }
@@ -324,10 +325,7 @@ async function follow(
           knownStatus = run.status;
           result.run = run;
         } catch (error) {
-          log(
-            `could not read run ${started.id} (${error instanceof Error ? error.message : String(error)}); polling`,
-            'warning',
-          );
+          log(`could not read run ${started.id} (${messageOf(error)}); polling`, 'warning');
         }
         break;
       case 'fallback': {
@@ -391,7 +389,7 @@ async function stop(
     log(`stopped run ${id} (now ${answer.status})`);
     return true;
   } catch (error) {
-    log(`could not stop run ${id}: ${error instanceof Error ? error.message : String(error)}`, 'warning');
+    log(`could not stop run ${id}: ${messageOf(error)}`, 'warning');
     return false;
   }
 }

@@ -3,6 +3,7 @@
  * or of bare prompt strings. Values are returned as strings so the overrides go through the same checks as inputs.
  */
 import { parse as parseYaml } from 'yaml';
+import { messageOf } from '../error-messages.js';
 import type { InputName } from './input-names.js';
 
 /** Inputs a task may override. */
@@ -37,7 +38,7 @@ export function parseTasksInput(text: string): TasksParseResult {
   try {
     data = parseYaml(text);
   } catch (error) {
-    const detail = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    const detail = messageOf(error).split('\n')[0];
     return { ok: false, problems: [`Input 'tasks' is not valid YAML or JSON: ${detail}`] };
   }
   if (!Array.isArray(data)) {

@@ -10,6 +10,7 @@
  * that honours `Retry-After`.
  */
 import type { z } from 'zod';
+import { describeCause, messageOf } from '../error-messages.js';
 import {
   type BackoffPolicy,
   DEFAULT_BACKOFF,
@@ -20,10 +21,11 @@ import {
 } from '../http/backoff.js';
 import { sleep } from '../http/sleep.js';
 import { redactSecrets } from '../redact.js';
+import { describeZodIssues } from '../validation-error.js';
 import { CloudCodingError, describeErrorBody } from './errors.js';
 import { type CloudCodingEvent, interpretSseMessage } from './events.js';
 import { CloudCodingRequest } from './request-schema.js';
-import { describeAbortReason, describeCause, readSse, type SseStreamEnd } from './sse-reader.js';
+import { describeAbortReason, readSse, type SseStreamEnd } from './sse-reader.js';
 
 export const DEFAULT_CLOUDCODING_API_URL = 'https://api.cloudcoding.ai';
 export const INVOKE_PATH = '/invoke/stdout';
@@ -132,17 +134,10 @@ export class CloudCodingClient {
       typeof request.github_token === 'string' ? request.github_token : undefined,
     ];
     if (!parsed.success) {
-      const details = parsed.error.issues.map((issue) => {
-        const path = issue.path.map(String).join('.');
-        const shown =
-          path !== 'github_token' && typeof issue.input === 'string'
-            ? ` (got '${issue.input.slice(0, 100)}')`
-            : '';
-        return `${path ? `${path}: ` : ''}${issue.message}${shown}`;
-      });
+      const details = describeZodIssues(parsed.error, { showsInput: (path) => path !== 'github_token' });
       throw new CloudCodingError(
         'invalid-request',
-        redactSecrets(`Invalid Cloud Coding request: ${details.join('; ')}`, secrets),
+        redactSecrets(`Invalid Cloud Coding request: ${details}`, secrets),
       );
     }
     return new Invocation((state) => this.#run(parsed.data, options, state, secrets));
@@ -212,7 +207,7 @@ export class CloudCodingClient {
       state.finish(end, this.#requireEndEvent, redact);
     } catch (error) {
       finished = true;
-      const detail = redact(error instanceof Error ? error.message : String(error));
+      const detail = redact(messageOf(error));
       state.fail(new CloudCodingError('network', `Cloud Coding client error: ${detail}`));
     } finally {
       callerSignal?.removeEventListener('abort', onCallerAbort);

@@ -7,6 +7,7 @@
  * throwing, so a dropped connection can never pass for success.
  */
 import { createParser, type EventSourceParser } from 'eventsource-parser';
+import { describeCause, messageOf } from '../error-messages.js';
 
 /** One dispatched event. `event` is undefined when the stream sent no `event:` line (the browser's "message"). */
 export interface SseMessage {
@@ -170,7 +171,7 @@ export async function* readSse(
         messages = decoder.push(result.value);
       } catch (error) {
         reader.cancel().catch(() => {});
-        return { kind: 'protocol-error', detail: error instanceof Error ? error.message : String(error) };
+        return { kind: 'protocol-error', detail: messageOf(error) };
       }
       for (const message of messages) {
         yield message;
@@ -193,15 +194,4 @@ export function describeAbortReason(reason: unknown): string {
   if (reason instanceof Error) return reason.message || reason.name;
   if (typeof reason === 'string' && reason !== '') return reason;
   return 'cancelled';
-}
-
-/** `terminated (other side closed)`: the message and the code of the innermost cause undici gives. */
-export function describeCause(cause: unknown): string {
-  if (!(cause instanceof Error)) return String(cause);
-  const inner = (cause as Error & { cause?: unknown }).cause;
-  if (inner instanceof Error) {
-    const code = 'code' in inner ? String((inner as Error & { code: unknown }).code) : undefined;
-    return `${cause.message} (${inner.message}${code ? `, ${code}` : ''})`;
-  }
-  return cause.message;
 }

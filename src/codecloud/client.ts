@@ -4,6 +4,7 @@
  * creates, which the API does not make idempotent.
  */
 import type { z } from 'zod';
+import { describeCause } from '../error-messages.js';
 import {
   type BackoffPolicy,
   DEFAULT_BACKOFF,
@@ -592,13 +593,4 @@ function safeBaseUrl(baseUrl: string): string {
 /** Different only when both sides say: the API leaves out what was not set and may report its defaults. */
 function sameWhenBothKnown(wanted: string | undefined, reported: string | undefined): boolean {
   return wanted === undefined || reported === undefined || wanted === reported;
-}
-
-function describeCause(cause: unknown): string {
-  if (cause instanceof Error) {
-    const inner = (cause as Error & { cause?: unknown }).cause;
-    const code = inner && typeof inner === 'object' && 'code' in inner ? String(inner.code) : undefined;
-    return code ? `${cause.message} (${code})` : cause.message;
-  }
-  return String(cause);
 }

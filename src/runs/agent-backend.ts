@@ -66,8 +66,3 @@ export interface AgentBackend {
     since: number,
   ): Promise<{ remoteRunId: string; title?: string } | undefined>;
 }
-
-/** An error a user should read in the status comment, e.g. "codecloud API 401: Invalid or missing API key". */
-export function describeBackendError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

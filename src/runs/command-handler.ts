@@ -6,6 +6,7 @@ import type { Command, CommandOptions } from '../commands/command.js';
 import { DEFAULT_TRIGGER } from '../commands/find-command-line.js';
 import { parseCommand } from '../commands/parse-command.js';
 import { isAllowedBot, type RepoConfig } from '../config/repo-config.js';
+import { messageOf } from '../error-messages.js';
 import type { GitHubApi, IssueCommentInfo, PullRequestInfo, RepoRef } from '../github/github-api.js';
 import { meetsPermission } from '../github/permission-level.js';
 import { buildApproveMessage, buildFollowUpMessage, buildRunPrompt } from '../prompt/build-prompt.js';
@@ -22,7 +23,6 @@ import {
 } from '../render/replies.js';
 import type { Backend, NewRun, Run, RunMode } from '../store/store.js';
 import { isFinalLocalRunStatus } from '../store/store.js';
-import { describeBackendError } from './agent-backend.js';
 import { statusCommentBody, titleFromRequest } from './comment-bodies.js';
 import type { RunConfig, RunDeps } from './run-deps.js';
 import {
@@ -247,7 +247,7 @@ async function stop(ctx: Ctx): Promise<void> {
   try {
     await backendOf(deps, marked).stop(marked.remoteRunId);
   } catch (error) {
-    deps.log.warn(`stop of ${marked.remoteRunId} failed: ${describeBackendError(error)}`);
+    deps.log.warn(`stop of ${marked.remoteRunId} failed: ${messageOf(error)}`);
   }
   const after = await refreshRun(deps, marked).catch(() => marked);
   if (!isFinalLocalRunStatus(after.status)) await finalizeRun(deps, after, { status: 'stopped' });

@@ -3,16 +3,12 @@
  * backend says, and bring it to exactly one final state (completed, failed, stopped, timed out) with one final
  * comment edit, whoever notices first (webhook, reconciler, stop, time-out).
  */
+import { messageOf } from '../error-messages.js';
 import { type GitHubApi, statusOf } from '../github/github-api.js';
 import type { RunOptions } from '../store/run-options.js';
 import type { LocalRunStatus, Run, RunMode, RunResult } from '../store/store.js';
 import { FINAL_LOCAL_RUN_STATUSES, isFinalLocalRunStatus } from '../store/store.js';
-import {
-  type AgentBackend,
-  type BackendRunView,
-  describeBackendError,
-  type StartRunRequest,
-} from './agent-backend.js';
+import type { AgentBackend, BackendRunView, StartRunRequest } from './agent-backend.js';
 import { enqueue, type JobPayload } from './jobs.js';
 import type { RunDeps } from './run-deps.js';
 import { postStatusComment, refOf, triggerTarget, updateStatusComment } from './status-comment.js';
@@ -131,7 +127,7 @@ async function startHeldRun(deps: RunDeps, claimed: Run): Promise<void> {
   } catch (error) {
     await finalizeRun(deps, run, {
       status: 'failed',
-      result: { ...run.result, error: describeBackendError(error) },
+      result: { ...run.result, error: messageOf(error) },
     });
     return;
   }
@@ -346,7 +342,7 @@ export async function sendFollowUp(
   } catch (error) {
     await finalizeRun(deps, run, {
       status: 'failed',
-      result: { ...run.result, error: `The follow-up could not be sent: ${describeBackendError(error)}` },
+      result: { ...run.result, error: `The follow-up could not be sent: ${messageOf(error)}` },
     });
     return;
   }

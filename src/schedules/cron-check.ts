@@ -6,6 +6,7 @@
  * 15 minutes apart, or a one-off ISO 8601 `run_at` in the future (seed 003, "Schedules").
  */
 import { Cron } from 'croner';
+import { messageOf } from '../error-messages.js';
 
 /** The smallest gap codecloud allows between two runs of one recurring schedule. */
 export const MIN_CRON_INTERVAL_MINUTES = 15;
@@ -79,7 +80,7 @@ export function checkCron(expr: string): CheckResult {
     cron = parseCron(trimmed);
     times = timesOfDay(fields[0] ?? '', fields[1] ?? '');
   } catch (error) {
-    const detail = error instanceof Error ? error.message.replace(/^CronPattern:\s*/, '') : String(error);
+    const detail = messageOf(error).replace(/^CronPattern:\s*/, '');
     return { ok: false, reason: `cron '${expr}' is not a valid cron expression: ${detail}` };
   }
   if (cron.nextRun(CHECK_FROM) === null || times.length === 0)

@@ -9,6 +9,7 @@ import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type CodecloudEvent, CodecloudEvent as CodecloudEventSchema } from '../codecloud/webhook-events.js';
 import { verifyCodecloudSignature } from '../codecloud/webhook-signature.js';
+import { messageOf } from '../error-messages.js';
 import { describeZodIssues } from '../validation-error.js';
 import { sendJson } from './json-response.js';
 import { parseJsonBody } from './parse-json-body.js';
@@ -77,9 +78,7 @@ export function codecloudWebhookRoute(options: CodecloudWebhookRouteOptions) {
     try {
       await options.record(parsed.data, deliveryId);
     } catch (error) {
-      options.log?.error(
-        `codecloud webhook not recorded: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      options.log?.error(`codecloud webhook not recorded: ${messageOf(error)}`);
       sendJson(res, 503, {
         error: 'Service Unavailable',
         message: 'the event could not be stored; retry later',

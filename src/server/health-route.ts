@@ -1,5 +1,6 @@
 /** `GET /healthz`: 200 `{"status":"ok"}` when the store answers, 503 otherwise (SPEC §3.2). */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { messageOf } from '../error-messages.js';
 import { sendJson } from './json-response.js';
 
 export function healthRoute(ping: () => Promise<void>) {
@@ -12,7 +13,7 @@ export function healthRoute(ping: () => Promise<void>) {
     } catch (error) {
       sendJson(res, 503, {
         status: 'unavailable',
-        error: error instanceof Error ? error.message : String(error),
+        error: messageOf(error),
       });
     }
     return true;

@@ -5,6 +5,7 @@
  */
 import { createRemoteJWKSet, customFetch, errors, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import { z } from 'zod';
+import { messageOf } from '../error-messages.js';
 import { describeZodIssues } from '../validation-error.js';
 
 export const DEFAULT_ACTIONS_OIDC_ISSUER = 'https://token.actions.githubusercontent.com';
@@ -54,10 +55,7 @@ export function oidcVerifier(options: OidcVerifierOptions): OidcVerifier {
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       body = await response.json();
     } catch (error) {
-      throw new OidcTokenError(
-        503,
-        `cannot read ${where}: ${error instanceof Error ? error.message : error}`,
-      );
+      throw new OidcTokenError(503, `cannot read ${where}: ${messageOf(error)}`);
     }
     const parsed = OpenIdConfiguration.safeParse(body);
     if (!parsed.success)
@@ -93,10 +91,7 @@ export function oidcVerifier(options: OidcVerifierOptions): OidcVerifier {
         throw new OidcTokenError(503, `the issuer's keys cannot be read: ${error.message}`);
       if (error instanceof errors.JOSEError) throw new OidcTokenError(401, describeJoseError(error));
       // Not jose's verdict on the token: the keys could not be fetched.
-      throw new OidcTokenError(
-        503,
-        `the issuer's keys cannot be read: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      throw new OidcTokenError(503, `the issuer's keys cannot be read: ${messageOf(error)}`);
     }
   };
 }

@@ -10,6 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CodecloudError } from '../codecloud/errors.js';
 import { isFinalRunStatus, type RunDetail } from '../codecloud/schemas.js';
 import type { CodecloudEvent } from '../codecloud/webhook-events.js';
+import { messageOf } from '../error-messages.js';
 import { sendJson } from './json-response.js';
 import { OidcTokenError, type OidcVerifier, oidcVerifier } from './oidc-token.js';
 import { type RunWaiters, type RunWaitersOptions, runWaiters } from './run-waiters.js';
@@ -137,10 +138,6 @@ export function waitRoute(options: WaitRouteOptions) {
       res.off('close', onClose);
     }
   };
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 export interface AppWaitRouteOptions {

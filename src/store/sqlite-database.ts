@@ -18,6 +18,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { messageOf } from '../error-messages.js';
 import { acquireDirectoryLock, type DirectoryLock } from './directory-lock.js';
 import type { SqlDatabase, SqlExecutor, SqlResult, SqlRow } from './sql-database.js';
 import { SQLITE_JSON_COLUMNS, sqliteStatement } from './sql-dialect.js';
@@ -65,7 +66,7 @@ export async function openSqliteDatabase(dataDir: string): Promise<SqlDatabase> 
     return new SqliteDatabase(configure(new DatabaseSync(file)), lock);
   } catch (error) {
     await lock.release();
-    throw new Error(`could not open the embedded database ${file}: ${describe(error)}`, { cause: error });
+    throw new Error(`could not open the embedded database ${file}: ${messageOf(error)}`, { cause: error });
   }
 }
 
@@ -254,8 +255,4 @@ function decodeRow(row: Record<string, unknown>): SqlRow {
       SQLITE_JSON_COLUMNS.has(column) && typeof value === 'string' ? JSON.parse(value) : value;
   }
   return decoded;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

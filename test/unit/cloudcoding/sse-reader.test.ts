@@ -155,7 +155,7 @@ describe('readSse', () => {
     const cause = Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' });
     const { messages, end } = await readAll(bodyOf(['data: a\n\n', new TypeError('terminated', { cause })]));
     expect(messages).toHaveLength(1);
-    expect(end).toEqual({ kind: 'dropped', detail: 'terminated (other side closed, UND_ERR_SOCKET)' });
+    expect(end).toEqual({ kind: 'dropped', detail: 'terminated: other side closed (UND_ERR_SOCKET)' });
   });
 
   it('ends with idle-timeout when nothing arrives for too long', async () => {
