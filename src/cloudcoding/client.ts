@@ -12,14 +12,11 @@
 import type { z } from 'zod';
 import { describeCause, messageOf } from '../error-messages.js';
 import {
-  type BackoffPolicy,
-  DEFAULT_BACKOFF,
-  DEFAULT_MAX_RETRY_AFTER_MS,
-  nextRetryDelay,
-  parseRetryAfter,
-  type RetryBudget,
-} from '../http/backoff.js';
-import { sleep } from '../http/sleep.js';
+  type ApiClientOptions,
+  type ApiClientSettings,
+  apiClientSettings,
+} from '../http/api-client-options.js';
+import { nextRetryDelay, parseRetryAfter, type RetryBudget } from '../http/backoff.js';
 import { redactSecrets } from '../redact.js';
 import { describeZodIssues } from '../validation-error.js';
 import { CloudCodingError, describeErrorBody } from './errors.js';
@@ -30,11 +27,9 @@ import { describeAbortReason, readSse, type SseStreamEnd } from './sse-reader.js
 export const DEFAULT_CLOUDCODING_API_URL = 'https://api.cloudcoding.ai';
 export const INVOKE_PATH = '/invoke/stdout';
 
-export interface CloudCodingClientOptions {
-  apiKey: string;
+export interface CloudCodingClientOptions extends ApiClientOptions {
   /** Default `https://api.cloudcoding.ai`. */
   baseUrl?: string | undefined;
-  fetch?: typeof fetch;
   /** Time allowed until the response headers arrive (default 30 s). */
   connectTimeoutMs?: number;
   /** Longest silence allowed on an open stream, comments included (default 10 min). */
@@ -43,14 +38,7 @@ export interface CloudCodingClientOptions {
   requireEndEvent?: boolean;
   /** Tries after the first, for a refused connection or a 429 only (default 2). */
   retries?: number;
-  backoff?: BackoffPolicy;
-  /** A `Retry-After` longer than this is not waited for (default 60 s). */
-  maxRetryAfterMs?: number;
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  random?: () => number;
-  now?: () => number;
   onRetry?: (notice: { attempt: number; delayMs: number; reason: string }) => void;
-  userAgent?: string;
 }
 
 export interface InvokeOptions {
@@ -98,29 +86,28 @@ export class CloudCodingClient {
   readonly #idleTimeoutMs: number;
   readonly #requireEndEvent: boolean;
   readonly #retry: RetryBudget;
-  readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly #sleep: ApiClientSettings['sleep'];
   readonly #now: () => number;
   readonly #onRetry: CloudCodingClientOptions['onRetry'];
   readonly #userAgent: string;
 
   constructor(options: CloudCodingClientOptions) {
-    if (!options.apiKey) throw new Error('Cloud Coding client: an API key is required (CLOUDCODING_API_KEY)');
-    this.baseUrl = (options.baseUrl || DEFAULT_CLOUDCODING_API_URL).replace(/\/+$/, '');
-    this.#apiKey = options.apiKey;
-    this.#fetch = options.fetch ?? globalThis.fetch;
+    const settings = apiClientSettings(options, {
+      baseUrl: DEFAULT_CLOUDCODING_API_URL,
+      retries: 2,
+      missingKeyMessage: 'Cloud Coding client: an API key is required (CLOUDCODING_API_KEY)',
+    });
+    this.baseUrl = settings.baseUrl;
+    this.#apiKey = settings.apiKey;
+    this.#fetch = settings.fetch;
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 30_000;
     this.#idleTimeoutMs = options.idleTimeoutMs ?? 600_000;
     this.#requireEndEvent = options.requireEndEvent ?? false;
-    this.#retry = {
-      retries: options.retries ?? 2,
-      backoff: options.backoff ?? DEFAULT_BACKOFF,
-      maxRetryAfterMs: options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS,
-      random: options.random ?? Math.random,
-    };
-    this.#sleep = options.sleep ?? sleep;
-    this.#now = options.now ?? Date.now;
+    this.#retry = settings.retry;
+    this.#sleep = settings.sleep;
+    this.#now = settings.now;
     this.#onRetry = options.onRetry;
-    this.#userAgent = options.userAgent ?? 'codecloud-github';
+    this.#userAgent = settings.userAgent;
   }
 
   /**

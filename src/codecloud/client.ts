@@ -6,15 +6,11 @@
 import type { z } from 'zod';
 import { describeCause } from '../error-messages.js';
 import {
-  type BackoffPolicy,
-  DEFAULT_BACKOFF,
-  DEFAULT_MAX_RETRY_AFTER_MS,
-  nextRetryDelay,
-  parseRetryAfter,
-  type RetryBudget,
-  retryDelay,
-} from '../http/backoff.js';
-import { sleep } from '../http/sleep.js';
+  type ApiClientOptions,
+  type ApiClientSettings,
+  apiClientSettings,
+} from '../http/api-client-options.js';
+import { nextRetryDelay, parseRetryAfter, type RetryBudget, retryDelay } from '../http/backoff.js';
 import { redactSecrets } from '../redact.js';
 import { describeZodIssues } from '../validation-error.js';
 import { answerMayBeLost, CodecloudError, isLimitAnswer } from './errors.js';
@@ -51,22 +47,14 @@ export interface RetryNotice {
   reason: string;
 }
 
-export interface CodecloudClientOptions {
-  apiKey: string;
-  baseUrl?: string;
-  fetch?: typeof fetch;
+export interface CodecloudClientOptions extends ApiClientOptions {
+  /** Default `https://codecloud.dev`. */
+  baseUrl?: string | undefined;
   /** Per-request time limit (default 30 s). */
   timeoutMs?: number;
   /** Retries after the first attempt, for calls that are safe to repeat (default 3). */
   retries?: number;
-  backoff?: BackoffPolicy;
-  /** A `Retry-After` longer than this is not waited for: the error goes to the caller (default 60 s). */
-  maxRetryAfterMs?: number;
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
-  now?: () => number;
   onRetry?: (notice: RetryNotice) => void;
-  userAgent?: string;
 }
 
 /** A run created by `createRun`; `recovered` when the answer was lost and the run was found by look-up. */
@@ -165,28 +153,27 @@ export class CodecloudClient {
   readonly #fetch: typeof fetch;
   readonly #timeoutMs: number;
   readonly #retry: RetryBudget;
-  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #sleep: ApiClientSettings['sleep'];
   readonly #now: () => number;
   readonly #onRetry: ((notice: RetryNotice) => void) | undefined;
   readonly #userAgent: string;
   readonly #claimed = new Set<string>();
 
   constructor(options: CodecloudClientOptions) {
-    if (!options.apiKey) throw new Error('codecloud client: an API key is required');
-    this.baseUrl = (options.baseUrl ?? DEFAULT_CODECLOUD_API_URL).replace(/\/+$/, '');
-    this.#apiKey = options.apiKey;
-    this.#fetch = options.fetch ?? globalThis.fetch;
+    const settings = apiClientSettings(options, {
+      baseUrl: DEFAULT_CODECLOUD_API_URL,
+      retries: 3,
+      missingKeyMessage: 'codecloud client: an API key is required',
+    });
+    this.baseUrl = settings.baseUrl;
+    this.#apiKey = settings.apiKey;
+    this.#fetch = settings.fetch;
     this.#timeoutMs = options.timeoutMs ?? 30_000;
-    this.#retry = {
-      retries: options.retries ?? 3,
-      backoff: options.backoff ?? DEFAULT_BACKOFF,
-      maxRetryAfterMs: options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS,
-      random: options.random ?? Math.random,
-    };
-    this.#sleep = options.sleep ?? sleep;
-    this.#now = options.now ?? Date.now;
+    this.#retry = settings.retry;
+    this.#sleep = settings.sleep;
+    this.#now = settings.now;
     this.#onRetry = options.onRetry;
-    this.#userAgent = options.userAgent ?? 'codecloud-github';
+    this.#userAgent = settings.userAgent;
   }
 
   // ---- Agent runs ----
