@@ -17,6 +17,7 @@ import { AgentProvider, RunMode } from '../codecloud/schemas.js';
 import { isValidBranchName } from '../commands/branch-name.js';
 import type { CommandOptions } from '../commands/command.js';
 import { PermissionLevel } from '../github/permission-level.js';
+import { DEFAULT_MAX_CONCURRENT_RUNS, DEFAULT_TIMEOUT_MINUTES } from '../run-defaults.js';
 import { checkCron, parseIsoDateTime } from '../schedules/cron-check.js';
 import { closestName } from './closest-name.js';
 
@@ -103,8 +104,8 @@ export const RepoConfigSchema = z
     auto_create_pr: z.boolean().default(true),
     min_permission: PermissionLevel.default('write'),
     allowed_bots: z.array(NonEmpty).default([]),
-    max_concurrent_runs: z.number().int().min(1).max(100).default(5),
-    timeout_minutes: z.number().int().min(1).max(1440).default(60),
+    max_concurrent_runs: z.number().int().min(1).max(100).default(DEFAULT_MAX_CONCURRENT_RUNS),
+    timeout_minutes: z.number().int().min(1).max(1440).default(DEFAULT_TIMEOUT_MINUTES),
     progress: z.boolean().default(true),
     instructions: z.string().max(MAX_INSTRUCTIONS_CHARS).default(''),
     schedules: z.array(ScheduleConfig).default([]),

@@ -4,6 +4,7 @@
  */
 import type { ProgressToolCall, RunOutcome, RunProgress, StatusState } from '../render/status-comment.js';
 import { renderStatusComment } from '../render/status-comment.js';
+import { DEFAULT_TIMEOUT_MINUTES } from '../run-defaults.js';
 import type { RunProgress as StoredProgress } from '../store/run-options.js';
 import type { Run } from '../store/store.js';
 
@@ -136,7 +137,7 @@ function stateOf(run: Run, extras: StatusExtras): StatusState {
         outcome: outcomeOf(run),
       };
     case 'timed_out': {
-      const minutes = run.options.timeoutMinutes ?? 60;
+      const minutes = run.options.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES;
       return { status: 'timed_out', timeoutMinutes: minutes, ...times, outcome: outcomeOf(run) };
     }
   }

@@ -5,6 +5,7 @@
  */
 import { messageOf } from '../error-messages.js';
 import { type GitHubApi, statusOf } from '../github/github-api.js';
+import { DEFAULT_MAX_CONCURRENT_RUNS, DEFAULT_TIMEOUT_MINUTES } from '../run-defaults.js';
 import type { RunOptions } from '../store/run-options.js';
 import type { LocalRunStatus, Run, RunMode, RunResult } from '../store/store.js';
 import { FINAL_LOCAL_RUN_STATUSES, isFinalLocalRunStatus } from '../store/store.js';
@@ -25,7 +26,7 @@ export function backendOf(deps: RunDeps, run: Run): AgentBackend {
 }
 
 export function maxConcurrentOf(run: Pick<Run, 'options'>): number {
-  return run.options.maxConcurrentRuns ?? 5;
+  return run.options.maxConcurrentRuns ?? DEFAULT_MAX_CONCURRENT_RUNS;
 }
 
 /** The store lease that says "this process is starting this run" (its create or follow-up call is in flight). */
@@ -252,7 +253,7 @@ export async function recordStarted(
   run: Run,
   result: { remoteRunId: string; title?: string | undefined },
 ): Promise<void> {
-  const timeoutMinutes = run.options.timeoutMinutes ?? 60;
+  const timeoutMinutes = run.options.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES;
   // The run's time counts from when the create was sent (an adopted run may have run for a while already).
   const startedAt = Math.min(run.options.createSentAt ?? deps.now(), deps.now());
   const started = await deps.store.transitionRun(run.id, ['starting'], {
@@ -518,7 +519,7 @@ export async function timeOutRuns(deps: RunDeps): Promise<void> {
           deps.log.warn(`stopping timed-out run ${run.id} failed: ${String(error)}`),
         );
     }
-    const minutes = run.options.timeoutMinutes ?? 60;
+    const minutes = run.options.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES;
     await finalizeRun(deps, run, {
       status: 'timed_out',
       result: {

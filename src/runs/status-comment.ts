@@ -8,6 +8,7 @@ import type {
   RepoRef,
 } from '../github/github-api.js';
 import { readMarkers } from '../render/markers.js';
+import { DEFAULT_MAX_CONCURRENT_RUNS } from '../run-defaults.js';
 import type { StatusCommentPlace } from '../store/run-options.js';
 import type { Run } from '../store/store.js';
 import { isFinalLocalRunStatus } from '../store/store.js';
@@ -255,6 +256,6 @@ async function waitingFor(deps: RunDeps, run: Run): Promise<WaitingFor | undefin
   );
   if (planLimit) return { ahead: index, planLimit: true };
   if (index > 0) return { ahead: index };
-  const max = run.options.maxConcurrentRuns ?? 5;
+  const max = run.options.maxConcurrentRuns ?? DEFAULT_MAX_CONCURRENT_RUNS;
   return (await deps.store.countSlotHoldingRuns(run.installationId)) >= max ? { ahead: 0 } : undefined;
 }
