@@ -19,6 +19,7 @@ import {
   handleCloudCodingFinishedJob,
   recordCloudCodingFinished,
   storeStreamHolders,
+  storeThreadIds,
 } from '../src/runs/cloudcoding-runs.js';
 import { codecloudBackend } from '../src/runs/codecloud-backend.js';
 import {
@@ -28,14 +29,14 @@ import {
   recordCodecloudEvent,
 } from '../src/runs/codecloud-events.js';
 import { handleCommandJob } from '../src/runs/command-handler.js';
+import { configLoader } from '../src/runs/config-loader.js';
 import { recordCommandTrigger, recordPush } from '../src/runs/intake.js';
 import { JobWorker } from '../src/runs/job-worker.js';
 import { jobHandlers } from '../src/runs/jobs.js';
+import { handlePushJob } from '../src/runs/push-job.js';
 import { type Reconciler, startReconciler } from '../src/runs/reconciler.js';
-import { loadRunConfig } from '../src/runs/run-config.js';
-import type { ConfigLoad, RunDeps } from '../src/runs/run-deps.js';
+import type { RunDeps } from '../src/runs/run-deps.js';
 import { drainInstallation, lookUpLostCreate } from '../src/runs/run-lifecycle.js';
-import { syncSchedules } from '../src/runs/schedule-sync.js';
 import {
   type CommandTrigger,
   JOB_BACKEND_FINISHED,
@@ -111,15 +112,7 @@ function cloudCodingBackendFor(
     }),
     githubToken: ({ installationId, repo }) => clients.repoToken(installationId, repo),
     serverUrl: githubBaseUrl ? githubBaseUrl.replace(/\/api\/v3$/, '') : 'https://github.com',
-    threadIds: {
-      async get(remoteRunId) {
-        return (await store.getRunByRemoteId(remoteRunId, 'cloudcoding'))?.cloudcodingThreadId ?? undefined;
-      },
-      async set(remoteRunId, threadId) {
-        const run = await store.getRunByRemoteId(remoteRunId, 'cloudcoding');
-        if (run) await store.updateRun(run.id, { cloudcodingThreadId: threadId });
-      },
-    },
+    threadIds: storeThreadIds(store),
     streamHolders: storeStreamHolders(store, holder),
     ...hooks,
     ...(options.now ? { now: options.now } : {}),
@@ -160,22 +153,10 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
           webhookUrl: settings.codecloudWebhookUrl,
         })
       : undefined;
-    // `fresh`: read again instead of the cached copy (a push may have just changed it).
-    const loadConfig = async (
-      installationId: number,
-      owner: string,
-      repo: string,
-      options: { fresh?: boolean } = {},
-    ): Promise<ConfigLoad> => {
-      try {
-        return loadRunConfig(await clients.loadConfig(installationId, owner, repo, options));
-      } catch (error) {
-        const status = (error as { status?: unknown }).status;
-        if (typeof status === 'number') throw error; // GitHub trouble: retry the job, don't blame the file
-        const message = describeConfigLoadError(error);
-        return { kind: 'invalid', error: message, issues: [message] };
-      }
-    };
+    const loadConfig = configLoader(
+      (installationId, owner, repo, options) => clients.loadConfig(installationId, owner, repo, options),
+      describeConfigLoadError,
+    );
     const deps: RunDeps = {
       store,
       backends: { ...(codecloud ? { codecloud } : {}), ...(cloudCoding ? { cloudcoding: cloudCoding } : {}) },
@@ -208,26 +189,17 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
           }),
         [JOB_RELAY_COMPLETION]: (payload) => handleRelayJob(deps, payload),
         [JOB_BACKEND_FINISHED]: (payload) => handleCloudCodingFinishedJob(deps, payload),
-        [JOB_PUSH]: async (push) => {
-          if (!codecloudClient) return;
-          const loaded = await loadConfig(push.installationId, push.owner, push.repo, { fresh: true });
-          if (loaded.kind === 'invalid') {
-            app.log.warn(
-              `${push.owner}/${push.repo}: schedules not synced, .github/codecloud.yml: ${loaded.error}`,
-            );
-            return;
-          }
-          const result = await syncSchedules(
-            codecloudClient,
-            `${push.owner}/${push.repo}`,
-            loaded.repoConfig,
+        [JOB_PUSH]: (push) =>
+          handlePushJob(
             {
+              schedules: codecloudClient,
+              loadConfig,
               webhookUrl: settings.codecloudWebhookUrl,
-              now: now(),
+              now,
+              log: app.log,
             },
-          );
-          app.log.info(`${push.owner}/${push.repo}: schedules synced ${JSON.stringify(result)}`);
-        },
+            push,
+          ),
         [JOB_DRAIN]: ({ installationId }) => drainInstallation(deps, installationId),
         [JOB_LOOK_UP_CREATE]: (payload) => lookUpLostCreate(deps, payload),
       }),

@@ -350,13 +350,3 @@ export function scheduleRunSettings(config: RepoConfig, schedule: ScheduleConfig
     branchFromCommand: false,
   };
 }
-
-/** True when a bot `login` is listed in `allowed_bots` (case-insensitive; `name` and `name[bot]` are the same). */
-export function isAllowedBot(config: Pick<RepoConfig, 'allowed_bots'>, login: string): boolean {
-  const norm = (s: string) =>
-    s
-      .trim()
-      .toLowerCase()
-      .replace(/\[bot\]$/, '');
-  return config.allowed_bots.some((bot) => norm(bot) === norm(login));
-}

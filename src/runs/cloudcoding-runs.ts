@@ -3,6 +3,8 @@
  * (throttled like codecloud progress), the stream's end recorded as a job that carries what the stream said (so any
  * replica's worker can finish the run), and which process holds each stream (leases in the shared store).
  */
+
+import type { ThreadIdStore } from '../cloudcoding/cloudcoding-agent-backend.js';
 import { latestOutputExcerpt } from '../cloudcoding/output-excerpt.js';
 import type { CloudCodingRunState } from '../cloudcoding/run-recorder.js';
 import type { Store } from '../store/store.js';
@@ -20,6 +22,19 @@ export function storeStreamHolders(store: Pick<Store, 'tryAcquireLease' | 'relea
   return {
     hold: (remoteRunId: string, ttlMs: number) => store.tryAcquireLease(name(remoteRunId), holder, ttlMs),
     release: (remoteRunId: string) => store.releaseLease(name(remoteRunId), holder),
+  };
+}
+
+/** The Cloud Coding thread of each run (needed for its follow-ups), kept on the run record in the store. */
+export function storeThreadIds(store: Pick<Store, 'getRunByRemoteId' | 'updateRun'>): ThreadIdStore {
+  return {
+    async get(remoteRunId) {
+      return (await store.getRunByRemoteId(remoteRunId, 'cloudcoding'))?.cloudcodingThreadId ?? undefined;
+    },
+    async set(remoteRunId, threadId) {
+      const run = await store.getRunByRemoteId(remoteRunId, 'cloudcoding');
+      if (run) await store.updateRun(run.id, { cloudcodingThreadId: threadId });
+    },
   };
 }
 

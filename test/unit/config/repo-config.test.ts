@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import {
   defaultRepoConfig,
   effectiveRunSettings,
-  isAllowedBot,
   parseRepoConfig,
   type RepoConfig,
   scheduleRunSettings,
@@ -289,15 +288,5 @@ describe('effectiveRunSettings', () => {
       autoCreatePr: false,
       branchFromCommand: false,
     });
-  });
-});
-
-describe('isAllowedBot', () => {
-  it('matches logins case-insensitively, with or without [bot]', () => {
-    const c = config({ allowed_bots: ['Renovate[bot]', 'my-ci'] });
-    expect(isAllowedBot(c, 'renovate[bot]')).toBe(true);
-    expect(isAllowedBot(c, 'renovate')).toBe(true);
-    expect(isAllowedBot(c, 'my-ci[bot]')).toBe(true);
-    expect(isAllowedBot(c, 'dependabot[bot]')).toBe(false);
   });
 });

@@ -3,7 +3,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CommentTarget, GitHubApi, ReactionContent } from '../../../src/github/github-api.js';
 import type { AgentBackend, BackendRunView } from '../../../src/runs/agent-backend.js';
-import { followUpIdempotencyKey } from '../../../src/runs/command-handler.js';
 import { reconcileOnce } from '../../../src/runs/reconciler.js';
 import type { RunDeps } from '../../../src/runs/run-deps.js';
 import {
@@ -12,6 +11,7 @@ import {
   finalizeRun,
   startLeaseName,
 } from '../../../src/runs/run-lifecycle.js';
+import { followUpIdempotencyKey } from '../../../src/runs/thread-commands.js';
 import { openStore } from '../../../src/store/open-store.js';
 import type { NewRun, Store } from '../../../src/store/store.js';
 import { issueRun, runDueJobs, testRunDeps } from './run-fixtures.js';

@@ -1,0 +1,219 @@
+/**
+ * The commands about a thread's existing run: stop, status, approve (a plan), and a follow-up message to a completed
+ * run. Each finds the thread's run, answers "no active run" (or "nothing to approve") when there is none, and reacts
+ * 👀 before touching the backend.
+ */
+
+import { messageOf } from '../error-messages.js';
+import { buildApproveMessage, buildFollowUpMessage } from '../prompt/build-prompt.js';
+import { renderBusyReply, renderNoActiveRunReply, renderNothingToApproveReply } from '../render/replies.js';
+import type { Run, RunMode } from '../store/store.js';
+import { isFinalLocalRunStatus } from '../store/store.js';
+import { type CommandContext, commentUrl, reply, reviewContext, targetOfTrigger } from './command-context.js';
+import { threadRunOf } from './command-route.js';
+import { statusCommentBody, titleFromRequest } from './comment-bodies.js';
+import { backendOf, finalizeRun, refreshRun, sendFollowUp, whileStarting } from './run-lifecycle.js';
+import {
+  postInThread,
+  reactQuietly,
+  type StatusCommentPlace,
+  updateStatusComment,
+} from './status-comment.js';
+import { type CommandTrigger, threadKeyOf } from './trigger.js';
+
+/** The run this thread is about: one started here, or the run that opened this pull request; active first. */
+async function threadRun(ctx: CommandContext): Promise<Run | null> {
+  const { deps, trigger } = ctx;
+  const candidates: Run[] = [];
+  const here = await deps.store.latestRunForThread(threadKeyOf(trigger));
+  if (here) candidates.push(here);
+  if (trigger.reviewComment) {
+    const conversation = await deps.store.latestRunForThread(
+      threadKeyOf({ ...trigger, reviewComment: undefined }),
+    );
+    if (conversation) candidates.push(conversation);
+  }
+  if (trigger.isPullRequest) {
+    const opener = await deps.store.findRunByPullRequest(`${trigger.owner}/${trigger.repo}`, trigger.number);
+    if (opener) candidates.push(opener);
+  }
+  return threadRunOf(candidates);
+}
+
+export async function stop(ctx: CommandContext): Promise<void> {
+  const { deps, gh, trigger } = ctx;
+  const run = await threadRun(ctx);
+  if (!run || isFinalLocalRunStatus(run.status)) {
+    await reply(ctx, renderNoActiveRunReply(trigger.sender.login, ctx.config.trigger));
+    return;
+  }
+  await reactQuietly(deps, gh, ctx.ref, targetOfTrigger(trigger), 'eyes');
+  // Only while it is still active: a run that finished meanwhile keeps its state.
+  const marked = await deps.store.transitionRun(run.id, ['waiting', 'starting', 'queued', 'running'], {
+    stopRequestedBy: trigger.sender.login,
+  });
+  if (!marked) {
+    await reply(ctx, renderNoActiveRunReply(trigger.sender.login, ctx.config.trigger));
+    return;
+  }
+  if (marked.remoteRunId === null) {
+    await finalizeRun(deps, marked, { status: 'stopped' });
+    return;
+  }
+  try {
+    await backendOf(deps, marked).stop(marked.remoteRunId);
+  } catch (error) {
+    deps.log.warn(`stop of ${marked.remoteRunId} failed: ${messageOf(error)}`);
+  }
+  const after = await refreshRun(deps, marked).catch(() => marked);
+  if (!isFinalLocalRunStatus(after.status)) await finalizeRun(deps, after, { status: 'stopped' });
+}
+
+export async function status(ctx: CommandContext): Promise<void> {
+  const { deps, gh, trigger } = ctx;
+  const run = await threadRun(ctx);
+  if (!run) {
+    await reply(ctx, renderNoActiveRunReply(trigger.sender.login, ctx.config.trigger));
+    return;
+  }
+  await reactQuietly(deps, gh, ctx.ref, targetOfTrigger(trigger), 'eyes');
+  if (run.remoteRunId === null) {
+    await updateStatusComment(deps, gh, run, { throttled: false });
+    return;
+  }
+  await refreshRun(deps, run, { forceEdit: true });
+}
+
+export async function approve(ctx: CommandContext, note: string): Promise<void> {
+  const run = await threadRun(ctx);
+  if (run?.mode !== 'plan' || run.status !== 'completed' || run.remoteRunId === null) {
+    await reply(ctx, renderNothingToApproveReply(ctx.trigger.sender.login, ctx.config.trigger));
+    return;
+  }
+  const prompt = buildApproveMessage({
+    author: ctx.trigger.sender.login,
+    url: commentUrl(ctx.trigger),
+    note,
+  });
+  await followUp(ctx, run, prompt, 'execute', titleFromRequest(note, 'Carry out the plan'));
+}
+
+/** A command on a pull request whose opening run completed: the instruction goes to that run as a follow-up. */
+export async function askFollowUp(
+  ctx: CommandContext,
+  run: Run,
+  instruction: string,
+  mode: RunMode,
+): Promise<void> {
+  const { trigger } = ctx;
+  const message = buildFollowUpMessage({
+    instruction,
+    author: trigger.sender.login,
+    url: commentUrl(trigger),
+    ...(trigger.reviewComment ? { review: reviewContext(trigger.reviewComment) } : {}),
+  });
+  await followUp(ctx, run, message, mode, titleFromRequest(instruction, trigger.title));
+}
+
+/**
+ * A follow-up message to a completed run. It gets its own status comment where it was asked (the pull request's
+ * conversation or the review thread), posted before the backend call; the run record follows the new comment from
+ * then on.
+ */
+async function followUp(
+  ctx: CommandContext,
+  run: Run,
+  prompt: string,
+  mode: RunMode,
+  headline: string,
+): Promise<void> {
+  const { deps, gh, trigger } = ctx;
+  const remoteRunId = run.remoteRunId;
+  if (remoteRunId === null) return;
+  await reactQuietly(deps, gh, ctx.ref, targetOfTrigger(trigger), 'eyes');
+  // Held while the message is sent: a replica that finds the run in `starting` leaves it to this process, or takes
+  // over within seconds if it dies.
+  const sent = await whileStarting(deps, run.id, () =>
+    sendFollowUpOf(ctx, run, remoteRunId, prompt, mode, headline),
+  );
+  if (!sent) {
+    await reply(ctx, renderBusyReply({ login: trigger.sender.login, trigger: ctx.config.trigger }));
+  }
+}
+
+async function sendFollowUpOf(
+  ctx: CommandContext,
+  run: Run,
+  remoteRunId: string,
+  prompt: string,
+  mode: RunMode,
+  headline: string,
+): Promise<void> {
+  const { deps, gh, trigger } = ctx;
+  const moved = await deps.store.transitionRun(run.id, ['completed'], {
+    // `starting` until the message is accepted: the reconciler and webhooks leave it alone meanwhile.
+    status: 'starting',
+    mode,
+    stopRequestedBy: null,
+    finishedAt: null,
+    statusCommentId: null,
+    progress: null,
+    startedAt: deps.now(),
+    deadlineAt: deps.now() + ctx.config.timeoutMinutes * 60_000,
+    // The follow-up's own comment: the previous answer, plan, error and token counts are not its own.
+    result: {
+      ...(run.result.prs ? { prs: run.result.prs } : {}),
+      ...(run.result.branch ? { branch: run.result.branch } : {}),
+    },
+    options: {
+      ...run.options,
+      headline,
+      requestedBy: trigger.sender.login,
+      timeoutMinutes: ctx.config.timeoutMinutes,
+      trigger: ctx.config.trigger,
+      reactOn: targetOfTrigger(trigger),
+      // Asked in a review thread: the status comment is a reply there, edited as a review comment.
+      statusCommentPlace: followUpPlace(trigger),
+    },
+  });
+  if (!moved) {
+    await reply(ctx, renderBusyReply({ login: trigger.sender.login, trigger: ctx.config.trigger }));
+    return;
+  }
+  await deps.store.unmarkFinalCommentPosted(run.id);
+  const body = statusCommentBody(moved, {
+    now: deps.now(),
+    kind: 'follow-up',
+    knownSecrets: deps.knownSecrets,
+  });
+  const commentId = await postInThread(gh, moved, body);
+  const current = await deps.store.updateRun(run.id, { statusCommentId: commentId });
+  await deps.store.incrementFollowUpCount(run.id);
+  await sendFollowUp(deps, gh, current, remoteRunId, {
+    prompt,
+    mode,
+    idempotencyKey: followUpIdempotencyKey(trigger),
+  });
+}
+
+function followUpPlace(trigger: CommandTrigger): StatusCommentPlace {
+  return trigger.reviewComment
+    ? { kind: 'review_comment', number: trigger.number, threadId: trigger.reviewComment.threadRootId }
+    : { kind: 'issue_comment', number: trigger.number };
+}
+
+/**
+ * The follow-up's idempotency key, unique per GitHub comment: issue comments, review comments and reviews have
+ * separate id spaces, so the kind is part of the key.
+ */
+export function followUpIdempotencyKey(
+  trigger: Pick<CommandTrigger, 'source' | 'commentId' | 'deliveryId'>,
+): string {
+  const kind =
+    trigger.source === 'review'
+      ? 'review'
+      : trigger.source === 'review_comment'
+        ? 'review-comment'
+        : 'comment';
+  return `github-${kind}-${trigger.commentId ?? trigger.deliveryId}`;
+}
