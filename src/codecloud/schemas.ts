@@ -3,14 +3,12 @@
  * Unknown extra fields are tolerated (stripped); a missing required field fails with its path.
  */
 import { z } from 'zod';
+import { RunMode } from '../vocabulary.js';
 
 export const RunStatus = z.enum(['queued', 'running', 'completed', 'failed']);
 export type RunStatus = z.infer<typeof RunStatus>;
 export const FINAL_RUN_STATUSES: readonly RunStatus[] = ['completed', 'failed'];
 export const isFinalRunStatus = (status: RunStatus): boolean => FINAL_RUN_STATUSES.includes(status);
-
-export const RunMode = z.enum(['execute', 'plan']);
-export type RunMode = z.infer<typeof RunMode>;
 
 export const AgentProvider = z.enum(['opencode', 'claude-code']);
 export type AgentProvider = z.infer<typeof AgentProvider>;

@@ -25,9 +25,9 @@
  */
 import { AgentProvider } from '../codecloud/schemas.js';
 import { closestName } from '../config/closest-name.js';
-import { Backend } from '../config/repo-config.js';
 import { PROMPT_LIMITS } from '../prompt/build-prompt.js';
 import { sanitizeGitHubText } from '../prompt/sanitize.js';
+import { Backend } from '../vocabulary.js';
 import { branchNameProblem } from './branch-name.js';
 import type { Command, CommandOptions, OptionProblem, ParsedComment } from './command.js';
 import { DEFAULT_TRIGGER, findCommandLine } from './find-command-line.js';

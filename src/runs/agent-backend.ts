@@ -2,7 +2,8 @@
  * The seam between the orchestration and the service that runs agents: start, follow up, stop, read. codecloud is
  * the first implementation (`codecloud-backend.ts`); Cloud Coding plugs in behind the same interface.
  */
-import type { Backend, RunMode, RunPullRequest } from '../store/store.js';
+import type { RunPullRequest } from '../store/store.js';
+import type { Backend, RunMode } from '../vocabulary.js';
 
 export interface StartRunRequest {
   repo: string;

@@ -6,7 +6,7 @@
 import { latestOutputExcerpt } from '../cloudcoding/output-excerpt.js';
 import type { CloudCodingRunState } from '../cloudcoding/run-recorder.js';
 import type { Store } from '../store/store.js';
-import { isFinalLocalRunStatus } from '../store/store.js';
+import { isFinalLocalRunStatus } from '../vocabulary.js';
 import type { AgentBackend, BackendRunView } from './agent-backend.js';
 import { inertText } from './codecloud-events.js';
 import { enqueue, type JobPayload } from './jobs.js';

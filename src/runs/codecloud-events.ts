@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { CodecloudEvent } from '../codecloud/webhook-events.js';
 import { eventDedupKey } from '../codecloud/webhook-events.js';
 import { applyProgressEvent } from '../render/progress.js';
-import { isFinalLocalRunStatus } from '../store/store.js';
+import { isFinalLocalRunStatus } from '../vocabulary.js';
 import { progressOf } from './comment-bodies.js';
 import { enqueue, type JobPayload } from './jobs.js';
 import { PROGRESS_EDIT_INTERVAL_MS, type RunDeps } from './run-deps.js';

@@ -20,8 +20,13 @@ import {
   renderNoActiveRunReply,
   renderNothingToApproveReply,
 } from '../render/replies.js';
-import type { Backend, NewRun, Run, RunMode } from '../store/store.js';
-import { isFinalLocalRunStatus } from '../store/store.js';
+import type { NewRun, Run } from '../store/store.js';
+import {
+  type Backend,
+  isFinalLocalRunStatus,
+  NON_FINAL_LOCAL_RUN_STATUSES,
+  type RunMode,
+} from '../vocabulary.js';
 import { describeBackendError } from './agent-backend.js';
 import { statusCommentBody, titleFromRequest } from './comment-bodies.js';
 import type { RunConfig, RunDeps } from './run-deps.js';
@@ -233,7 +238,7 @@ async function stop(ctx: Ctx): Promise<void> {
   }
   await reactQuietly(deps, gh, ctx.ref, targetOfTrigger(trigger), 'eyes');
   // Only while it is still active: a run that finished meanwhile keeps its state.
-  const marked = await deps.store.transitionRun(run.id, ['waiting', 'starting', 'queued', 'running'], {
+  const marked = await deps.store.transitionRun(run.id, NON_FINAL_LOCAL_RUN_STATUSES, {
     stopRequestedBy: trigger.sender.login,
   });
   if (!marked) {

@@ -2,7 +2,8 @@
 import type { RepoConfig } from '../config/repo-config.js';
 import type { GitHubApi } from '../github/github-api.js';
 import type { PermissionLevel } from '../github/permission-level.js';
-import type { Backend, RunMode, Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
+import type { Backend, RunMode } from '../vocabulary.js';
 import type { AgentBackend } from './agent-backend.js';
 
 /** The repository configuration as the orchestration reads it (parsed and defaulted from `.github/codecloud.yml`). */

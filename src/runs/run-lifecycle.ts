@@ -5,8 +5,14 @@
  */
 import { type GitHubApi, statusOf } from '../github/github-api.js';
 import type { RunOptions } from '../store/run-options.js';
-import type { LocalRunStatus, Run, RunMode, RunResult } from '../store/store.js';
-import { FINAL_LOCAL_RUN_STATUSES, isFinalLocalRunStatus } from '../store/store.js';
+import type { Run, RunResult } from '../store/store.js';
+import {
+  FINAL_LOCAL_RUN_STATUSES,
+  isFinalLocalRunStatus,
+  type LocalRunStatus,
+  NON_FINAL_LOCAL_RUN_STATUSES,
+  type RunMode,
+} from '../vocabulary.js';
 import {
   type AgentBackend,
   type BackendRunView,
@@ -18,7 +24,6 @@ import type { RunDeps } from './run-deps.js';
 import { postStatusComment, refOf, triggerTarget, updateStatusComment } from './status-comment.js';
 import { JOB_DRAIN, JOB_LOOK_UP_CREATE } from './trigger.js';
 
-const NON_FINAL: readonly LocalRunStatus[] = ['waiting', 'starting', 'queued', 'running'];
 /** How long to wait before trying again when codecloud says the plan's limit is reached without a `Retry-After`. */
 const LIMIT_RETRY_MS = 30_000;
 
@@ -439,7 +444,7 @@ export async function finalizeRun(
   run: Run,
   final: { status: LocalRunStatus; result?: RunResult; remoteStatus?: string },
 ): Promise<Run> {
-  const moved = await deps.store.transitionRun(run.id, NON_FINAL, {
+  const moved = await deps.store.transitionRun(run.id, NON_FINAL_LOCAL_RUN_STATUSES, {
     status: final.status,
     finishedAt: deps.now(),
     ...(final.result ? { result: final.result } : {}),

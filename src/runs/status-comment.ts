@@ -10,7 +10,7 @@ import type {
 import { readMarkers } from '../render/markers.js';
 import type { StatusCommentPlace } from '../store/run-options.js';
 import type { Run } from '../store/store.js';
-import { isFinalLocalRunStatus } from '../store/store.js';
+import { isFinalLocalRunStatus } from '../vocabulary.js';
 import { statusCommentBody, type WaitingFor } from './comment-bodies.js';
 import { PROGRESS_EDIT_INTERVAL_MS, type RunDeps } from './run-deps.js';
 
