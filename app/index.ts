@@ -8,9 +8,10 @@ import type { ApplicationFunction, Probot } from 'probot';
 import {
   type CloudCodingAgentBackend,
   type CloudCodingAgentBackendOptions,
-  CloudCodingClient,
   cloudCodingAgentBackend,
-} from '../src/cloudcoding/index.js';
+} from '../src/backends/cloudcoding-backend.js';
+import { codecloudBackend } from '../src/backends/codecloud-backend.js';
+import { CloudCodingClient } from '../src/cloudcoding/index.js';
 import { CodecloudClient } from '../src/codecloud/client.js';
 import { redactingLog } from '../src/render/redacting-log.js';
 import {
@@ -20,7 +21,6 @@ import {
   recordCloudCodingFinished,
   storeStreamHolders,
 } from '../src/runs/cloudcoding-runs.js';
-import { codecloudBackend } from '../src/runs/codecloud-backend.js';
 import {
   handleCodecloudEventJob,
   handleRelayJob,

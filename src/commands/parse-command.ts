@@ -24,11 +24,11 @@
  *   refused too, since they would be silently ignored.
  */
 import { AgentProvider } from '../codecloud/schemas.js';
-import { closestName } from '../config/closest-name.js';
 import { PROMPT_LIMITS } from '../prompt/build-prompt.js';
 import { sanitizeGitHubText } from '../prompt/sanitize.js';
+import { branchNameProblem } from '../text/branch-name.js';
+import { closestName } from '../text/closest-name.js';
 import { Backend } from '../vocabulary.js';
-import { branchNameProblem } from './branch-name.js';
 import type { Command, CommandOptions, OptionProblem, ParsedComment } from './command.js';
 import { DEFAULT_TRIGGER, findCommandLine } from './find-command-line.js';
 

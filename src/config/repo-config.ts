@@ -14,12 +14,12 @@
  */
 import { z } from 'zod';
 import { AgentProvider } from '../codecloud/schemas.js';
-import { isValidBranchName } from '../commands/branch-name.js';
 import type { CommandOptions } from '../commands/command.js';
 import { PermissionLevel } from '../github/permission-level.js';
 import { checkCron, parseIsoDateTime } from '../schedules/cron-check.js';
+import { isValidBranchName } from '../text/branch-name.js';
+import { closestName } from '../text/closest-name.js';
 import { Backend, RunMode } from '../vocabulary.js';
-import { closestName } from './closest-name.js';
 
 /** Where the config lives, relative to the repository root. */
 export const REPO_CONFIG_PATH = '.github/codecloud.yml';

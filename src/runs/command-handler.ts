@@ -2,6 +2,8 @@
  * A recorded GitHub command, worked off the webhook's path: config, who may trigger (SPEC §3.5), what the command
  * is, and where a run goes (SPEC §3.4). The 👀 reaction and the status comment always come before the backend call.
  */
+
+import { describeBackendError } from '../backends/agent-backend.js';
 import type { Command, CommandOptions } from '../commands/command.js';
 import { DEFAULT_TRIGGER } from '../commands/find-command-line.js';
 import { parseCommand } from '../commands/parse-command.js';
@@ -27,7 +29,6 @@ import {
   NON_FINAL_LOCAL_RUN_STATUSES,
   type RunMode,
 } from '../vocabulary.js';
-import { describeBackendError } from './agent-backend.js';
 import { statusCommentBody, titleFromRequest } from './comment-bodies.js';
 import type { RunConfig, RunDeps } from './run-deps.js';
 import {

@@ -3,6 +3,13 @@
  * backend says, and bring it to exactly one final state (completed, failed, stopped, timed out) with one final
  * comment edit, whoever notices first (webhook, reconciler, stop, time-out).
  */
+
+import {
+  type AgentBackend,
+  type BackendRunView,
+  describeBackendError,
+  type StartRunRequest,
+} from '../backends/agent-backend.js';
 import { type GitHubApi, statusOf } from '../github/github-api.js';
 import type { RunOptions } from '../store/run-options.js';
 import type { Run, RunResult } from '../store/store.js';
@@ -13,12 +20,6 @@ import {
   NON_FINAL_LOCAL_RUN_STATUSES,
   type RunMode,
 } from '../vocabulary.js';
-import {
-  type AgentBackend,
-  type BackendRunView,
-  describeBackendError,
-  type StartRunRequest,
-} from './agent-backend.js';
 import { enqueue, type JobPayload } from './jobs.js';
 import type { RunDeps } from './run-deps.js';
 import { postStatusComment, refOf, triggerTarget, updateStatusComment } from './status-comment.js';

@@ -1,6 +1,7 @@
 /**
- * The seam between the orchestration and the service that runs agents: start, follow up, stop, read. codecloud is
- * the first implementation (`codecloud-backend.ts`); Cloud Coding plugs in behind the same interface.
+ * The seam between the orchestration and the service that runs agents: start, follow up, stop, read. Its two
+ * implementations live beside it: `codecloud-backend.ts` (the codecloud REST API) and `cloudcoding-backend.ts`
+ * (Cloud Coding). The orchestration in `src/runs` uses them only through this interface.
  */
 import type { RunPullRequest } from '../store/store.js';
 import type { Backend, RunMode } from '../vocabulary.js';
