@@ -1,5 +1,5 @@
 /**
- * The words the App and the Action share, each defined once: which backend runs an agent, in which mode, and the
+ * The words the App and the Action share, each defined once: which backend runs which agent, in which mode, and the
  * statuses of a run as the App keeps it. This module imports nothing else from `src/`, so every layer can use it
  * (the lint rules in `biome.json` keep it that way). Schemas that parse outside input (the repository config, the
  * codecloud API, the Action's inputs) are built from these.
@@ -13,6 +13,10 @@ export type Backend = z.infer<typeof Backend>;
 /** `execute` does the work; `plan` only writes a plan, to be approved later. */
 export const RunMode = z.enum(['execute', 'plan']);
 export type RunMode = z.infer<typeof RunMode>;
+
+/** The agent that does the work. */
+export const AgentProvider = z.enum(['opencode', 'claude-code']);
+export type AgentProvider = z.infer<typeof AgentProvider>;
 
 /**
  * The App's own view of a run.

@@ -5,9 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { AgentProvider, type CreateAgentRunInput, REPO_PATTERN } from '../codecloud/schemas.js';
+import { type CreateAgentRunInput, REPO_PATTERN } from '../codecloud/schemas.js';
 import { checkCron, checkRunAt } from '../schedules/cron-check.js';
-import { Backend, RunMode } from '../vocabulary.js';
+import { AgentProvider, Backend, RunMode } from '../vocabulary.js';
 import { defaultBranch, type Env } from './default-branch.js';
 import { deriveIdempotencyKey } from './idempotency-key.js';
 import { type InputName, type RawInputs, SECRET_INPUTS } from './input-names.js';

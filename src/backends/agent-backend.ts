@@ -4,7 +4,7 @@
  * (Cloud Coding). The orchestration in `src/runs` uses them only through this interface.
  */
 import type { RunPullRequest } from '../store/store.js';
-import type { Backend, RunMode } from '../vocabulary.js';
+import type { AgentProvider, Backend, RunMode } from '../vocabulary.js';
 
 export interface StartRunRequest {
   repo: string;
@@ -13,7 +13,7 @@ export interface StartRunRequest {
   branch?: string | undefined;
   model?: string | undefined;
   provider?: string | undefined;
-  agentProvider?: 'opencode' | 'claude-code' | undefined;
+  agentProvider?: AgentProvider | undefined;
   autoCreatePr: boolean;
   installationId: number;
 }

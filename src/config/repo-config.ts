@@ -13,13 +13,12 @@
  *   schedule that already ran stays valid config.
  */
 import { z } from 'zod';
-import { AgentProvider } from '../codecloud/schemas.js';
 import type { CommandOptions } from '../commands/command.js';
 import { PermissionLevel } from '../github/permission-level.js';
 import { checkCron, parseIsoDateTime } from '../schedules/cron-check.js';
 import { isValidBranchName } from '../text/branch-name.js';
 import { closestName } from '../text/closest-name.js';
-import { Backend, RunMode } from '../vocabulary.js';
+import { AgentProvider, Backend, RunMode } from '../vocabulary.js';
 
 /** Where the config lives, relative to the repository root. */
 export const REPO_CONFIG_PATH = '.github/codecloud.yml';
