@@ -8,9 +8,10 @@ import type { ApplicationFunction, Probot } from 'probot';
 import {
   type CloudCodingAgentBackend,
   type CloudCodingAgentBackendOptions,
-  CloudCodingClient,
   cloudCodingAgentBackend,
-} from '../src/cloudcoding/index.js';
+} from '../src/backends/cloudcoding-backend.js';
+import { codecloudBackend } from '../src/backends/codecloud-backend.js';
+import { CloudCodingClient } from '../src/cloudcoding/index.js';
 import { CodecloudClient } from '../src/codecloud/client.js';
 import { redactingLog } from '../src/render/redacting-log.js';
 import {
@@ -21,7 +22,6 @@ import {
   storeStreamHolders,
   storeThreadIds,
 } from '../src/runs/cloudcoding-runs.js';
-import { codecloudBackend } from '../src/runs/codecloud-backend.js';
 import {
   handleCodecloudEventJob,
   handleRelayJob,

@@ -1,8 +1,9 @@
 /** The post step's view of the inputs and state: only what it takes to stop runs the main step left running. */
 import { z } from 'zod';
+import { Backend } from '../vocabulary.js';
 import type { ActiveRun, CleanupSettings, PendingCreate } from './action-context.js';
 import type { RawInputs } from './input-names.js';
-import { BACKENDS, DEFAULT_API_URLS } from './settings.js';
+import { DEFAULT_API_URLS } from './settings.js';
 
 const ActiveRuns = z.array(z.object({ id: z.string().min(1), name: z.string() }));
 
@@ -61,10 +62,7 @@ function parseState<T>(schema: z.ZodType<T[]>, state: string): T[] {
 
 /** Lenient: the main step already validated the inputs; here a missing key is reported by the caller as a warning. */
 export function parseCleanupInputs(raw: RawInputs): CleanupSettings {
-  const backend = z
-    .enum(BACKENDS)
-    .catch('codecloud')
-    .parse(raw.backend.trim() || 'codecloud');
+  const backend = Backend.catch('codecloud').parse(raw.backend.trim() || 'codecloud');
   const stop = raw['stop-on-cancel'].trim().toLowerCase();
   return {
     backend,

@@ -3,8 +3,8 @@
  * client. The adapter in `action/backends/codecloud.ts` builds the clients; everything here is testable with fakes.
  */
 import { type CodecloudClient, lostCreateMatch } from '../codecloud/client.js';
-import type { RunMode } from '../codecloud/schemas.js';
 import { messageOf } from '../error-messages.js';
+import type { RunMode } from '../vocabulary.js';
 import type { ActionContext, ActionLog, ActionOutcome, Leftovers } from './action-context.js';
 import { waitViaApp } from './app-wait.js';
 import { type StatusCommentDeps, startComment } from './comment-session.js';
@@ -15,7 +15,7 @@ import {
   type ActionSettings,
   type CommonSettings,
   type FollowUpSettings,
-  type RunSettings,
+  type RunCommandSettings,
   type ScheduleSettings,
   type StatusSettings,
   type StopSettings,
@@ -113,7 +113,7 @@ export async function stopLeftoverRuns(
 }
 
 function runCommand(
-  settings: CommonSettings & RunSettings,
+  settings: CommonSettings & RunCommandSettings,
   deps: CodecloudActionDeps,
   context: ActionContext,
 ) {

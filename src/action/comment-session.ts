@@ -3,7 +3,8 @@
  * told of every task's change, and ended with the final results. The adapter provides GitHub's side and the marker's
  * parts; the body is `status-comment-body.ts`, the pacing `comment-keeper.ts`.
  */
-import type { RunMode } from '../codecloud/schemas.js';
+
+import type { RunMode } from '../vocabulary.js';
 import type { ActionContext } from './action-context.js';
 import { COMMENT_EDIT_INTERVAL_MS, type CommentApi, commentKeeper } from './comment-keeper.js';
 import type { TaskResult } from './run-tasks.js';

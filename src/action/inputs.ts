@@ -5,16 +5,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { AgentProvider, type CreateAgentRunInput, REPO_PATTERN, RunMode } from '../codecloud/schemas.js';
+import { type CreateAgentRunInput, REPO_PATTERN } from '../codecloud/schemas.js';
 import { checkCron, checkRunAt } from '../schedules/cron-check.js';
+import { AgentProvider, Backend, RunMode } from '../vocabulary.js';
 import { defaultBranch, type Env } from './default-branch.js';
 import { deriveIdempotencyKey } from './idempotency-key.js';
 import { type InputName, type RawInputs, SECRET_INPUTS } from './input-names.js';
 import {
+  ACTION_COMMANDS,
+  type ActionCommand,
   type ActionSettings,
-  BACKENDS,
-  COMMANDS,
-  type Command,
   type CommandSettings,
   type CommentSetting,
   type CommonSettings,
@@ -83,9 +83,9 @@ const freeText = z.string();
 /** The check of each input that has one, applied to the non-empty value. */
 const FIELD_SCHEMAS = {
   'api-key': freeText,
-  backend: oneOf(BACKENDS),
+  backend: z.enum(Backend.options, { error: () => `must be ${choices(Backend.options)}` }),
   'api-url': httpUrl,
-  command: oneOf(COMMANDS),
+  command: oneOf(ACTION_COMMANDS),
   prompt: freeText,
   tasks: freeText,
   repo: repoName,
@@ -158,7 +158,7 @@ function showValue(name: string, value: string, secrets: readonly string[] = [])
  * paid run might start instead, so they are refused. Inputs with an `action.yml` default cannot be told apart from
  * unset ones and are not listed.
  */
-const COMMANDS_OF_INPUT: Partial<Record<InputName, readonly Command[]>> = {
+const COMMANDS_OF_INPUT: Partial<Record<InputName, readonly ActionCommand[]>> = {
   prompt: ['run', 'follow-up', 'schedule'],
   tasks: ['run'],
   'run-id': ['follow-up', 'stop', 'status'],
@@ -210,7 +210,7 @@ export function parseActionInputs(raw: RawInputs, env: Env, now: Date, event?: u
   const command = values.command ?? 'run';
 
   for (const [name, commands] of Object.entries(COMMANDS_OF_INPUT) as Array<
-    [InputName, readonly Command[]]
+    [InputName, readonly ActionCommand[]]
   >) {
     if (given(name) === undefined || commands.includes(command)) continue;
     problems.push(

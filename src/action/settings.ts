@@ -1,13 +1,12 @@
 /** The Action's settings: every input gathered once, validated, defaults applied. After the edge, types are trusted. */
 import { DEFAULT_CLOUDCODING_API_URL } from '../cloudcoding/client.js';
 import { DEFAULT_CODECLOUD_API_URL } from '../codecloud/client.js';
-import type { CreateAgentRunInput, CreateScheduleInput, RunMode } from '../codecloud/schemas.js';
+import type { CreateAgentRunInput, CreateScheduleInput } from '../codecloud/schemas.js';
+import type { Backend, RunMode } from '../vocabulary.js';
 
-export const BACKENDS = ['codecloud', 'cloudcoding'] as const;
-export type Backend = (typeof BACKENDS)[number];
-
-export const COMMANDS = ['run', 'follow-up', 'stop', 'status', 'schedule', 'unschedule'] as const;
-export type Command = (typeof COMMANDS)[number];
+/** The Action's `command` input (the App's `/codecloud` commands are `Command` in `src/commands/command.ts`). */
+export const ACTION_COMMANDS = ['run', 'follow-up', 'stop', 'status', 'schedule', 'unschedule'] as const;
+export type ActionCommand = (typeof ACTION_COMMANDS)[number];
 
 export const DEFAULT_API_URLS: Record<Backend, string> = {
   codecloud: DEFAULT_CODECLOUD_API_URL,
@@ -43,7 +42,8 @@ export interface CommonSettings {
 
 export type CommentSetting = { kind: 'off' } | { kind: 'event' } | { kind: 'number'; number: number };
 
-export interface RunSettings {
+/** The settings of the `run` command. */
+export interface RunCommandSettings {
   command: 'run';
   tasks: TaskSpec[];
   /** True when the runs come from the `tasks` input (one log group and one `results` entry per task). */
@@ -85,7 +85,7 @@ export interface UnscheduleSettings {
 }
 
 export type CommandSettings =
-  | RunSettings
+  | RunCommandSettings
   | FollowUpSettings
   | StopSettings
   | StatusSettings

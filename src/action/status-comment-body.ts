@@ -4,7 +4,7 @@
  * `tasks` names), so a re-run of the same job finds and edits the same comment. Pure.
  */
 import { createHash } from 'node:crypto';
-import type { RunDetail, RunMode } from '../codecloud/schemas.js';
+import type { RunDetail } from '../codecloud/schemas.js';
 import { GITHUB_COMMENT_LIMIT, inlineCode, truncateMarkdown } from '../render/markdown.js';
 import {
   type RunOutcome,
@@ -12,6 +12,7 @@ import {
   STATUS_COMMENT_MAX,
   type StatusState,
 } from '../render/status-comment.js';
+import type { RunMode } from '../vocabulary.js';
 import type { Env } from './default-branch.js';
 import type { TaskResult } from './run-tasks.js';
 

@@ -1,4 +1,4 @@
-/** The Cloud Coding backend: what the App and the Action import. */
+/** The Cloud Coding API: its client, events and run recorder, as the App and the Action import them. */
 
 export {
   CloudCodingClient,
@@ -9,13 +9,6 @@ export {
   DEFAULT_CLOUDCODING_API_URL,
   type InvokeOptions,
 } from './client.js';
-export {
-  type CloudCodingAgentBackend,
-  type CloudCodingAgentBackendOptions,
-  cloudCodingAgentBackend,
-  LOST_STREAM_MESSAGE,
-  type ThreadIdStore,
-} from './cloudcoding-agent-backend.js';
 export { CloudCodingError, type CloudCodingFailureKind } from './errors.js';
 export { type CloudCodingEvent, type CloudCodingEventKind, interpretSseMessage } from './events.js';
 export {

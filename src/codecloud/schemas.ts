@@ -3,17 +3,12 @@
  * Unknown extra fields are tolerated (stripped); a missing required field fails with its path.
  */
 import { z } from 'zod';
+import { AgentProvider, RunMode } from '../vocabulary.js';
 
 export const RunStatus = z.enum(['queued', 'running', 'completed', 'failed']);
 export type RunStatus = z.infer<typeof RunStatus>;
 export const FINAL_RUN_STATUSES: readonly RunStatus[] = ['completed', 'failed'];
 export const isFinalRunStatus = (status: RunStatus): boolean => FINAL_RUN_STATUSES.includes(status);
-
-export const RunMode = z.enum(['execute', 'plan']);
-export type RunMode = z.infer<typeof RunMode>;
-
-export const AgentProvider = z.enum(['opencode', 'claude-code']);
-export type AgentProvider = z.infer<typeof AgentProvider>;
 
 export const REPO_PATTERN = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 export const RepoName = z.string().regex(REPO_PATTERN, 'repo must be in format: owner/repo');

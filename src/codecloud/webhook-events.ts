@@ -3,7 +3,7 @@
  * one discriminated union on `event`. Unknown extra fields are tolerated.
  */
 import { z } from 'zod';
-import { RunMode } from './schemas.js';
+import { RunMode } from '../vocabulary.js';
 
 const WebhookPr = z.object({ url: z.string(), number: z.number(), branch: z.string() });
 const WebhookUsage = z.object({ input_tokens: z.number(), output_tokens: z.number() });

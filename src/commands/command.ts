@@ -1,6 +1,5 @@
 /** What a `/codecloud …` comment asks for, once parsed (SPEC §3.3). */
-import type { AgentProvider } from '../codecloud/schemas.js';
-import type { Backend } from '../config/repo-config.js';
+import type { AgentProvider, Backend } from '../vocabulary.js';
 
 /** Per-command overrides, from `--model=…` and friends; absent when not given. */
 export interface CommandOptions {

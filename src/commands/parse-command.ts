@@ -23,12 +23,11 @@
  *   makes the whole comment `invalid`, and nothing runs. Options given to `approve`/`stop`/`status`/`help` are
  *   refused too, since they would be silently ignored.
  */
-import { AgentProvider } from '../codecloud/schemas.js';
-import { closestName } from '../config/closest-name.js';
-import { Backend } from '../config/repo-config.js';
 import { PROMPT_LIMITS } from '../prompt/build-prompt.js';
 import { sanitizeGitHubText } from '../prompt/sanitize.js';
-import { branchNameProblem } from './branch-name.js';
+import { branchNameProblem } from '../text/branch-name.js';
+import { closestName } from '../text/closest-name.js';
+import { AgentProvider, Backend } from '../vocabulary.js';
 import type { Command, CommandOptions, OptionProblem, ParsedComment } from './command.js';
 import { DEFAULT_TRIGGER, findCommandLine } from './find-command-line.js';
 

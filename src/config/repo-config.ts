@@ -13,16 +13,13 @@
  *   schedule that already ran stays valid config.
  */
 import { z } from 'zod';
-import { AgentProvider, RunMode } from '../codecloud/schemas.js';
-import { isValidBranchName } from '../commands/branch-name.js';
 import type { CommandOptions } from '../commands/command.js';
 import { PermissionLevel } from '../github/permission-level.js';
 import { DEFAULT_MAX_CONCURRENT_RUNS, DEFAULT_TIMEOUT_MINUTES } from '../run-defaults.js';
 import { checkCron, parseIsoDateTime } from '../schedules/cron-check.js';
-import { closestName } from './closest-name.js';
-
-export const Backend = z.enum(['codecloud', 'cloudcoding']);
-export type Backend = z.infer<typeof Backend>;
+import { isValidBranchName } from '../text/branch-name.js';
+import { closestName } from '../text/closest-name.js';
+import { AgentProvider, Backend, RunMode } from '../vocabulary.js';
 
 /** Where the config lives, relative to the repository root. */
 export const REPO_CONFIG_PATH = '.github/codecloud.yml';

@@ -53,6 +53,20 @@ export function neutralizeMentions(text: string): string {
   return out.join('\n');
 }
 
+/**
+ * Agent progress text made inert for a comment: it is shown as plain text, never as a link, an
+ * image, HTML or a mention (markdown punctuation is escaped, URLs and `@` are broken with an invisible joiner).
+ * Tool calls need none of this: the renderer shows them as inline code.
+ */
+export function inertText(text: string): string {
+  return text
+    .replace(/`/g, "'")
+    .replace(/[\\*_[\]()!<>#|~{}&]/g, (c) => `\\${c}`)
+    .replace(/:\/\//g, ':\u2060//')
+    .replace(/\bwww\./gi, (w) => `${w.slice(0, 3)}\u2060.`)
+    .replace(/@/g, '@\u2060');
+}
+
 /** `@login`, for users we mean to notify (the requester, whoever stopped a run). */
 export const mentionUser = (login: string): string => `@${login.replace(/[^A-Za-z0-9[\]_-]/g, '')}`;
 

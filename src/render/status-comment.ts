@@ -7,8 +7,8 @@
  * (mentions are neutralised), every credential is redacted, and the body stays under GitHub's 65,536-character
  * limit by cutting the result with a visible note.
  */
-import type { RunMode } from '../codecloud/schemas.js';
 import { redactSecrets } from '../redact.js';
+import type { RunMode } from '../vocabulary.js';
 import {
   codeBlock,
   details,

@@ -4,13 +4,13 @@
  * replica's worker can finish the run), and which process holds each stream (leases in the shared store).
  */
 
-import type { ThreadIdStore } from '../cloudcoding/cloudcoding-agent-backend.js';
+import type { AgentBackend, BackendRunView } from '../backends/agent-backend.js';
+import type { ThreadIdStore } from '../backends/cloudcoding-backend.js';
 import { latestOutputExcerpt } from '../cloudcoding/output-excerpt.js';
 import type { CloudCodingRunState } from '../cloudcoding/run-recorder.js';
+import { inertText } from '../render/markdown.js';
 import type { Store } from '../store/store.js';
-import { isFinalLocalRunStatus } from '../store/store.js';
-import type { AgentBackend, BackendRunView } from './agent-backend.js';
-import { inertText } from './codecloud-events.js';
+import { isFinalLocalRunStatus } from '../vocabulary.js';
 import { enqueue, type JobPayload } from './jobs.js';
 import { PROGRESS_EDIT_INTERVAL_MS, type RunDeps } from './run-deps.js';
 import { refreshRun } from './run-lifecycle.js';

@@ -5,8 +5,9 @@
 import { createHash } from 'node:crypto';
 import type { CodecloudEvent } from '../codecloud/webhook-events.js';
 import { eventDedupKey } from '../codecloud/webhook-events.js';
+import { inertText } from '../render/markdown.js';
 import { applyProgressEvent } from '../render/progress.js';
-import { isFinalLocalRunStatus } from '../store/store.js';
+import { isFinalLocalRunStatus } from '../vocabulary.js';
 import { progressOf } from './comment-bodies.js';
 import { enqueue, type JobPayload } from './jobs.js';
 import { PROGRESS_EDIT_INTERVAL_MS, type RunDeps } from './run-deps.js';
@@ -52,20 +53,6 @@ export interface CodecloudEventJobOptions {
    * run id is used (to read the run back); nothing from them (progress text, tool calls) is ever shown.
    */
   bodiesVerified: boolean;
-}
-
-/**
- * Progress text from an event, made inert for the status comment: it is shown as plain text, never as a link, an
- * image, HTML or a mention (markdown punctuation is escaped, URLs and `@` are broken with an invisible joiner).
- * Tool calls need none of this: the renderer shows them as inline code.
- */
-export function inertText(text: string): string {
-  return text
-    .replace(/`/g, "'")
-    .replace(/[\\*_[\]()!<>#|~{}&]/g, (c) => `\\${c}`)
-    .replace(/:\/\//g, ':\u2060//')
-    .replace(/\bwww\./gi, (w) => `${w.slice(0, 3)}\u2060.`)
-    .replace(/@/g, '@\u2060');
 }
 
 export async function handleCodecloudEventJob(

@@ -3,7 +3,8 @@
  * a follow-up to the completed run that opened the pull request, or a "still working" reply. Also which run a
  * thread command (stop, status, approve) is about, and when a busy reply is left out. No I/O here.
  */
-import { isFinalLocalRunStatus, type Run } from '../store/store.js';
+import type { Run } from '../store/store.js';
+import { isFinalLocalRunStatus } from '../vocabulary.js';
 import { statusCommentPlaceOf } from './status-comment.js';
 import type { CommandTrigger } from './trigger.js';
 

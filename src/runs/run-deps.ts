@@ -1,9 +1,11 @@
 /** What the orchestration needs from the world, passed in once (no globals): store, backends, GitHub, clock, log. */
+
+import type { AgentBackend } from '../backends/agent-backend.js';
 import type { RepoConfig } from '../config/repo-config.js';
 import type { GitHubApi } from '../github/github-api.js';
 import type { PermissionLevel } from '../github/permission-level.js';
-import type { Backend, RunMode, Store } from '../store/store.js';
-import type { AgentBackend } from './agent-backend.js';
+import type { Store } from '../store/store.js';
+import type { AgentProvider, Backend, RunMode } from '../vocabulary.js';
 
 /** The repository configuration as the orchestration reads it (parsed and defaulted from `.github/codecloud.yml`). */
 export interface RunConfig {
@@ -13,7 +15,7 @@ export interface RunConfig {
   mode: RunMode;
   model?: string | undefined;
   provider?: string | undefined;
-  agentProvider?: 'opencode' | 'claude-code' | undefined;
+  agentProvider?: AgentProvider | undefined;
   branch?: string | undefined;
   autoCreatePr: boolean;
   minPermission: PermissionLevel;

@@ -3,19 +3,24 @@
  * backend says, and bring it to exactly one final state (completed, failed, stopped, timed out) with one final
  * comment edit, whoever notices first (webhook, reconciler, stop, time-out).
  */
+import type { AgentBackend, BackendRunView, StartRunRequest } from '../backends/agent-backend.js';
 import { messageOf } from '../error-messages.js';
 import { type GitHubApi, statusOf } from '../github/github-api.js';
 import { DEFAULT_MAX_CONCURRENT_RUNS, DEFAULT_TIMEOUT_MINUTES } from '../run-defaults.js';
 import type { RunOptions } from '../store/run-options.js';
-import type { LocalRunStatus, Run, RunMode, RunResult } from '../store/store.js';
-import { FINAL_LOCAL_RUN_STATUSES, isFinalLocalRunStatus } from '../store/store.js';
-import type { AgentBackend, BackendRunView, StartRunRequest } from './agent-backend.js';
+import type { Run, RunResult } from '../store/store.js';
+import {
+  FINAL_LOCAL_RUN_STATUSES,
+  isFinalLocalRunStatus,
+  type LocalRunStatus,
+  NON_FINAL_LOCAL_RUN_STATUSES,
+  type RunMode,
+} from '../vocabulary.js';
 import { enqueue, type JobPayload } from './jobs.js';
 import type { RunDeps } from './run-deps.js';
 import { postStatusComment, refOf, triggerTarget, updateStatusComment } from './status-comment.js';
 import { JOB_DRAIN, JOB_LOOK_UP_CREATE } from './trigger.js';
 
-const NON_FINAL: readonly LocalRunStatus[] = ['waiting', 'starting', 'queued', 'running'];
 /** How long to wait before trying again when codecloud says the plan's limit is reached without a `Retry-After`. */
 const LIMIT_RETRY_MS = 30_000;
 
@@ -436,7 +441,7 @@ export async function finalizeRun(
   run: Run,
   final: { status: LocalRunStatus; result?: RunResult; remoteStatus?: string },
 ): Promise<Run> {
-  const moved = await deps.store.transitionRun(run.id, NON_FINAL, {
+  const moved = await deps.store.transitionRun(run.id, NON_FINAL_LOCAL_RUN_STATUSES, {
     status: final.status,
     finishedAt: deps.now(),
     ...(final.result ? { result: final.result } : {}),

@@ -11,7 +11,7 @@ import { readMarkers } from '../render/markers.js';
 import { DEFAULT_MAX_CONCURRENT_RUNS } from '../run-defaults.js';
 import type { StatusCommentPlace } from '../store/run-options.js';
 import type { Run } from '../store/store.js';
-import { isFinalLocalRunStatus } from '../store/store.js';
+import { isFinalLocalRunStatus } from '../vocabulary.js';
 import { statusCommentBody, type WaitingFor } from './comment-bodies.js';
 import { PROGRESS_EDIT_INTERVAL_MS, type RunDeps } from './run-deps.js';
 

@@ -7,8 +7,8 @@
 import { messageOf } from '../error-messages.js';
 import { buildApproveMessage, buildFollowUpMessage } from '../prompt/build-prompt.js';
 import { renderBusyReply, renderNoActiveRunReply, renderNothingToApproveReply } from '../render/replies.js';
-import type { Run, RunMode } from '../store/store.js';
-import { isFinalLocalRunStatus } from '../store/store.js';
+import type { Run } from '../store/store.js';
+import { isFinalLocalRunStatus, NON_FINAL_LOCAL_RUN_STATUSES, type RunMode } from '../vocabulary.js';
 import { type CommandContext, commentUrl, reply, reviewContext, targetOfTrigger } from './command-context.js';
 import { threadRunOf } from './command-route.js';
 import { statusCommentBody, titleFromRequest } from './comment-bodies.js';
@@ -49,7 +49,7 @@ export async function stop(ctx: CommandContext): Promise<void> {
   }
   await reactQuietly(deps, gh, ctx.ref, targetOfTrigger(trigger), 'eyes');
   // Only while it is still active: a run that finished meanwhile keeps its state.
-  const marked = await deps.store.transitionRun(run.id, ['waiting', 'starting', 'queued', 'running'], {
+  const marked = await deps.store.transitionRun(run.id, NON_FINAL_LOCAL_RUN_STATUSES, {
     stopRequestedBy: trigger.sender.login,
   });
   if (!marked) {

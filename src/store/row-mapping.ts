@@ -2,17 +2,16 @@
  * Turns database rows into domain objects, smoothing over driver differences (`pg` returns int8 as a string and
  * `timestamptz` as a Date; SQLite returns times as epoch ms and booleans as 0/1).
  */
+
+import type { Backend, LocalRunStatus, RunMode } from '../vocabulary.js';
 import { parseRunOptions, parseRunProgress } from './run-options.js';
 import type { SqlRow } from './sql-database.js';
 import type {
-  Backend,
   Job,
   JobRecord,
   JobState,
   Json,
-  LocalRunStatus,
   Run,
-  RunMode,
   RunResult,
   ThreadTargetKind,
   TriggerKind,

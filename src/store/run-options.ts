@@ -4,6 +4,7 @@
  * (an older app version, a hand edit) reads as absent instead of making the whole run unreadable.
  */
 import { z } from 'zod';
+import { AgentProvider, RunMode } from '../vocabulary.js';
 
 /** A field that reads as `undefined` when it is missing or does not fit. */
 const lenient = <T extends z.ZodType>(schema: T) => schema.optional().catch(undefined);
@@ -25,7 +26,7 @@ export type StatusCommentPlace = z.infer<typeof StatusCommentPlace>;
 /** A follow-up refused by codecloud's plan limit, kept until it can be sent. */
 export const PendingFollowUp = z.object({
   prompt: z.string(),
-  mode: z.enum(['execute', 'plan']),
+  mode: RunMode,
   idempotencyKey: z.string(),
 });
 export type PendingFollowUp = z.infer<typeof PendingFollowUp>;
@@ -35,7 +36,7 @@ export const RunOptions = z.object({
   branch: lenient(z.string()),
   model: lenient(z.string()),
   provider: lenient(z.string()),
-  agentProvider: lenient(z.enum(['opencode', 'claude-code'])),
+  agentProvider: lenient(AgentProvider),
   autoCreatePr: lenient(z.boolean()),
   maxConcurrentRuns: lenient(z.number().int().positive()),
   timeoutMinutes: lenient(z.number().positive()),

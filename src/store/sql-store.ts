@@ -6,30 +6,31 @@
  * and transaction runs alone (one connection, `BEGIN IMMEDIATE`), so the same statements need no locks.
  */
 import { randomUUID } from 'node:crypto';
+import {
+  type Backend,
+  type LocalRunStatus,
+  NON_FINAL_LOCAL_RUN_STATUSES,
+  SLOT_HOLDING_RUN_STATUSES,
+} from '../vocabulary.js';
 import { applyMigrations } from './migrations.js';
 import { jobFromRow, jobRecordFromRow, jsonParam, runFromRow, toMs, toNumber } from './row-mapping.js';
 import type { SqlDatabase, SqlExecutor, SqlRow } from './sql-database.js';
 import { dialectOf, type SqlDialect } from './sql-dialect.js';
-import {
-  type Backend,
-  type CompletionSign,
-  type EnqueueJobInput,
-  type Job,
-  type JobRecord,
-  type LocalRunStatus,
-  type NewRun,
-  type RecoveredClaims,
-  type Run,
-  type RunPatch,
-  type RunPullRequest,
-  SLOT_HOLDING_RUN_STATUSES,
-  type Store,
+import type {
+  CompletionSign,
+  EnqueueJobInput,
+  Job,
+  JobRecord,
+  NewRun,
+  RecoveredClaims,
+  Run,
+  RunPatch,
+  RunPullRequest,
+  Store,
 } from './store.js';
 
 /** A health check that hangs is as bad as a failed one: `/healthz` must answer. */
 const PING_TIMEOUT_MS = 3_000;
-
-const NON_FINAL_STATUSES: readonly LocalRunStatus[] = ['waiting', 'starting', 'queued', 'running'];
 
 /** How each patchable field is written: its column and how its value becomes a parameter. */
 const RUN_PATCH_COLUMNS: {
@@ -233,7 +234,7 @@ export class SqlStore implements Store {
     return this.#db.transaction(async (tx) => {
       await this.#lockKey(tx, `codecloud.thread:${input.threadKey}`);
       const { rows } = await tx.query(
-        `SELECT * FROM runs WHERE thread_key = $1 AND status IN ${inList(NON_FINAL_STATUSES)}
+        `SELECT * FROM runs WHERE thread_key = $1 AND status IN ${inList(NON_FINAL_LOCAL_RUN_STATUSES)}
          ORDER BY seq DESC LIMIT 1`,
         [input.threadKey],
       );
@@ -308,7 +309,7 @@ export class SqlStore implements Store {
 
   async listActiveRuns(limit = 1000): Promise<Run[]> {
     const { rows } = await this.#db.query(
-      `SELECT * FROM runs WHERE status IN ${inList(NON_FINAL_STATUSES)} ORDER BY seq LIMIT $1`,
+      `SELECT * FROM runs WHERE status IN ${inList(NON_FINAL_LOCAL_RUN_STATUSES)} ORDER BY seq LIMIT $1`,
       [limit],
     );
     return rows.map(runFromRow);
@@ -318,7 +319,7 @@ export class SqlStore implements Store {
     assertPositiveInteger('limit', limit);
     if (afterId !== null && !isUuid(afterId)) return [];
     const { rows } = await this.#db.query(
-      `SELECT * FROM runs WHERE status IN ${inList(NON_FINAL_STATUSES)}
+      `SELECT * FROM runs WHERE status IN ${inList(NON_FINAL_LOCAL_RUN_STATUSES)}
          AND ($1::uuid IS NULL OR seq > (SELECT seq FROM runs WHERE id = $1::uuid))
        ORDER BY seq LIMIT $2`,
       [afterId, limit],
@@ -375,7 +376,7 @@ export class SqlStore implements Store {
   async listRunsPastDeadline(): Promise<Run[]> {
     const { rows } = await this.#db.query(
       `SELECT * FROM runs
-       WHERE status IN ${inList(NON_FINAL_STATUSES)} AND deadline_at IS NOT NULL AND deadline_at <= $1::timestamptz
+       WHERE status IN ${inList(NON_FINAL_LOCAL_RUN_STATUSES)} AND deadline_at IS NOT NULL AND deadline_at <= $1::timestamptz
        ORDER BY deadline_at, seq`,
       [this.#time(this.#now())],
     );
@@ -418,7 +419,7 @@ export class SqlStore implements Store {
     const { rows } = await this.#db.query(
       `UPDATE runs SET final_comment_posted = true, final_comment_retry_at = $3::timestamptz,
          updated_at = $2::timestamptz
-       WHERE id = $1::uuid AND status NOT IN ${inList(NON_FINAL_STATUSES)} AND ${FINAL_COMMENT_DUE}
+       WHERE id = $1::uuid AND status NOT IN ${inList(NON_FINAL_LOCAL_RUN_STATUSES)} AND ${FINAL_COMMENT_DUE}
        RETURNING id`,
       [id, this.#time(now), this.#time(now + leaseMs)],
     );
@@ -453,7 +454,7 @@ export class SqlStore implements Store {
 
   async listRunsAwaitingFinalComment(limit = 100): Promise<Run[]> {
     const { rows } = await this.#db.query(
-      `SELECT * FROM runs WHERE status NOT IN ${inList(NON_FINAL_STATUSES)} AND ${FINAL_COMMENT_DUE}
+      `SELECT * FROM runs WHERE status NOT IN ${inList(NON_FINAL_LOCAL_RUN_STATUSES)} AND ${FINAL_COMMENT_DUE}
        ORDER BY seq LIMIT $1`,
       [limit, this.#time(this.#now())],
     );
@@ -495,7 +496,7 @@ export class SqlStore implements Store {
       `SELECT dedupe_key AS sign, NULL AS remote_run_id FROM jobs WHERE kind = $1 AND (${likes})
        UNION ALL
        SELECT 'run:' || status AS sign, remote_run_id FROM runs
-        WHERE backend = 'codecloud' AND remote_run_id IN (${inIds}) AND status NOT IN ${inList(NON_FINAL_STATUSES)}`,
+        WHERE backend = 'codecloud' AND remote_run_id IN (${inIds}) AND status NOT IN ${inList(NON_FINAL_LOCAL_RUN_STATUSES)}`,
       ['codecloud.event', ...ids.map((id) => `codecloud:${id}:agent.%`), ...ids],
     );
     const signs: CompletionSign[] = [];

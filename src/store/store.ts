@@ -9,6 +9,7 @@
  * so tests can move time without sleeping. Every method is safe to call from several replicas at once.
  */
 
+import type { Backend, LocalRunStatus, RunMode } from '../vocabulary.js';
 import type { RunOptions, RunProgress } from './run-options.js';
 
 /** A JSON value as stored in a `jsonb` column. */
@@ -58,36 +59,6 @@ export interface EnqueueJobInput {
 }
 
 // ---------------------------------------------------------------- runs
-
-export type Backend = 'codecloud' | 'cloudcoding';
-export type RunMode = 'execute' | 'plan';
-
-/**
- * The app's own view of a run.
- * `waiting`: queued locally for an installation slot (`max_concurrent_runs`), nothing sent yet;
- * `starting`: a slot is held and the create call is in flight; `queued`/`running`: as the backend says;
- * the last four are final.
- */
-export type LocalRunStatus =
-  | 'waiting'
-  | 'starting'
-  | 'queued'
-  | 'running'
-  | 'completed'
-  | 'failed'
-  | 'stopped'
-  | 'timed_out';
-
-export const FINAL_LOCAL_RUN_STATUSES: readonly LocalRunStatus[] = [
-  'completed',
-  'failed',
-  'stopped',
-  'timed_out',
-];
-/** Statuses that hold one of the installation's `max_concurrent_runs` slots. */
-export const SLOT_HOLDING_RUN_STATUSES: readonly LocalRunStatus[] = ['starting', 'queued', 'running'];
-export const isFinalLocalRunStatus = (status: LocalRunStatus): boolean =>
-  FINAL_LOCAL_RUN_STATUSES.includes(status);
 
 /** Where the triggering command came from. */
 export type TriggerKind = 'issue_comment' | 'review_comment' | 'review' | 'issue_body' | 'label';

@@ -1,6 +1,7 @@
 // Run lifecycle on the simulated clock: queued → running → completed/failed per script, progress events,
 // PRs and commits, follow-ups (back to running, then completed/failed) and stop.
-import type { CreateAgentRunRequest, ResumeAgentRunRequest, RunMode } from '../../src/codecloud/schemas.js';
+import type { CreateAgentRunRequest, ResumeAgentRunRequest } from '../../src/codecloud/schemas.js';
+import type { RunMode } from '../../src/vocabulary.js';
 import { DEFAULT_AGENT_PROVIDER, DEFAULT_MODEL, DEFAULT_PROVIDER } from './catalog.js';
 import { newId, type SimState } from './sim-state.js';
 import type { ProgressStep, RunScript, ScriptPr, SimPullRequest, SimRun, SimStop } from './types.js';

@@ -2,8 +2,9 @@
 // The in-process control (`simulator.control`) and the HTTP control client (`simulatorControl(url)`) both implement
 // `SimulatorControl`, so a test reads the same whether the simulator runs in-process or as `npm run sim`.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RunMode, RunStatus, ScheduleStatus, ScheduleType } from '../../src/codecloud/schemas.js';
+import type { RunStatus, ScheduleStatus, ScheduleType } from '../../src/codecloud/schemas.js';
 import type { CodecloudEventName, ToolCall } from '../../src/codecloud/webhook-events.js';
+import type { RunMode } from '../../src/vocabulary.js';
 
 /** `starter`: 1 concurrent run, `pro`: 5, `free`: 1 and no schedules (a downgrade to `free` deletes them). */
 export type SimPlan = 'free' | 'starter' | 'pro';

@@ -6,11 +6,11 @@ import type { ActionLog } from '../../src/action/action-context.js';
 import { redactingActionLog, redactOutcome } from '../../src/action/redact-outcome.js';
 import { gitHubApi } from '../../src/github/github-api.js';
 import { REDACTED, redactSecrets } from '../../src/redact.js';
+import { inertText } from '../../src/render/markdown.js';
 import { postableBody } from '../../src/render/postable.js';
 import { redactingLog } from '../../src/render/redacting-log.js';
 import { renderInvalidConfigComment, renderInvalidOptionsReply } from '../../src/render/replies.js';
 import { renderStatusComment, type StatusState } from '../../src/render/status-comment.js';
-import { inertText } from '../../src/runs/codecloud-events.js';
 import { KNOWN_SECRET_SAMPLE, SECRETS } from './secret-samples.js';
 
 const KNOWN = KNOWN_SECRET_SAMPLE;

@@ -3,6 +3,7 @@ import {
   codeBlock,
   excerpt,
   formatDuration,
+  inertText,
   inlineCode,
   neutralizeMentions,
   truncateMarkdown,
@@ -78,5 +79,19 @@ describe('markers', () => {
 
   it('cannot be closed from inside by an odd id', () => {
     expect(runMarker('x --> <b>hi</b>')).toBe('<!-- codecloud:run=x--bhib -->');
+  });
+});
+
+describe('inertText', () => {
+  it('leaves no link, image, autolink, HTML or mention', () => {
+    const out = inertText(
+      'see [here](https://evil.example) ![i](http://x.y/i.png) <b>hi</b> www.evil.example @bob',
+    );
+    expect(out).not.toMatch(/\]\(|!\[|<b>|https?:\/\/|www\.|@bob/);
+    expect(out).toContain('\\[here\\]');
+    expect(out).toContain('@\u2060bob');
+  });
+  it('keeps plain text as it is', () => {
+    expect(inertText('Reading the config loader.')).toBe('Reading the config loader.');
   });
 });

@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CloudCodingClient } from '../../../src/cloudcoding/client.js';
 import {
   cloudCodingAgentBackend,
   LOST_STREAM_MESSAGE,
   STREAM_HOLD_TTL_MS,
-} from '../../../src/cloudcoding/cloudcoding-agent-backend.js';
+} from '../../../src/backends/cloudcoding-backend.js';
+import type { CloudCodingClient } from '../../../src/cloudcoding/client.js';
 import type { CloudCodingRunState } from '../../../src/cloudcoding/run-recorder.js';
 import { progressTextOf, storeStreamHolders } from '../../../src/runs/cloudcoding-runs.js';
 import { openStore } from '../../../src/store/open-store.js';

@@ -1,27 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AgentBackend, BackendRunView } from '../../../src/backends/agent-backend.js';
 import type { CodecloudEvent } from '../../../src/codecloud/webhook-events.js';
 import type { GitHubApi } from '../../../src/github/github-api.js';
-import type { AgentBackend, BackendRunView } from '../../../src/runs/agent-backend.js';
-import { handleCodecloudEventJob, inertText } from '../../../src/runs/codecloud-events.js';
+import { handleCodecloudEventJob } from '../../../src/runs/codecloud-events.js';
 import type { RunDeps } from '../../../src/runs/run-deps.js';
 import { drainInstallation } from '../../../src/runs/run-lifecycle.js';
 import { openStore } from '../../../src/store/open-store.js';
 import type { Store } from '../../../src/store/store.js';
 import { issueRun, testRunDeps } from './run-fixtures.js';
-
-describe('inertText', () => {
-  it('leaves no link, image, autolink, HTML or mention', () => {
-    const out = inertText(
-      'see [here](https://evil.example) ![i](http://x.y/i.png) <b>hi</b> www.evil.example @bob',
-    );
-    expect(out).not.toMatch(/\]\(|!\[|<b>|https?:\/\/|www\.|@bob/);
-    expect(out).toContain('\\[here\\]');
-    expect(out).toContain('@\u2060bob');
-  });
-  it('keeps plain text as it is', () => {
-    expect(inertText('Reading the config loader.')).toBe('Reading the config loader.');
-  });
-});
 
 describe('codecloud progress events', () => {
   let store: Store;

@@ -2,9 +2,9 @@
 // status comments posted by a job that died, codecloud's plan limit with short Retry-After, the trigger word in the
 // status comment, and the reconciler taking over from a replica that died.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { AgentBackend, BackendRunView, StartRunResult } from '../../../src/backends/agent-backend.js';
 import type { GitHubApi, IssueCommentInfo } from '../../../src/github/github-api.js';
 import { pendingMarker } from '../../../src/render/markers.js';
-import type { AgentBackend, BackendRunView, StartRunResult } from '../../../src/runs/agent-backend.js';
 import { handleCommandJob } from '../../../src/runs/command-handler.js';
 import { startReconciler } from '../../../src/runs/reconciler.js';
 import { loadRunConfig } from '../../../src/runs/run-config.js';

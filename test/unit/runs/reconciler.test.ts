@@ -1,8 +1,8 @@
 // The reconciler as the safety net: final comments that failed or were cut off are edited later (with back-off),
 // follow-ups cut off mid-call are decided from what the API says, and every non-final run is visited.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { AgentBackend, BackendRunView } from '../../../src/backends/agent-backend.js';
 import type { CommentTarget, GitHubApi, ReactionContent } from '../../../src/github/github-api.js';
-import type { AgentBackend, BackendRunView } from '../../../src/runs/agent-backend.js';
 import { reconcileOnce } from '../../../src/runs/reconciler.js';
 import type { RunDeps } from '../../../src/runs/run-deps.js';
 import {

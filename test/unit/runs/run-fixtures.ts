@@ -1,7 +1,8 @@
 // Shared set-up for the orchestration unit tests: the RunDeps around a store, a backend and a GitHub fake, and a
 // plain issue run as the store records it.
+
+import type { AgentBackend } from '../../../src/backends/agent-backend.js';
 import type { GitHubApi } from '../../../src/github/github-api.js';
-import type { AgentBackend } from '../../../src/runs/agent-backend.js';
 import { jobHandlers } from '../../../src/runs/jobs.js';
 import type { RunDeps } from '../../../src/runs/run-deps.js';
 import { drainInstallation, lookUpLostCreate } from '../../../src/runs/run-lifecycle.js';

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AgentBackend, BackendRunView, StartRunResult } from '../../../src/backends/agent-backend.js';
 import type { CommentTarget, GitHubApi, ReactionContent } from '../../../src/github/github-api.js';
-import type { AgentBackend, BackendRunView, StartRunResult } from '../../../src/runs/agent-backend.js';
 import type { RunDeps } from '../../../src/runs/run-deps.js';
 import { drainInstallation, finalizeRun, refreshRun, timeOutRuns } from '../../../src/runs/run-lifecycle.js';
 import { openStore } from '../../../src/store/open-store.js';

@@ -1,8 +1,10 @@
 /**
- * The seam between the orchestration and the service that runs agents: start, follow up, stop, read. codecloud is
- * the first implementation (`codecloud-backend.ts`); Cloud Coding plugs in behind the same interface.
+ * The seam between the orchestration and the service that runs agents: start, follow up, stop, read. Its two
+ * implementations live beside it: `codecloud-backend.ts` (the codecloud REST API) and `cloudcoding-backend.ts`
+ * (Cloud Coding). The orchestration in `src/runs` uses them only through this interface.
  */
-import type { Backend, RunMode, RunPullRequest } from '../store/store.js';
+import type { RunPullRequest } from '../store/store.js';
+import type { AgentProvider, Backend, RunMode } from '../vocabulary.js';
 
 export interface StartRunRequest {
   repo: string;
@@ -11,7 +13,7 @@ export interface StartRunRequest {
   branch?: string | undefined;
   model?: string | undefined;
   provider?: string | undefined;
-  agentProvider?: 'opencode' | 'claude-code' | undefined;
+  agentProvider?: AgentProvider | undefined;
   autoCreatePr: boolean;
   installationId: number;
 }

@@ -1,11 +1,11 @@
 // Cloud Coding behind the App's AgentBackend seam, against the simulator over HTTP.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CloudCodingClient } from '../../../src/cloudcoding/client.js';
 import {
   type CloudCodingAgentBackend,
   cloudCodingAgentBackend,
   LOST_STREAM_MESSAGE,
-} from '../../../src/cloudcoding/cloudcoding-agent-backend.js';
+} from '../../../src/backends/cloudcoding-backend.js';
+import { CloudCodingClient } from '../../../src/cloudcoding/client.js';
 import type { CloudCodingRunState } from '../../../src/cloudcoding/run-recorder.js';
 import { type CloudCodingSimulator, startCloudCodingSimulator } from '../../sim/cloudcoding/standalone.js';
 

@@ -1,5 +1,5 @@
 /**
- * Cloud Coding behind the App's `AgentBackend` seam (`src/runs/agent-backend.ts`). The API has no run resource to
+ * Cloud Coding behind the App's `AgentBackend` seam (`agent-backend.ts`). The API has no run resource to
  * poll: the open stream is the run. So this adapter keeps each run's stream open in this process, folds it into a
  * `CloudCodingRunRecorder`, and answers `get()` from that. `start()` returns once the stream is open (an HTTP error
  * throws, a 429 is `limit-reached`); a follow-up is a new invocation on the run's `thread_id`; `stop()` closes the
@@ -8,6 +8,15 @@
  * each stream (a lease renewed while it is open): another replica reports such a run as still running.
  */
 import { randomUUID } from 'node:crypto';
+import type { CloudCodingClient } from '../cloudcoding/client.js';
+import { CloudCodingError } from '../cloudcoding/errors.js';
+import type { CloudCodingRequest } from '../cloudcoding/request-schema.js';
+import { buildCloudCodingRequest } from '../cloudcoding/request-schema.js';
+import {
+  CloudCodingRunRecorder,
+  type CloudCodingRunState,
+  combinedOutput,
+} from '../cloudcoding/run-recorder.js';
 import type {
   AgentBackend,
   BackendRunView,
@@ -15,12 +24,7 @@ import type {
   FollowUpResult,
   StartRunRequest,
   StartRunResult,
-} from '../runs/agent-backend.js';
-import type { CloudCodingClient } from './client.js';
-import { CloudCodingError } from './errors.js';
-import type { CloudCodingRequest } from './request-schema.js';
-import { buildCloudCodingRequest } from './request-schema.js';
-import { CloudCodingRunRecorder, type CloudCodingRunState, combinedOutput } from './run-recorder.js';
+} from './agent-backend.js';
 
 /**
  * Which process holds a run's stream, shared by every replica (the App backs it with its store's leases). `hold`
