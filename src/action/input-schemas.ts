@@ -135,7 +135,6 @@ const unscheduleSettings = ({ values }: CheckedInputs): UnscheduleSettings => ({
 function commandSchema<B extends Backend, C extends Command, S extends { command: C }>(
   backend: B,
   command: C,
-  context: InputContext,
   rules: { command: Rule; settings: (inputs: CheckedInputs, context: InputContext) => S },
 ) {
   return z
@@ -145,32 +144,31 @@ function commandSchema<B extends Backend, C extends Command, S extends { command
       // Checked one by one before (input-fields.ts); here only their combination is.
       values: z.custom<InputValues>(),
       given: z.custom<GivenInputs>(),
+      // Part of what is parsed, so that the schemas are built once rather than for each parse.
+      context: z.custom<InputContext>(),
     })
     .superRefine((inputs, ctx) => {
       for (const rule of [...BACKEND_RULES[backend], rules.command]) {
-        rule(inputs, context, ({ path, message }) =>
+        rule(inputs, inputs.context, ({ path, message }) =>
           ctx.addIssue({ code: 'custom', path: [...path], message }),
         );
       }
     })
     .transform((inputs): CommonSettings & S => ({
       ...commonSettings(inputs),
-      ...rules.settings(inputs, context),
+      ...rules.settings(inputs, inputs.context),
     }));
 }
 
 /** The schemas of one backend, by `command`. */
-function backendSchema(backend: Backend, context: InputContext) {
+function backendSchema(backend: Backend) {
   return z.discriminatedUnion('command', [
-    commandSchema(backend, 'run', context, { command: runInputs, settings: runSettings }),
-    commandSchema(backend, 'follow-up', context, { command: followUpInputs, settings: followUpSettings }),
-    commandSchema(backend, 'stop', context, { command: runIdInputs, settings: stopSettings }),
-    commandSchema(backend, 'status', context, { command: runIdInputs, settings: statusSettings }),
-    commandSchema(backend, 'schedule', context, { command: scheduleInputs, settings: scheduleSettings }),
-    commandSchema(backend, 'unschedule', context, {
-      command: unscheduleInputs,
-      settings: unscheduleSettings,
-    }),
+    commandSchema(backend, 'run', { command: runInputs, settings: runSettings }),
+    commandSchema(backend, 'follow-up', { command: followUpInputs, settings: followUpSettings }),
+    commandSchema(backend, 'stop', { command: runIdInputs, settings: stopSettings }),
+    commandSchema(backend, 'status', { command: runIdInputs, settings: statusSettings }),
+    commandSchema(backend, 'schedule', { command: scheduleInputs, settings: scheduleSettings }),
+    commandSchema(backend, 'unschedule', { command: unscheduleInputs, settings: unscheduleSettings }),
   ]);
 }
 
@@ -179,9 +177,7 @@ function backendSchema(backend: Backend, context: InputContext) {
  * follows up only: its rules refuse the other commands (see cloudCodingInputs), and the command's own rules still
  * run so that every problem is reported at once.
  */
-export function actionSettingsSchema(context: InputContext) {
-  return z.discriminatedUnion('backend', [
-    backendSchema('codecloud', context),
-    backendSchema('cloudcoding', context),
-  ]);
-}
+export const ActionSettingsSchema = z.discriminatedUnion('backend', [
+  backendSchema('codecloud'),
+  backendSchema('cloudcoding'),
+]);

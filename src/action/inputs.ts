@@ -9,7 +9,7 @@ import type { Env } from './default-branch.js';
 import { checkInputs, type GivenInputs, type InputIssue } from './input-fields.js';
 import { ACTION_INPUT_NAMES, type InputName, type RawInputs, SECRET_INPUTS } from './input-names.js';
 import type { InputContext } from './input-rules.js';
-import { actionSettingsSchema } from './input-schemas.js';
+import { ActionSettingsSchema } from './input-schemas.js';
 import type { ActionSettings } from './settings.js';
 
 export class ActionInputError extends Error {
@@ -47,11 +47,12 @@ export function parseActionInputs(raw: RawInputs, env: Env, now: Date, event?: u
   const show = (name: InputName, value: string) => showValue(name, value, secrets);
   const checked = checkInputs(given, show);
   const context: InputContext = { env, now, event, show, warnings: [], notices: [] };
-  const parsed = actionSettingsSchema(context).safeParse({
+  const parsed = ActionSettingsSchema.safeParse({
     backend: checked.values.backend,
     command: checked.values.command,
     values: checked.values,
     given,
+    context,
   });
   const issues = [...checked.issues, ...(parsed.success ? [] : parsed.error.issues.map(inputIssue))];
   if (issues.length > 0 || !parsed.success) throw new ActionInputError(issues);
