@@ -24,7 +24,7 @@ export interface InputContext {
   notices: string[];
 }
 
-/** The inputs once each is checked: what the schemas parse. */
+/** The inputs once each is checked: what the schemas parse (with the parse's {@link InputContext}). */
 export interface CheckedInputs {
   backend: Backend;
   command: Command;
