@@ -57,6 +57,9 @@ export function planCloudCoding(settings: ActionSettings, serverUrl?: string): C
   let names: string[];
   let prompt: string | undefined;
   let tasks: Array<{ name: string; prompt: string }> | undefined;
+  /** A blank workspace was refused: then the missing repository is not worth a second problem. */
+  let blankWorkspaceRefused = false;
+  const ignoredInputs = new Set<string>();
 
   if (settings.command === 'run') {
     const label = (name: string) => (settings.fromTasksInput ? `Input 'tasks' item '${name}':` : `Input`);
@@ -69,6 +72,7 @@ export function planCloudCoding(settings: ActionSettings, serverUrl?: string): C
         );
       }
       if (request.blank_workspace === true) {
+        blankWorkspaceRefused = true;
         problems.push(
           `${where} 'blank-workspace' must be 'false' with backend 'cloudcoding' (it always works on a repository), got 'true'`,
         );
@@ -79,7 +83,8 @@ export function planCloudCoding(settings: ActionSettings, serverUrl?: string): C
         );
       }
       for (const [field, input] of IGNORED) {
-        if (request[field] !== undefined && !warnings.some((w) => w.startsWith(`Input '${input}'`))) {
+        if (request[field] !== undefined && !ignoredInputs.has(input)) {
+          ignoredInputs.add(input);
           warnings.push(`Input '${input}' is not used with backend 'cloudcoding'; ignored`);
         }
       }
@@ -128,7 +133,7 @@ export function planCloudCoding(settings: ActionSettings, serverUrl?: string): C
     prompt = settings.prompt;
     names = ['follow-up'];
   }
-  if (repo === undefined && !problems.some((p) => p.includes("'blank-workspace'"))) {
+  if (repo === undefined && !blankWorkspaceRefused) {
     problems.push(
       "Input 'repo' is required with backend 'cloudcoding' (GITHUB_REPOSITORY is not set either)",
     );

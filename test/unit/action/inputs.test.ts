@@ -1,13 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { inputDefault } from '../../../src/action/input-fields.js';
 import { ACTION_INPUT_NAMES, ACTION_OUTPUT_NAMES, type RawInputs } from '../../../src/action/input-names.js';
-import {
-  ActionInputError,
-  INPUT_DEFAULTS,
-  type ParsedInputs,
-  parseActionInputs,
-} from '../../../src/action/inputs.js';
+import { ActionInputError, type ParsedInputs, parseActionInputs } from '../../../src/action/inputs.js';
 
 const NOW = new Date('2026-06-01T12:00:00Z');
 const ENV = {
@@ -50,9 +46,11 @@ describe('action.yml', () => {
     for (const [name, input] of Object.entries(yml.inputs)) expect(input.description, name).toBeTruthy();
   });
 
-  it('states the same defaults the code falls back to', () => {
-    for (const [name, value] of Object.entries(INPUT_DEFAULTS))
-      expect(yml.inputs[name]?.default, name).toBe(value);
+  it('states the same defaults as the input schemas', () => {
+    // github-token's default is an expression only the runner can evaluate: the schemas have none.
+    for (const name of ACTION_INPUT_NAMES.filter((name) => name !== 'github-token'))
+      expect(yml.inputs[name]?.default, name).toBe(inputDefault(name));
+    expect(inputDefault('timeout-minutes')).toBe('60');
     expect(yml.inputs['github-token']?.default).toBe(['${{', 'github.token', '}}'].join(' '));
     expect(yml.inputs['api-key']?.required).toBe(true);
   });
@@ -387,5 +385,65 @@ describe('the default branch', () => {
       prEvent('someone/widgets'),
     );
     expect(given.settings.command === 'run' && given.settings.tasks[0]?.request.branch).toBe('main');
+  });
+});
+
+describe('each problem is an issue on the input it is about', () => {
+  function paths(inputs: Partial<RawInputs>, env: Record<string, string> = ENV, event?: unknown) {
+    try {
+      parseActionInputs(raw(inputs), env, NOW, event);
+    } catch (error) {
+      if (error instanceof ActionInputError) return error.issues.map((issue) => issue.path);
+      throw error;
+    }
+    throw new Error('expected the inputs to be refused');
+  }
+
+  it.each([
+    ['a refused value', { prompt: 'x', mode: 'exec' }, [['mode']]],
+    ['a missing API key', { 'api-key': '', prompt: 'x' }, [['api-key']]],
+    ['prompt and tasks together', { prompt: 'x', tasks: '- y' }, [['tasks']]],
+    ['neither prompt nor tasks', {}, [['prompt']]],
+    [
+      'a refused task override',
+      { tasks: '[{"name":"a","prompt":"p","mode":"exec"}]' },
+      [['tasks', 0, 'mode']],
+    ],
+    ['an input of another command', { prompt: 'x', cron: '0 3 * * *' }, [['cron']]],
+    ['a follow-up without run-id', { command: 'follow-up', prompt: 'x' }, [['run-id']]],
+    ['a schedule without cron or run-at', { command: 'schedule', prompt: 'p' }, [['cron']]],
+    ['a cron too often', { command: 'schedule', prompt: 'p', cron: '*/5 * * * *' }, [['cron']]],
+    [
+      'a Cloud Coding input with codecloud',
+      { prompt: 'x', 'thread-id': 't1', haiku: 'true' },
+      [['thread-id'], ['haiku']],
+    ],
+    [
+      'a command Cloud Coding does not have',
+      { command: 'stop', 'run-id': 'r', backend: 'cloudcoding', 'github-token': 'g' },
+      [['command']],
+    ],
+    [
+      'a comment without waiting',
+      { prompt: 'x', comment: 'true', wait: 'false', 'github-token': 'g' },
+      [['comment']],
+    ],
+    [
+      'webhook-url next to app-url',
+      { prompt: 'x', 'app-url': 'https://a.example', 'webhook-url': 'https://b.example' },
+      [['webhook-url']],
+    ],
+  ] as const)('%s', (_what, inputs, expected) => {
+    expect(paths(inputs)).toEqual(expected);
+  });
+
+  it("a fork's pull request without branch", () => {
+    const event = {
+      pull_request: {
+        head: { ref: 'feature/x', repo: { full_name: 'someone/widgets' } },
+        base: { repo: { full_name: 'octo/widgets' } },
+      },
+    };
+    expect(paths({ prompt: 'p' }, ENV, event)).toEqual([['branch']]);
   });
 });
