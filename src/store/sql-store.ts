@@ -306,14 +306,6 @@ export class SqlStore implements Store {
     );
   }
 
-  async listActiveRuns(limit = 1000): Promise<Run[]> {
-    const { rows } = await this.#db.query(
-      `SELECT * FROM runs WHERE status IN ${inList(NON_FINAL_STATUSES)} ORDER BY seq LIMIT $1`,
-      [limit],
-    );
-    return rows.map(runFromRow);
-  }
-
   async listActiveRunsAfter(afterId: string | null, limit: number): Promise<Run[]> {
     assertPositiveInteger('limit', limit);
     if (afterId !== null && !isUuid(afterId)) return [];
@@ -345,22 +337,15 @@ export class SqlStore implements Store {
     return rows.map((row) => toNumber(row.installation_id));
   }
 
-  claimWaitingRuns(installationId: number, maxConcurrent: number): Promise<Run[]> {
-    return this.#claimWaiting(installationId, maxConcurrent, '');
-  }
-
   claimWaitingRunsWithComment(installationId: number, maxConcurrent: number): Promise<Run[]> {
-    return this.#claimWaiting(installationId, maxConcurrent, 'AND status_comment_id IS NOT NULL');
-  }
-
-  #claimWaiting(installationId: number, maxConcurrent: number, condition: string): Promise<Run[]> {
     return this.#db.transaction(async (tx) => {
       await this.#lockKey(tx, `codecloud.slots:${installationId}`);
       const free = maxConcurrent - (await countSlotHolding(tx, installationId));
       if (free <= 0) return [];
       const { rows } = await tx.query(
         `WITH next AS (
-           SELECT id FROM runs WHERE installation_id = $1::bigint AND status = 'waiting' ${condition}
+           SELECT id FROM runs
+           WHERE installation_id = $1::bigint AND status = 'waiting' AND status_comment_id IS NOT NULL
            ORDER BY seq LIMIT $2 ${this.#dialect.skipLocked}
          )
          UPDATE runs SET status = 'starting', updated_at = $3::timestamptz
@@ -391,16 +376,6 @@ export class SqlStore implements Store {
   transitionRun(id: string, from: readonly LocalRunStatus[], patch: RunPatch): Promise<Run | null> {
     if (from.length === 0) return Promise.resolve(null);
     return this.#patchRun(id, from, patch);
-  }
-
-  async markFinalCommentPosted(id: string): Promise<boolean> {
-    if (!isUuid(id)) return false;
-    const { rows } = await this.#db.query(
-      `UPDATE runs SET final_comment_posted = true, updated_at = $2::timestamptz
-       WHERE id = $1::uuid AND NOT final_comment_posted RETURNING id`,
-      [id, this.#time(this.#now())],
-    );
-    return rows.length === 1;
   }
 
   async unmarkFinalCommentPosted(id: string): Promise<void> {

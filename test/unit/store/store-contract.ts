@@ -419,14 +419,14 @@ export function describeStoreContract(
         for (const status of statuses)
           runs.push(await store.createRun(newRun({ installationId: installation, status })));
         await store.createRun(newRun({ installationId: installation + 1, status: 'running' }));
-        const active = await replica.listActiveRuns();
+        const active = await replica.listActiveRunsAfter(null, 1_000);
         expect(active.filter((run) => run.installationId === installation).map((run) => run.status)).toEqual([
           'waiting',
           'starting',
           'queued',
           'running',
         ]);
-        expect(await replica.listActiveRuns(2)).toHaveLength(2);
+        expect(await replica.listActiveRunsAfter(null, 2)).toHaveLength(2);
         expect(await replica.countSlotHoldingRuns(installation)).toBe(3);
         expect(await replica.countSlotHoldingRuns(installation + 1)).toBe(1);
         expect(await replica.countSlotHoldingRuns(installation + 2)).toBe(0);
@@ -446,24 +446,30 @@ export function describeStoreContract(
         await store.createRun(newRun({ installationId: 21, status: 'running' }));
         const waiting: Run[] = [];
         for (let index = 0; index < 10; index += 1) {
-          waiting.push(await store.createRun(newRun({ installationId: 21, prompt: `w${index}` })));
+          waiting.push(
+            await store.createRun(
+              newRun({ installationId: 21, prompt: `w${index}`, statusCommentId: 9_000 + index }),
+            ),
+          );
         }
-        await store.createRun(newRun({ installationId: 22 }));
+        await store.createRun(newRun({ installationId: 22, statusCommentId: 9_100 }));
         const claims = await Promise.all([
-          store.claimWaitingRuns(21, 3),
-          replica.claimWaitingRuns(21, 3),
-          store.claimWaitingRuns(21, 3),
-          replica.claimWaitingRuns(21, 3),
+          store.claimWaitingRunsWithComment(21, 3),
+          replica.claimWaitingRunsWithComment(21, 3),
+          store.claimWaitingRunsWithComment(21, 3),
+          replica.claimWaitingRunsWithComment(21, 3),
         ]);
         const claimed = claims.flat();
         expect(claimed.map((run) => run.id).sort()).toEqual([waiting[0]?.id, waiting[1]?.id].sort());
         expect(claimed.every((run) => run.status === 'starting')).toBe(true);
         expect(await store.countSlotHoldingRuns(21)).toBe(3);
-        expect(await store.claimWaitingRuns(21, 3)).toEqual([]);
+        expect(await store.claimWaitingRunsWithComment(21, 3)).toEqual([]);
         expect((await store.oldestWaitingRuns(22, 5)).map((run) => run.status)).toEqual(['waiting']);
         const first = claimed.find((run) => run.id === waiting[0]?.id);
         await store.transitionRun(first?.id ?? '', ['starting'], { status: 'failed' });
-        expect((await replica.claimWaitingRuns(21, 3)).map((run) => run.id)).toEqual([waiting[2]?.id]);
+        expect((await replica.claimWaitingRunsWithComment(21, 3)).map((run) => run.id)).toEqual([
+          waiting[2]?.id,
+        ]);
       });
 
       it('lists non-final runs whose deadline has passed', async () => {
@@ -495,19 +501,16 @@ export function describeStoreContract(
         expect((await store.getRun(run.id))?.status).toBe(winners[0]?.status);
       });
 
-      it('markFinalCommentPosted lets exactly one caller win however many race; unmark re-opens it', async () => {
+      it('unmarkFinalCommentPosted re-opens a confirmed final comment', async () => {
         const run = await store.createRun(newRun({ status: 'completed' }));
-        const results = await Promise.all(
-          Array.from({ length: 10 }, (_, index) =>
-            (index % 2 === 0 ? store : replica).markFinalCommentPosted(run.id),
-          ),
-        );
-        expect(results.filter(Boolean)).toHaveLength(1);
-        expect(await store.markFinalCommentPosted(run.id)).toBe(false);
+        expect(await store.claimFinalComment(run.id, 60_000)).toBe(true);
+        await store.confirmFinalComment(run.id);
+        expect(await replica.claimFinalComment(run.id, 60_000)).toBe(false);
         expect((await store.getRun(run.id))?.finalCommentPosted).toBe(true);
         await store.unmarkFinalCommentPosted(run.id);
-        expect(await replica.markFinalCommentPosted(run.id)).toBe(true);
-        expect(await store.markFinalCommentPosted('not-a-uuid')).toBe(false);
+        expect((await store.getRun(run.id))?.finalCommentPosted).toBe(false);
+        expect(await replica.claimFinalComment(run.id, 60_000)).toBe(true);
+        await store.unmarkFinalCommentPosted('not-a-uuid');
       });
 
       it('claimFinalComment: one winner; deferred claims come back at their time; a dead claimer is replaced', async () => {
