@@ -36,7 +36,7 @@ export class CloudCodingError extends Error {
 }
 
 /** The one redactor (`src/render/redact.ts`): known secrets and every token-shaped string become `[redacted]`. */
-export { REDACTED, redactSecrets } from '../render/redact.js';
+export { redactSecrets } from '../render/redact.js';
 
 /** The message of a JSON error body (`detail`, `message` or `error`; FastAPI's list of `{loc, msg}` too), else text. */
 export function describeErrorBody(text: string, maxChars = 500): string {

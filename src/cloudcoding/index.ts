@@ -1,46 +1,15 @@
-/** The Cloud Coding backend: what the App and the Action import. */
+/** The Cloud Coding backend: what the App imports. */
 
 export {
   CloudCodingClient,
   type CloudCodingClientOptions,
-  type CloudCodingInvocation,
   type CloudCodingOutcome,
-  type CloudCodingStatus,
-  DEFAULT_CLOUDCODING_API_URL,
-  type InvokeOptions,
 } from './client.js';
 export {
   type CloudCodingAgentBackend,
   type CloudCodingAgentBackendOptions,
   cloudCodingAgentBackend,
-  LOST_STREAM_MESSAGE,
-  type ThreadIdStore,
 } from './cloudcoding-agent-backend.js';
-export { CloudCodingError, type CloudCodingFailureKind, redactSecrets } from './errors.js';
-export { type CloudCodingEvent, type CloudCodingEventKind, interpretSseMessage } from './events.js';
-export {
-  type ExcerptOptions,
-  latestExcerpts,
-  latestOutputExcerpt,
-  type TaskExcerpt,
-} from './output-excerpt.js';
-export {
-  buildCloudCodingRequest,
-  CloudCodingRequest,
-  type CloudCodingTaskInput,
-  repoUrl,
-} from './request-schema.js';
-export {
-  type CloudCodingRecorderView,
-  type RunCloudCodingOptions,
-  runCloudCoding,
-} from './run-cloud-coding.js';
-export {
-  CloudCodingRunRecorder,
-  type CloudCodingRunState,
-  type CloudCodingTaskState,
-  type CloudCodingTaskStatus,
-  combinedOutput,
-  DEFAULT_MAX_OUTPUT_CHARS,
-} from './run-recorder.js';
-export { type CloudCodingTaskResult, taskResults } from './task-results.js';
+export type { CloudCodingEvent } from './events.js';
+export { runCloudCoding } from './run-cloud-coding.js';
+export { combinedOutput } from './run-recorder.js';
