@@ -7,8 +7,6 @@ import type { SqlRow } from './sql-database.js';
 import type {
   Backend,
   Job,
-  JobRecord,
-  JobState,
   Json,
   LocalRunStatus,
   Run,
@@ -28,16 +26,6 @@ export function jobFromRow(row: SqlRow): Job {
     lastError: toStringOrNull(row.last_error),
     createdAt: toMs(row.created_at),
     group: toStringOrNull(row.job_group),
-  };
-}
-
-export function jobRecordFromRow(row: SqlRow): JobRecord {
-  return {
-    ...jobFromRow(row),
-    state: String(row.state) as JobState,
-    runAt: toMs(row.run_at),
-    leaseUntil: toMsOrNull(row.lease_until),
-    finishedAt: toMsOrNull(row.finished_at),
   };
 }
 

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { applyMigrations } from './migrations.js';
-import { jobFromRow, jobRecordFromRow, jsonParam, runFromRow, toMs, toNumber } from './row-mapping.js';
+import { jobFromRow, jsonParam, runFromRow, toMs, toNumber } from './row-mapping.js';
 import type { SqlDatabase, SqlExecutor, SqlRow } from './sql-database.js';
 import { dialectOf, type SqlDialect } from './sql-dialect.js';
 import {
@@ -15,7 +15,6 @@ import {
   type CompletionSign,
   type EnqueueJobInput,
   type Job,
-  type JobRecord,
   type LocalRunStatus,
   type NewRun,
   type RecoveredClaims,
@@ -207,12 +206,6 @@ export class SqlStore implements Store {
        WHERE id = $1::bigint AND ${stillHeld(params, attempts)}`,
       params,
     );
-  }
-
-  async getJob(id: string): Promise<JobRecord | null> {
-    if (!isJobId(id)) return null;
-    const { rows } = await this.#db.query('SELECT * FROM jobs WHERE id = $1::bigint', [id]);
-    return rows[0] ? jobRecordFromRow(rows[0]) : null;
   }
 
   async pruneJobs(before: number): Promise<number> {

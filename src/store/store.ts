@@ -33,18 +33,6 @@ export interface Job {
   group: string | null;
 }
 
-export type JobState = 'pending' | 'leased' | 'done' | 'dead';
-
-/** A job as the store keeps it, with its bookkeeping (for tests, diagnostics and the health page). */
-export interface JobRecord extends Job {
-  state: JobState;
-  /** When a pending job may next be claimed. */
-  runAt: number;
-  /** When the current lease ends (a leased job whose lease ended is claimable again). */
-  leaseUntil: number | null;
-  finishedAt: number | null;
-}
-
 export interface EnqueueJobInput {
   dedupeKey: string;
   kind: string;
@@ -270,8 +258,6 @@ export interface Store {
    * With `attempts`, only while the job is still leased with that attempt count.
    */
   failJob(id: string, error: string, retryAt: number | null, attempts?: number): Promise<void>;
-  /** The job with its bookkeeping, or null. */
-  getJob(id: string): Promise<JobRecord | null>;
   /** Deletes done/dead jobs finished before `before`; their dedupe keys are forgotten. Returns how many. */
   pruneJobs(before: number): Promise<number>;
 
