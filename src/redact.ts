@@ -188,8 +188,3 @@ export function redactSecrets(text: string, knownSecrets: ReadonlyArray<string |
   }
   return out + text.slice(at);
 }
-
-/** A redactor bound to known secrets, for code that redacts many texts with the same ones. */
-export function secretRedactor(knownSecrets: ReadonlyArray<string | undefined>): (text: string) => string {
-  return (text) => redactSecrets(text, knownSecrets);
-}

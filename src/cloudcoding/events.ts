@@ -42,8 +42,6 @@ export type CloudCodingEvent =
   | (EventBase & { kind: 'end'; data: unknown })
   | (EventBase & { kind: 'raw'; event: string | undefined; data: string });
 
-export type CloudCodingEventKind = CloudCodingEvent['kind'];
-
 /** `{event, data}`: the envelope framing. */
 const Envelope = z.object({ event: z.string(), data: z.unknown() }).strict();
 

@@ -2,7 +2,6 @@
  * "Latest output" for a status comment: the last few meaningful lines of a task's stdout, as a terminal would show
  * them (ANSI colours removed, a `\r`-redrawn progress line reduced to its final state, blank lines dropped).
  */
-import type { CloudCodingRunState } from './run-recorder.js';
 
 export interface ExcerptOptions {
   /** Default 8. */
@@ -35,27 +34,4 @@ export function latestOutputExcerpt(text: string, options: ExcerptOptions = {}):
   let excerpt = lines.slice(-maxLines).join('\n');
   if (excerpt.length > maxChars) excerpt = `…${excerpt.slice(excerpt.length - maxChars + 1)}`;
   return excerpt;
-}
-
-export interface TaskExcerpt {
-  /** The task (undefined: a single run or untagged output). */
-  name: string | undefined;
-  /** The latest output lines, or the agent's latest message when the task printed nothing yet. */
-  text: string;
-}
-
-/**
- * One excerpt per task that has something to show, the most recently active task last, for a status comment that
- * says what the agent is doing right now.
- */
-export function latestExcerpts(state: CloudCodingRunState, options: ExcerptOptions = {}): TaskExcerpt[] {
-  const excerpts: TaskExcerpt[] = [];
-  for (const task of state.tasks) {
-    const fromOutput = latestOutputExcerpt(task.output, options);
-    const text = fromOutput !== '' ? fromOutput : latestOutputExcerpt(task.lastMessage ?? '', options);
-    if (text !== '') excerpts.push({ name: task.name, text });
-  }
-  const latest = excerpts.findIndex((excerpt) => excerpt.name === state.latestTask);
-  if (latest >= 0) excerpts.push(...excerpts.splice(latest, 1));
-  return excerpts;
 }

@@ -277,13 +277,6 @@ export function parseRepoConfig(raw: unknown): RepoConfigResult {
   return { ok: true, config: parsed.data, warnings };
 }
 
-/** The configuration of a repository without `.github/codecloud.yml`. */
-export function defaultRepoConfig(): RepoConfig {
-  const result = parseRepoConfig(undefined);
-  if (!result.ok) throw new Error(`codecloud: the default config does not validate: ${result.message}`);
-  return result.config;
-}
-
 /** What one run is started with, after the command's options are laid over the config. */
 export interface RunSettings {
   backend: Backend;

@@ -6,16 +6,7 @@
 import type { Backend, LocalRunStatus, RunMode } from '../vocabulary.js';
 import { parseRunOptions, parseRunProgress } from './run-options.js';
 import type { SqlRow } from './sql-database.js';
-import type {
-  Job,
-  JobRecord,
-  JobState,
-  Json,
-  Run,
-  RunResult,
-  ThreadTargetKind,
-  TriggerKind,
-} from './store.js';
+import type { Job, Json, Run, RunResult, ThreadTargetKind, TriggerKind } from './store.js';
 
 export function jobFromRow(row: SqlRow): Job {
   return {
@@ -27,16 +18,6 @@ export function jobFromRow(row: SqlRow): Job {
     lastError: toStringOrNull(row.last_error),
     createdAt: toMs(row.created_at),
     group: toStringOrNull(row.job_group),
-  };
-}
-
-export function jobRecordFromRow(row: SqlRow): JobRecord {
-  return {
-    ...jobFromRow(row),
-    state: String(row.state) as JobState,
-    runAt: toMs(row.run_at),
-    leaseUntil: toMsOrNull(row.lease_until),
-    finishedAt: toMsOrNull(row.finished_at),
   };
 }
 

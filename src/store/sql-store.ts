@@ -13,14 +13,13 @@ import {
   SLOT_HOLDING_RUN_STATUSES,
 } from '../vocabulary.js';
 import { applyMigrations } from './migrations.js';
-import { jobFromRow, jobRecordFromRow, jsonParam, runFromRow, toMs, toNumber } from './row-mapping.js';
+import { jobFromRow, jsonParam, runFromRow, toMs, toNumber } from './row-mapping.js';
 import type { SqlDatabase, SqlExecutor, SqlRow } from './sql-database.js';
 import { dialectOf, type SqlDialect } from './sql-dialect.js';
 import type {
   CompletionSign,
   EnqueueJobInput,
   Job,
-  JobRecord,
   NewRun,
   RecoveredClaims,
   Run,
@@ -210,12 +209,6 @@ export class SqlStore implements Store {
     );
   }
 
-  async getJob(id: string): Promise<JobRecord | null> {
-    if (!isJobId(id)) return null;
-    const { rows } = await this.#db.query('SELECT * FROM jobs WHERE id = $1::bigint', [id]);
-    return rows[0] ? jobRecordFromRow(rows[0]) : null;
-  }
-
   async pruneJobs(before: number): Promise<number> {
     const { rowCount } = await this.#db.query(
       `DELETE FROM jobs WHERE state IN ('done', 'dead') AND finished_at < $1::timestamptz`,
@@ -307,14 +300,6 @@ export class SqlStore implements Store {
     );
   }
 
-  async listActiveRuns(limit = 1000): Promise<Run[]> {
-    const { rows } = await this.#db.query(
-      `SELECT * FROM runs WHERE status IN ${inList(NON_FINAL_LOCAL_RUN_STATUSES)} ORDER BY seq LIMIT $1`,
-      [limit],
-    );
-    return rows.map(runFromRow);
-  }
-
   async listActiveRunsAfter(afterId: string | null, limit: number): Promise<Run[]> {
     assertPositiveInteger('limit', limit);
     if (afterId !== null && !isUuid(afterId)) return [];
@@ -346,22 +331,15 @@ export class SqlStore implements Store {
     return rows.map((row) => toNumber(row.installation_id));
   }
 
-  claimWaitingRuns(installationId: number, maxConcurrent: number): Promise<Run[]> {
-    return this.#claimWaiting(installationId, maxConcurrent, '');
-  }
-
   claimWaitingRunsWithComment(installationId: number, maxConcurrent: number): Promise<Run[]> {
-    return this.#claimWaiting(installationId, maxConcurrent, 'AND status_comment_id IS NOT NULL');
-  }
-
-  #claimWaiting(installationId: number, maxConcurrent: number, condition: string): Promise<Run[]> {
     return this.#db.transaction(async (tx) => {
       await this.#lockKey(tx, `codecloud.slots:${installationId}`);
       const free = maxConcurrent - (await countSlotHolding(tx, installationId));
       if (free <= 0) return [];
       const { rows } = await tx.query(
         `WITH next AS (
-           SELECT id FROM runs WHERE installation_id = $1::bigint AND status = 'waiting' ${condition}
+           SELECT id FROM runs
+           WHERE installation_id = $1::bigint AND status = 'waiting' AND status_comment_id IS NOT NULL
            ORDER BY seq LIMIT $2 ${this.#dialect.skipLocked}
          )
          UPDATE runs SET status = 'starting', updated_at = $3::timestamptz
@@ -392,16 +370,6 @@ export class SqlStore implements Store {
   transitionRun(id: string, from: readonly LocalRunStatus[], patch: RunPatch): Promise<Run | null> {
     if (from.length === 0) return Promise.resolve(null);
     return this.#patchRun(id, from, patch);
-  }
-
-  async markFinalCommentPosted(id: string): Promise<boolean> {
-    if (!isUuid(id)) return false;
-    const { rows } = await this.#db.query(
-      `UPDATE runs SET final_comment_posted = true, updated_at = $2::timestamptz
-       WHERE id = $1::uuid AND NOT final_comment_posted RETURNING id`,
-      [id, this.#time(this.#now())],
-    );
-    return rows.length === 1;
   }
 
   async unmarkFinalCommentPosted(id: string): Promise<void> {

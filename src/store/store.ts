@@ -14,8 +14,6 @@ import type { RunOptions, RunProgress } from './run-options.js';
 
 /** A JSON value as stored in a `jsonb` column. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-/** A JSON object as stored in a `jsonb` column. */
-export type JsonObject = { [key: string]: Json };
 
 // ---------------------------------------------------------------- jobs
 
@@ -34,18 +32,6 @@ export interface Job {
   lastError: string | null;
   createdAt: number;
   group: string | null;
-}
-
-export type JobState = 'pending' | 'leased' | 'done' | 'dead';
-
-/** A job as the store keeps it, with its bookkeeping (for tests, diagnostics and the health page). */
-export interface JobRecord extends Job {
-  state: JobState;
-  /** When a pending job may next be claimed. */
-  runAt: number;
-  /** When the current lease ends (a leased job whose lease ended is claimable again). */
-  leaseUntil: number | null;
-  finishedAt: number | null;
 }
 
 export interface EnqueueJobInput {
@@ -133,7 +119,7 @@ export interface Run {
   lastCommentBodyHash: string | null;
   /** The latest `agent.progress` payload, as received. */
   progress: RunProgress | null;
-  /** True once the one final comment edit has been claimed by `markFinalCommentPosted`. */
+  /** True once the one final comment edit has been claimed by `claimFinalComment`. */
   finalCommentPosted: boolean;
   /** How many follow-up messages were sent to this run. */
   followUpCount: number;
@@ -243,8 +229,6 @@ export interface Store {
    * With `attempts`, only while the job is still leased with that attempt count.
    */
   failJob(id: string, error: string, retryAt: number | null, attempts?: number): Promise<void>;
-  /** The job with its bookkeeping, or null. */
-  getJob(id: string): Promise<JobRecord | null>;
   /** Deletes done/dead jobs finished before `before`; their dedupe keys are forgotten. Returns how many. */
   pruneJobs(before: number): Promise<number>;
 
@@ -259,20 +243,12 @@ export interface Store {
   latestRunForThread(threadKey: string): Promise<Run | null>;
   /** The most recently created run whose `result.prs` include pull request `number` of `repo` (`owner/name`). */
   findRunByPullRequest(repo: string, number: number): Promise<Run | null>;
-  /** Every non-final run (including `waiting`), oldest first, for the reconciler. */
-  listActiveRuns(limit?: number): Promise<Run[]>;
   /** Runs of an installation holding a slot (`starting`/`queued`/`running`). */
   countSlotHoldingRuns(installationId: number): Promise<number>;
   /** The oldest `waiting` runs of an installation, oldest first. */
   oldestWaitingRuns(installationId: number, limit: number): Promise<Run[]>;
   /** Installations that have at least one `waiting` run (so a start-up sweep knows whose queues to drain). */
   installationsWithWaitingRuns(): Promise<number[]>;
-  /**
-   * Atomically moves the oldest `waiting` runs of an installation to `starting`, as many as fit under
-   * `maxConcurrent` slot-holding runs, and returns them. Safe across replicas: two callers never get the same run
-   * and never exceed the limit together.
-   */
-  claimWaitingRuns(installationId: number, maxConcurrent: number): Promise<Run[]>;
   /** Non-final runs whose `deadlineAt` is at or before now. */
   listRunsPastDeadline(): Promise<Run[]>;
 
@@ -283,12 +259,7 @@ export interface Store {
    * run, or null when the status did not match (someone else moved it first).
    */
   transitionRun(id: string, from: readonly LocalRunStatus[], patch: RunPatch): Promise<Run | null>;
-  /**
-   * Atomic "may I post the final comment?": sets `finalCommentPosted` from false to true and returns true only for
-   * the one caller that flipped it. Every later caller gets false.
-   */
-  markFinalCommentPosted(id: string): Promise<boolean>;
-  /** Undoes `markFinalCommentPosted` when posting failed, so the reconciler tries again. */
+  /** Re-opens the final comment of a run a follow-up moved on: it is claimable again once the run is final. */
   unmarkFinalCommentPosted(id: string): Promise<void>;
   /**
    * Claims the one final comment edit of a final run for `leaseMs`: true for one caller, who then calls
@@ -313,8 +284,10 @@ export interface Store {
   /** Non-final runs after the run `afterId` (null: from the first), oldest first: a page for the reconciler. */
   listActiveRunsAfter(afterId: string | null, limit: number): Promise<Run[]>;
   /**
-   * Like `claimWaitingRuns`, but only runs whose status comment is posted (a run whose comment is missing never
-   * takes a slot ahead of the others).
+   * Atomically moves the oldest `waiting` runs of an installation whose status comment is posted to `starting`, as
+   * many as fit under `maxConcurrent` slot-holding runs, and returns them (a run whose comment is missing never
+   * takes a slot ahead of the others). Safe across replicas: two callers never get the same run and never exceed
+   * the limit together.
    */
   claimWaitingRunsWithComment(installationId: number, maxConcurrent: number): Promise<Run[]>;
   /**

@@ -1,6 +1,15 @@
 // The `/_fake/...` control API: set up repos, users, permissions and files; act as users (each action sends
 // the webhook GitHub would send); inspect state.
-import { type AppInfo, commentJson, issueJson, pullJson, repoJson, type Urls, userJson } from './payloads.js';
+import {
+  type AppInfo,
+  commentJson,
+  issueJson,
+  pullJson,
+  repoJson,
+  reviewEventPullJson,
+  type Urls,
+  userJson,
+} from './payloads.js';
 import { openPull } from './rest-routes.js';
 import {
   type FakeComment,
@@ -257,7 +266,7 @@ const ROUTES: Record<string, ControlHandler> = {
       changes: { body: { from } },
       ...(comment.kind === 'issue'
         ? { issue: issueJson(ctx.urls, ctx.state, repo, issue) }
-        : { pull_request: pullJson(ctx.urls, ctx.state, repo, issue) }),
+        : { pull_request: reviewEventPullJson(ctx.urls, ctx.state, repo, issue) }),
       comment: commentJson(ctx.urls, ctx.app, ctx.state, repo, comment),
     });
     return ok({ id: comment.id, deliveryId });
@@ -290,7 +299,7 @@ const ROUTES: Record<string, ControlHandler> = {
     const deliveryId = await deliver(ctx, body, 'pull_request_review_comment', {
       ...payloadBase(ctx.urls, ctx.state, repo, 'created', comment.user),
       comment: commentJson(ctx.urls, ctx.app, ctx.state, repo, comment),
-      pull_request: pullJson(ctx.urls, ctx.state, repo, issue),
+      pull_request: reviewEventPullJson(ctx.urls, ctx.state, repo, issue),
     });
     return ok({ id: comment.id, deliveryId }, 201);
   },
@@ -322,7 +331,7 @@ const ROUTES: Record<string, ControlHandler> = {
         pull_request_url: `${ctx.urls.api}/repos/${repo.fullName}/pulls/${issue.number}`,
         author_association: 'NONE',
       },
-      pull_request: pullJson(ctx.urls, ctx.state, repo, issue),
+      pull_request: reviewEventPullJson(ctx.urls, ctx.state, repo, issue),
     });
     return ok({ id: review.id, deliveryId }, 201);
   },

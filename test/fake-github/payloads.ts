@@ -166,6 +166,23 @@ export function pullJson(urls: Urls, state: FakeState, repo: FakeRepo, issue: Fa
   };
 }
 
+/** Fields of a full pull request that GitHub leaves out of the pull request in review webhooks. */
+const FULL_PULL_ONLY = [
+  'merged',
+  'mergeable',
+  'comments',
+  'commits',
+  'additions',
+  'deletions',
+  'changed_files',
+];
+
+/** The pull request as review webhooks (`pull_request_review`, `pull_request_review_comment`) carry it. */
+export function reviewEventPullJson(urls: Urls, state: FakeState, repo: FakeRepo, issue: FakeIssue): J {
+  const full = pullJson(urls, state, repo, issue);
+  return Object.fromEntries(Object.entries(full).filter(([key]) => !FULL_PULL_ONLY.includes(key)));
+}
+
 export function commentJson(urls: Urls, app: AppInfo, state: FakeState, repo: FakeRepo, c: FakeComment): J {
   const common = {
     id: c.id,

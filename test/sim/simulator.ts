@@ -22,7 +22,6 @@ import type {
 } from './types.js';
 import { WebhookSender } from './webhook-delivery.js';
 
-export { callControl, simulatorControl } from './control-client.js';
 export type * from './types.js';
 
 export const DEFAULT_API_KEY = 'test-key';

@@ -3,11 +3,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   CloudCodingClient,
   type CloudCodingClientOptions,
-  type CloudCodingEvent,
   type CloudCodingOutcome,
-  combinedOutput,
-  runCloudCoding,
-} from '../../../src/cloudcoding/index.js';
+} from '../../../src/cloudcoding/client.js';
+import type { CloudCodingEvent } from '../../../src/cloudcoding/events.js';
+import { runCloudCoding } from '../../../src/cloudcoding/run-cloud-coding.js';
+import { combinedOutput } from '../../../src/cloudcoding/run-recorder.js';
 import { type CloudCodingSimulator, startCloudCodingSimulator } from '../../sim/cloudcoding/standalone.js';
 import type { InvocationBehaviour } from '../../sim/cloudcoding/types.js';
 

@@ -1,7 +1,8 @@
 // The Cloud Coding route as registered in the full simulator (`startSimulator`): served next to the codecloud API,
 // its control over `POST /_sim/ext/cloudcoding/<op>`, the simulator's route faults and request records apply.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CloudCodingClient, runCloudCoding } from '../../../src/cloudcoding/index.js';
+import { CloudCodingClient } from '../../../src/cloudcoding/client.js';
+import { runCloudCoding } from '../../../src/cloudcoding/run-cloud-coding.js';
 import { cloudCodingSimControl } from '../../sim/cloudcoding/control-client.js';
 import type { CloudCodingSimControl } from '../../sim/cloudcoding/types.js';
 import { type Simulator, startSimulator } from '../../sim/simulator.js';

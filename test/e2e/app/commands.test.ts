@@ -27,6 +27,8 @@ describe('App commands (real process, signed webhooks)', () => {
     h.gh.waitFor((s) => botComments(s, repo).find((c) => c.body.includes(word)), { timeoutMs });
   const reactionsOn = (s: FakeGitHubState, repo: string, id: number) =>
     s.reactions.filter((r) => r.repo === repo && r.id === id).map((r) => r.content);
+  const waitComment = (repo: string, ok: (c: Comment) => boolean, timeoutMs = 30_000) =>
+    h.gh.waitFor((s) => botComments(s, repo).find(ok), { timeoutMs });
 
   it('runs an issue command: 👀, one status comment edited to completed with the PR link, 🚀', async () => {
     const { repo } = await freshRepo(h.gh);
@@ -121,6 +123,19 @@ describe('App commands (real process, signed webhooks)', () => {
     expect(help.body).toContain('/codecloud stop');
   });
 
+  it('help answers a read-only user (with their permission) instead of 😕', async () => {
+    const { repo } = await freshRepo(h.gh);
+    await h.gh.createUser({ login: 'rita' });
+    await h.gh.setPermission({ repo, user: 'rita', permission: 'read' });
+    const issue = await h.gh.openIssue({ repo, title: 'Q', body: 'b', user: 'rita' });
+    const asked = await h.gh.comment({ repo, number: issue.number, user: 'rita', body: '/codecloud help' });
+    const help = await waitComment(repo, (c) => c.body.includes('@rita'));
+    expect(help.body).toContain('**read**');
+    expect(help.body).toContain('cannot start runs');
+    const s = await h.gh.state();
+    expect(s.reactions.filter((r) => r.id === asked.id).map((r) => r.content)).not.toContain('confused');
+  });
+
   it('rejects unknown options by name and starts nothing', async () => {
     const { repo } = await freshRepo(h.gh);
     const issue = await h.gh.openIssue({ repo, title: 't', body: 'b', user: 'alice' });
@@ -147,6 +162,48 @@ describe('App commands (real process, signed webhooks)', () => {
     expect(run?.messages[0]?.mode).toBe('execute');
     expect(run?.messages[0]?.prompt).toContain('Carry out the plan');
   });
+
+  it('approve in a review thread: the follow-up status comment is a reply in that thread and reaches "Completed"', async () => {
+    const { repo } = await freshRepo(h.gh);
+    const pr = await h.gh.openPull({ repo, title: 'Feature', head: 'feature', user: 'alice' });
+    const root = await h.gh.reviewComment({
+      repo,
+      number: pr.number,
+      user: 'alice',
+      body: '/codecloud plan rename this',
+      path: 'src/a.ts',
+      line: 3,
+    });
+    const plan = await waitComment(repo, (c) => c.kind === 'review' && c.body.includes('Plan ready')).catch(
+      async (error: unknown) => {
+        throw new Error(`${String(error)}\n${JSON.stringify(botComments(await h.gh.state(), repo))}`);
+      },
+    );
+    expect(plan.in_reply_to).toBe(root.id);
+    await h.gh.reviewComment({
+      repo,
+      number: pr.number,
+      user: 'alice',
+      body: '/codecloud approve',
+      path: 'src/a.ts',
+      line: 3,
+      in_reply_to: root.id,
+    });
+    const follow = await waitComment(
+      repo,
+      (c) => c.id !== plan.id && c.kind === 'review' && c.body.includes('Completed'),
+    ).catch(async (error: unknown) => {
+      const s = await h.gh.state();
+      throw new Error(
+        `${String(error)}\n${JSON.stringify(botComments(s, repo))}\n${h.app.output().slice(-3000)}`,
+      );
+    });
+    expect(follow.in_reply_to).toBe(root.id);
+    const s = await h.gh.state();
+    expect(botComments(s, repo).filter((c) => c.kind === 'issue')).toEqual([]);
+    expect(s.requests.filter((r) => r.status === 404 && r.method === 'PATCH')).toEqual([]);
+    expect(botComments(s, repo).some((c) => c.body.includes('no finished plan'))).toBe(false);
+  }, 60_000);
 
   it('stop: the run is stopped through the API and the status comment says who stopped it', async () => {
     const { repo } = await freshRepo(h.gh);

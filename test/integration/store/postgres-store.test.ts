@@ -162,11 +162,11 @@ describe('PostgreSQL engine start-up, health and time limits', () => {
       const started = performance.now();
       const attempts = await Promise.allSettled([
         store.updateRun(run.id, { status: 'running' }),
-        store.claimWaitingRuns(4, 2),
+        store.claimWaitingRunsWithComment(4, 2),
         store.enqueueJob({ dedupeKey: 'while-hogged', kind: 'k', payload: {} }),
         store.claimJobs(5, 1_000),
         store.updateRun(run.id, { status: 'running' }),
-        store.claimWaitingRuns(4, 2),
+        store.claimWaitingRunsWithComment(4, 2),
       ]);
       expect(performance.now() - started).toBeLessThan(5_000);
       for (const attempt of attempts) {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { latestExcerpts, latestOutputExcerpt } from '../../../src/cloudcoding/output-excerpt.js';
-import type { CloudCodingRunState, CloudCodingTaskState } from '../../../src/cloudcoding/run-recorder.js';
+import { latestOutputExcerpt } from '../../../src/cloudcoding/output-excerpt.js';
 
 describe('latestOutputExcerpt', () => {
   it('keeps the last lines, dropping blank ones', () => {
@@ -23,37 +22,5 @@ describe('latestOutputExcerpt', () => {
     expect(latestOutputExcerpt('\n \n\t\n')).toBe('');
     const huge = `${'noise\n'.repeat(500_000)}last`;
     expect(latestOutputExcerpt(huge, { maxLines: 1 })).toBe('last');
-  });
-});
-
-describe('latestExcerpts', () => {
-  const task = (name: string | undefined, output: string, lastMessage?: string): CloudCodingTaskState => ({
-    name,
-    status: 'running',
-    output,
-    omittedChars: 0,
-    lastMessage,
-    error: undefined,
-    events: 1,
-  });
-  const state = (tasks: CloudCodingTaskState[], latestTask?: string): CloudCodingRunState => ({
-    status: 'running',
-    reason: undefined,
-    threadId: undefined,
-    tasks,
-    latestTask,
-    events: tasks.length,
-    rawEvents: 0,
-  });
-
-  it('one excerpt per task with something to show, the latest active task last', () => {
-    const excerpts = latestExcerpts(
-      state([task('a', 'a1\na2'), task('b', 'b1'), task('c', '', 'thinking about c'), task('d', '')], 'a'),
-    );
-    expect(excerpts).toEqual([
-      { name: 'b', text: 'b1' },
-      { name: 'c', text: 'thinking about c' },
-      { name: 'a', text: 'a1\na2' },
-    ]);
   });
 });

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  defaultRepoConfig,
   effectiveRunSettings,
   parseRepoConfig,
   type RepoConfig,
@@ -38,7 +37,6 @@ describe('parseRepoConfig', () => {
     expect(parseRepoConfig(undefined)).toEqual({ ok: true, config: expected, warnings: [] });
     expect(parseRepoConfig(null)).toEqual({ ok: true, config: expected, warnings: [] });
     expect(parseRepoConfig({})).toEqual({ ok: true, config: expected, warnings: [] });
-    expect(defaultRepoConfig()).toEqual(expected);
   });
 
   it('reads the SPEC example in full', () => {

@@ -1,7 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { JobWorker } from '../../../src/runs/job-worker.js';
-import { openStore } from '../../../src/store/open-store.js';
+import type { SqlDatabase } from '../../../src/store/sql-database.js';
+import { SqlStore } from '../../../src/store/sql-store.js';
+import { openSqliteDatabase } from '../../../src/store/sqlite-database.js';
 import type { Job, Store } from '../../../src/store/store.js';
+import { readJob } from '../store/job-records.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -14,11 +17,14 @@ async function until(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<
 }
 
 describe('JobWorker', () => {
+  let db: SqlDatabase;
   let store: Store;
   let now = 1_700_000_000_000;
   let worker: JobWorker | undefined;
+  const getJob = async (id: string) => readJob(async (text) => (await db.query(text)).rows, id);
   beforeEach(async () => {
-    store = await openStore({ dataDir: 'memory://', now: () => now });
+    db = await openSqliteDatabase('memory://');
+    store = new SqlStore(db, () => now);
     await store.migrate();
   });
   afterEach(async () => {
@@ -138,7 +144,7 @@ describe('JobWorker', () => {
     expect(now - claimedAt).toBeGreaterThan(200);
     expect(await store.claimJobs(1, 1_000)).toEqual([]);
     finish();
-    await until(async () => (await store.getJob(job?.id ?? ''))?.state === 'done');
+    await until(async () => (await getJob(job?.id ?? ''))?.state === 'done');
   });
 
   it('abandons a job whose lease another worker took: its outcome is not written', async () => {
@@ -169,7 +175,7 @@ describe('JobWorker', () => {
     await until(async () => warnings.some((w) => w.includes('lease was lost')));
     finish();
     await until(async () => worker?.busy === 0);
-    const record = await store.getJob(job?.id ?? '');
+    const record = await getJob(job?.id ?? '');
     expect(record).toMatchObject({ state: 'leased', attempts: 2 });
   });
 

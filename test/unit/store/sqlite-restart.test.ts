@@ -60,7 +60,7 @@ describe('embedded store in DATA_DIR', () => {
       expect(await second.ping()).toBe(true);
       expect((await second.getRunByRemoteId('run_1'))?.id).toBe(run.id);
       expect((await second.findRunByPullRequest('o/r', 9))?.mode).toBe('plan');
-      expect((await second.listActiveRuns()).map((active) => active.id)).toEqual([run.id]);
+      expect((await second.listActiveRunsAfter(null, 1_000)).map((active) => active.id)).toEqual([run.id]);
       expect(await second.enqueueJob({ dedupeKey: 'd-1', kind: 'github', payload: {} })).toBe(false);
       expect((await second.claimJobs(5, 1_000)).map((job) => job.payload)).toEqual([{ n: 1 }]);
       expect(await second.installationNotBefore(5)).toBe(clock.now() + 59_000);

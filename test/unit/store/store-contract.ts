@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { migrationsFor } from '../../../src/store/migrations.js';
 import type { NewRun, Run, Store } from '../../../src/store/store.js';
+import { readJob } from './job-records.js';
 import { createTestClock, type TestClock } from './test-clock.js';
 
 export interface StoreContractDatabase {
@@ -43,6 +44,8 @@ export function describeStoreContract(
       await database.reset();
       clock.advance(60_000);
     });
+
+    const getJob = (id: string) => readJob((text) => database.query(text), id);
 
     const newRun = (overrides: Partial<NewRun> = {}): NewRun => ({
       backend: 'codecloud',
@@ -124,7 +127,7 @@ export function describeStoreContract(
         clock.advance(1);
         const [again] = await replica.claimJobs(1, 30_000);
         expect(again).toMatchObject({ id: job?.id, attempts: 2 });
-        const record = await store.getJob(job?.id ?? '');
+        const record = await getJob(job?.id ?? '');
         expect(record).toMatchObject({ state: 'leased', leaseUntil: clock.now() + 30_000 });
       });
 
@@ -143,7 +146,7 @@ export function describeStoreContract(
         clock.advance(10_000);
         expect(await store.claimJobs(1, 1_000)).toEqual([]);
         expect(await store.enqueueJob({ dedupeKey: 'done', kind: 'k', payload: {} })).toBe(false);
-        expect(await store.getJob(job?.id ?? '')).toMatchObject({ state: 'done', finishedAt: completedAt });
+        expect(await getJob(job?.id ?? '')).toMatchObject({ state: 'done', finishedAt: completedAt });
       });
 
       it('retries a failed job at retryAt with the error kept, and gives up with null keeping the last error', async () => {
@@ -158,16 +161,11 @@ export function describeStoreContract(
         await store.failJob(id, 'GitHub answered 404', null);
         clock.advance(600_000);
         expect(await store.claimJobs(1, 60_000)).toEqual([]);
-        expect(await store.getJob(id)).toMatchObject({
+        expect(await getJob(id)).toMatchObject({
           state: 'dead',
           attempts: 2,
           lastError: 'GitHub answered 404',
         });
-      });
-
-      it('getJob answers null for unknown or malformed ids', async () => {
-        expect(await store.getJob('999999')).toBeNull();
-        expect(await store.getJob('not-a-number')).toBeNull();
       });
 
       it('prunes finished jobs older than the cut-off, which frees their dedupe keys', async () => {
@@ -179,7 +177,7 @@ export function describeStoreContract(
         await store.enqueueJob({ dedupeKey: 'recent', kind: 'k', payload: {} });
         const cutOff = clock.now();
         expect(await store.pruneJobs(cutOff)).toBe(1);
-        expect(await store.getJob(old?.id ?? '')).toBeNull();
+        expect(await getJob(old?.id ?? '')).toBeNull();
         expect(await store.enqueueJob({ dedupeKey: 'old', kind: 'k', payload: {} })).toBe(true);
         expect(await store.enqueueJob({ dedupeKey: 'pending', kind: 'k', payload: {} })).toBe(false);
       });
@@ -210,7 +208,7 @@ export function describeStoreContract(
           ['none', null],
         ]);
         expect(await replica.claimJobs(10, 30_000, { excludeGroups: [] })).toHaveLength(2);
-        const record = await store.getJob(first[0]?.id ?? '');
+        const record = await getJob(first[0]?.id ?? '');
         expect(record).toMatchObject({ group: '202', state: 'leased' });
       });
 
@@ -220,7 +218,7 @@ export function describeStoreContract(
         if (job === undefined) throw new Error('no job claimed');
         clock.advance(9_000);
         expect(await store.renewJobLease(job, 10_000)).toBe(true);
-        expect(await store.getJob(job.id)).toMatchObject({ leaseUntil: clock.now() + 10_000, attempts: 1 });
+        expect(await getJob(job.id)).toMatchObject({ leaseUntil: clock.now() + 10_000, attempts: 1 });
         clock.advance(9_000);
         expect(await replica.claimJobs(1, 10_000)).toEqual([]);
         clock.advance(1_000);
@@ -243,21 +241,21 @@ export function describeStoreContract(
         await store.completeJob(id, 1);
         await store.failJob(id, 'late worker', null, 1);
         await store.failJob(id, 'late worker', clock.now(), 1);
-        expect(await store.getJob(id)).toMatchObject({ state: 'leased', attempts: 2, lastError: null });
+        expect(await getJob(id)).toMatchObject({ state: 'leased', attempts: 2, lastError: null });
         await replica.failJob(id, 'GitHub answered 502', clock.now() + 1_000, 2);
-        expect(await store.getJob(id)).toMatchObject({ state: 'pending', lastError: 'GitHub answered 502' });
+        expect(await getJob(id)).toMatchObject({ state: 'pending', lastError: 'GitHub answered 502' });
         // Pending is no longer held by claim 2 either.
         await replica.completeJob(id, 2);
-        expect((await store.getJob(id))?.state).toBe('pending');
+        expect((await getJob(id))?.state).toBe('pending');
         clock.advance(1_000);
         const [third] = await store.claimJobs(1, 60_000);
         await store.completeJob(id, third?.attempts);
-        expect(await store.getJob(id)).toMatchObject({ state: 'done', finishedAt: clock.now() });
+        expect(await getJob(id)).toMatchObject({ state: 'done', finishedAt: clock.now() });
         // The old call shapes still work.
         await store.enqueueJob({ dedupeKey: 'plain', kind: 'k', payload: {} });
         const [plain] = await store.claimJobs(1, 60_000);
         await store.failJob(plain?.id ?? '', 'gave up', null);
-        expect((await store.getJob(plain?.id ?? ''))?.state).toBe('dead');
+        expect((await getJob(plain?.id ?? ''))?.state).toBe('dead');
         await store.completeJob('not-an-id');
       });
     });
@@ -419,14 +417,14 @@ export function describeStoreContract(
         for (const status of statuses)
           runs.push(await store.createRun(newRun({ installationId: installation, status })));
         await store.createRun(newRun({ installationId: installation + 1, status: 'running' }));
-        const active = await replica.listActiveRuns();
+        const active = await replica.listActiveRunsAfter(null, 1_000);
         expect(active.filter((run) => run.installationId === installation).map((run) => run.status)).toEqual([
           'waiting',
           'starting',
           'queued',
           'running',
         ]);
-        expect(await replica.listActiveRuns(2)).toHaveLength(2);
+        expect(await replica.listActiveRunsAfter(null, 2)).toHaveLength(2);
         expect(await replica.countSlotHoldingRuns(installation)).toBe(3);
         expect(await replica.countSlotHoldingRuns(installation + 1)).toBe(1);
         expect(await replica.countSlotHoldingRuns(installation + 2)).toBe(0);
@@ -446,24 +444,30 @@ export function describeStoreContract(
         await store.createRun(newRun({ installationId: 21, status: 'running' }));
         const waiting: Run[] = [];
         for (let index = 0; index < 10; index += 1) {
-          waiting.push(await store.createRun(newRun({ installationId: 21, prompt: `w${index}` })));
+          waiting.push(
+            await store.createRun(
+              newRun({ installationId: 21, prompt: `w${index}`, statusCommentId: 9_000 + index }),
+            ),
+          );
         }
-        await store.createRun(newRun({ installationId: 22 }));
+        await store.createRun(newRun({ installationId: 22, statusCommentId: 9_100 }));
         const claims = await Promise.all([
-          store.claimWaitingRuns(21, 3),
-          replica.claimWaitingRuns(21, 3),
-          store.claimWaitingRuns(21, 3),
-          replica.claimWaitingRuns(21, 3),
+          store.claimWaitingRunsWithComment(21, 3),
+          replica.claimWaitingRunsWithComment(21, 3),
+          store.claimWaitingRunsWithComment(21, 3),
+          replica.claimWaitingRunsWithComment(21, 3),
         ]);
         const claimed = claims.flat();
         expect(claimed.map((run) => run.id).sort()).toEqual([waiting[0]?.id, waiting[1]?.id].sort());
         expect(claimed.every((run) => run.status === 'starting')).toBe(true);
         expect(await store.countSlotHoldingRuns(21)).toBe(3);
-        expect(await store.claimWaitingRuns(21, 3)).toEqual([]);
+        expect(await store.claimWaitingRunsWithComment(21, 3)).toEqual([]);
         expect((await store.oldestWaitingRuns(22, 5)).map((run) => run.status)).toEqual(['waiting']);
         const first = claimed.find((run) => run.id === waiting[0]?.id);
         await store.transitionRun(first?.id ?? '', ['starting'], { status: 'failed' });
-        expect((await replica.claimWaitingRuns(21, 3)).map((run) => run.id)).toEqual([waiting[2]?.id]);
+        expect((await replica.claimWaitingRunsWithComment(21, 3)).map((run) => run.id)).toEqual([
+          waiting[2]?.id,
+        ]);
       });
 
       it('lists non-final runs whose deadline has passed', async () => {
@@ -495,19 +499,16 @@ export function describeStoreContract(
         expect((await store.getRun(run.id))?.status).toBe(winners[0]?.status);
       });
 
-      it('markFinalCommentPosted lets exactly one caller win however many race; unmark re-opens it', async () => {
+      it('unmarkFinalCommentPosted re-opens a confirmed final comment', async () => {
         const run = await store.createRun(newRun({ status: 'completed' }));
-        const results = await Promise.all(
-          Array.from({ length: 10 }, (_, index) =>
-            (index % 2 === 0 ? store : replica).markFinalCommentPosted(run.id),
-          ),
-        );
-        expect(results.filter(Boolean)).toHaveLength(1);
-        expect(await store.markFinalCommentPosted(run.id)).toBe(false);
+        expect(await store.claimFinalComment(run.id, 60_000)).toBe(true);
+        await store.confirmFinalComment(run.id);
+        expect(await replica.claimFinalComment(run.id, 60_000)).toBe(false);
         expect((await store.getRun(run.id))?.finalCommentPosted).toBe(true);
         await store.unmarkFinalCommentPosted(run.id);
-        expect(await replica.markFinalCommentPosted(run.id)).toBe(true);
-        expect(await store.markFinalCommentPosted('not-a-uuid')).toBe(false);
+        expect((await store.getRun(run.id))?.finalCommentPosted).toBe(false);
+        expect(await replica.claimFinalComment(run.id, 60_000)).toBe(true);
+        await store.unmarkFinalCommentPosted('not-a-uuid');
       });
 
       it('claimFinalComment: one winner; deferred claims come back at their time; a dead claimer is replaced', async () => {
@@ -649,7 +650,7 @@ export function describeStoreContract(
         expect(await replica.claimFinalComment(run.id, 60_000)).toBe(true);
         expect(await replica.claimFinalComment(posted.id, 60_000)).toBe(false);
         expect(await replica.recoverAfterCrash()).toEqual({ jobs: 1, leases: 2, finalComments: 1 });
-        expect((await replica.getJob(held?.id ?? ''))?.state).toBe('leased');
+        expect((await getJob(held?.id ?? ''))?.state).toBe('leased');
       });
     });
 
