@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { REPO_PATTERN } from '../codecloud/schemas.js';
+import { DEFAULT_ACTION_MAX_PARALLEL, DEFAULT_TIMEOUT_MINUTES } from '../run-defaults.js';
 import { AgentProvider, Backend, RunMode } from '../vocabulary.js';
 import { ACTION_INPUT_NAMES, type InputName } from './input-names.js';
 import { ACTION_COMMANDS, type CommentSetting } from './settings.js';
@@ -102,8 +103,8 @@ export const INPUT_FIELDS = {
   'update-pr': strictBoolean.prefault('true'),
   'idempotency-key': z.string().max(255, 'must be at most 255 characters').optional(),
   wait: strictBoolean.prefault('true'),
-  'timeout-minutes': positiveMinutes.prefault('60'),
-  'max-parallel': parallelism.prefault('5'),
+  'timeout-minutes': positiveMinutes.prefault(String(DEFAULT_TIMEOUT_MINUTES)),
+  'max-parallel': parallelism.prefault(String(DEFAULT_ACTION_MAX_PARALLEL)),
   'stop-on-cancel': strictBoolean.prefault('true'),
   'fail-on-error': strictBoolean.prefault('true'),
   cron: freeText.optional(),
