@@ -1,4 +1,4 @@
-/** Step outputs (SPEC §4.2) from the Action's results. Every value is a string; JSON values are compact. */
+/** Step outputs (README, Outputs) from the Action's results. Every value is a string; JSON values are compact. */
 import type { PullRequestRef, RunDetail } from '../codecloud/schemas.js';
 import type { ActionOutputs } from './input-names.js';
 import type { TaskResult } from './run-tasks.js';

@@ -1,7 +1,7 @@
 /**
- * The body of `POST /invoke/stdout` (seeds 000, 001, 002): `repo_url`, `github_token`, exactly one of `messages`
- * (`[{type: "human", content}]`) and `parallel_tasks` (`[{prompt, task_name}]`, names unique), and the optional
- * `branch`, `haiku`, `thread_id`. Messages never echo `github_token`'s value.
+ * The body of `POST /invoke/stdout` (README, The Cloud Coding backend): `repo_url`, `github_token`, exactly one of
+ * `messages` (`[{type: "human", content}]`) and `parallel_tasks` (`[{prompt, task_name}]`, names unique), and the
+ * optional `branch`, `haiku`, `thread_id`. Messages never echo `github_token`'s value.
  */
 import { z } from 'zod';
 

@@ -1,7 +1,7 @@
 /**
- * Typed client for the codecloud REST API v1 (seed 003). Bearer auth, a timeout on every request, retries with
- * full-jitter back-off that honour `Retry-After` for calls that are safe to repeat, and look-up-before-resend for
- * creates, which the API does not make idempotent.
+ * Typed client for the codecloud REST API v1 (its schemas are in `schemas.ts`). Bearer auth, a timeout on every
+ * request, retries with full-jitter back-off that honour `Retry-After` for calls that are safe to repeat, and
+ * look-up-before-resend for creates, which the API does not make idempotent.
  */
 import type { z } from 'zod';
 import { describeCause } from '../error-messages.js';

@@ -1,6 +1,7 @@
 /**
- * codecloud webhooks, once durably recorded: each is only a hint to read the run back (SPEC §3.7). Runs the app
- * started from a thread are refreshed; a completion of a run it did not start is relayed as `repository_dispatch`.
+ * codecloud webhooks, once durably recorded: each is only a hint to read the run back (README, How it works). Runs
+ * the app started from a thread are refreshed; a completion of a run it did not start is relayed as
+ * `repository_dispatch`.
  */
 import { createHash } from 'node:crypto';
 import type { CodecloudEvent } from '../codecloud/webhook-events.js';

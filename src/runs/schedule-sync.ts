@@ -1,5 +1,5 @@
 /**
- * `schedules:` in `.github/codecloud.yml`, kept in sync with codecloud on a push to the default branch (SPEC §3.8).
+ * `schedules:` in `.github/codecloud.yml`, kept in sync with codecloud on a push to the default branch.
  * codecloud schedules have no name, so the app tags the prompt of each schedule it creates with the entry's name
  * (`[codecloud schedule: nightly-tests]` on a last line); only tagged schedules of the repository are touched.
  * An entry whose cron, run time, prompt or settings changed is replaced (deleted and created again).

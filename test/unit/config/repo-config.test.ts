@@ -20,7 +20,7 @@ function problem(raw: unknown): string {
 }
 
 describe('parseRepoConfig', () => {
-  it('gives SPEC §3.8 defaults for no file and an empty file', () => {
+  it('gives the README defaults for no file and an empty file', () => {
     const expected = {
       trigger: '/codecloud',
       label: 'codecloud',
@@ -41,7 +41,7 @@ describe('parseRepoConfig', () => {
     expect(defaultRepoConfig()).toEqual(expected);
   });
 
-  it('reads the SPEC example in full', () => {
+  it('reads a file with every key in full', () => {
     const raw = {
       trigger: '/codecloud',
       label: 'codecloud',
