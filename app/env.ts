@@ -1,4 +1,7 @@
-/** The App's environment (SPEC §3.1), parsed once with zod. Errors name the variable; there is no default secret. */
+/**
+ * The App's environment (README, Environment), parsed once with zod. Errors name the variable; there is no default
+ * secret.
+ */
 import { z } from 'zod';
 import { DEFAULT_CODECLOUD_API_URL } from '../src/codecloud/client.js';
 import { parseSecretList } from '../src/codecloud/webhook-signature.js';

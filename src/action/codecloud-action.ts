@@ -4,6 +4,7 @@
  */
 import { type CodecloudClient, lostCreateMatch } from '../codecloud/client.js';
 import { messageOf } from '../error-messages.js';
+import { definedProps } from '../objects.js';
 import type { RunMode } from '../vocabulary.js';
 import type { ActionContext, ActionLog, ActionOutcome, Leftovers } from './action-context.js';
 import { waitViaApp } from './app-wait.js';
@@ -155,12 +156,12 @@ function followUpCommand(
         context.log.info(`Run ${runId} is a ${mode} run: the follow-up is sent without update_pr`);
       const answer = await deps.client.sendMessage(
         runId,
-        {
+        definedProps({
           prompt: settings.prompt,
-          ...(settings.mode ? { mode: settings.mode } : {}),
-          ...(updatePr ? { update_pr: true } : {}),
+          mode: settings.mode,
+          update_pr: updatePr || undefined,
           idempotency_key: settings.idempotencyKey,
-        },
+        }),
         { signal },
       );
       return { id: answer.id, status: answer.status };

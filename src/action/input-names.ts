@@ -41,7 +41,7 @@ export type RawInputs = Record<InputName, string>;
 /** Inputs whose values are never shown, not even in an error message. */
 export const SECRET_INPUTS: ReadonlySet<InputName> = new Set<InputName>(['api-key', 'github-token']);
 
-/** Every output of the Action, in `action.yml` order (SPEC §4.2). */
+/** Every output of the Action, in `action.yml` order. */
 export const ACTION_OUTPUT_NAMES = [
   'run-id',
   'status',

@@ -1,5 +1,6 @@
-/** Step outputs (SPEC §4.2) from the Action's results. Every value is a string; JSON values are compact. */
+/** Step outputs (README, Outputs) from the Action's results. Every value is a string; JSON values are compact. */
 import type { PullRequestRef, RunDetail } from '../codecloud/schemas.js';
+import { definedProps } from '../objects.js';
 import type { ActionOutputs } from './input-names.js';
 import type { TaskResult } from './run-tasks.js';
 
@@ -86,13 +87,7 @@ function prNumber(run: RunDetail | undefined): number | undefined {
 }
 
 function prJson(pr: PullRequestRef): Record<string, string | number> {
-  return {
-    url: pr.url,
-    number: pr.number,
-    branch: pr.branch,
-    repo: pr.repo,
-    ...(pr.title !== undefined ? { title: pr.title } : {}),
-  };
+  return definedProps({ url: pr.url, number: pr.number, branch: pr.branch, repo: pr.repo, title: pr.title });
 }
 
 function set(outputs: ActionOutputs, name: keyof ActionOutputs, value: string | number | undefined): void {

@@ -344,7 +344,7 @@ async function follow(
     clock,
     policy: options.pollPolicy,
     signal,
-    ...(options.random ? { random: options.random } : {}),
+    random: options.random,
     log,
     onRun: (run) => {
       result.run = run;

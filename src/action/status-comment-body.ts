@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { RunDetail } from '../codecloud/schemas.js';
+import { definedProps } from '../objects.js';
 import { GITHUB_COMMENT_LIMIT, inlineCode, truncateMarkdown } from '../render/markdown.js';
 import {
   type RunOutcome,
@@ -69,15 +70,15 @@ export function renderActionComment(input: ActionCommentInput, now: number): str
   const budget = Math.floor((STATUS_COMMENT_MAX - marker.length) / Math.max(1, input.tasks.length)) - 100;
   const sections = input.tasks.map((task) => {
     const body = renderStatusComment(
-      {
+      definedProps({
         requestedBy: input.requestedBy,
         mode: task.result.run?.mode ?? input.mode,
         kind: input.kind,
-        ...(task.result.runId !== undefined ? { remoteRunId: task.result.runId } : {}),
+        remoteRunId: task.result.runId,
         state: stateOf(task, input.timeoutMinutes, now),
         knownSecrets: input.knownSecrets,
         writer: { marker: '', timeoutHint: TIMEOUT_HINT },
-      },
+      }),
       now,
     );
     const text = input.named ? `### ${inlineCode(task.name)}\n\n${body}` : body;
@@ -92,10 +93,7 @@ function stateOf(task: CommentTask, timeoutMinutes: number, now: number): Status
   const run = result.run;
   const startedAt = time(run?.startedAt) ?? task.runningSince;
   const finishedAt = time(run?.completedAt) ?? (startedAt === undefined ? undefined : now);
-  const span = {
-    ...(startedAt !== undefined ? { startedAt } : {}),
-    ...(finishedAt !== undefined ? { finishedAt } : {}),
-  };
+  const span = definedProps({ startedAt, finishedAt });
   const outcome = run ? outcomeOf(run) : undefined;
   switch (result.status) {
     case 'queued':
@@ -105,29 +103,23 @@ function stateOf(task: CommentTask, timeoutMinutes: number, now: number): Status
     case 'completed':
       return { status: 'completed', ...span, outcome: outcome ?? {} };
     case 'failed':
-      return {
-        status: 'failed',
-        ...span,
-        ...(result.error !== undefined ? { error: result.error } : {}),
-        hint: '',
-        ...(outcome ? { outcome } : {}),
-      };
+      return definedProps({ status: 'failed', ...span, error: result.error, hint: '', outcome });
     case 'stopped':
-      return { status: 'stopped', ...span, ...(outcome ? { outcome } : {}) };
+      return definedProps({ status: 'stopped', ...span, outcome });
     case 'timed-out':
-      return { status: 'timed_out', timeoutMinutes, ...span, ...(outcome ? { outcome } : {}) };
+      return definedProps({ status: 'timed_out', timeoutMinutes, ...span, outcome });
   }
 }
 
 function outcomeOf(run: RunDetail): RunOutcome {
-  return {
-    ...(run.title !== undefined ? { title: run.title } : {}),
-    ...(run.result !== undefined ? { result: run.result } : {}),
-    ...(run.plan !== undefined ? { plan: run.plan } : {}),
+  return definedProps({
+    title: run.title,
+    result: run.result,
+    plan: run.plan,
     prs: run.prs.map((pr) => ({ url: pr.url, number: pr.number, branch: pr.branch })),
-    ...(run.input_tokens !== undefined ? { inputTokens: run.input_tokens } : {}),
-    ...(run.output_tokens !== undefined ? { outputTokens: run.output_tokens } : {}),
-  };
+    inputTokens: run.input_tokens,
+    outputTokens: run.output_tokens,
+  });
 }
 
 function time(iso: string | undefined): number | undefined {

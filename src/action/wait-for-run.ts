@@ -31,7 +31,7 @@ export interface WaitForRunOptions {
   clock: Clock;
   policy: WaitPolicy;
   signal: AbortSignal;
-  random?: () => number;
+  random?: (() => number) | undefined;
   /** One line per status change, and warnings about polls that failed. */
   log: (line: string, level?: 'info' | 'warning') => void;
   /** Every run read (for the status comment). */

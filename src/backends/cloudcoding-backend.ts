@@ -17,6 +17,7 @@ import {
   type CloudCodingRunState,
   combinedOutput,
 } from '../cloudcoding/run-recorder.js';
+import { definedProps } from '../objects.js';
 import type {
   AgentBackend,
   BackendRunView,
@@ -261,9 +262,11 @@ export function cloudCodingAgentBackend(options: CloudCodingAgentBackendOptions)
         repo: run.repo,
         prs: [],
         startedAt: run.startedAt,
-        ...(result ? { result } : {}),
-        ...(state.reason ? { error: state.reason } : {}),
-        ...(run.completedAt ? { completedAt: run.completedAt } : {}),
+        ...definedProps({
+          result: result || undefined,
+          error: state.reason || undefined,
+          completedAt: run.completedAt || undefined,
+        }),
       };
       return view;
     },

@@ -2,6 +2,7 @@
 import { type CodecloudClient, lostCreateMatch } from '../codecloud/client.js';
 import { answerMayBeLost, isCodecloudError } from '../codecloud/errors.js';
 import type { RunDetail } from '../codecloud/schemas.js';
+import { definedProps } from '../objects.js';
 import type { AgentBackend, BackendRunView } from './agent-backend.js';
 
 export interface CodecloudBackendOptions {
@@ -22,17 +23,19 @@ export function codecloudBackend(options: CodecloudBackendOptions): AgentBackend
     name: 'codecloud',
     async start(request) {
       try {
-        const created = await creates.createRun({
-          repo: request.repo,
-          prompt: request.prompt,
-          mode: request.mode,
-          auto_create_pr: request.autoCreatePr,
-          ...(request.branch ? { branch: request.branch } : {}),
-          ...(request.model ? { model: request.model } : {}),
-          ...(request.provider ? { provider: request.provider } : {}),
-          ...(request.agentProvider ? { agent_provider: request.agentProvider } : {}),
-          ...(options.webhookUrl ? { webhook_url: options.webhookUrl } : {}),
-        });
+        const created = await creates.createRun(
+          definedProps({
+            repo: request.repo,
+            prompt: request.prompt,
+            mode: request.mode,
+            auto_create_pr: request.autoCreatePr,
+            branch: request.branch || undefined,
+            model: request.model || undefined,
+            provider: request.provider || undefined,
+            agent_provider: request.agentProvider,
+            webhook_url: options.webhookUrl || undefined,
+          }),
+        );
         return { kind: 'started', remoteRunId: created.id, title: created.title };
       } catch (error) {
         if (isCodecloudError(error) && error.limitReached) {
@@ -44,12 +47,15 @@ export function codecloudBackend(options: CodecloudBackendOptions): AgentBackend
     },
     async followUp(remoteRunId, request) {
       try {
-        await client.sendMessage(remoteRunId, {
-          prompt: request.prompt,
-          update_pr: request.updatePr,
-          idempotency_key: request.idempotencyKey,
-          ...(request.mode ? { mode: request.mode } : {}),
-        });
+        await client.sendMessage(
+          remoteRunId,
+          definedProps({
+            prompt: request.prompt,
+            update_pr: request.updatePr,
+            idempotency_key: request.idempotencyKey,
+            mode: request.mode,
+          }),
+        );
         return { kind: 'sent' };
       } catch (error) {
         if (isCodecloudError(error) && error.limitReached)
@@ -74,19 +80,21 @@ export function codecloudBackend(options: CodecloudBackendOptions): AgentBackend
         }),
         since,
       });
-      return found ? { remoteRunId: found.id, ...(found.title ? { title: found.title } : {}) } : undefined;
+      return found ? definedProps({ remoteRunId: found.id, title: found.title || undefined }) : undefined;
     },
   };
 }
 
 function toView(run: RunDetail): BackendRunView {
-  const prs = run.prs.map((pr) => ({
-    repo: pr.repo,
-    number: pr.number,
-    url: pr.url,
-    branch: pr.branch,
-    ...(pr.title ? { title: pr.title } : {}),
-  }));
+  const prs = run.prs.map((pr) =>
+    definedProps({
+      repo: pr.repo,
+      number: pr.number,
+      url: pr.url,
+      branch: pr.branch,
+      title: pr.title || undefined,
+    }),
+  );
   if (prs.length === 0 && run.pr_url && run.pr_number !== undefined && run.repo) {
     prs.push({ repo: run.repo, number: run.pr_number, url: run.pr_url, branch: '' });
   }

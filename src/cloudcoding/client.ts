@@ -1,9 +1,9 @@
 /**
- * Typed client of the Cloud Coding streaming API (seeds 000–002): `POST /invoke/stdout` with `x-api-key`, answered
- * with Server-Sent Events. `invoke()` validates the body (nothing is sent when it is invalid), opens the stream and
- * hands back the events as they arrive plus a final outcome that says how the run ended: `completed`, `failed` (with
- * the reason), `disconnected` (the stream was lost: the agent may still be working, but we cannot know) or
- * `cancelled`. Reading never throws for an API or transport problem; the outcome carries it.
+ * Typed client of the Cloud Coding streaming API (README, The Cloud Coding backend): `POST /invoke/stdout` with
+ * `x-api-key`, answered with Server-Sent Events. `invoke()` validates the body (nothing is sent when it is invalid),
+ * opens the stream and hands back the events as they arrive plus a final outcome that says how the run ended:
+ * `completed`, `failed` (with the reason), `disconnected` (the stream was lost: the agent may still be working, but
+ * we cannot know) or `cancelled`. Reading never throws for an API or transport problem; the outcome carries it.
  *
  * Invoking starts an agent that pushes code, so it is not idempotent and is never retried blindly: only a refused
  * connection (the request never arrived) or a 429 (the API refused it) is tried again, with full-jitter back-off

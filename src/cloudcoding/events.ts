@@ -1,9 +1,9 @@
 /**
- * What the Cloud Coding stream's events mean to us. The documents (seeds 000–002) show `updates` and `custom` events
+ * What the Cloud Coding stream's events mean to us. The API's documentation shows `updates` and `custom` events
  * and leave the fields open, and they show two framings, so both are accepted:
  *
  * - SSE framing: `event: custom` + `data: {"task_name": "testing", "stdout": "…"}`;
- * - envelope framing (seed 001's example, and seed 002's reader that only looks at `data:` lines):
+ * - envelope framing (the documentation's example, and its sample reader that only looks at `data:` lines):
  *   `data: {"event": "custom", "data": {"task_name": "testing", "stdout": "…"}}`.
  *
  * An event name may carry a LangGraph-style namespace suffix (`custom|tasks:abc`): the part before `|` counts.

@@ -1,9 +1,10 @@
 /**
- * The body of `POST /invoke/stdout` (seeds 000, 001, 002): `repo_url`, `github_token`, exactly one of `messages`
- * (`[{type: "human", content}]`) and `parallel_tasks` (`[{prompt, task_name}]`, names unique), and the optional
- * `branch`, `haiku`, `thread_id`. Messages never echo `github_token`'s value.
+ * The body of `POST /invoke/stdout` (README, The Cloud Coding backend): `repo_url`, `github_token`, exactly one of
+ * `messages` (`[{type: "human", content}]`) and `parallel_tasks` (`[{prompt, task_name}]`, names unique), and the
+ * optional `branch`, `haiku`, `thread_id`. Messages never echo `github_token`'s value.
  */
 import { z } from 'zod';
+import { definedProps } from '../objects.js';
 
 export const HumanMessage = z.object({
   type: z.literal('human'),
@@ -95,8 +96,6 @@ export function buildCloudCodingRequest(input: CloudCodingTaskInput): CloudCodin
     ...(input.tasks !== undefined
       ? { parallel_tasks: input.tasks.map((task) => ({ prompt: task.prompt, task_name: task.name })) }
       : { messages: [{ type: 'human' as const, content: input.prompt ?? '' }] }),
-    ...(input.branch !== undefined ? { branch: input.branch } : {}),
-    ...(input.haiku !== undefined ? { haiku: input.haiku } : {}),
-    ...(input.threadId !== undefined ? { thread_id: input.threadId } : {}),
+    ...definedProps({ branch: input.branch, haiku: input.haiku, thread_id: input.threadId }),
   };
 }

@@ -31,7 +31,7 @@ export async function runCloudCoding(
   const invocation = client.invoke(request, { signal: options.signal });
   const recorder = new CloudCodingRunRecorder({
     taskNames: request.parallel_tasks?.map((task) => task.task_name) ?? [],
-    ...(options.maxOutputChars !== undefined ? { maxOutputChars: options.maxOutputChars } : {}),
+    maxOutputChars: options.maxOutputChars,
   });
   for await (const event of invocation) {
     recorder.apply(event);

@@ -42,7 +42,7 @@ export interface RunRecorderOptions {
   /** The request's `task_name`s, so tasks that print nothing still get an entry, in request order. */
   taskNames?: readonly string[];
   /** Cap of each task's kept output (default 60 000 characters, under GitHub's 65 536 for a comment or output). */
-  maxOutputChars?: number;
+  maxOutputChars?: number | undefined;
 }
 
 export const DEFAULT_MAX_OUTPUT_CHARS = 60_000;

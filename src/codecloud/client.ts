@@ -1,7 +1,7 @@
 /**
- * Typed client for the codecloud REST API v1 (seed 003). Bearer auth, a timeout on every request, retries with
- * full-jitter back-off that honour `Retry-After` for calls that are safe to repeat, and look-up-before-resend for
- * creates, which the API does not make idempotent.
+ * Typed client for the codecloud REST API v1 (its schemas are in `schemas.ts`). Bearer auth, a timeout on every
+ * request, retries with full-jitter back-off that honour `Retry-After` for calls that are safe to repeat, and
+ * look-up-before-resend for creates, which the API does not make idempotent.
  */
 import type { z } from 'zod';
 import { describeCause } from '../error-messages.js';
@@ -11,6 +11,7 @@ import {
   apiClientSettings,
 } from '../http/api-client-options.js';
 import { nextRetryDelay, parseRetryAfter, type RetryBudget, retryDelay } from '../http/backoff.js';
+import { definedProps } from '../objects.js';
 import { redactSecrets } from '../redact.js';
 import { describeZodIssues } from '../validation-error.js';
 import { answerMayBeLost, CodecloudError, isLimitAnswer } from './errors.js';
@@ -188,22 +189,22 @@ export class CodecloudClient {
     const body = parseRequest(CreateAgentRunRequest, input, 'POST /api/v1/agents');
     const created = await this.#createWithLookup<CreatedRun>(
       async () => {
-        const created = await this.#request({
-          method: 'POST',
-          path: '/api/v1/agents',
-          schema: CreateAgentRunResponse,
-          body,
-          retry: 'never',
-          ...(options.signal ? { signal: options.signal } : {}),
-        });
+        const created = await this.#request(
+          definedProps({
+            method: 'POST',
+            path: '/api/v1/agents',
+            schema: CreateAgentRunResponse,
+            body,
+            retry: 'never',
+            signal: options.signal,
+          }),
+        );
         return { id: created.id, title: created.title, message: created.message, recovered: false };
       },
       async (sentAt) => {
-        const found = await this.lookUpLostCreate({
-          ...lostCreateMatch(body),
-          since: sentAt,
-          ...(options.exclude ? { exclude: options.exclude } : {}),
-        });
+        const found = await this.lookUpLostCreate(
+          definedProps({ ...lostCreateMatch(body), since: sentAt, exclude: options.exclude }),
+        );
         if (found.kind === 'none') return undefined;
         if (found.kind === 'ambiguous') throw new LostCreateError(found.ids);
         return { id: found.run.id, title: found.run.title, message: 'Recovered by look-up', recovered: true };
@@ -287,15 +288,17 @@ export class CodecloudClient {
   ): Promise<ResumeAgentRunResponse> {
     const body = parseRequest(ResumeAgentRunRequest, request, 'POST /api/v1/agents/run/{id}/message');
     const key = body.idempotency_key;
-    return this.#request({
-      method: 'POST',
-      path: `/api/v1/agents/run/${encodeURIComponent(id)}/message`,
-      schema: ResumeAgentRunResponse,
-      body,
-      ...(key ? { headers: { 'Idempotency-Key': key } } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-      retry: key ? 'safe' : 'never',
-    });
+    return this.#request(
+      definedProps({
+        method: 'POST',
+        path: `/api/v1/agents/run/${encodeURIComponent(id)}/message`,
+        schema: ResumeAgentRunResponse,
+        body,
+        headers: key ? { 'Idempotency-Key': key } : undefined,
+        signal: options.signal,
+        retry: key ? 'safe' : 'never',
+      }),
+    );
   }
 
   /** `POST /api/v1/agents/run/{id}/stop`: stopping twice is harmless, so it is retried. */

@@ -24,7 +24,7 @@ export interface CodecloudErrorInit {
 
 const LIMIT_WORDS = /\b(limit|concurrent|quota|too many)\b/i;
 
-/** 429, or a 400/403 whose message speaks of a limit: the plan's concurrent-run limit (undocumented; seeds README). */
+/** 429, or a 400/403 whose message speaks of a limit: the plan's concurrent-run limit (undocumented). */
 export function isLimitAnswer(status: number, message: string | undefined): boolean {
   if (status === 429) return true;
   return (status === 400 || status === 403) && message !== undefined && LIMIT_WORDS.test(message);

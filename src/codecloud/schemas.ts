@@ -1,5 +1,5 @@
 /**
- * The codecloud REST API v1 in zod schemas, as documented in shared/seeds 003 (OpenAPI) and 004 (markdown).
+ * The codecloud REST API v1 in zod schemas, as codecloud documents it (https://codecloud.dev/api/openapi.json).
  * Unknown extra fields are tolerated (stripped); a missing required field fails with its path.
  */
 import { z } from 'zod';

@@ -1,6 +1,6 @@
 /**
- * codecloud webhook events (seed 003 "Webhooks", "Progress Events", "Schedule webhook events"),
- * one discriminated union on `event`. Unknown extra fields are tolerated.
+ * codecloud webhook events (run completion, progress and schedule events, as codecloud's API documentation
+ * describes them), one discriminated union on `event`. Unknown extra fields are tolerated.
  */
 import { z } from 'zod';
 import { RunMode } from '../vocabulary.js';

@@ -1,4 +1,4 @@
-/** What a `/codecloud …` comment asks for, once parsed (SPEC §3.3). */
+/** What a `/codecloud …` comment asks for, once parsed (README, Commands). */
 import type { AgentProvider, Backend } from '../vocabulary.js';
 
 /** Per-command overrides, from `--model=…` and friends; absent when not given. */

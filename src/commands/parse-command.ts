@@ -7,7 +7,7 @@
  *     /codecloud approve | stop | status | help
  *
  * Decisions, so that users get what they expect:
- * - Only the first command line counts (SPEC §3.3: a line that starts with the trigger, outside code fences,
+ * - Only the first command line counts (a command line starts with the trigger, outside code fences,
  *   `>` quotes and HTML comments). A second command line in the same comment is ignored, and ends the first one's
  *   instruction.
  * - The instruction is the rest of the command line plus the following lines of the comment, so a long task can be
@@ -33,7 +33,7 @@ import { DEFAULT_TRIGGER, findCommandLine } from './find-command-line.js';
 
 type OptionName = 'model' | 'provider' | 'agent' | 'branch' | 'no-pr' | 'backend';
 
-/** The options SPEC §3.3 lists, in the order help shows them. */
+/** The options, in the order help (and the README's Commands section) shows them. */
 export const COMMAND_OPTIONS: readonly { name: OptionName; usage: string; description: string }[] = [
   { name: 'model', usage: '--model=<model>', description: 'model to use, e.g. `claude-sonnet-4-5`' },
   { name: 'provider', usage: '--provider=<provider>', description: 'model provider, e.g. `anthropic`' },

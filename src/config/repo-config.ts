@@ -1,6 +1,6 @@
 /**
- * `.github/codecloud.yml` (SPEC §3.8), validated with zod. The app reads the YAML with Probot's config loader
- * (org-wide defaults, `_extends`) and hands the parsed value to {@link parseRepoConfig}.
+ * `.github/codecloud.yml` (README, Configuration), validated with zod. The app reads the YAML with Probot's config
+ * loader (org-wide defaults, `_extends`) and hands the parsed value to {@link parseRepoConfig}.
  *
  * Decisions:
  * - Wrong types and values are errors that quote the key and the value
@@ -128,7 +128,7 @@ export const RepoConfigSchema = z
 /** The repository's configuration with every default filled in. */
 export type RepoConfig = z.output<typeof RepoConfigSchema>;
 
-/** The keys SPEC §3.8 defines, in its order (help lists them). */
+/** The config keys, in the order the README's Configuration section lists them (help lists them so too). */
 export const REPO_CONFIG_KEYS = [
   'trigger',
   'label',

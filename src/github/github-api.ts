@@ -1,6 +1,6 @@
 /**
  * The GitHub REST calls the app makes, as plain typed functions over any Octokit-like `request`. The app passes an
- * installation's Octokit in (`app/installation-octokit.ts`); tests can pass anything with the same `request`.
+ * installation's Octokit in (`app/github-clients.ts`); tests can pass anything with the same `request`.
  * Answers are checked with zod so a surprising shape fails here, naming the field, not deep inside the workflow.
  */
 import { z } from 'zod';

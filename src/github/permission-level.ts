@@ -1,5 +1,5 @@
 /**
- * Repository permission levels and the gate on them (SPEC §3.5): the commenter's level, read from
+ * Repository permission levels and the gate on them (README, Commands): the commenter's level, read from
  * `GET /repos/{owner}/{repo}/collaborators/{username}/permission`, must reach config `min_permission`.
  * `author_association` is never used.
  */

@@ -15,7 +15,7 @@ export class RateLimitGate {
   readonly #now: () => number;
   readonly #sleep: (ms: number) => Promise<void>;
 
-  constructor(options: { now?: () => number; sleep?: (ms: number) => Promise<void> } = {}) {
+  constructor(options: { now?: () => number; sleep?: ((ms: number) => Promise<void>) | undefined } = {}) {
     this.#now = options.now ?? Date.now;
     this.#sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   }
@@ -117,7 +117,7 @@ export async function withGitHubRetries<T>(
   const maxRetries = options.maxRetries ?? 3;
   const maxWaitMs = options.maxWaitMs ?? 120_000;
   const now = options.now ?? Date.now;
-  const gate = options.gate ?? new RateLimitGate({ now, ...(options.sleep ? { sleep: options.sleep } : {}) });
+  const gate = options.gate ?? new RateLimitGate({ now, sleep: options.sleep });
   for (let attempt = 0; ; attempt++) {
     await gate.passed();
     if (attempt > 0 && options.superseded?.()) throw new SupersededError('a newer request replaced this one');

@@ -1,5 +1,5 @@
 /**
- * Builds the text sent to the agent, from plain data the app took from the webhook payload (SPEC §3.4).
+ * Builds the text sent to the agent, from plain data the app took from the webhook payload.
  *
  * Trust model: the instruction comes from the requester, whose write access was checked, and config
  * `instructions` from the repository's maintainers; both are the task. Everything else (issue and PR titles and

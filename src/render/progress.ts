@@ -2,6 +2,8 @@
  * Folds codecloud `agent.progress` events (one tool call or one piece of thinking text each) into the small
  * progress summary the status comment shows.
  */
+
+import { definedProps } from '../objects.js';
 import type { ProgressToolCall, RunProgress } from './status-comment.js';
 
 /** How many tool calls are remembered (the status comment shows the last five). */
@@ -34,8 +36,5 @@ export function applyProgressEvent(previous: RunProgress | undefined, event: Pro
   }
   const thinking = event.thinking?.trim() ? event.thinking : previous?.thinking;
   const kept = calls.slice(-PROGRESS_TOOL_CALLS_KEPT);
-  return {
-    ...(kept.length > 0 ? { toolCalls: kept } : {}),
-    ...(thinking === undefined ? {} : { thinking }),
-  };
+  return definedProps({ toolCalls: kept.length > 0 ? kept : undefined, thinking });
 }

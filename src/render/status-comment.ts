@@ -1,5 +1,6 @@
 /**
- * The one status comment per run (SPEC §3.6), as a pure function of a plain state object and `now`.
+ * The one status comment per run (README, Commands: "What you see"), as a pure function of a plain state object
+ * and `now`.
  *
  * Layout: a headline with a status emoji, a small grey line saying who asked (and the run id), then what the
  * state has to say (progress while running; result or plan, PR links, branch, tokens and duration once done; the

@@ -1,10 +1,12 @@
 /**
- * codecloud webhooks, once durably recorded: each is only a hint to read the run back (SPEC §3.7). Runs the app
- * started from a thread are refreshed; a completion of a run it did not start is relayed as `repository_dispatch`.
+ * codecloud webhooks, once durably recorded: each is only a hint to read the run back (README, How it works). Runs
+ * the app started from a thread are refreshed; a completion of a run it did not start is relayed as
+ * `repository_dispatch`.
  */
 import { createHash } from 'node:crypto';
 import type { CodecloudEvent } from '../codecloud/webhook-events.js';
 import { eventDedupKey } from '../codecloud/webhook-events.js';
+import { definedProps } from '../objects.js';
 import { inertText } from '../render/markdown.js';
 import { applyProgressEvent } from '../render/progress.js';
 import { isFinalLocalRunStatus } from '../vocabulary.js';
@@ -76,10 +78,13 @@ export async function handleCodecloudEventJob(
   if (event.event === 'agent.progress') {
     let current = run;
     if (options.bodiesVerified && run.options.progress !== false) {
-      const progress = applyProgressEvent(progressOf(run.progress), {
-        ...(event.thinking !== undefined ? { thinking: inertText(event.thinking) } : {}),
-        ...(event.tool_call !== undefined ? { tool_call: event.tool_call } : {}),
-      });
+      const progress = applyProgressEvent(
+        progressOf(run.progress),
+        definedProps({
+          thinking: event.thinking === undefined ? undefined : inertText(event.thinking),
+          tool_call: event.tool_call,
+        }),
+      );
       // Only while the run is still in the state it was read in: a run finished meanwhile keeps its final state.
       const moved = await deps.store.transitionRun(run.id, [run.status], { progress });
       if (!moved) return;

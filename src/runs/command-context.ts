@@ -1,6 +1,7 @@
 /** What one command job works with, and how it answers in the thread the command came from. */
 import type { RepoConfig } from '../config/repo-config.js';
 import type { GitHubApi, RepoRef } from '../github/github-api.js';
+import { definedProps } from '../objects.js';
 import { renderBusyReply } from '../render/replies.js';
 import type { Run } from '../store/store.js';
 import { busyAnswerOf } from './command-route.js';
@@ -26,11 +27,7 @@ export function commentUrl(trigger: CommandTrigger): string {
 
 /** Where an inline review comment sits, for the prompt and follow-up messages. */
 export function reviewContext(review: NonNullable<CommandTrigger['reviewComment']>) {
-  return {
-    path: review.path,
-    diffHunk: review.diffHunk,
-    ...(review.line !== null ? { line: review.line } : {}),
-  };
+  return definedProps({ path: review.path, diffHunk: review.diffHunk, line: review.line ?? undefined });
 }
 
 /** What the trigger's reactions go on (👀, 😕). */
@@ -72,10 +69,12 @@ export async function replyBusy(ctx: CommandContext, active: Run): Promise<void>
   }
   await reply(
     ctx,
-    renderBusyReply({
-      login: trigger.sender.login,
-      trigger: ctx.config.trigger,
-      ...(answer.statusCommentUrl ? { statusCommentUrl: answer.statusCommentUrl } : {}),
-    }),
+    renderBusyReply(
+      definedProps({
+        login: trigger.sender.login,
+        trigger: ctx.config.trigger,
+        statusCommentUrl: answer.statusCommentUrl || undefined,
+      }),
+    ),
   );
 }

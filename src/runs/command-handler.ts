@@ -7,6 +7,7 @@ import type { Command } from '../commands/command.js';
 import { DEFAULT_TRIGGER } from '../commands/find-command-line.js';
 import { parseCommand } from '../commands/parse-command.js';
 import { effectiveRunSettings, type RunSettings } from '../config/repo-config.js';
+import { definedProps } from '../objects.js';
 import {
   renderForkRefusal,
   renderHelpReply,
@@ -138,10 +139,9 @@ async function runRequest(ctx: CommandContext, settings: RunSettings, instructio
       if (pull.fromFork) {
         await reply(
           ctx,
-          renderForkRefusal({
-            login: trigger.sender.login,
-            ...(pull.headRepo ? { headRepo: pull.headRepo } : {}),
-          }),
+          renderForkRefusal(
+            definedProps({ login: trigger.sender.login, headRepo: pull.headRepo || undefined }),
+          ),
         );
         return;
       }

@@ -2,6 +2,8 @@
  * The status comment body of a run: the store's `Run` mapped onto the status-comment renderer's state (which
  * redacts credentials and keeps the body under GitHub's 65,536-character limit).
  */
+
+import { definedProps } from '../objects.js';
 import type { ProgressToolCall, RunOutcome, RunProgress, StatusState } from '../render/status-comment.js';
 import { renderStatusComment } from '../render/status-comment.js';
 import { DEFAULT_TIMEOUT_MINUTES } from '../run-defaults.js';
@@ -63,79 +65,73 @@ function outcomeOf(run: Run): RunOutcome {
   else r.title = title;
   const prs = (r.prs ?? [])
     .filter((pr) => pr.url !== undefined)
-    .map((pr) => ({
-      url: pr.url ?? '',
-      number: pr.number,
-      ...(pr.branch ? { branch: pr.branch } : {}),
-    }));
-  return {
-    ...(r.title !== undefined ? { title: r.title } : {}),
-    ...(r.result !== undefined ? { result: r.result } : {}),
-    ...(r.plan !== undefined ? { plan: r.plan } : {}),
-    ...(prs.length > 0 ? { prs } : {}),
-    ...(r.branch ? { branch: r.branch } : {}),
-    ...(r.inputTokens !== undefined ? { inputTokens: r.inputTokens } : {}),
-    ...(r.outputTokens !== undefined ? { outputTokens: r.outputTokens } : {}),
-  };
+    .map((pr) => definedProps({ url: pr.url ?? '', number: pr.number, branch: pr.branch || undefined }));
+  return definedProps({
+    title: r.title,
+    result: r.result,
+    plan: r.plan,
+    prs: prs.length > 0 ? prs : undefined,
+    branch: r.branch || undefined,
+    inputTokens: r.inputTokens,
+    outputTokens: r.outputTokens,
+  });
 }
 
 /** The stored progress (parsed where the run was read) as the renderer takes it. */
 export function progressOf(progress: StoredProgress | null): RunProgress | undefined {
   if (!progress) return undefined;
-  const toolCalls: ProgressToolCall[] = (progress.toolCalls ?? []).map((call) => ({
-    name: call.name,
-    status: call.status,
-    ...(call.arguments ? { arguments: call.arguments } : {}),
-  }));
-  return {
-    ...(toolCalls.length > 0 ? { toolCalls } : {}),
-    ...(progress.thinking !== undefined ? { thinking: progress.thinking } : {}),
-  };
+  const toolCalls: ProgressToolCall[] = (progress.toolCalls ?? []).map((call) =>
+    definedProps({ name: call.name, status: call.status, arguments: call.arguments }),
+  );
+  return definedProps({
+    toolCalls: toolCalls.length > 0 ? toolCalls : undefined,
+    thinking: progress.thinking,
+  });
 }
 
 function stateOf(run: Run, extras: StatusExtras): StatusState {
-  const times = {
-    ...(run.startedAt !== null ? { startedAt: run.startedAt } : {}),
-    ...(run.finishedAt !== null ? { finishedAt: run.finishedAt } : {}),
-  };
+  const times = definedProps({
+    startedAt: run.startedAt ?? undefined,
+    finishedAt: run.finishedAt ?? undefined,
+  });
   switch (run.status) {
     case 'waiting':
       // Waiting only for its turn with a slot free: about to start, so "Queued" rather than "Waiting for a slot".
       return extras.waitingFor === undefined
         ? { status: 'queued' }
-        : {
+        : definedProps({
             status: 'waiting',
             ahead: extras.waitingFor.ahead,
-            ...(extras.waitingFor.planLimit ? { reason: 'plan-limit' as const } : {}),
-          };
+            reason: extras.waitingFor.planLimit ? 'plan-limit' : undefined,
+          });
     case 'starting':
       return { status: 'starting' };
     case 'queued':
       return { status: 'queued' };
     case 'running': {
       const progress = run.options.progress === false ? undefined : progressOf(run.progress);
-      return {
+      return definedProps({
         status: 'running',
         startedAt: run.startedAt ?? run.createdAt,
-        ...(progress ? { progress } : {}),
-      };
+        progress,
+      });
     }
     case 'completed':
       return { status: 'completed', ...times, outcome: outcomeOf(run) };
     case 'failed':
-      return {
+      return definedProps({
         status: 'failed',
         ...times,
-        ...(run.result.error !== undefined ? { error: run.result.error } : {}),
+        error: run.result.error,
         outcome: outcomeOf(run),
-      };
+      });
     case 'stopped':
-      return {
+      return definedProps({
         status: 'stopped',
         ...times,
-        ...(run.stopRequestedBy ? { stoppedBy: run.stopRequestedBy } : {}),
+        stoppedBy: run.stopRequestedBy || undefined,
         outcome: outcomeOf(run),
-      };
+      });
     case 'timed_out': {
       const minutes = run.options.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES;
       return { status: 'timed_out', timeoutMinutes: minutes, ...times, outcome: outcomeOf(run) };
@@ -152,12 +148,14 @@ export function statusCommentBody(run: Run, extras: StatusExtras): string {
       ...(run.remoteRunId !== null
         ? { runId: run.remoteRunId, remoteRunId: run.remoteRunId }
         : { pendingId: run.id }),
-      requestedBy: run.options.requestedBy ?? run.requestedBy,
-      mode: run.mode,
-      kind,
-      ...(trigger ? { trigger } : {}),
-      state: stateOf(run, extras),
-      ...(extras.knownSecrets ? { knownSecrets: extras.knownSecrets } : {}),
+      ...definedProps({
+        requestedBy: run.options.requestedBy ?? run.requestedBy,
+        mode: run.mode,
+        kind,
+        trigger: trigger || undefined,
+        state: stateOf(run, extras),
+        knownSecrets: extras.knownSecrets,
+      }),
     },
     extras.now,
   );

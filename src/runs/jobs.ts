@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { CodecloudEvent } from '../codecloud/webhook-events.js';
+import { definedProps } from '../objects.js';
 import type { Job, Json, Store } from '../store/store.js';
 import type { JobHandler } from './job-worker.js';
 import {
@@ -68,10 +69,12 @@ export async function enqueue<K extends JobKind>(
   return store.enqueueJob({
     dedupeKey: job.dedupeKey,
     kind,
-    ...(typeof installationId === 'number' ? { group: String(installationId) } : {}),
-    // Schema-checked data is plain JSON (no dates, functions or undefined left after stringify).
-    payload: JSON.parse(JSON.stringify(parsed.data)) as Json,
-    ...(job.runAt !== undefined ? { runAt: job.runAt } : {}),
+    ...definedProps({
+      group: typeof installationId === 'number' ? String(installationId) : undefined,
+      // Schema-checked data is plain JSON (no dates, functions or undefined left after stringify).
+      payload: JSON.parse(JSON.stringify(parsed.data)) as Json,
+      runAt: job.runAt,
+    }),
   });
 }
 

@@ -5,6 +5,7 @@
  */
 import type { RunSettings } from '../config/repo-config.js';
 import type { IssueCommentInfo, PullRequestInfo } from '../github/github-api.js';
+import { definedProps } from '../objects.js';
 import { buildRunPrompt } from '../prompt/build-prompt.js';
 import { isCodecloudComment } from '../render/markers.js';
 import { renderBackendUnavailableReply } from '../render/replies.js';
@@ -99,7 +100,7 @@ export function newRunOf(
     mode: settings.mode,
     prompt,
     status: 'waiting',
-    options: {
+    options: definedProps({
       branch: request.branch,
       autoCreatePr: settings.autoCreatePr,
       maxConcurrentRuns: config.maxConcurrentRuns,
@@ -108,10 +109,10 @@ export function newRunOf(
       trigger: config.trigger,
       deliveryId: trigger.deliveryId,
       headline: titleFromRequest(request.instruction, pull?.title ?? trigger.title),
-      ...(settings.model ? { model: settings.model } : {}),
-      ...(settings.provider ? { provider: settings.provider } : {}),
-      ...(settings.agentProvider ? { agentProvider: settings.agentProvider } : {}),
-    },
+      model: settings.model || undefined,
+      provider: settings.provider || undefined,
+      agentProvider: settings.agentProvider,
+    }),
   };
 }
 

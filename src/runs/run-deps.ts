@@ -59,5 +59,5 @@ export interface RunDeps {
   holder: string;
 }
 
-/** Minimum time between two progress edits of one status comment (SPEC §3.6). */
+/** Minimum time between two progress edits of one status comment. */
 export const PROGRESS_EDIT_INTERVAL_MS = 10_000;

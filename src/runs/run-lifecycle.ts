@@ -6,6 +6,7 @@
 import type { AgentBackend, BackendRunView, StartRunRequest } from '../backends/agent-backend.js';
 import { messageOf } from '../error-messages.js';
 import { type GitHubApi, statusOf } from '../github/github-api.js';
+import { definedProps } from '../objects.js';
 import { DEFAULT_MAX_CONCURRENT_RUNS, DEFAULT_TIMEOUT_MINUTES } from '../run-defaults.js';
 import type { RunOptions } from '../store/run-options.js';
 import type { Run, RunResult } from '../store/store.js';
@@ -371,16 +372,19 @@ export async function sendFollowUp(
 function resultFrom(run: Run, view: BackendRunView): RunResult {
   const prs = view.prs.length > 0 ? view.prs : (run.result.prs ?? []);
   const branch = prs[0]?.branch || optionString(run.options.branch);
+  // What the backend says now wins; what it leaves out is kept from before.
   return {
     ...run.result,
-    ...(view.title ? { title: view.title } : {}),
-    ...(view.result !== undefined ? { result: view.result } : {}),
-    ...(view.plan !== undefined ? { plan: view.plan } : {}),
-    ...(view.error !== undefined ? { error: view.error } : {}),
-    ...(branch ? { branch } : {}),
-    prs,
-    ...(view.inputTokens !== undefined ? { inputTokens: view.inputTokens } : {}),
-    ...(view.outputTokens !== undefined ? { outputTokens: view.outputTokens } : {}),
+    ...definedProps({
+      title: view.title || undefined,
+      result: view.result,
+      plan: view.plan,
+      error: view.error,
+      branch: branch || undefined,
+      prs,
+      inputTokens: view.inputTokens,
+      outputTokens: view.outputTokens,
+    }),
   };
 }
 
@@ -444,8 +448,7 @@ export async function finalizeRun(
   const moved = await deps.store.transitionRun(run.id, NON_FINAL_LOCAL_RUN_STATUSES, {
     status: final.status,
     finishedAt: deps.now(),
-    ...(final.result ? { result: final.result } : {}),
-    ...(final.remoteStatus ? { remoteStatus: final.remoteStatus } : {}),
+    ...definedProps({ result: final.result, remoteStatus: final.remoteStatus || undefined }),
   });
   const current = moved ?? (await deps.store.getRun(run.id)) ?? run;
   if (FINAL_LOCAL_RUN_STATUSES.includes(current.status)) {

@@ -1,5 +1,5 @@
 /**
- * `schedules:` in `.github/codecloud.yml`, kept in sync with codecloud on a push to the default branch (SPEC §3.8).
+ * `schedules:` in `.github/codecloud.yml`, kept in sync with codecloud on a push to the default branch.
  * codecloud schedules have no name, so the app tags the prompt of each schedule it creates with the entry's name
  * (`[codecloud schedule: nightly-tests]` on a last line); only tagged schedules of the repository are touched.
  * An entry whose cron, run time, prompt or settings changed is replaced (deleted and created again).
@@ -7,6 +7,7 @@
 import type { CodecloudClient } from '../codecloud/client.js';
 import type { CreateScheduleInput, ScheduleSummary } from '../codecloud/schemas.js';
 import { type RepoConfig, scheduleRunSettings } from '../config/repo-config.js';
+import { definedProps } from '../objects.js';
 
 export type ScheduleApi = Pick<CodecloudClient, 'listSchedules' | 'createSchedule' | 'deleteSchedule'>;
 
@@ -30,19 +31,19 @@ function desiredSchedules(
 ): { name: string; request: CreateScheduleInput; past: boolean }[] {
   return config.schedules.map((entry) => {
     const settings = scheduleRunSettings(config, entry);
-    const request: CreateScheduleInput = {
+    const request: CreateScheduleInput = definedProps({
       type: entry.cron ? 'recurring' : 'once',
-      ...(entry.cron ? { cron: entry.cron } : {}),
-      ...(entry.run_at ? { run_at: entry.run_at } : {}),
+      cron: entry.cron || undefined,
+      run_at: entry.run_at || undefined,
       prompt: `${entry.prompt}${config.instructions ? `\n\n${config.instructions}` : ''}${scheduleTag(entry.name)}`,
       repo,
       mode: settings.mode,
       auto_create_pr: settings.autoCreatePr,
-      ...(settings.branch ? { branch: settings.branch } : {}),
-      ...(settings.model ? { model: settings.model } : {}),
-      ...(settings.provider ? { provider: settings.provider } : {}),
-      ...(webhookUrl ? { webhook_url: webhookUrl } : {}),
-    };
+      branch: settings.branch || undefined,
+      model: settings.model || undefined,
+      provider: settings.provider || undefined,
+      webhook_url: webhookUrl || undefined,
+    });
     const past = !entry.cron && entry.run_at !== undefined && Date.parse(entry.run_at) <= now;
     return { name: entry.name, request, past };
   });

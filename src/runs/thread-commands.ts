@@ -5,6 +5,7 @@
  */
 
 import { messageOf } from '../error-messages.js';
+import { definedProps } from '../objects.js';
 import { buildApproveMessage, buildFollowUpMessage } from '../prompt/build-prompt.js';
 import { renderBusyReply, renderNoActiveRunReply, renderNothingToApproveReply } from '../render/replies.js';
 import type { Run } from '../store/store.js';
@@ -161,10 +162,7 @@ async function sendFollowUpOf(
     startedAt: deps.now(),
     deadlineAt: deps.now() + ctx.config.timeoutMinutes * 60_000,
     // The follow-up's own comment: the previous answer, plan, error and token counts are not its own.
-    result: {
-      ...(run.result.prs ? { prs: run.result.prs } : {}),
-      ...(run.result.branch ? { branch: run.result.branch } : {}),
-    },
+    result: definedProps({ prs: run.result.prs, branch: run.result.branch || undefined }),
     options: {
       ...run.options,
       headline,

@@ -3,7 +3,7 @@
  * (`cron`, `run-at` inputs). Pure: no clock reads, `now` is a parameter.
  *
  * codecloud accepts a 5-field cron (minute hour day-of-month month day-of-week, read in UTC) whose runs are at least
- * 15 minutes apart, or a one-off ISO 8601 `run_at` in the future (seed 003, "Schedules").
+ * 15 minutes apart, or a one-off ISO 8601 `run_at` in the future.
  */
 import { Cron } from 'croner';
 import { messageOf } from '../error-messages.js';

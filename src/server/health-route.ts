@@ -1,4 +1,4 @@
-/** `GET /healthz`: 200 `{"status":"ok"}` when the store answers, 503 otherwise (SPEC §3.2). */
+/** `GET /healthz`: 200 `{"status":"ok"}` when the store answers, 503 otherwise. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { messageOf } from '../error-messages.js';
 import { sendJson } from './json-response.js';

@@ -26,7 +26,7 @@ export interface WaitRouteOptions {
   /** `GET /api/v1/agents/run/{id}` with the app's key; undefined without `CODECLOUD_API_KEY` (503). */
   readRun: ((id: string) => Promise<RunDetail>) | undefined;
   waiters: RunWaiters;
-  log?: { warn(message: string): void };
+  log?: { warn(message: string): void } | undefined;
 }
 
 export function waitRoute(options: WaitRouteOptions) {
@@ -168,7 +168,7 @@ export function appWaitRoute(options: AppWaitRouteOptions): AppWaitRoute {
         : undefined,
       readRun: options.readRun,
       waiters,
-      ...(options.log ? { log: options.log } : {}),
+      log: options.log,
     }),
     recorded(event) {
       if (event.event === 'agent.completed' || event.event === 'agent.failed') waiters.poke(event.run_id);

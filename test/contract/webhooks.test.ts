@@ -34,7 +34,7 @@ async function finishedRun(prompt = 'fix it'): Promise<string> {
 }
 
 describe('delivery', () => {
-  it('sends agent.completed with the documented headers, a signature that verifies, and the seed payload', async () => {
+  it('sends agent.completed with the documented headers, a signature that verifies, and the documented body', async () => {
     await h.sim.control.queueScripts({
       prs: [{ number: 42, branch: 'codecloud/add-auth' }],
       result: 'Added auth',

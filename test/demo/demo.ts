@@ -1,4 +1,4 @@
-// `npm run demo` (SPEC §5): the whole loop offline. Starts the codecloud simulator, a fake GitHub and the real app
+// `npm run demo`: the whole loop offline. Starts the codecloud simulator, a fake GitHub and the real app
 // (a child process, as `npm start` runs it) on 127.0.0.1, plays `/codecloud fix this` on an issue, a follow-up on
 // the pull request the agent opens, and a `/codecloud stop`, then prints the thread as GitHub would show it.
 

@@ -1,5 +1,5 @@
 // A fake GitHub on 127.0.0.1: GitHub REST under /api/v3 (every request checked against GitHub's OpenAPI
-// description), signed webhooks to the app, and a control API under /_fake. See contracts §2.
+// description), signed webhooks to the app, and a control API under /_fake (`control-routes.ts`).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { checkAppJwt, checkInstallationToken } from './auth.js';

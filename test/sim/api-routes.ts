@@ -1,4 +1,4 @@
-// The codecloud REST API v1 (seed 003; `last_run_id` from 004): route table and handlers returning answers.
+// The codecloud REST API v1 (as documented, with schedules' `last_run_id`): route table and handlers returning answers.
 import type { z } from 'zod';
 import {
   CreateAgentRunRequest,

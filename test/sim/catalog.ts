@@ -1,4 +1,4 @@
-// Plausible data for the public `GET /api/v1/providers` and `GET /api/v1/models` (shapes of seed 003).
+// Plausible data for the public `GET /api/v1/providers` and `GET /api/v1/models` (the documented shapes).
 import type { Model, Provider } from '../../src/codecloud/schemas.js';
 
 export const DEFAULT_MODEL = 'claude-sonnet-4-5';

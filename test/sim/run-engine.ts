@@ -207,7 +207,7 @@ function openPr(state: SimState, run: SimRun, spec: ScriptPr, at: string, phase:
   };
 }
 
-/** The `agent.completed` / `agent.failed` payload of seed 003. */
+/** The documented `agent.completed` / `agent.failed` payload. */
 export function finishedPayload(run: SimRun, pr: SimPullRequest | undefined): Record<string, unknown> {
   const shown = pr ?? run.prs[0];
   return {

@@ -15,10 +15,10 @@ import type {
 } from './types.js';
 import type { WebhookSender } from './webhook-delivery.js';
 
-/** Concurrent runs per plan (seed 003 "Rate Limits"; `free` is not documented: 1). */
+/** Concurrent runs per plan (codecloud documents starter 1, pro 5; `free` is not documented: 1). */
 export const PLAN_LIMITS: Record<SimPlan, number> = { free: 1, starter: 1, pro: 5 };
 
-/** How long an idempotency key is remembered (seed 003: "Keys expire after 24 hours"). */
+/** How long an idempotency key is remembered (codecloud documents 24 hours). */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 
 export interface ApiAnswer {

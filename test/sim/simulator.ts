@@ -1,4 +1,4 @@
-// The codecloud simulator: a real HTTP server on 127.0.0.1 serving the documented codecloud API v1 (seeds 003/004),
+// The codecloud simulator: a real HTTP server on 127.0.0.1 serving the documented codecloud API v1,
 // driven by per-run scripts on a controllable clock, with signed webhooks, schedules and fault injection.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -1,4 +1,4 @@
-// Sends codecloud webhooks as the seed describes: JSON POST, `User-Agent: codecloud-Webhooks/1.0`,
+// Sends codecloud webhooks as codecloud documents them: JSON POST, `User-Agent: codecloud-Webhooks/1.0`,
 // `X-Codecloud-Event`, a fresh `X-Codecloud-Delivery` per attempt, `X-Codecloud-Signature` (bare hex HMAC-SHA256 of
 // the raw body) when a secret is set; failed deliveries retried after 1 s, 5 s, 30 s of simulated time.
 import { createHmac, randomUUID } from 'node:crypto';
@@ -7,7 +7,7 @@ import type { FaultBook } from './faults.js';
 import type { SimClock } from './sim-clock.js';
 import type { WebhookAttempt } from './types.js';
 
-/** Delays before retry 1, 2, 3 (seed 003: "retried up to 3 times with delays of 1s, 5s, and 30s"). */
+/** Delays before retry 1, 2, 3 (codecloud documents 1 s, 5 s and 30 s). */
 export const WEBHOOK_RETRY_DELAYS_MS: readonly number[] = [1_000, 5_000, 30_000];
 export const WEBHOOK_USER_AGENT = 'codecloud-Webhooks/1.0';
 

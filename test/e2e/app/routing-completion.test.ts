@@ -1,4 +1,4 @@
-// Routing (SPEC §3.4), completion (SPEC §3.7) and start-up (SPEC §3.1) end to end, with a real app process.
+// Routing, completion and start-up end to end (README, Commands and How it works), with a real app process.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { signCodecloudPayload } from '../../../src/codecloud/webhook-signature.js';
 import { type FakeGitHubState, signWebhook } from '../../fake-github/fake-github.js';
@@ -293,7 +293,7 @@ describe('App routing and completion (real process)', () => {
   });
 });
 
-describe('App start-up (SPEC §3.1)', () => {
+describe('App start-up', () => {
   const base = {
     APP_ID: '1',
     PRIVATE_KEY: '-----BEGIN RSA PRIVATE KEY-----\\nnot-used\\n-----END RSA PRIVATE KEY-----',

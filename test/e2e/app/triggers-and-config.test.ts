@@ -1,4 +1,4 @@
-// Triggers and configuration end to end (part B of issue 3's audit): a custom trigger word, a review body, an
+// Triggers and configuration end to end: a custom trigger word, a review body, an
 // allowed bot, edits, invalid YAML, redaction, progress spacing. One real app process for the file.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { signCodecloudPayload } from '../../../src/codecloud/webhook-signature.js';

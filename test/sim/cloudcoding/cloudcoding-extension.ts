@@ -1,4 +1,5 @@
-// The Cloud Coding API in the simulator: `POST /invoke/stdout` answered with Server-Sent Events (seeds 000–002).
+// The Cloud Coding API in the simulator (README, The Cloud Coding backend): `POST /invoke/stdout` answered with
+// Server-Sent Events.
 // Single and parallel tasks (events interleaved round-robin, tagged with `task_name`), threads that carry a
 // conversation across invocations, scripted output and faults (status answers, slow or awkwardly cut chunks, a
 // mid-stream disconnect, a stall, a truncated event), and a record of every request for inspection.

@@ -17,7 +17,7 @@ export interface InvocationBehaviour {
   /** `Retry-After` (seconds) with `status`. */
   retryAfter?: number;
   /**
-   * `envelope` (default): `data: {"event": "custom", "data": {…}}`, as seeds 001/002 show.
+   * `envelope` (default): `data: {"event": "custom", "data": {…}}`, as the API's documentation shows.
    * `sse`: `event: custom` + `data: {…}`.
    */
   framing?: 'envelope' | 'sse';

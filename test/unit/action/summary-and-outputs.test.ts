@@ -40,7 +40,7 @@ const task = (name: string, run: RunDetail | undefined, extra: Partial<TaskResul
 });
 
 describe('outputs', () => {
-  it('maps one run to every single-run output of SPEC §4.2', () => {
+  it('maps one run to every single-run output in action.yml', () => {
     expect(singleRunOutputs(task('run', completed))).toEqual({
       'run-id': 'run_a',
       status: 'completed',

@@ -73,7 +73,7 @@ describe('CreateAgentRunRequest', () => {
   });
 });
 
-describe('responses (seed 003 examples)', () => {
+describe('responses (documented examples)', () => {
   it('CreateAgentRunResponse', () => {
     const body = {
       id: 'jd7x8k9m2n3p4q5r',

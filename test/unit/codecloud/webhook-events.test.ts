@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CodecloudEvent, eventDedupKey } from '../../../src/codecloud/webhook-events.js';
 import { describeZodIssues } from '../../../src/validation-error.js';
 
-// The example payloads of seed 003, verbatim.
+// The example payloads of codecloud's API documentation, verbatim.
 const completed = {
   event: 'agent.completed',
   run_id: 'jd7x8k9m2n3p4q5r',
@@ -50,7 +50,7 @@ describe('CodecloudEvent', () => {
     ['agent.progress (tool_call)', toolCall],
     ['schedule.run.skipped', skipped],
     ['schedule.run.executed', executed],
-  ])('parses the seed example of %s', (_name, payload) => {
+  ])('parses the documented example of %s', (_name, payload) => {
     expect(CodecloudEvent.parse(payload)).toEqual(payload);
   });
 

@@ -21,7 +21,7 @@ describe('signCodecloudPayload', () => {
     expect(await signCodecloudPayload(SECRET, BODY)).toBe(DIGEST);
   });
 
-  it('is the HMAC-SHA256 hex digest the seed shows (crypto.createHmac)', async () => {
+  it('is the HMAC-SHA256 hex digest codecloud documents (crypto.createHmac)', async () => {
     const body = JSON.stringify({ event: 'agent.completed', run_id: 'r1' });
     expect(await signCodecloudPayload('whsec', body)).toBe(
       createHmac('sha256', 'whsec').update(body).digest('hex'),

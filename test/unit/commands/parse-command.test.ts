@@ -171,7 +171,7 @@ describe('parseCommand: subcommands', () => {
 });
 
 describe('parseCommand: options', () => {
-  it('parses every option of SPEC §3.3', () => {
+  it('parses every option', () => {
     const body =
       '/codecloud --model=claude-sonnet-4-5 --provider=anthropic --agent=claude-code --branch=release/1.x --no-pr --backend=cloudcoding fix it';
     expect(command(body)).toEqual({

@@ -19,7 +19,7 @@ function problem(raw: unknown): string {
 }
 
 describe('parseRepoConfig', () => {
-  it('gives SPEC §3.8 defaults for no file and an empty file', () => {
+  it('gives the README defaults for no file and an empty file', () => {
     const expected = {
       trigger: '/codecloud',
       label: 'codecloud',
@@ -39,7 +39,7 @@ describe('parseRepoConfig', () => {
     expect(parseRepoConfig({})).toEqual({ ok: true, config: expected, warnings: [] });
   });
 
-  it('reads the SPEC example in full', () => {
+  it('reads a file with every key in full', () => {
     const raw = {
       trigger: '/codecloud',
       label: 'codecloud',
