@@ -48,3 +48,20 @@ export const SLOT_HOLDING_RUN_STATUSES: readonly LocalRunStatus[] = ['starting',
 
 export const isFinalLocalRunStatus = (status: LocalRunStatus): boolean =>
   FINAL_LOCAL_RUN_STATUSES.includes(status);
+
+/** GitHub's repository roles, weakest first. */
+export const PERMISSION_LEVELS = ['read', 'triage', 'write', 'maintain', 'admin'] as const;
+export const PermissionLevel = z.enum(PERMISSION_LEVELS);
+export type PermissionLevel = z.infer<typeof PermissionLevel>;
+
+/** A caller's level, or `none` when GitHub says they have no access (or says something we don't know). */
+export type CallerPermission = PermissionLevel | 'none';
+
+/** A level's strength: `none` -1, then `read` 0 up to `admin` 4. */
+export const permissionRank = (level: CallerPermission): number =>
+  level === 'none' ? -1 : PERMISSION_LEVELS.indexOf(level);
+
+/** True when `actual` is at least `required` (read < triage < write < maintain < admin; `none` meets nothing). */
+export function meetsPermission(actual: CallerPermission, required: PermissionLevel): boolean {
+  return permissionRank(actual) >= permissionRank(required);
+}

@@ -14,12 +14,11 @@
  */
 import { z } from 'zod';
 import type { CommandOptions } from '../commands/command.js';
-import { PermissionLevel } from '../github/permission-level.js';
 import { DEFAULT_MAX_CONCURRENT_RUNS, DEFAULT_TIMEOUT_MINUTES } from '../run-defaults.js';
 import { checkCron, parseIsoDateTime } from '../schedules/cron-check.js';
 import { isValidBranchName } from '../text/branch-name.js';
 import { closestName } from '../text/closest-name.js';
-import { AgentProvider, Backend, RunMode } from '../vocabulary.js';
+import { AgentProvider, Backend, PermissionLevel, RunMode } from '../vocabulary.js';
 
 /** Where the config lives, relative to the repository root. */
 export const REPO_CONFIG_PATH = '.github/codecloud.yml';

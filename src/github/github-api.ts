@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import { postableBody } from '../render/postable.js';
 import { describeZodIssues } from '../validation-error.js';
-import { type CallerPermission, permissionFromGitHub } from './permission-level.js';
+import type { CallerPermission } from '../vocabulary.js';
+import { permissionFromGitHub } from './permission-level.js';
 
 /** The one method of Octokit the app needs. */
 export interface GitHubRequester {

@@ -1,24 +1,10 @@
 /**
- * Repository permission levels and the gate on them (README, Commands): the commenter's level, read from
- * `GET /repos/{owner}/{repo}/collaborators/{username}/permission`, must reach config `min_permission`.
- * `author_association` is never used.
+ * A commenter's repository permission level, read from GitHub's
+ * `GET /repos/{owner}/{repo}/collaborators/{username}/permission` answer (README, Commands): it must reach config
+ * `min_permission` (`meetsPermission` in `src/vocabulary.ts`). `author_association` is never used.
  */
 import { z } from 'zod';
-
-/** GitHub's repository roles, weakest first. */
-export const PERMISSION_LEVELS = ['read', 'triage', 'write', 'maintain', 'admin'] as const;
-export const PermissionLevel = z.enum(PERMISSION_LEVELS);
-export type PermissionLevel = z.infer<typeof PermissionLevel>;
-
-/** A caller's level, or `none` when GitHub says they have no access (or says something we don't know). */
-export type CallerPermission = PermissionLevel | 'none';
-
-const rank = (level: CallerPermission): number => (level === 'none' ? -1 : PERMISSION_LEVELS.indexOf(level));
-
-/** True when `actual` is at least `required` (read < triage < write < maintain < admin; `none` meets nothing). */
-export function meetsPermission(actual: CallerPermission, required: PermissionLevel): boolean {
-  return rank(actual) >= rank(required);
-}
+import { type CallerPermission, PermissionLevel, permissionRank } from '../vocabulary.js';
 
 /**
  * The part of GitHub's collaborator-permission answer we read. `permission` is the legacy field and only says
@@ -52,5 +38,5 @@ export function permissionFromGitHub(answer: unknown): CallerPermission {
   const role = asLevel(parsed.data.role_name);
   if (base === undefined) return 'none';
   if (role === undefined) return base;
-  return rank(role) > rank(base) ? role : base;
+  return permissionRank(role) > permissionRank(base) ? role : base;
 }

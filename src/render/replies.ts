@@ -5,7 +5,7 @@
 import type { OptionProblem } from '../commands/command.js';
 import { COMMAND_OPTIONS } from '../commands/parse-command.js';
 import { REPO_CONFIG_KEYS, REPO_CONFIG_PATH, type RepoConfig } from '../config/repo-config.js';
-import { type CallerPermission, meetsPermission } from '../github/permission-level.js';
+import { type CallerPermission, meetsPermission } from '../vocabulary.js';
 import { codeBlock, details, formatCount, inlineCode, mentionUser } from './markdown.js';
 import { replyMarker } from './markers.js';
 import { postableBody } from './postable.js';

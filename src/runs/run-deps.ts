@@ -3,9 +3,8 @@
 import type { AgentBackend } from '../backends/agent-backend.js';
 import type { RepoConfig } from '../config/repo-config.js';
 import type { GitHubApi } from '../github/github-api.js';
-import type { PermissionLevel } from '../github/permission-level.js';
 import type { Store } from '../store/store.js';
-import type { AgentProvider, Backend, RunMode } from '../vocabulary.js';
+import type { AgentProvider, Backend, PermissionLevel, RunMode } from '../vocabulary.js';
 
 /** The repository configuration as the orchestration reads it (parsed and defaulted from `.github/codecloud.yml`). */
 export interface RunConfig {

@@ -4,7 +4,7 @@
  * it. A refused human gets 😕 and nothing else; a refused bot gets nothing.
  */
 import type { GitHubApi, RepoRef } from '../github/github-api.js';
-import { meetsPermission, type PermissionLevel } from '../github/permission-level.js';
+import { meetsPermission, type PermissionLevel } from '../vocabulary.js';
 import { targetOfTrigger } from './command-context.js';
 import type { RunDeps } from './run-deps.js';
 import { reactQuietly } from './status-comment.js';

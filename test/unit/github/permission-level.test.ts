@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { permissionFromGitHub } from '../../../src/github/permission-level.js';
 import {
   type CallerPermission,
   meetsPermission,
   PERMISSION_LEVELS,
   type PermissionLevel,
-  permissionFromGitHub,
-} from '../../../src/github/permission-level.js';
+} from '../../../src/vocabulary.js';
 
 describe('meetsPermission', () => {
   it('orders read < triage < write < maintain < admin', () => {

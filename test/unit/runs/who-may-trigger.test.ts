@@ -2,7 +2,6 @@
 // `min_permission`, `help` for anyone with read access; a refused human gets 😕 and nothing else.
 import { describe, expect, it } from 'vitest';
 import type { CommentTarget, GitHubApi, ReactionContent } from '../../../src/github/github-api.js';
-import type { CallerPermission, PermissionLevel } from '../../../src/github/permission-level.js';
 import type { CommandTrigger } from '../../../src/runs/trigger.js';
 import {
   isAllowedBot,
@@ -11,6 +10,7 @@ import {
   RULE_WITHOUT_CONFIG,
   type TriggerRule,
 } from '../../../src/runs/who-may-trigger.js';
+import type { CallerPermission, PermissionLevel } from '../../../src/vocabulary.js';
 import { testRunDeps } from './run-fixtures.js';
 
 const ref = { owner: 'acme', repo: 'app' };
