@@ -65,7 +65,7 @@ import {
 
 export interface AppRuntime {
   deps: RunDeps;
-  /** Stops the worker (jobs in flight finish or are released) and the reconciler. */
+  /** Stops the worker (jobs in flight finish within a second or are released) and the reconciler. */
   stop(): Promise<void>;
 }
 
@@ -254,8 +254,8 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
       deps,
       async stop() {
         waits.close();
-        await reconciler.stop();
-        await worker.stop();
+        // Both wait only a moment (`STOP_GRACE_MS`): what they leave is resumed by the next start or another replica.
+        await Promise.all([reconciler.stop(), worker.stop()]);
         cloudCoding?.closeAll('the app is shutting down');
       },
     });

@@ -82,7 +82,7 @@ async function main(): Promise<void> {
       },
     }),
   );
-  await server.start();
+  const httpServer = await server.start();
   process.stdout.write(`codecloud app listening on http://${server.host}:${server.port}\n`);
 
   let stopping = false;
@@ -91,8 +91,12 @@ async function main(): Promise<void> {
     stopping = true;
     process.stdout.write(`codecloud app: ${signal}, shutting down\n`);
     const done = (async () => {
-      await server.stop().catch(() => undefined);
+      // No new connections from here on; requests under way are answered (and recorded) while the worker and the
+      // reconciler stop, within a second or so; what is still open then (an idle keep-alive) is cut.
+      const serverStopped = server.stop().catch(() => undefined);
       await runtime?.stop();
+      httpServer.closeAllConnections();
+      await serverStopped;
       await store.close();
     })();
     const force = setTimeout(() => process.exit(1), 15_000);

@@ -67,4 +67,10 @@ export interface AgentBackend {
     request: StartRunRequest,
     since: number,
   ): Promise<{ remoteRunId: string; title?: string } | undefined>;
+  /**
+   * The backend's newest runs with their status, in one call (codecloud: the newest 100). Lets the reconciler find
+   * runs that finished without a completion webhook between its full passes. Optional: without it, they are found by
+   * the full pass only.
+   */
+  listRecent?(): Promise<Array<{ remoteRunId: string; status: BackendRunView['status'] }>>;
 }

@@ -16,6 +16,9 @@ export interface CodecloudBackendOptions {
   webhookUrl?: string | undefined;
 }
 
+/** Runs `listRecent` asks for: the most `GET /api/v1/agents` returns (it has no paging). */
+const LIST_RECENT_LIMIT = 100;
+
 export function codecloudBackend(options: CodecloudBackendOptions): AgentBackend {
   const { client } = options;
   const creates = options.createClient ?? client;
@@ -81,6 +84,10 @@ export function codecloudBackend(options: CodecloudBackendOptions): AgentBackend
         since,
       });
       return found ? definedProps({ remoteRunId: found.id, title: found.title || undefined }) : undefined;
+    },
+    async listRecent() {
+      const { runs } = await client.listRuns({ limit: LIST_RECENT_LIMIT });
+      return runs.map((run) => ({ remoteRunId: run.id, status: run.status }));
     },
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Works off the store's durable jobs: claims due jobs under a short lease (renewed while they run), runs their
  * handler, completes them, and on an error retries with back-off (and gives up after a few attempts). `wake()` makes
- * it look at once instead of at the next poll. `stop()` lets jobs in flight finish (up to a grace period) and
+ * it look at once instead of at the next poll. `stop()` lets jobs in flight finish (up to a short grace period) and
  * releases the rest.
  *
  * The jobs mostly wait on the network (GitHub, codecloud), so many run at once; fairness is per job group (the
@@ -40,6 +40,12 @@ export interface JobWorkerOptions {
 }
 
 const KEEP_FINISHED_JOBS_MS = 7 * 24 * 60 * 60 * 1000;
+/**
+ * How long `stop()` waits for jobs in flight by default. Short: a job cut off is run again (from the next start on
+ * the embedded store, which resumes everything its predecessor held at once; by another replica on PostgreSQL), so
+ * waiting longer only delays the restart.
+ */
+export const STOP_GRACE_MS = 1_000;
 const WAKE_QUIET_MS = 20;
 const WAKE_MAX_DELAY_MS = 250;
 
@@ -105,8 +111,13 @@ export class JobWorker {
     this.#schedule(Math.max(0, Math.min(WAKE_QUIET_MS, this.#firstWake + WAKE_MAX_DELAY_MS - at)));
   }
 
-  /** Stops claiming; waits up to `graceMs` for jobs in flight; the rest are released for another worker. */
-  async stop(graceMs = 8_000): Promise<void> {
+  /**
+   * Stops claiming; waits up to `graceMs` (default `STOP_GRACE_MS`) for jobs in flight; the rest are released (due at
+   * once, for another worker or the next start) and abandoned here: whatever they still do writes no outcome. Every
+   * job is safe to run again after being cut off anywhere (a SIGKILL does the same): status comments are looked up by
+   * their marker before one is posted, and a create whose answer never came is looked up, never sent again.
+   */
+  async stop(graceMs = STOP_GRACE_MS): Promise<void> {
     this.#running = false;
     if (this.#timer) clearTimeout(this.#timer);
     const pending = [...this.#inFlight.values()].map((entry) => entry.done);
@@ -121,12 +132,17 @@ export class JobWorker {
       if (timer) clearTimeout(timer);
     }
     if (this.#renewTimer) clearInterval(this.#renewTimer);
-    for (const { job, lost } of this.#inFlight.values()) {
-      if (lost) continue;
-      await this.#options.store
-        .failJob(job.id, 'released at shutdown', this.#options.now(), job.attempts)
-        .catch(() => undefined);
-    }
+    const released = [...this.#inFlight.values()].filter((entry) => !entry.lost && !entry.settled);
+    for (const entry of released) entry.lost = true;
+    await Promise.all(
+      released.map(({ job }) =>
+        this.#options.store
+          .failJob(job.id, 'released at shutdown', this.#options.now(), job.attempts)
+          .catch(() => undefined),
+      ),
+    );
+    if (released.length > 0)
+      this.#options.log.info(`job worker: ${released.length} job(s) in flight released at shutdown`);
   }
 
   /** Jobs in flight (for tests and shutdown). */

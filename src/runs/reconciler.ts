@@ -7,7 +7,10 @@
  */
 
 import type { Run } from '../store/store.js';
+import { sweepFinishedRuns } from './finished-run-sweep.js';
+import { STOP_GRACE_MS } from './job-worker.js';
 import { enqueue } from './jobs.js';
+import { forEachByInstallation } from './per-installation.js';
 import type { RunDeps } from './run-deps.js';
 import {
   backendOf,
@@ -44,39 +47,61 @@ export interface ReconcilePass {
   recheckInMs?: number;
 }
 
+/**
+ * One full pass (when this holder has or takes the reconciler's lease): several installations' runs side by side,
+ * each installation's one after the other. With `signal` aborted (shutdown) it stops between runs: what it did not
+ * reach is read by the next pass, here or on another replica.
+ */
 export async function reconcileOnce(
   deps: RunDeps,
   holder: string,
   leaseMs: number = RECONCILER_LEASE_MS,
+  signal?: AbortSignal,
 ): Promise<ReconcilePass> {
   if (!(await deps.store.tryAcquireLease('reconciler', holder, leaseMs))) return {};
   const pass: ReconcilePass = {};
   await timeOutRuns(deps).catch((error: unknown) => deps.log.warn(`time-outs: ${String(error)}`));
   let after: string | null = null;
   for (;;) {
+    if (signal?.aborted) return pass;
     const page = await deps.store.listActiveRunsAfter(after, PAGE);
-    for (const run of page) {
-      try {
-        if ((await reconcileRun(deps, run)) === 'held-elsewhere') pass.recheckInMs = START_LEASE_MS;
-      } catch (error) {
-        deps.log.warn(`reconciling run ${run.id}: ${String(error)}`);
-      }
-    }
+    await forEachByInstallation(
+      page,
+      async (run) => {
+        try {
+          if ((await reconcileRun(deps, run)) === 'held-elsewhere') pass.recheckInMs = START_LEASE_MS;
+        } catch (error) {
+          deps.log.warn(`reconciling run ${run.id}: ${String(error)}`);
+        }
+      },
+      { signal },
+    );
+    if (signal?.aborted) return pass;
     const last = page[page.length - 1];
     if (!last || page.length < PAGE) break;
     after = last.id;
   }
   // Final runs whose final comment edit failed or was cut off: edit it now (with back-off between attempts).
-  for (const run of await deps.store.listRunsAwaitingFinalComment(PAGE)) {
-    await postFinalComment(deps, run).catch((error: unknown) =>
-      deps.log.warn(`final status comment of run ${run.id} failed again: ${String(error)}`),
-    );
-  }
-  for (const installationId of await deps.store.installationsWithWaitingRuns()) {
-    await drainInstallation(deps, installationId).catch((error: unknown) =>
-      deps.log.warn(`starting waiting runs of installation ${installationId}: ${String(error)}`),
-    );
-  }
+  await forEachByInstallation(
+    await deps.store.listRunsAwaitingFinalComment(PAGE),
+    (run) =>
+      postFinalComment(deps, run).catch((error: unknown) =>
+        deps.log.warn(`final status comment of run ${run.id} failed again: ${String(error)}`),
+      ),
+    { signal },
+  );
+  if (signal?.aborted) return pass;
+  const waiting = (await deps.store.installationsWithWaitingRuns()).map((installationId) => ({
+    installationId,
+  }));
+  await forEachByInstallation(
+    waiting,
+    ({ installationId }) =>
+      drainInstallation(deps, installationId).catch((error: unknown) =>
+        deps.log.warn(`starting waiting runs of installation ${installationId}: ${String(error)}`),
+      ),
+    { signal },
+  );
   return pass;
 }
 
@@ -155,34 +180,61 @@ async function takeOverStarting(deps: RunDeps, run: Run): Promise<void> {
 }
 
 export interface Reconciler {
-  stop(): Promise<void>;
+  /**
+   * Stops the schedule and waits for a pass or sweep under way, at most `graceMs` (default `STOP_GRACE_MS`): it stops
+   * at its next run, and anything it did not reach is read by the next pass, here or on another replica.
+   */
+  stop(graceMs?: number): Promise<void>;
 }
 
 /**
+ * How often the lease holder looks for open runs that finished without a completion webhook (`sweepFinishedRuns`:
+ * one list call per backend, only while runs are open), between full passes. Not needed when the interval is this
+ * short or shorter.
+ */
+export const SWEEP_INTERVAL_MS = 10_000;
+
+/**
  * Runs `reconcileOnce` now (start-up) and then every `intervalMs`, never two at once. Every third of the lease it
- * renews the lease, or tries to take it: a replica that takes it over from one that died reconciles at once.
+ * renews the lease, or tries to take it: a replica that takes it over from one that died reconciles at once. Between
+ * full passes, the holder sweeps for finished runs every `sweepMs` (default `SWEEP_INTERVAL_MS`; 0: never).
  */
 export function startReconciler(
   deps: RunDeps,
-  options: { intervalMs: number; holder: string; leaseMs?: number },
+  options: { intervalMs: number; holder: string; leaseMs?: number; sweepMs?: number },
 ): Reconciler {
   const leaseMs = options.leaseMs ?? reconcilerLeaseMs(options.intervalMs);
+  const sweepMs = options.sweepMs ?? SWEEP_INTERVAL_MS;
+  const sweeping = sweepMs > 0 && sweepMs < options.intervalMs;
+  const stopping = new AbortController();
   let current: Promise<void> = Promise.resolve();
   let stopped = false;
   let holding = false;
   let renewing = false;
   let passing = false;
   let lastPass = 0;
+  let lastSweep = 0;
   let recheckAt: number | undefined;
   const startPass = (): void => {
     passing = true;
     lastPass = Date.now();
+    lastSweep = lastPass;
     recheckAt = undefined;
-    current = reconcileOnce(deps, options.holder, leaseMs)
+    current = reconcileOnce(deps, options.holder, leaseMs, stopping.signal)
       .then((pass) => {
         if (pass.recheckInMs !== undefined) recheckAt = Date.now() + pass.recheckInMs;
       })
       .catch((error: unknown) => deps.log.error(`reconciler: ${String(error)}`))
+      .finally(() => {
+        passing = false;
+      });
+  };
+  const startSweep = (): void => {
+    passing = true;
+    lastSweep = Date.now();
+    current = sweepFinishedRuns(deps, stopping.signal)
+      .then(() => undefined)
+      .catch((error: unknown) => deps.log.warn(`reconciler: looking for finished runs: ${String(error)}`))
       .finally(() => {
         passing = false;
       });
@@ -205,18 +257,26 @@ export function startReconciler(
         Date.now() - lastPass >= options.intervalMs * 0.95 ||
         (recheckAt !== undefined && Date.now() >= recheckAt);
       if (!had || due) startPass();
+      else if (sweeping && Date.now() - lastSweep >= sweepMs * 0.95) startSweep();
     } finally {
       renewing = false;
     }
   };
   void renew();
-  const timer = setInterval(() => void renew(), Math.max(Math.min(leaseMs / 3, options.intervalMs), 100));
+  const tick = Math.min(leaseMs / 3, options.intervalMs, sweeping ? sweepMs : Number.POSITIVE_INFINITY);
+  const timer = setInterval(() => void renew(), Math.max(tick, 100));
   timer.unref?.();
   return {
-    async stop() {
+    async stop(graceMs = STOP_GRACE_MS) {
       stopped = true;
       clearInterval(timer);
-      await current;
+      stopping.abort();
+      let timeout: NodeJS.Timeout | undefined;
+      const graceOver = new Promise<void>((resolve) => {
+        timeout = setTimeout(resolve, graceMs);
+      });
+      await Promise.race([current, graceOver]);
+      clearTimeout(timeout);
       await deps.store.releaseLease('reconciler', options.holder).catch(() => undefined);
     },
   };

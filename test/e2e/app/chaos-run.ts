@@ -68,6 +68,10 @@ export interface CommandFigures {
   doubled: boolean;
   /** The comment's final state does not match the run at codecloud. */
   mismatch: boolean;
+  /** ms from the first command until codecloud's run finished (its `completed_at`; the latest if several). */
+  finishedAtCodecloudMs?: number | undefined;
+  /** ms from the first command until it was first seen settled (set by `runChaos`). */
+  settledAtMs?: number | undefined;
 }
 
 export interface ChaosReport {
@@ -233,8 +237,18 @@ export async function runChaos(cluster: Cluster, plan: ChaosPlan): Promise<Chaos
   let lastReport = 0;
   let fewestOpen = Number.POSITIVE_INFINITY;
   let lastSettledAt = lastKillAt;
+  const firstSettledAt = new Map<string, number>();
+  const measureNow = async (): Promise<CommandFigures[]> => {
+    const measured = await measure(cluster, sent, t0);
+    const at = Date.now() - t0;
+    for (const f of measured) {
+      if (f.settled && !firstSettledAt.has(f.token)) firstSettledAt.set(f.token, at);
+      f.settledAtMs = firstSettledAt.get(f.token);
+    }
+    return measured;
+  };
   for (;;) {
-    figures = await measure(cluster, sent);
+    figures = await measureNow();
     const open = figures.filter((f) => !f.settled).length;
     if (open < fewestOpen) {
       fewestOpen = open;
@@ -254,7 +268,10 @@ export async function runChaos(cluster: Cluster, plan: ChaosPlan): Promise<Chaos
   }
   // Anything that happens after settling (a late second final edit, a second run) is a double too.
   await sleep(2_000);
-  figures = await measure(cluster, sent);
+  figures = await measureNow();
+  // Everything settled only in the grace measurement after the time-out: then that is when it settled (otherwise the
+  // report would say "NOT everything settled" with nothing unfinished).
+  if (settledAt === undefined && figures.every((f) => f.settled)) settledAt = Date.now();
 
   return {
     commands: figures,
@@ -288,7 +305,11 @@ function requestBody(request: RecordedRequest): string {
   return typeof body === 'string' ? body : '';
 }
 
-export async function measure(cluster: Cluster, sent: readonly ChaosCommand[]): Promise<CommandFigures[]> {
+export async function measure(
+  cluster: Cluster,
+  sent: readonly ChaosCommand[],
+  t0?: number,
+): Promise<CommandFigures[]> {
   const state = cluster.github.state();
   const runs: SimRun[] = await cluster.sim.control.runs();
   const comments = [...state.comments.values()];
@@ -328,6 +349,7 @@ export async function measure(cluster: Cluster, sent: readonly ChaosCommand[]): 
       runsFinal;
     const doubled = mine.length > 1 || status.length > 1 || finalEdits > 1 || rockets + confused > 1;
     const expected = mine.length === 1 ? mine[0]?.status : 'failed';
+    const finishedAt = Math.max(...mine.map((r) => (r.completed_at ? Date.parse(r.completed_at) : 0)));
     const mismatch = settled && commentState !== expected;
     return {
       token: command.token,
@@ -352,6 +374,7 @@ export async function measure(cluster: Cluster, sent: readonly ChaosCommand[]): 
       settled,
       doubled,
       mismatch,
+      finishedAtCodecloudMs: t0 !== undefined && finishedAt > 0 ? finishedAt - t0 : undefined,
     };
   });
 }
@@ -425,5 +448,17 @@ export function describeReport(report: ChaosReport): string[] {
     );
   }
   if (odd.length > 20) lines.push(`  … and ${odd.length - 20} more`);
+  const seconds = (ms: number | undefined): string =>
+    ms === undefined ? '–' : `${(ms / 1000).toFixed(0)} s`;
+  const latest = c
+    .filter((f) => f.settledAtMs !== undefined)
+    .sort((a, b) => (b.settledAtMs ?? 0) - (a.settledAtMs ?? 0))
+    .slice(0, 5);
+  if (latest.length > 0) lines.push('the last to settle (from the first command):');
+  for (const f of latest) {
+    lines.push(
+      `  ${f.token}: finished at codecloud ${seconds(f.finishedAtCodecloudMs)}, settled ${seconds(f.settledAtMs)} (${f.commentState}, runs ${f.runsCreated})`,
+    );
+  }
   return lines;
 }

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { JobWorker } from '../../../src/runs/job-worker.js';
+import { JobWorker, STOP_GRACE_MS } from '../../../src/runs/job-worker.js';
 import type { SqlDatabase } from '../../../src/store/sql-database.js';
 import { SqlStore } from '../../../src/store/sql-store.js';
 import { openSqliteDatabase } from '../../../src/store/sqlite-database.js';
@@ -177,6 +177,71 @@ describe('JobWorker', () => {
     await until(async () => worker?.busy === 0);
     const record = await getJob(job?.id ?? '');
     expect(record).toMatchObject({ state: 'leased', attempts: 2 });
+  });
+
+  it('stops within a short grace: a quick job finishes, a slow one is released for the next worker and writes nothing', async () => {
+    let finishSlow = (): void => undefined;
+    const started: string[] = [];
+    worker = new JobWorker({
+      store,
+      log: quiet,
+      now: () => now,
+      pollMs: 10,
+      handlers: {
+        quick: async () => {
+          started.push('quick');
+          await new Promise((r) => setTimeout(r, 50));
+        },
+        slow: () =>
+          new Promise<void>((resolve) => {
+            started.push('slow');
+            finishSlow = resolve;
+          }),
+      },
+    });
+    await store.enqueueJob({ dedupeKey: 'quick', kind: 'quick', payload: {} });
+    await store.enqueueJob({ dedupeKey: 'slow', kind: 'slow', payload: {} });
+    worker.start();
+    await until(async () => started.length === 2);
+    const stopping = Date.now();
+    await worker.stop(300);
+    const took = Date.now() - stopping;
+    expect(took).toBeGreaterThanOrEqual(250);
+    expect(took).toBeLessThan(1_500);
+    // The quick one finished within the grace; the slow one is due again at once, for whoever claims next.
+    const [again] = await store.claimJobs(10, 60_000);
+    expect(again).toMatchObject({ kind: 'slow', attempts: 2 });
+    // It ends after the stop: its outcome is not written over the new claim.
+    finishSlow();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await getJob(again?.id ?? '')).toMatchObject({ state: 'leased', attempts: 2 });
+  });
+
+  it('stops at once when nothing is in flight, and waits no longer than its default grace', async () => {
+    expect(STOP_GRACE_MS).toBeLessThanOrEqual(2_000);
+    worker = new JobWorker({
+      store,
+      log: quiet,
+      now: () => now,
+      handlers: { stuck: () => new Promise<void>(() => undefined) },
+    });
+    worker.start();
+    const idle = Date.now();
+    await worker.stop();
+    expect(Date.now() - idle).toBeLessThan(200);
+    worker = new JobWorker({
+      store,
+      log: quiet,
+      now: () => now,
+      pollMs: 10,
+      handlers: { stuck: () => new Promise<void>(() => undefined) },
+    });
+    await store.enqueueJob({ dedupeKey: 'stuck', kind: 'stuck', payload: {} });
+    worker.start();
+    await until(async () => worker?.busy === 1);
+    const busy = Date.now();
+    await worker.stop();
+    expect(Date.now() - busy).toBeLessThan(STOP_GRACE_MS + 500);
   });
 
   it('answers a burst of wakes with one look once they stop (a burst of webhooks is answered first)', async () => {

@@ -1,0 +1,61 @@
+/**
+ * The reconciler's quick look between its full passes: one list call per backend that can list (codecloud: its
+ * newest runs with their status) finds the open runs that have finished at the backend although their completion
+ * webhook never came, and only those are read back and finished. A run older than what the list returns waits for
+ * the next full pass, as before.
+ */
+import type { Run } from '../store/store.js';
+import type { Backend } from '../vocabulary.js';
+import { forEachByInstallation } from './per-installation.js';
+import type { RunDeps } from './run-deps.js';
+import { refreshRun } from './run-lifecycle.js';
+
+/** Runs read per page of the store's open runs. */
+const PAGE = 200;
+
+/** Open runs the backend has started (a remote id, `queued` or `running`), per backend. */
+async function startedOpenRuns(deps: RunDeps, signal?: AbortSignal): Promise<Map<Backend, Run[]>> {
+  const byBackend = new Map<Backend, Run[]>();
+  let after: string | null = null;
+  while (!signal?.aborted) {
+    const page = await deps.store.listActiveRunsAfter(after, PAGE);
+    for (const run of page) {
+      if (run.remoteRunId === null || (run.status !== 'queued' && run.status !== 'running')) continue;
+      byBackend.set(run.backend, [...(byBackend.get(run.backend) ?? []), run]);
+    }
+    const last = page[page.length - 1];
+    if (!last || page.length < PAGE) break;
+    after = last.id;
+  }
+  return byBackend;
+}
+
+/**
+ * Finishes the open runs that a backend's list shows as completed or failed (several installations side by side);
+ * returns how many it read back. No API call at all when no run is open. Stops between runs once `signal` is
+ * aborted (shutdown).
+ */
+export async function sweepFinishedRuns(deps: RunDeps, signal?: AbortSignal): Promise<number> {
+  let readBack = 0;
+  for (const [name, runs] of await startedOpenRuns(deps, signal)) {
+    const backend = deps.backends[name];
+    if (!backend?.listRecent || signal?.aborted) continue;
+    const listed = new Map((await backend.listRecent()).map((entry) => [entry.remoteRunId, entry.status]));
+    const finished = runs.filter((run) => {
+      const status = run.remoteRunId === null ? undefined : listed.get(run.remoteRunId);
+      return status === 'completed' || status === 'failed';
+    });
+    readBack += finished.length;
+    // What the list says is only a hint: each run is read back and finished from what the API says of it.
+    await forEachByInstallation(
+      finished,
+      (run) =>
+        refreshRun(deps, run).then(
+          () => undefined,
+          (error: unknown) => deps.log.warn(`reading back finished run ${run.id}: ${String(error)}`),
+        ),
+      { signal },
+    );
+  }
+  return readBack;
+}

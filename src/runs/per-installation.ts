@@ -1,0 +1,34 @@
+/**
+ * Works through many runs the way GitHub lets the app write: an installation's runs one after the other (its writes
+ * go out a second apart anyway, `app/github-clients.ts`), several installations side by side, so one installation's
+ * long write queue never holds up the others' runs.
+ */
+/** Installations worked on at once. */
+export const INSTALLATIONS_AT_ONCE = 8;
+
+/**
+ * Calls `work` for every item (a run, an installation), at most `atOnce` installations at a time and one item per
+ * installation at a time, in order within an installation. Stops starting new work once `signal` is aborted. `work`
+ * must not throw (catch and log inside it).
+ */
+export async function forEachByInstallation<T extends { installationId: number }>(
+  items: readonly T[],
+  work: (item: T) => Promise<void>,
+  options: { atOnce?: number; signal?: AbortSignal | undefined } = {},
+): Promise<void> {
+  const byInstallation = new Map<number, T[]>();
+  for (const item of items) {
+    byInstallation.set(item.installationId, [...(byInstallation.get(item.installationId) ?? []), item]);
+  }
+  const queues = [...byInstallation.values()];
+  const lane = async (): Promise<void> => {
+    for (let queue = queues.shift(); queue; queue = queues.shift()) {
+      for (const item of queue) {
+        if (options.signal?.aborted) return;
+        await work(item);
+      }
+    }
+  };
+  const lanes = Math.max(1, Math.min(options.atOnce ?? INSTALLATIONS_AT_ONCE, queues.length));
+  await Promise.all(Array.from({ length: lanes }, lane));
+}
