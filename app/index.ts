@@ -13,6 +13,7 @@ import {
 import { codecloudBackend } from '../src/backends/codecloud-backend.js';
 import { CloudCodingClient } from '../src/cloudcoding/index.js';
 import { CodecloudClient } from '../src/codecloud/client.js';
+import { definedProps } from '../src/objects.js';
 import { redactingLog } from '../src/render/redacting-log.js';
 import {
   type CloudCodingProgress,
@@ -88,8 +89,7 @@ function codecloudClientFor(
     apiKey: env.CODECLOUD_API_KEY,
     baseUrl: env.CODECLOUD_API_URL,
     userAgent: 'codecloud-github-app',
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-    ...(options.now ? { now: options.now } : {}),
+    ...definedProps({ fetch: options.fetch, now: options.now }),
     ...extra,
   });
 }
@@ -108,14 +108,14 @@ function cloudCodingBackendFor(
     client: new CloudCodingClient({
       apiKey: env.CLOUDCODING_API_KEY,
       baseUrl: env.CLOUDCODING_API_URL,
-      ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...definedProps({ fetch: options.fetch }),
     }),
     githubToken: ({ installationId, repo }) => clients.repoToken(installationId, repo),
     serverUrl: githubBaseUrl ? githubBaseUrl.replace(/\/api\/v3$/, '') : 'https://github.com',
     threadIds: storeThreadIds(store),
     streamHolders: storeStreamHolders(store, holder),
     ...hooks,
-    ...(options.now ? { now: options.now } : {}),
+    ...definedProps({ now: options.now }),
   });
 }
 
@@ -159,7 +159,7 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
     );
     const deps: RunDeps = {
       store,
-      backends: { ...(codecloud ? { codecloud } : {}), ...(cloudCoding ? { cloudcoding: cloudCoding } : {}) },
+      backends: definedProps({ codecloud, cloudcoding: cloudCoding }),
       github: (installationId) => clients.api(installationId),
       loadConfig: (installationId, owner, repo) => loadConfig(installationId, owner, repo),
       installationOf: (owner, repo) => clients.installationOf(owner, repo),

@@ -1,5 +1,5 @@
 /**
- * `npm start`: parse the environment (SPEC §3.1), open and migrate the store, serve Probot on HOST/PORT (PORT=0
+ * `npm start`: parse the environment (README, Environment), open and migrate the store, serve Probot on HOST/PORT (PORT=0
  * picks a free port, printed as `codecloud app listening on http://HOST:PORT`), run the worker and the reconciler,
  * and shut down cleanly on SIGTERM/SIGINT. A `.env` file in the working directory is loaded first (variables already
  * set win). Without APP_ID it serves only Probot's setup flow, which registers the app from `app.yml` and writes
@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { Probot, run, Server } from 'probot';
 import { messageOf } from '../src/error-messages.js';
+import { definedProps } from '../src/objects.js';
 import { openStore } from '../src/store/open-store.js';
 import { type AppSettings, parseAppEnv, requireServingEnv } from './env.js';
 import { type AppRuntime, codecloudApp } from './index.js';
@@ -56,7 +57,7 @@ async function main(): Promise<void> {
     privateKey: privateKeyOf(settings),
     secret: env.WEBHOOK_SECRET,
     logLevel: env.LOG_LEVEL,
-    ...(settings.githubBaseUrl ? { baseUrl: settings.githubBaseUrl } : {}),
+    ...definedProps({ baseUrl: settings.githubBaseUrl }),
   });
   // Probot's Server would otherwise log through its own logger at `info` (every request, pretty-printed), whatever
   // LOG_LEVEL says: it gets the app's logger, made by Probot at LOG_LEVEL.
@@ -69,7 +70,7 @@ async function main(): Promise<void> {
     // Probot's Server reads `port || 3000`, so 0 would become 3000; Node's listen takes the string "0" as 0.
     port: env.PORT === 0 ? ('0' as unknown as number) : env.PORT,
     webhookPath: env.WEBHOOK_PATH,
-    ...(env.WEBHOOK_PROXY_URL ? { webhookProxy: env.WEBHOOK_PROXY_URL } : {}),
+    ...definedProps({ webhookProxy: env.WEBHOOK_PROXY_URL }),
   });
 
   let runtime: AppRuntime | undefined;

@@ -40,7 +40,7 @@ describe('action.yml', () => {
     runs: Record<string, string>;
   };
 
-  it('declares exactly the inputs the code reads, and the outputs of SPEC §4.2', () => {
+  it('declares exactly the inputs the code reads, and the outputs the README lists', () => {
     expect(Object.keys(yml.inputs)).toEqual([...ACTION_INPUT_NAMES]);
     expect(Object.keys(yml.outputs)).toEqual([...ACTION_OUTPUT_NAMES]);
     for (const [name, input] of Object.entries(yml.inputs)) expect(input.description, name).toBeTruthy();
@@ -61,7 +61,7 @@ describe('action.yml', () => {
 });
 
 describe('parseActionInputs', () => {
-  it('turns one prompt into one run request with the defaults of SPEC §4.1', () => {
+  it('turns one prompt into one run request with the defaults action.yml states', () => {
     const { settings } = parse_({ prompt: 'Fix the flaky test' });
     expect(settings).toMatchObject({
       backend: 'codecloud',
@@ -97,7 +97,7 @@ describe('parseActionInputs', () => {
     expect(settings.command === 'run' && settings.tasks[0]?.request.branch).toBe('feature/a');
   });
 
-  it('names the input and the value, exactly as SPEC §4.3 shows', () => {
+  it('names the input and the value, as the README shows', () => {
     expect(problems({ prompt: 'x', mode: 'exec' })).toEqual([
       "Input 'mode' must be 'execute' or 'plan', got 'exec'",
     ]);
