@@ -8,10 +8,12 @@ import type { AgentBackend, BackendRunView } from './agent-backend.js';
 export interface CodecloudBackendOptions {
   client: CodecloudClient;
   /**
-   * The client for creates and their look-ups, made with `retries: 0` so that a create whose answer was lost is
-   * looked up once and never sent again (the orchestration keeps looking it up for a while). Default: `client`.
+   * The client made with `retries: 0`, for creates and their look-ups (a create whose answer was lost is looked up
+   * once and never sent again; the orchestration keeps looking it up for a while) and for `listRecent` (only a
+   * shortcut: a 429 or an outage must not hold the reconciler for minutes of retries; the next sweep or pass reads
+   * again). Default: `client`.
    */
-  createClient?: Pick<CodecloudClient, 'createRun' | 'findRecentRun'> | undefined;
+  createClient?: Pick<CodecloudClient, 'createRun' | 'findRecentRun' | 'listRuns'> | undefined;
   /** `PUBLIC_URL + "/codecloud/webhook"`; unset: completion is found by polling. */
   webhookUrl?: string | undefined;
 }
@@ -86,7 +88,7 @@ export function codecloudBackend(options: CodecloudBackendOptions): AgentBackend
       return found ? definedProps({ remoteRunId: found.id, title: found.title || undefined }) : undefined;
     },
     async listRecent() {
-      const { runs } = await client.listRuns({ limit: LIST_RECENT_LIMIT });
+      const { runs } = await creates.listRuns({ limit: LIST_RECENT_LIMIT });
       return runs.map((run) => ({ remoteRunId: run.id, status: run.status }));
     },
   };

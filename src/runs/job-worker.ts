@@ -46,6 +46,13 @@ const KEEP_FINISHED_JOBS_MS = 7 * 24 * 60 * 60 * 1000;
  * waiting longer only delays the restart.
  */
 export const STOP_GRACE_MS = 1_000;
+
+/**
+ * How long a job released at shutdown waits before anyone may claim it again. Its handler is abandoned, not killed:
+ * until this process exits (a second or two after `stop()`), it may still be posting the status comment that a
+ * replica claiming at once would look for by marker, not find yet, and post a second time.
+ */
+export const RELEASE_HOLD_MS = 5_000;
 const WAKE_QUIET_MS = 20;
 const WAKE_MAX_DELAY_MS = 250;
 
@@ -112,8 +119,9 @@ export class JobWorker {
   }
 
   /**
-   * Stops claiming; waits up to `graceMs` (default `STOP_GRACE_MS`) for jobs in flight; the rest are released (due at
-   * once, for another worker or the next start) and abandoned here: whatever they still do writes no outcome. Every
+   * Stops claiming; waits up to `graceMs` (default `STOP_GRACE_MS`) for jobs in flight; the rest are released (due
+   * `RELEASE_HOLD_MS` later, once this process has exited, for another worker or the next start) and abandoned here:
+   * whatever they still do writes no outcome. Every
    * job is safe to run again after being cut off anywhere (a SIGKILL does the same): status comments are looked up by
    * their marker before one is posted, and a create whose answer never came is looked up, never sent again.
    */
@@ -137,7 +145,7 @@ export class JobWorker {
     await Promise.all(
       released.map(({ job }) =>
         this.#options.store
-          .failJob(job.id, 'released at shutdown', this.#options.now(), job.attempts)
+          .failJob(job.id, 'released at shutdown', this.#options.now() + RELEASE_HOLD_MS, job.attempts)
           .catch(() => undefined),
       ),
     );

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { JobWorker, STOP_GRACE_MS } from '../../../src/runs/job-worker.js';
+import { JobWorker, RELEASE_HOLD_MS, STOP_GRACE_MS } from '../../../src/runs/job-worker.js';
 import type { SqlDatabase } from '../../../src/store/sql-database.js';
 import { SqlStore } from '../../../src/store/sql-store.js';
 import { openSqliteDatabase } from '../../../src/store/sqlite-database.js';
@@ -208,7 +208,10 @@ describe('JobWorker', () => {
     const took = Date.now() - stopping;
     expect(took).toBeGreaterThanOrEqual(250);
     expect(took).toBeLessThan(1_500);
-    // The quick one finished within the grace; the slow one is due again at once, for whoever claims next.
+    // The quick one finished within the grace; the slow one is due again once this process has surely exited (its
+    // abandoned handler may still be writing until then), for whoever claims next.
+    expect(await store.claimJobs(10, 60_000)).toEqual([]);
+    now += RELEASE_HOLD_MS;
     const [again] = await store.claimJobs(10, 60_000);
     expect(again).toMatchObject({ kind: 'slow', attempts: 2 });
     // It ends after the stop: its outcome is not written over the new claim.
