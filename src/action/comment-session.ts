@@ -72,7 +72,7 @@ export async function startComment(
         kind: plan.kind,
         requestedBy: setup.requestedBy,
         timeoutMinutes: timeoutInMinutes(settings),
-        knownSecrets: [settings.apiKey, settings.githubToken ?? ''].filter((s) => s.length >= 4),
+        knownSecrets: [settings.apiKey, settings.githubToken ?? ''],
       },
       clock.now(),
     );

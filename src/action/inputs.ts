@@ -5,6 +5,7 @@
  * 'exec'`); all problems are reported at once. Secret inputs are never echoed.
  */
 import type { z } from 'zod';
+import { REDACTED, redactSecrets } from '../redact.js';
 import type { Env } from './default-branch.js';
 import { checkInputs, type GivenInputs, type InputIssue } from './input-fields.js';
 import { ACTION_INPUT_NAMES, type InputName, type RawInputs, SECRET_INPUTS } from './input-names.js';
@@ -43,7 +44,7 @@ export interface ParsedInputs {
  */
 export function parseActionInputs(raw: RawInputs, env: Env, now: Date, event?: unknown): ParsedInputs {
   const given = givenInputs(raw);
-  const secrets = [...SECRET_INPUTS].map((name) => given[name] ?? '').filter((secret) => secret.length >= 4);
+  const secrets = [...SECRET_INPUTS].map((name) => given[name]);
   const show = (name: InputName, value: string) => showValue(name, value, secrets);
   const checked = checkInputs(given, show);
   const context: InputContext = { env, now, event, show, warnings: [], notices: [] };
@@ -77,9 +78,9 @@ function inputIssue(issue: z.core.$ZodIssue): InputIssue {
 }
 
 /** `'exec'`, shortened and on one line; secrets never. */
-function showValue(name: InputName, value: string, secrets: readonly string[]): string {
-  if (SECRET_INPUTS.has(name)) return '***';
-  for (const secret of secrets) value = value.split(secret).join('***');
+function showValue(name: InputName, text: string, secrets: ReadonlyArray<string | undefined>): string {
+  if (SECRET_INPUTS.has(name)) return REDACTED;
+  const value = redactSecrets(text, secrets);
   const line = value.split(/\r?\n/, 1)[0] ?? '';
   const short = line.length > 80 ? `${line.slice(0, 80)}…` : line;
   return `'${short}${line !== value && short === line ? '…' : ''}'`;
