@@ -285,11 +285,9 @@ export interface RunSettings {
   agentProvider?: AgentProvider;
   /**
    * The base branch asked for (`--branch`, else config `branch`); absent means the repository's default branch.
-   * For a run on a pull request the caller uses the PR's head branch instead unless `--branch` was given.
+   * A run on a pull request always starts from the PR's head branch (it pushes to that PR), whatever this says.
    */
   branch?: string;
-  /** True when `branch` came from the command's `--branch`, which wins over a PR's head branch. */
-  branchFromCommand: boolean;
   autoCreatePr: boolean;
   timeoutMinutes: number;
   /** Config `instructions`, appended to the prompt ('' when none). */
@@ -317,7 +315,6 @@ export function effectiveRunSettings(
     ...(provider === undefined ? {} : { provider }),
     ...(agentProvider === undefined ? {} : { agentProvider }),
     ...(branch === undefined ? {} : { branch }),
-    branchFromCommand: options.branch !== undefined,
     autoCreatePr: options.noPr === true ? false : config.auto_create_pr,
     timeoutMinutes: config.timeout_minutes,
     instructions: config.instructions,
@@ -336,6 +333,5 @@ export function scheduleRunSettings(config: RepoConfig, schedule: ScheduleConfig
     ...base,
     mode: schedule.mode ?? config.mode,
     autoCreatePr: schedule.auto_create_pr ?? config.auto_create_pr,
-    branchFromCommand: false,
   };
 }

@@ -229,7 +229,6 @@ describe('effectiveRunSettings', () => {
       model: 'sonnet',
       provider: 'anthropic',
       branch: 'develop',
-      branchFromCommand: false,
       autoCreatePr: true,
       timeoutMinutes: 60,
       instructions: 'Be brief.',
@@ -257,7 +256,6 @@ describe('effectiveRunSettings', () => {
       provider: 'openai',
       agentProvider: 'claude-code',
       branch: 'x',
-      branchFromCommand: true,
       autoCreatePr: false,
       timeoutMinutes: 60,
       instructions: 'Be brief.',
@@ -284,7 +282,6 @@ describe('effectiveRunSettings', () => {
       model: 'opus',
       mode: 'plan',
       autoCreatePr: false,
-      branchFromCommand: false,
     });
   });
 });
