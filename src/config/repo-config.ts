@@ -52,7 +52,9 @@ const RunAt = z.preprocess(
 
 const Cron = z.string().superRefine((expr, ctx) => {
   const result = checkCron(expr);
-  if (!result.ok) ctx.addIssue({ code: 'custom', message: result.reason, input: expr });
+  // The reason already quotes the expression: `params.quotesInput` keeps `(got …)` from repeating it.
+  if (!result.ok)
+    ctx.addIssue({ code: 'custom', message: result.reason, input: expr, params: { quotesInput: true } });
 });
 
 export const ScheduleConfig = z
@@ -216,8 +218,9 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     default:
       what = issue.message;
   }
-  // A cron reason already quotes the expression; a mapping or the whole file is not worth quoting.
-  const quoted = issue.code === 'custom' && issue.message.startsWith('cron ') ? '' : got;
+  // A reason that already quotes the value (a cron check's) is not followed by it; a mapping or the whole file is
+  // not worth quoting.
+  const quoted = issue.code === 'custom' && issue.params?.quotesInput === true ? '' : got;
   const suffix = issue.input !== null && typeof issue.input === 'object' ? '' : quoted;
   return where === '' ? `${what}${suffix}` : `${where}: ${what}${suffix}`;
 }
