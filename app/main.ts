@@ -32,6 +32,17 @@ function loadDotEnv(path = '.env'): void {
   }
 }
 
+/**
+ * Probot's `Server` puts Probot's webhook middleware before every handler the app adds, and that middleware builds
+ * an authenticated Octokit and a Context for each delivery. The app answers the webhook path with its own route
+ * (`src/server/github-webhook-route.ts`, added in `app/index.ts`), so Probot's middleware here passes every request on.
+ */
+class ProbotWithoutWebhookMiddleware extends Probot {
+  override async getNodeMiddleware(): ReturnType<Probot['getNodeMiddleware']> {
+    return async () => false;
+  }
+}
+
 async function main(): Promise<void> {
   loadDotEnv();
   const settings = parseAppEnv(process.env);
@@ -50,7 +61,7 @@ async function main(): Promise<void> {
   const store = await openStore({ databaseUrl: env.DATABASE_URL, dataDir: env.DATA_DIR });
   await store.migrate();
 
-  const ProbotWithDefaults = Probot.defaults({
+  const ProbotWithDefaults = ProbotWithoutWebhookMiddleware.defaults({
     appId: env.APP_ID,
     privateKey: privateKeyOf(settings),
     secret: env.WEBHOOK_SECRET,
