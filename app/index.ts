@@ -54,6 +54,7 @@ import { describeConfigLoadError } from './config-load-error.js';
 import { type AppSettings, parseAppEnv } from './env.js';
 import { type GitHubClients, gitHubClients } from './github-clients.js';
 import { githubWebhookDispatch } from './github-webhook-dispatch.js';
+import { warmUpDeliveryParsers } from './warm-up-delivery-parsers.js';
 
 export interface AppRuntime {
   deps: RunDeps;
@@ -237,6 +238,7 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
     // `npm start` (app/main.ts) answers GitHub's webhooks with the route below, without Probot's per-event Octokit;
     // under `probot run`, Probot's middleware answers them first and hands each delivery over here.
     app.onAny((context) => receiveGitHub({ id: context.id, name: context.name, payload: context.payload }));
+    void warmUpDeliveryParsers().catch((error: unknown) => app.log.warn(`parser warm-up: ${String(error)}`));
     if (settings.env.WEBHOOK_SECRET) {
       addHandler(
         githubWebhookRoute({
