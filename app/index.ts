@@ -58,6 +58,8 @@ import { warmUpDeliveryParsers } from './warm-up-delivery-parsers.js';
 
 export interface AppRuntime {
   deps: RunDeps;
+  /** Answers GitHub's webhooks on WEBHOOK_PATH (undefined without WEBHOOK_SECRET); `app/main.ts` serves it first. */
+  githubWebhookRoute: ReturnType<typeof githubWebhookRoute> | undefined;
   /** Stops the worker (jobs in flight finish or are released) and the reconciler. */
   stop(): Promise<void>;
 }
@@ -239,16 +241,15 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
     // under `probot run`, Probot's middleware answers them first and hands each delivery over here.
     app.onAny((context) => receiveGitHub({ id: context.id, name: context.name, payload: context.payload }));
     void warmUpDeliveryParsers().catch((error: unknown) => app.log.warn(`parser warm-up: ${String(error)}`));
-    if (settings.env.WEBHOOK_SECRET) {
-      addHandler(
-        githubWebhookRoute({
+    const githubRoute = settings.env.WEBHOOK_SECRET
+      ? githubWebhookRoute({
           secret: settings.env.WEBHOOK_SECRET,
           path: settings.env.WEBHOOK_PATH,
           receive: receiveGitHub,
           log: deps.log,
-        }),
-      );
-    }
+        })
+      : undefined;
+    if (githubRoute) addHandler(githubRoute);
 
     addHandler(
       healthRoute(async () => {
@@ -281,6 +282,7 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
     });
     options.onReady?.({
       deps,
+      githubWebhookRoute: githubRoute,
       async stop() {
         waits.close();
         await reconciler.stop();
