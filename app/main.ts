@@ -94,8 +94,8 @@ async function main(): Promise<void> {
     }),
   );
   const httpServer = await server.start();
-  // Probot's Server logs every request through pino-http before its handlers run (≈ 0.1 ms of CPU each): GitHub's
-  // webhooks go to the app's route first, every other request to Probot's Server as before.
+  // Probot's Server makes a pino-http child logger for every request before its handlers run: GitHub's webhooks,
+  // the burst-prone path, go to the app's route first; every other request goes to Probot's Server as before.
   if (runtime?.githubWebhookRoute) routeFirst(httpServer, runtime.githubWebhookRoute, runtime.deps.log);
   process.stdout.write(`codecloud app listening on http://${server.host}:${server.port}\n`);
 
