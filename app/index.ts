@@ -39,7 +39,6 @@ import { type Reconciler, startReconciler } from '../src/runs/reconciler.js';
 import type { RunDeps } from '../src/runs/run-deps.js';
 import { drainInstallation, lookUpLostCreate } from '../src/runs/run-lifecycle.js';
 import {
-  type CommandTrigger,
   JOB_BACKEND_FINISHED,
   JOB_CODECLOUD_EVENT,
   JOB_COMMAND,
@@ -48,6 +47,7 @@ import {
   JOB_PUSH,
 } from '../src/runs/trigger.js';
 import { codecloudWebhookRoute } from '../src/server/codecloud-webhook-route.js';
+import { githubWebhookRoute } from '../src/server/github-webhook-route.js';
 import { healthRoute } from '../src/server/health-route.js';
 import { appWaitRoute } from '../src/server/wait-route.js';
 import { openStore } from '../src/store/open-store.js';
@@ -55,17 +55,13 @@ import type { Store } from '../src/store/store.js';
 import { describeConfigLoadError } from './config-load-error.js';
 import { type AppSettings, parseAppEnv } from './env.js';
 import { type GitHubClients, gitHubClients } from './github-clients.js';
-import {
-  fromIssueComment,
-  fromIssueLabeled,
-  fromIssueOpened,
-  fromPush,
-  fromReview,
-  fromReviewComment,
-} from './webhook-triggers.js';
+import { githubWebhookDispatch } from './github-webhook-dispatch.js';
+import { warmUpDeliveryParsers } from './warm-up-delivery-parsers.js';
 
 export interface AppRuntime {
   deps: RunDeps;
+  /** Answers GitHub's webhooks on WEBHOOK_PATH (undefined without WEBHOOK_SECRET); `app/main.ts` serves it first. */
+  githubWebhookRoute: ReturnType<typeof githubWebhookRoute> | undefined;
   /** Stops the worker (jobs in flight finish within a second or are released) and the reconciler. */
   stop(): Promise<void>;
 }
@@ -208,19 +204,25 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
     wake = () => worker.wake();
     progress = cloudCoding ? cloudCodingProgress(deps, () => cloudCoding) : undefined;
 
-    const record = async (trigger: CommandTrigger | undefined): Promise<void> => {
-      if (trigger) await recordCommandTrigger(deps, trigger);
-    };
-    app.on('issue_comment.created', (context) => record(fromIssueComment(context)));
-    app.on('issues.opened', (context) => record(fromIssueOpened(context)));
-    app.on('issues.labeled', (context) => record(fromIssueLabeled(context)));
-    app.on('pull_request_review.submitted', (context) => record(fromReview(context)));
-    app.on('pull_request_review_comment.created', (context) => record(fromReviewComment(context)));
-    app.on('push', async (context) => {
-      clients.configPushed(context.payload);
-      const push = fromPush(context);
-      if (push) await recordPush(deps, push);
+    const receiveGitHub = githubWebhookDispatch({
+      recordCommand: (trigger) => recordCommandTrigger(deps, trigger),
+      recordPush: (push) => recordPush(deps, push),
+      configPushed: (push) => clients.configPushed(push),
+      log: deps.log,
     });
+    // `npm start` (app/main.ts) answers GitHub's webhooks with the route below, without Probot's per-event Octokit;
+    // under `probot run`, Probot's middleware answers them first and hands each delivery over here.
+    app.onAny((context) => receiveGitHub({ id: context.id, name: context.name, payload: context.payload }));
+    void warmUpDeliveryParsers().catch((error: unknown) => app.log.warn(`parser warm-up: ${String(error)}`));
+    const githubRoute = settings.env.WEBHOOK_SECRET
+      ? githubWebhookRoute({
+          secret: settings.env.WEBHOOK_SECRET,
+          path: settings.env.WEBHOOK_PATH,
+          receive: receiveGitHub,
+          log: deps.log,
+        })
+      : undefined;
+    if (githubRoute) addHandler(githubRoute);
 
     addHandler(
       healthRoute(async () => {
@@ -253,6 +255,7 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
     });
     options.onReady?.({
       deps,
+      githubWebhookRoute: githubRoute,
       async stop() {
         waits.close();
         // Both wait only a moment (`STOP_GRACE_MS`): what they leave is resumed by the next start or another replica.

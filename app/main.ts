@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { Probot, run, Server } from 'probot';
 import { messageOf } from '../src/error-messages.js';
 import { definedProps } from '../src/objects.js';
+import { routeFirst } from '../src/server/route-first.js';
 import { openStore } from '../src/store/open-store.js';
 import { type AppSettings, parseAppEnv, requireServingEnv } from './env.js';
 import { type AppRuntime, codecloudApp } from './index.js';
@@ -34,6 +35,17 @@ function loadDotEnv(path = '.env'): void {
   }
 }
 
+/**
+ * Probot's `Server` puts Probot's webhook middleware before every handler the app adds, and that middleware builds
+ * an authenticated Octokit and a Context for each delivery. The app answers the webhook path with its own route
+ * (`src/server/github-webhook-route.ts`, added in `app/index.ts`), so Probot's middleware here passes every request on.
+ */
+class ProbotWithoutWebhookMiddleware extends Probot {
+  override async getNodeMiddleware(): ReturnType<Probot['getNodeMiddleware']> {
+    return async () => false;
+  }
+}
+
 async function main(): Promise<void> {
   loadDotEnv();
   const settings = parseAppEnv(process.env);
@@ -52,7 +64,7 @@ async function main(): Promise<void> {
   const store = await openStore({ databaseUrl: env.DATABASE_URL, dataDir: env.DATA_DIR });
   await store.migrate();
 
-  const ProbotWithDefaults = Probot.defaults({
+  const ProbotWithDefaults = ProbotWithoutWebhookMiddleware.defaults({
     appId: env.APP_ID,
     privateKey: privateKeyOf(settings),
     secret: env.WEBHOOK_SECRET,
@@ -84,6 +96,9 @@ async function main(): Promise<void> {
     }),
   );
   const httpServer = await server.start();
+  // Probot's Server makes a pino-http child logger for every request before its handlers run: GitHub's webhooks,
+  // the burst-prone path, go to the app's route first; every other request goes to Probot's Server as before.
+  if (runtime?.githubWebhookRoute) routeFirst(httpServer, runtime.githubWebhookRoute, runtime.deps.log);
   process.stdout.write(`codecloud app listening on http://${server.host}:${server.port}\n`);
 
   let stopping = false;

@@ -1,12 +1,19 @@
 /**
- * Probot's webhook payloads → the plain `CommandTrigger` the orchestration records (no Probot types past here).
+ * GitHub's webhook deliveries → the plain `CommandTrigger` the orchestration records.
  * Each payload is checked with zod for the fields used: a payload of another shape (a string where GitHub sends
  * an object, a deeply nested value where it sends text) is ignored with a log line, never recorded as a job.
  */
-import type { Context } from 'probot';
 import { z } from 'zod';
+import { definedProps } from '../src/objects.js';
 import type { CommandTrigger, PushTrigger } from '../src/runs/trigger.js';
+import type { GitHubDelivery } from '../src/server/github-webhook-route.js';
 import { describeZodIssues } from '../src/validation-error.js';
+import type { ConfigPush } from './config-cache.js';
+
+/** Where a delivery that does not fit is reported. */
+export interface DeliveryLog {
+  warn(message: string): void;
+}
 
 const Login = z.object({ login: z.string() });
 const Repository = z.object({
@@ -77,23 +84,36 @@ const PushPayload = z.object({
     default_branch: z.string().nullish(),
     master_branch: z.string().nullish(),
   }),
+  commits: z
+    .array(
+      z.object({
+        added: z.array(z.string()).default([]),
+        removed: z.array(z.string()).default([]),
+        modified: z.array(z.string()).default([]),
+      }),
+    )
+    .nullish(),
 });
 
 /** The payload as `schema` reads it, or undefined (logged) when it does not fit. */
-function read<S extends z.ZodType>(context: Context, schema: S): z.output<S> | undefined {
-  const parsed = schema.safeParse(context.payload);
+function read<S extends z.ZodType>(
+  delivery: GitHubDelivery,
+  log: DeliveryLog,
+  schema: S,
+): z.output<S> | undefined {
+  const parsed = schema.safeParse(delivery.payload);
   if (parsed.success) return parsed.data;
-  context.log.warn(
-    `ignoring ${context.name} delivery ${context.id}: unexpected payload (${describeZodIssues(parsed.error).slice(0, 300)})`,
+  log.warn(
+    `ignoring ${delivery.name} delivery ${delivery.id}: unexpected payload (${describeZodIssues(parsed.error).slice(0, 300)})`,
   );
   return undefined;
 }
 
-function base(context: Context, payload: z.output<typeof RepoPayload>) {
+function base(delivery: GitHubDelivery, payload: z.output<typeof RepoPayload>) {
   const installationId = payload.installation?.id;
   if (installationId === undefined) return undefined;
   return {
-    deliveryId: context.id,
+    deliveryId: delivery.id,
     installationId,
     owner: payload.repository.owner.login,
     repo: payload.repository.name,
@@ -102,9 +122,9 @@ function base(context: Context, payload: z.output<typeof RepoPayload>) {
   };
 }
 
-export function fromIssueComment(context: Context<'issue_comment.created'>): CommandTrigger | undefined {
-  const p = read(context, IssueCommentPayload);
-  const common = p && base(context, p);
+export function fromIssueComment(delivery: GitHubDelivery, log: DeliveryLog): CommandTrigger | undefined {
+  const p = read(delivery, log, IssueCommentPayload);
+  const common = p && base(delivery, p);
   if (!p || !common) return undefined;
   return {
     ...common,
@@ -121,9 +141,9 @@ export function fromIssueComment(context: Context<'issue_comment.created'>): Com
   };
 }
 
-export function fromIssueOpened(context: Context<'issues.opened'>): CommandTrigger | undefined {
-  const p = read(context, IssuePayload);
-  const common = p && base(context, p);
+export function fromIssueOpened(delivery: GitHubDelivery, log: DeliveryLog): CommandTrigger | undefined {
+  const p = read(delivery, log, IssuePayload);
+  const common = p && base(delivery, p);
   if (!p || !common) return undefined;
   return {
     ...common,
@@ -135,14 +155,16 @@ export function fromIssueOpened(context: Context<'issues.opened'>): CommandTrigg
     commentId: null,
     text: p.issue.body ?? '',
     author: p.issue.user?.login ?? 'ghost',
-    ...(p.issue.html_url ? { commentUrl: p.issue.html_url } : {}),
-    ...(p.issue.created_at ? { createdAt: p.issue.created_at } : {}),
+    ...definedProps({
+      commentUrl: p.issue.html_url || undefined,
+      createdAt: p.issue.created_at || undefined,
+    }),
   };
 }
 
-export function fromIssueLabeled(context: Context<'issues.labeled'>): CommandTrigger | undefined {
-  const p = read(context, IssueLabeledPayload);
-  const common = p && base(context, p);
+export function fromIssueLabeled(delivery: GitHubDelivery, log: DeliveryLog): CommandTrigger | undefined {
+  const p = read(delivery, log, IssueLabeledPayload);
+  const common = p && base(delivery, p);
   if (!p || !common || !p.label) return undefined;
   return {
     ...common,
@@ -155,14 +177,16 @@ export function fromIssueLabeled(context: Context<'issues.labeled'>): CommandTri
     text: '',
     label: p.label.name,
     author: p.issue.user?.login ?? 'ghost',
-    ...(p.issue.html_url ? { commentUrl: p.issue.html_url } : {}),
-    ...(p.issue.updated_at ? { createdAt: p.issue.updated_at } : {}),
+    ...definedProps({
+      commentUrl: p.issue.html_url || undefined,
+      createdAt: p.issue.updated_at || undefined,
+    }),
   };
 }
 
-export function fromReview(context: Context<'pull_request_review.submitted'>): CommandTrigger | undefined {
-  const p = read(context, ReviewPayload);
-  const common = p && base(context, p);
+export function fromReview(delivery: GitHubDelivery, log: DeliveryLog): CommandTrigger | undefined {
+  const p = read(delivery, log, ReviewPayload);
+  const common = p && base(delivery, p);
   if (!p || !common) return undefined;
   return {
     ...common,
@@ -175,15 +199,13 @@ export function fromReview(context: Context<'pull_request_review.submitted'>): C
     text: p.review.body ?? '',
     author: p.pull_request.user?.login ?? 'ghost',
     commentUrl: p.review.html_url,
-    ...(p.review.submitted_at ? { createdAt: p.review.submitted_at } : {}),
+    ...definedProps({ createdAt: p.review.submitted_at || undefined }),
   };
 }
 
-export function fromReviewComment(
-  context: Context<'pull_request_review_comment.created'>,
-): CommandTrigger | undefined {
-  const p = read(context, ReviewCommentPayload);
-  const common = p && base(context, p);
+export function fromReviewComment(delivery: GitHubDelivery, log: DeliveryLog): CommandTrigger | undefined {
+  const p = read(delivery, log, ReviewCommentPayload);
+  const common = p && base(delivery, p);
   if (!p || !common) return undefined;
   return {
     ...common,
@@ -206,17 +228,43 @@ export function fromReviewComment(
   };
 }
 
-export function fromPush(context: Context<'push'>): PushTrigger | undefined {
-  const p = read(context, PushPayload);
-  const installationId = p?.installation?.id;
-  const owner = p?.repository.owner?.login ?? p?.repository.owner?.name;
-  if (!p || installationId === undefined || installationId === null || !owner) return undefined;
-  return {
-    deliveryId: context.id,
-    installationId,
-    owner,
-    repo: p.repository.name,
+/** A push as the app reads it: what the config cache needs, and the trigger when the push can be recorded. */
+export interface PushDelivery {
+  configPush: ConfigPush;
+  trigger: PushTrigger | undefined;
+}
+
+export function fromPush(delivery: GitHubDelivery, log: DeliveryLog): PushDelivery | undefined {
+  const p = read(delivery, log, PushPayload);
+  if (!p) return undefined;
+  const { repository } = p;
+  const configPush: ConfigPush = {
     ref: p.ref,
-    defaultBranch: p.repository.default_branch ?? p.repository.master_branch ?? 'main',
+    repository: {
+      name: repository.name,
+      owner: repository.owner
+        ? {
+            ...(repository.owner.login ? { login: repository.owner.login } : {}),
+            name: repository.owner.name ?? null,
+          }
+        : null,
+      ...(repository.default_branch ? { default_branch: repository.default_branch } : {}),
+    },
+    ...(p.commits ? { commits: p.commits } : {}),
+  };
+  const installationId = p.installation?.id;
+  const owner = repository.owner?.login ?? repository.owner?.name;
+  if (installationId === undefined || installationId === null || !owner)
+    return { configPush, trigger: undefined };
+  return {
+    configPush,
+    trigger: {
+      deliveryId: delivery.id,
+      installationId,
+      owner,
+      repo: repository.name,
+      ref: p.ref,
+      defaultBranch: repository.default_branch ?? repository.master_branch ?? 'main',
+    },
   };
 }

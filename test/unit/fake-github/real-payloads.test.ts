@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import examples from '@octokit/webhooks-examples' with { type: 'json' };
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  type DeliveryLog,
   fromIssueComment,
   fromIssueLabeled,
   fromIssueOpened,
@@ -13,6 +14,7 @@ import {
   fromReview,
   fromReviewComment,
 } from '../../../app/webhook-triggers.js';
+import type { GitHubDelivery } from '../../../src/server/github-webhook-route.js';
 import {
   type FakeGitHub,
   fakeGitHubControl,
@@ -83,16 +85,15 @@ function strangeFields(fake: unknown, real: unknown[], path = ''): string[] {
 }
 
 /** What one of the app's readers makes of `payload` delivered as `event`, and the warnings it logged. */
-function readWith<C>(reader: (context: C) => unknown, event: string, payload: JsonObject) {
+function readWith(
+  reader: (delivery: GitHubDelivery, log: DeliveryLog) => unknown,
+  event: string,
+  payload: JsonObject,
+) {
   const warnings: string[] = [];
-  // A Probot context as the readers use one: the event name, the delivery id, the payload and a logger.
-  const context = {
-    name: event,
-    id: 'delivery-1',
-    payload,
-    log: { warn: (message: string) => warnings.push(message) },
-  } as unknown as C;
-  return { trigger: reader(context), warnings };
+  // A delivery as the app's webhook route hands it over: the event name, the delivery id and the payload.
+  const delivery: GitHubDelivery = { name: event, id: 'delivery-1', payload };
+  return { trigger: reader(delivery, { warn: (message: string) => warnings.push(message) }), warnings };
 }
 
 /** The real examples are repository-webhook deliveries: an App's delivery names its installation too. */
@@ -159,7 +160,9 @@ const READERS = {
     readWith(fromReview, 'pull_request_review', payload),
   'pull_request_review_comment.created': (payload: JsonObject) =>
     readWith(fromReviewComment, 'pull_request_review_comment', payload),
-  push: (payload: JsonObject) => readWith(fromPush, 'push', payload),
+  // A push is read into the trigger the job records and what the config cache needs: the trigger is checked here.
+  push: (payload: JsonObject) =>
+    readWith((delivery, log) => fromPush(delivery, log)?.trigger, 'push', payload),
 };
 type HandledEvent = keyof typeof READERS;
 

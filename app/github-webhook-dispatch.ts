@@ -1,0 +1,57 @@
+/**
+ * A verified GitHub delivery → what the app does with it: the events below become a command trigger or a push,
+ * recorded as a job by `src/runs/intake.ts`; every other event (and action) is ignored.
+ */
+import type { CommandTrigger, PushTrigger } from '../src/runs/trigger.js';
+import type { GitHubDelivery } from '../src/server/github-webhook-route.js';
+import type { ConfigPush } from './config-cache.js';
+import {
+  type DeliveryLog,
+  fromIssueComment,
+  fromIssueLabeled,
+  fromIssueOpened,
+  fromPush,
+  fromReview,
+  fromReviewComment,
+} from './webhook-triggers.js';
+
+export interface GitHubWebhookDispatch {
+  recordCommand(trigger: CommandTrigger): Promise<unknown>;
+  recordPush(push: PushTrigger): Promise<unknown>;
+  /** Drops cached `.github/codecloud.yml` reads the push may have changed. */
+  configPushed(push: ConfigPush): void;
+  log: DeliveryLog;
+}
+
+type CommandMapper = (delivery: GitHubDelivery, log: DeliveryLog) => CommandTrigger | undefined;
+
+/** `event.action` → its mapper, for the events that may carry a command. */
+const COMMAND_EVENTS: ReadonlyMap<string, CommandMapper> = new Map([
+  ['issue_comment.created', fromIssueComment],
+  ['issues.opened', fromIssueOpened],
+  ['issues.labeled', fromIssueLabeled],
+  ['pull_request_review.submitted', fromReview],
+  ['pull_request_review_comment.created', fromReviewComment],
+]);
+
+function actionOf(payload: unknown): string | undefined {
+  if (typeof payload !== 'object' || payload === null || !('action' in payload)) return undefined;
+  return typeof payload.action === 'string' ? payload.action : undefined;
+}
+
+export function githubWebhookDispatch(
+  target: GitHubWebhookDispatch,
+): (delivery: GitHubDelivery) => Promise<void> {
+  return async (delivery) => {
+    if (delivery.name === 'push') {
+      const push = fromPush(delivery, target.log);
+      if (!push) return;
+      target.configPushed(push.configPush);
+      if (push.trigger) await target.recordPush(push.trigger);
+      return;
+    }
+    const mapper = COMMAND_EVENTS.get(`${delivery.name}.${actionOf(delivery.payload)}`);
+    const trigger = mapper?.(delivery, target.log);
+    if (trigger) await target.recordCommand(trigger);
+  };
+}
