@@ -6,13 +6,14 @@
  * runs inside it. Settings:
  * - `journal_mode = WAL`, `locking_mode = EXCLUSIVE`: the file stays locked by this connection until it closes (the
  *   operating system drops the lock when the process dies), a second guard next to the `DATA_DIR` lock file;
- * - `synchronous = FULL`: every commit is on disk before it returns (an fsync per commit, a few ms). `NORMAL` would
- *   survive a killed process too, but a power cut could lose the last commits, and a webhook answered 2xx must stay
- *   recorded;
- * - group commit: the fsync blocks the event loop, so single statements (`query`) issued while the connection is
- *   busy, or within the same turn of the event loop, are written together in one transaction (each in its own
- *   savepoint, so one failing statement fails only its own caller) and each caller's promise settles after the one
- *   COMMIT. A burst of 100 webhooks then costs a few fsyncs, not 100;
+ * - `synchronous = NORMAL`, and durability off the event loop (`wal-sync.ts`): a commit only writes the WAL; a write's
+ *   promise settles once the WAL is `fdatasync`ed on libuv's thread pool, so a webhook answered 2xx stays recorded
+ *   through a power cut too, and the event loop goes on reading requests while the disk syncs (with `FULL`, each
+ *   COMMIT blocked it for the whole fsync). Writes that finish during a sync share the next one;
+ * - group commit: single statements (`query`) issued while the connection is busy, or within the same turn of the
+ *   event loop, are written together in one transaction (each in its own savepoint, so one failing statement fails
+ *   only its own caller) and each caller's promise settles after the one COMMIT (and its sync). A burst of 100
+ *   webhooks then costs a few commits, not 100;
  * - `busy_timeout = 5000` ms, `foreign_keys = ON`.
  */
 import { mkdir } from 'node:fs/promises';
@@ -22,6 +23,7 @@ import { messageOf } from '../error-messages.js';
 import { acquireDirectoryLock, type DirectoryLock } from './directory-lock.js';
 import type { SqlDatabase, SqlExecutor, SqlResult, SqlRow } from './sql-database.js';
 import { SQLITE_JSON_COLUMNS, sqliteStatement } from './sql-dialect.js';
+import { type WalSync, walSync } from './wal-sync.js';
 
 /** The database file and its lock, in `DATA_DIR`. */
 export const SQLITE_FILE = 'codecloud.sqlite';
@@ -63,7 +65,7 @@ export async function openSqliteDatabase(dataDir: string): Promise<SqlDatabase> 
   const lock = await acquireDirectoryLock(join(dataDir, SQLITE_LOCK_FILE));
   const file = join(dataDir, SQLITE_FILE);
   try {
-    return new SqliteDatabase(configure(new DatabaseSync(file)), lock);
+    return new SqliteDatabase(configure(new DatabaseSync(file)), lock, walSync(`${file}-wal`));
   } catch (error) {
     await lock.release();
     throw new Error(`could not open the embedded database ${file}: ${messageOf(error)}`, { cause: error });
@@ -75,7 +77,7 @@ function configure(db: DatabaseSync): DatabaseSync {
     db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
     db.exec('PRAGMA locking_mode = EXCLUSIVE');
     db.exec('PRAGMA journal_mode = WAL');
-    db.exec('PRAGMA synchronous = FULL');
+    db.exec('PRAGMA synchronous = NORMAL');
     db.exec('PRAGMA foreign_keys = ON');
     // Takes the exclusive lock now, so a second opener fails here rather than at its first write.
     db.exec('BEGIN IMMEDIATE; COMMIT');
@@ -97,9 +99,13 @@ class SqliteDatabase implements SqlDatabase {
   #batch: PendingQuery[] | undefined;
   #closed = false;
 
-  constructor(db: DatabaseSync, lock?: DirectoryLock) {
+  /** Syncs the WAL before a write is reported done; undefined in memory. */
+  readonly #wal: WalSync | undefined;
+
+  constructor(db: DatabaseSync, lock?: DirectoryLock, wal?: WalSync) {
     this.#db = db;
     this.#lock = lock;
+    this.#wal = wal;
   }
 
   query<Row extends SqlRow = SqlRow>(text: string, params: readonly unknown[] = []): Promise<SqlResult<Row>> {
@@ -120,7 +126,13 @@ class SqliteDatabase implements SqlDatabase {
     });
   }
 
-  transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+  async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    const result = await this.#inTransaction(work);
+    await this.#wal?.sync();
+    return result;
+  }
+
+  #inTransaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     return this.#serially(async () => {
       let open = true;
       const tx: SqlExecutor = {
@@ -148,6 +160,7 @@ class SqliteDatabase implements SqlDatabase {
     this.#closed = true;
     const closing = this.#tail.then(async () => {
       try {
+        await this.#wal?.close();
         this.#db.close();
       } finally {
         await this.#lock?.release();
@@ -162,11 +175,14 @@ class SqliteDatabase implements SqlDatabase {
     if (this.#batch === batch) this.#batch = undefined;
     const only = batch.length === 1 ? batch[0] : undefined;
     if (only !== undefined) {
+      let result: SqlResult<SqlRow>;
       try {
-        only.resolve(this.#run(only.text, only.params));
+        result = this.#run(only.text, only.params);
       } catch (error) {
         only.reject(error);
+        return;
       }
+      this.#settleAfterSync([only], [{ result }]);
       return;
     }
     const outcomes: Array<{ result: SqlResult<SqlRow> } | { error: unknown }> = [];
@@ -189,10 +205,29 @@ class SqliteDatabase implements SqlDatabase {
       for (const pending of batch) pending.reject(error);
       return;
     }
-    batch.forEach((pending, index) => {
-      const outcome = outcomes[index];
-      if (outcome !== undefined && 'result' in outcome) pending.resolve(outcome.result);
-      else pending.reject(outcome?.error);
+    this.#settleAfterSync(batch, outcomes);
+  }
+
+  /** Settles each caller with its outcome, once the WAL is synced when any of them wrote. */
+  #settleAfterSync(
+    batch: readonly PendingQuery[],
+    outcomes: ReadonlyArray<{ result: SqlResult<SqlRow> } | { error: unknown }>,
+  ): void {
+    const settle = (): void =>
+      batch.forEach((pending, index) => {
+        const outcome = outcomes[index];
+        if (outcome !== undefined && 'result' in outcome) pending.resolve(outcome.result);
+        else pending.reject(outcome?.error);
+      });
+    if (this.#wal === undefined || batch.every((pending) => isRead(pending.text))) {
+      settle();
+      return;
+    }
+    this.#wal.sync().then(settle, (error: unknown) => {
+      const failure = new Error(`store: the embedded database could not sync its WAL: ${messageOf(error)}`, {
+        cause: error,
+      });
+      for (const pending of batch) pending.reject(failure);
     });
   }
 
@@ -230,6 +265,11 @@ interface PendingQuery {
   params: readonly unknown[];
   resolve(result: SqlResult<SqlRow>): void;
   reject(error: unknown): void;
+}
+
+/** A statement that changes nothing: its caller needs no sync. */
+function isRead(text: string): boolean {
+  return /^\s*(SELECT|PRAGMA|VALUES)\b/i.test(text);
 }
 
 function returnsRows(text: string): boolean {
