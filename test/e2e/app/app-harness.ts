@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import {
   type FakeGitHub,
   type FakeGitHubControl,
+  type FakeGitHubState,
   fakeGitHubControl,
   generateAppKey,
   startFakeGitHub,
@@ -176,6 +177,17 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
   };
   return harness;
+}
+
+/** The app's login in the fake GitHub. */
+export const BOT = 'codecloud[bot]';
+export type Comment = FakeGitHubState['comments'][number];
+
+/** The app's comments on `repo` (only on issue or pull request `number` when given), oldest first. */
+export function botComments(state: FakeGitHubState, repo: string, number?: number): Comment[] {
+  return state.comments.filter(
+    (c) => c.repo === repo && c.user === BOT && (number === undefined || c.number === number),
+  );
 }
 
 let repoCounter = 0;

@@ -1,11 +1,8 @@
 // Cloud Coding in the App end to end: the latest output reaches the status comment while the stream runs (throttled
 // like codecloud progress), and a stream cut mid-way ends the comment as Failed, saying why.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { FakeGitHubState } from '../../fake-github/fake-github.js';
 import { cloudCodingSimControl } from '../../sim/cloudcoding/control-client.js';
-import { freshRepo, type Harness, startHarness } from './app-harness.js';
-
-const BOT = 'codecloud[bot]';
+import { botComments, freshRepo, type Harness, startHarness } from './app-harness.js';
 
 describe('App on Cloud Coding (real process)', () => {
   let h: Harness;
@@ -20,8 +17,6 @@ describe('App on Cloud Coding (real process)', () => {
   });
 
   const cc = () => cloudCodingSimControl(h.sim.url);
-  const botComments = (s: FakeGitHubState, repo: string) =>
-    s.comments.filter((c) => c.repo === repo && c.user === BOT);
 
   async function start(repo: string): Promise<void> {
     const issue = await h.gh.openIssue({ repo, title: 't', body: 'b', user: 'alice' });

@@ -2,9 +2,7 @@
 // hints to read the run back. A forged body posts nothing new; repeated completions are handled once.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeGitHubState } from '../../fake-github/fake-github.js';
-import { freshRepo, type Harness, startHarness } from './app-harness.js';
-
-const BOT = 'codecloud[bot]';
+import { botComments, freshRepo, type Harness, startHarness } from './app-harness.js';
 
 async function poll<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -32,8 +30,6 @@ describe('codecloud webhooks without a secret (real process)', () => {
     expect((await h.gh.state()).violations).toEqual([]);
   });
 
-  const botComments = (s: FakeGitHubState, repo: string) =>
-    s.comments.filter((c) => c.repo === repo && c.user === BOT);
   const post = (body: unknown) =>
     fetch(`${h.app.url}/codecloud/webhook`, {
       method: 'POST',

@@ -1,10 +1,7 @@
 // Commands end to end: a real app process, the fake GitHub sending signed webhooks, the codecloud simulator.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeGitHubState } from '../../fake-github/fake-github.js';
-import { freshRepo, type Harness, startHarness } from './app-harness.js';
-
-const BOT = 'codecloud[bot]';
-type Comment = FakeGitHubState['comments'][number];
+import { BOT, botComments, type Comment, freshRepo, type Harness, startHarness } from './app-harness.js';
 
 describe('App commands (real process, signed webhooks)', () => {
   let h: Harness;
@@ -21,8 +18,6 @@ describe('App commands (real process, signed webhooks)', () => {
     expect(state.violations).toEqual([]);
   });
 
-  const botComments = (s: FakeGitHubState, repo: string): Comment[] =>
-    s.comments.filter((c) => c.repo === repo && c.user === BOT);
   const finalComment = (repo: string, word: string, timeoutMs = 20_000) =>
     h.gh.waitFor((s) => botComments(s, repo).find((c) => c.body.includes(word)), { timeoutMs });
   const reactionsOn = (s: FakeGitHubState, repo: string, id: number) =>

@@ -2,10 +2,7 @@
 // again with a long reconcile interval. The run is found and adopted within seconds of the restart, never created
 // twice, and its one status comment ends on the run's real outcome.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { FakeGitHubState } from '../../fake-github/fake-github.js';
-import { freshRepo, type Harness, startHarness } from './app-harness.js';
-
-const BOT = 'codecloud[bot]';
+import { botComments, freshRepo, type Harness, startHarness } from './app-harness.js';
 
 describe('App crash recovery (real process)', () => {
   let h: Harness;
@@ -18,9 +15,6 @@ describe('App crash recovery (real process)', () => {
   afterEach(async () => {
     expect((await h.gh.state()).violations).toEqual([]);
   });
-
-  const botComments = (s: FakeGitHubState, repo: string) =>
-    s.comments.filter((c) => c.repo === repo && c.user === BOT);
 
   it('killed during a create: after the restart the run is looked up and adopted, never sent again', async () => {
     const { repo } = await freshRepo(h.gh);

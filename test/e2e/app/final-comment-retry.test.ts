@@ -1,11 +1,7 @@
 // The final status-comment edit, end to end with a real app process: an edit GitHub refuses is made later (by the
 // reconciler, which runs every second here), so the comment never stays on "Running".
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { FakeGitHubState } from '../../fake-github/fake-github.js';
-import { freshRepo, type Harness, startHarness } from './app-harness.js';
-
-const BOT = 'codecloud[bot]';
-type Comment = FakeGitHubState['comments'][number];
+import { botComments, type Comment, freshRepo, type Harness, startHarness } from './app-harness.js';
 
 describe('final comment retried (real process)', () => {
   let h: Harness;
@@ -19,8 +15,6 @@ describe('final comment retried (real process)', () => {
     expect((await h.gh.state()).violations).toEqual([]);
   });
 
-  const botComments = (s: FakeGitHubState, repo: string): Comment[] =>
-    s.comments.filter((c) => c.repo === repo && c.user === BOT);
   const waitComment = (repo: string, ok: (c: Comment) => boolean, timeoutMs = 30_000) =>
     h.gh.waitFor((s) => botComments(s, repo).find(ok), { timeoutMs });
 

@@ -3,11 +3,14 @@
 import { createHmac } from 'node:crypto';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { FakeGitHubState } from '../../fake-github/fake-github.js';
-import { CODECLOUD_SECRET, freshRepo, type Harness, startHarness, WEBHOOK_SECRET } from './app-harness.js';
-
-const BOT = 'codecloud[bot]';
-type Comment = FakeGitHubState['comments'][number];
+import {
+  botComments,
+  CODECLOUD_SECRET,
+  freshRepo,
+  type Harness,
+  startHarness,
+  WEBHOOK_SECRET,
+} from './app-harness.js';
 
 describe('hostile input (real process)', () => {
   let h: Harness;
@@ -24,8 +27,6 @@ describe('hostile input (real process)', () => {
     expect(await health.json()).toEqual({ status: 'ok' });
   });
 
-  const botComments = (s: FakeGitHubState, repo: string): Comment[] =>
-    s.comments.filter((c) => c.repo === repo && c.user === BOT);
   const runsOf = async (repo: string) => (await h.sim.control.runs()).filter((r) => r.repo === repo);
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,10 +1,7 @@
 // Concurrency limits and API errors, end to end (real app process, simulator on a starter plan). /healthz on PORT=0
 // and SIGTERM are checked in startup-env.test.ts, on the app process that test starts anyway.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { FakeGitHubState } from '../../fake-github/fake-github.js';
-import { freshRepo, type Harness, startHarness } from './app-harness.js';
-
-const BOT = 'codecloud[bot]';
+import { botComments, freshRepo, type Harness, startHarness } from './app-harness.js';
 
 describe('App limits and failures (real process)', () => {
   let h: Harness;
@@ -18,11 +15,6 @@ describe('App limits and failures (real process)', () => {
   afterEach(async () => {
     expect((await h.gh.state()).violations).toEqual([]);
   });
-
-  const botComments = (s: FakeGitHubState, repo: string, number?: number) =>
-    s.comments.filter(
-      (c) => c.repo === repo && c.user === BOT && (number === undefined || c.number === number),
-    );
 
   it('max_concurrent_runs queues the rest in the store and starts them as slots free up', async () => {
     const { repo } = await freshRepo(h.gh, { '.github/codecloud.yml': 'max_concurrent_runs: 1\n' });

@@ -1,11 +1,7 @@
 // One active run per thread, end to end with a real app process: commands, labels and issue bodies arriving together
 // start one run; the others are told the thread is busy, or nothing more is said.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { FakeGitHubState } from '../../fake-github/fake-github.js';
-import { freshRepo, type Harness, startHarness } from './app-harness.js';
-
-const BOT = 'codecloud[bot]';
-type Comment = FakeGitHubState['comments'][number];
+import { botComments, type Comment, freshRepo, type Harness, startHarness } from './app-harness.js';
 
 describe('one run per thread (real process)', () => {
   let h: Harness;
@@ -19,8 +15,6 @@ describe('one run per thread (real process)', () => {
     expect((await h.gh.state()).violations).toEqual([]);
   });
 
-  const botComments = (s: FakeGitHubState, repo: string): Comment[] =>
-    s.comments.filter((c) => c.repo === repo && c.user === BOT);
   const waitComment = (repo: string, ok: (c: Comment) => boolean, timeoutMs = 30_000) =>
     h.gh.waitFor((s) => botComments(s, repo).find(ok), { timeoutMs });
 

@@ -6,10 +6,8 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FakeGitHubState } from '../../fake-github/fake-github.js';
-import { type AppProcess, freshRepo, type Harness, startHarness } from './app-harness.js';
+import { type AppProcess, botComments, freshRepo, type Harness, startHarness } from './app-harness.js';
 
-const BOT = 'codecloud[bot]';
 const LAUNCHER = ['unshare', '--pid', '--fork', '--mount-proc', '--kill-child'];
 
 function unshareRefusal(): string | undefined {
@@ -55,9 +53,6 @@ describe.skipIf(refusal !== undefined)('App as PID 1 of its PID namespace, kille
     if (h) await signalInit(h.app, 'SIGTERM').catch(() => undefined);
     await h?.close();
   });
-
-  const botComments = (s: FakeGitHubState, repo: string) =>
-    s.comments.filter((c) => c.repo === repo && c.user === BOT);
 
   it('takes over the lock its dead earlier life left as pid 1, finishes the run in flight and serves a new command', async () => {
     const first = h.app;

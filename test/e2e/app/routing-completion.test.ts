@@ -1,8 +1,10 @@
 // Routing, completion and start-up end to end (README, Commands and How it works), with a real app process.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { signCodecloudPayload } from '../../../src/codecloud/webhook-signature.js';
-import { type FakeGitHubState, signWebhook } from '../../fake-github/fake-github.js';
+import { signWebhook } from '../../fake-github/fake-github.js';
 import {
+  BOT,
+  botComments,
   CODECLOUD_SECRET,
   freshRepo,
   type Harness,
@@ -10,9 +12,6 @@ import {
   startHarness,
   WEBHOOK_SECRET,
 } from './app-harness.js';
-
-const BOT = 'codecloud[bot]';
-type Comment = FakeGitHubState['comments'][number];
 
 describe('App routing and completion (real process)', () => {
   let h: Harness;
@@ -26,10 +25,6 @@ describe('App routing and completion (real process)', () => {
     expect((await h.gh.state()).violations).toEqual([]);
   });
 
-  const botComments = (s: FakeGitHubState, repo: string, number?: number): Comment[] =>
-    s.comments.filter(
-      (c) => c.repo === repo && c.user === BOT && (number === undefined || c.number === number),
-    );
   const waitComment = (repo: string, word: string, number?: number, timeoutMs = 20_000) =>
     h.gh.waitFor((s) => botComments(s, repo, number).find((c) => c.body.includes(word)), { timeoutMs });
   const simRuns = async (repo: string) => (await h.sim.control.runs()).filter((r) => r.repo === repo);

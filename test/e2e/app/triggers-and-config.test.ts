@@ -2,11 +2,7 @@
 // allowed bot, edits, invalid YAML, redaction, progress spacing. One real app process for the file.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { signCodecloudPayload } from '../../../src/codecloud/webhook-signature.js';
-import type { FakeGitHubState } from '../../fake-github/fake-github.js';
-import { CODECLOUD_SECRET, freshRepo, type Harness, startHarness } from './app-harness.js';
-
-const BOT = 'codecloud[bot]';
-type Comment = FakeGitHubState['comments'][number];
+import { botComments, CODECLOUD_SECRET, freshRepo, type Harness, startHarness } from './app-harness.js';
 
 describe('App triggers and config (real process, signed webhooks)', () => {
   let h: Harness;
@@ -21,8 +17,6 @@ describe('App triggers and config (real process, signed webhooks)', () => {
     expect((await h.gh.state()).violations).toEqual([]);
   });
 
-  const botComments = (s: FakeGitHubState, repo: string): Comment[] =>
-    s.comments.filter((c) => c.repo === repo && c.user === BOT);
   const waitComment = (repo: string, word: string, timeoutMs = 20_000) =>
     h.gh.waitFor((s) => botComments(s, repo).find((c) => c.body.includes(word)), { timeoutMs });
   const simRuns = async (repo: string) => (await h.sim.control.runs()).filter((r) => r.repo === repo);
