@@ -120,7 +120,11 @@ export const INPUT_FIELDS = {
 /** Every input's value once checked: its default, or `undefined` when it has none, if empty or refused. */
 export type InputValues = { [K in InputName]: z.output<(typeof INPUT_FIELDS)[K]> };
 
-/** The default `action.yml` states for the input, as its text; `undefined` when it has none. */
+/**
+ * The default `action.yml` states for the input, as its text; `undefined` when it has none. Read by the test that
+ * keeps `action.yml` and the schemas equal.
+ * @public
+ */
 export function inputDefault(name: InputName): string | undefined {
   const field: z.ZodType = INPUT_FIELDS[name];
   return field instanceof z.ZodPrefault ? String(field.def.defaultValue) : undefined;

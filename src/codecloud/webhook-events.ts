@@ -88,6 +88,10 @@ export const CodecloudEvent = z.discriminatedUnion('event', [
   ScheduleDeletedEvent,
 ]);
 export type CodecloudEvent = z.infer<typeof CodecloudEvent>;
+/**
+ * The name of each codecloud webhook event (the simulator sends them).
+ * @public
+ */
 export type CodecloudEventName = CodecloudEvent['event'];
 
 /**

@@ -14,6 +14,10 @@ export function parseSecretList(value: string | undefined): string[] {
     .filter((secret) => secret.length > 0);
 }
 
+/**
+ * The signature codecloud puts on a webhook body: what the simulator sends, so the tests check the real verification.
+ * @public
+ */
 export async function signCodecloudPayload(secret: string, body: string): Promise<string> {
   return (await sign(secret, body)).slice('sha256='.length);
 }
