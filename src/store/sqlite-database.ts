@@ -219,8 +219,13 @@ class SqliteDatabase implements SqlDatabase {
         if (outcome !== undefined && 'result' in outcome) pending.resolve(outcome.result);
         else pending.reject(outcome?.error);
       });
-    if (this.#wal === undefined || batch.every((pending) => isRead(pending.text))) {
+    if (this.#wal === undefined) {
       settle();
+      return;
+    }
+    if (batch.every((pending) => isRead(pending.text))) {
+      // A read may have seen a commit whose sync is still under way: it answers once that is on disk too.
+      void this.#wal.synced().then(settle);
       return;
     }
     this.#wal.sync().then(settle, (error: unknown) => {

@@ -32,6 +32,21 @@ describe('walSync', () => {
     await wal.close();
   });
 
+  it('lets a read wait for the syncs asked for before it, and answers at once when none is under way', async () => {
+    const path = join(dir, 'db-wal');
+    await writeFile(path, 'frames');
+    const wal = walSync(path);
+    await expect(wal.synced()).resolves.toBeUndefined();
+    let synced = false;
+    const writing = wal.sync().then(() => {
+      synced = true;
+    });
+    await wal.synced();
+    expect(synced).toBe(true);
+    await writing;
+    await wal.close();
+  });
+
   it('reports a file it cannot open', async () => {
     const wal = walSync(join(dir, 'not-a-dir', 'x', '\u0000'));
     await expect(wal.sync()).rejects.toThrow();
