@@ -108,10 +108,11 @@ async function main(): Promise<void> {
     process.stdout.write(`codecloud app: ${signal}, shutting down\n`);
     const done = (async () => {
       // No new connections from here on; requests under way are answered (and recorded) while the worker and the
-      // reconciler stop, within a second or so; what is still open then (an idle keep-alive) is cut.
+      // reconciler stop, within a second or so; idle keep-alive connections are then closed (one still answering is
+      // left to finish, within the forced exit below).
       const serverStopped = server.stop().catch(() => undefined);
       await runtime?.stop();
-      httpServer.closeAllConnections();
+      httpServer.closeIdleConnections();
       await serverStopped;
       await store.close();
     })();

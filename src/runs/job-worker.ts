@@ -10,7 +10,7 @@
  * it since) is abandoned: its outcome is not written.
  */
 import { fullJitterDelay } from '../http/backoff.js';
-import type { Job, Store } from '../store/store.js';
+import { type Job, RELEASED_AT_SHUTDOWN, type Store } from '../store/store.js';
 import type { Logger } from './run-deps.js';
 
 export type JobHandler = (payload: unknown, job: Job) => Promise<void>;
@@ -48,9 +48,10 @@ const KEEP_FINISHED_JOBS_MS = 7 * 24 * 60 * 60 * 1000;
 export const STOP_GRACE_MS = 1_000;
 
 /**
- * How long a job released at shutdown waits before anyone may claim it again. Its handler is abandoned, not killed:
- * until this process exits (a second or two after `stop()`), it may still be posting the status comment that a
- * replica claiming at once would look for by marker, not find yet, and post a second time.
+ * How long a job released at shutdown waits before another replica may claim it. Its handler is abandoned, not
+ * killed: until this process exits (a second or two after `stop()`), it may still be posting the status comment that
+ * a replica claiming at once would look for by marker, not find yet, and post a second time. The next owner of an
+ * embedded store (this process is gone by then) claims it at once: `recoverAfterCrash`.
  */
 export const RELEASE_HOLD_MS = 5_000;
 const WAKE_QUIET_MS = 20;
@@ -145,7 +146,7 @@ export class JobWorker {
     await Promise.all(
       released.map(({ job }) =>
         this.#options.store
-          .failJob(job.id, 'released at shutdown', this.#options.now() + RELEASE_HOLD_MS, job.attempts)
+          .failJob(job.id, RELEASED_AT_SHUTDOWN, this.#options.now() + RELEASE_HOLD_MS, job.attempts)
           .catch(() => undefined),
       ),
     );

@@ -16,16 +16,17 @@ import { applyMigrations } from './migrations.js';
 import { jobFromRow, jsonParam, runFromRow, toMs, toNumber } from './row-mapping.js';
 import type { SqlDatabase, SqlExecutor, SqlRow } from './sql-database.js';
 import { dialectOf, type SqlDialect } from './sql-dialect.js';
-import type {
-  CompletionSign,
-  EnqueueJobInput,
-  Job,
-  NewRun,
-  RecoveredClaims,
-  Run,
-  RunPatch,
-  RunPullRequest,
-  Store,
+import {
+  type CompletionSign,
+  type EnqueueJobInput,
+  type Job,
+  type NewRun,
+  RELEASED_AT_SHUTDOWN,
+  type RecoveredClaims,
+  type Run,
+  type RunPatch,
+  type RunPullRequest,
+  type Store,
 } from './store.js';
 
 /** A health check that hangs is as bad as a failed one: `/healthz` must answer. */
@@ -98,9 +99,14 @@ export class SqlStore implements Store {
   recoverAfterCrash(): Promise<RecoveredClaims> {
     const now = this.#time(this.#now());
     return this.#db.transaction(async (tx) => {
-      const jobs = await tx.query(
+      const leased = await tx.query(
         `UPDATE jobs SET lease_until = $1::timestamptz WHERE state = 'leased' AND lease_until > $1::timestamptz`,
         [now],
+      );
+      const released = await tx.query(
+        `UPDATE jobs SET run_at = $1::timestamptz
+         WHERE state = 'pending' AND last_error = $2 AND run_at > $1::timestamptz`,
+        [now, RELEASED_AT_SHUTDOWN],
       );
       const leases = await tx.query(`DELETE FROM leases WHERE name NOT LIKE 'not-before:%'`);
       const finalComments = await tx.query(
@@ -108,7 +114,11 @@ export class SqlStore implements Store {
          WHERE final_comment_posted AND final_comment_retry_at > $1::timestamptz`,
         [now],
       );
-      return { jobs: jobs.rowCount, leases: leases.rowCount, finalComments: finalComments.rowCount };
+      return {
+        jobs: leased.rowCount + released.rowCount,
+        leases: leases.rowCount,
+        finalComments: finalComments.rowCount,
+      };
     });
   }
 

@@ -178,6 +178,12 @@ export interface CompletionSign {
 
 // ---------------------------------------------------------------- the store
 
+/**
+ * The `failJob` reason of a job a worker released when it stopped: held back a few seconds for a replica, while the
+ * stopping process may still finish what it abandoned; due at once again for the next owner of an embedded store.
+ */
+export const RELEASED_AT_SHUTDOWN = 'released at shutdown';
+
 /** What `recoverAfterCrash` released. */
 export interface RecoveredClaims {
   /** Leased jobs made claimable at once. */
@@ -200,7 +206,8 @@ export interface Store {
   close(): Promise<void>;
   /**
    * For the sole owner of the database, at start-up: whatever an earlier process held is released, since that
-   * process is dead. Leased jobs become claimable at once (the next claim counts an attempt), named leases are
+   * process is dead. Leased jobs, and jobs it released at shutdown (`RELEASED_AT_SHUTDOWN`), become claimable at once
+   * (the next claim counts an attempt), named leases are
    * released (plan-limit times are kept), and claimed final comments are due at once. `openStore` calls it for the
    * embedded engine once it holds `DATA_DIR`'s lock; never call it on a database that live replicas share.
    */

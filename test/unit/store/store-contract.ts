@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { migrationsFor } from '../../../src/store/migrations.js';
-import type { NewRun, Run, Store } from '../../../src/store/store.js';
+import { type NewRun, RELEASED_AT_SHUTDOWN, type Run, type Store } from '../../../src/store/store.js';
 import { readJob } from './job-records.js';
 import { createTestClock, type TestClock } from './test-clock.js';
 
@@ -651,6 +651,20 @@ export function describeStoreContract(
         expect(await replica.claimFinalComment(posted.id, 60_000)).toBe(false);
         expect(await replica.recoverAfterCrash()).toEqual({ jobs: 1, leases: 2, finalComments: 1 });
         expect((await getJob(held?.id ?? ''))?.state).toBe('leased');
+      });
+
+      it('makes jobs the dead process released at shutdown due at once; other retries keep their time', async () => {
+        await store.enqueueJob({ dedupeKey: 'released', kind: 'k', payload: {} });
+        await store.enqueueJob({ dedupeKey: 'failed', kind: 'k', payload: {} });
+        const claimed = await store.claimJobs(5, 600_000);
+        const byKey = (key: string) => claimed.find((job) => job.dedupeKey === key);
+        await store.failJob(byKey('released')?.id ?? '', RELEASED_AT_SHUTDOWN, clock.now() + 5_000, 1);
+        await store.failJob(byKey('failed')?.id ?? '', 'GitHub answered 502', clock.now() + 5_000, 1);
+        expect(await replica.claimJobs(5, 60_000)).toEqual([]);
+
+        expect(await replica.recoverAfterCrash()).toMatchObject({ jobs: 1 });
+
+        expect((await replica.claimJobs(5, 60_000)).map((job) => job.dedupeKey)).toEqual(['released']);
       });
     });
 
