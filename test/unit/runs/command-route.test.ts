@@ -10,25 +10,16 @@ import {
   threadRunOf,
 } from '../../../src/runs/command-route.js';
 import type { Run } from '../../../src/store/store.js';
+import { issueRun } from './run-fixtures.js';
 
+/** The store's view of `issueRun()`: a running codecloud run on acme/app#1 with its status comment. */
 function run(overrides: Partial<Run> = {}): Run {
   return {
+    ...issueRun(),
     id: 'run-1',
-    backend: 'codecloud',
     remoteRunId: 'r-1',
     cloudcodingThreadId: null,
-    installationId: 7,
-    owner: 'acme',
-    repo: 'app',
-    threadKey: 'acme/app#1',
-    number: 1,
-    targetKind: 'issue',
     reviewCommentThreadId: null,
-    triggerCommentId: 55,
-    triggerKind: 'issue_comment',
-    requestedBy: 'alice',
-    mode: 'execute',
-    prompt: 'fix it',
     options: { deliveryId: 'delivery-of-run' },
     statusCommentId: 900,
     status: 'running',
