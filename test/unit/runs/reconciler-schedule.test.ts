@@ -3,13 +3,12 @@
 // back), and stopping it does not wait for a pass stuck on the network.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AgentBackend, BackendRunView } from '../../../src/backends/agent-backend.js';
-import type { GitHubApi } from '../../../src/github/github-api.js';
 import { sweepFinishedRuns } from '../../../src/runs/finished-run-sweep.js';
 import { startReconciler } from '../../../src/runs/reconciler.js';
 import type { RunDeps } from '../../../src/runs/run-deps.js';
 import { openStore } from '../../../src/store/open-store.js';
 import type { Store } from '../../../src/store/store.js';
-import { issueRun, testRunDeps } from './run-fixtures.js';
+import { issueRun, quietGitHub, testRunDeps } from './run-fixtures.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -33,22 +32,11 @@ describe('reconciler schedule', () => {
   let holdGets: Promise<void> | undefined;
   const edits: string[] = [];
 
-  const gh: GitHubApi = {
-    permissionOf: async () => 'write',
-    createComment: async () => 1,
+  const gh = quietGitHub({
     updateComment: async (_ref, _id, body) => {
       edits.push(body);
     },
-    replyToReviewComment: async () => 2,
-    updateReviewComment: async () => undefined,
-    react: async () => undefined,
-    getPull: async () => {
-      throw new Error('unused');
-    },
-    listComments: async () => [],
-    listReviewComments: async () => [],
-    dispatch: async () => undefined,
-  };
+  });
   const backend: AgentBackend = {
     name: 'codecloud',
     start: async () => ({ kind: 'started', remoteRunId: 'unused' }),

@@ -40,6 +40,28 @@ export function testRunDeps(parts: {
   };
 }
 
+/**
+ * A GitHub where the commenter has write access, every write succeeds and nothing is listed; `overrides` replace
+ * the calls a test watches. `getPull` throws: an issue run never asks for one.
+ */
+export function quietGitHub(overrides: Partial<GitHubApi> = {}): GitHubApi {
+  return {
+    permissionOf: async () => 'write',
+    createComment: async () => 1,
+    updateComment: async () => undefined,
+    replyToReviewComment: async () => 2,
+    updateReviewComment: async () => undefined,
+    react: async () => undefined,
+    getPull: async () => {
+      throw new Error('unused');
+    },
+    listComments: async () => [],
+    listReviewComments: async () => [],
+    dispatch: async () => undefined,
+    ...overrides,
+  };
+}
+
 /** A `/codecloud fix it` run on issue acme/app#1 of installation 7. */
 export function issueRun(overrides: Partial<NewRun> = {}): NewRun {
   return {
