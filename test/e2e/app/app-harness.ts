@@ -116,6 +116,37 @@ export interface HarnessOptions {
   launcher?: readonly string[];
 }
 
+/**
+ * The environment of an app process against the fake GitHub and the simulator on 127.0.0.1 (codecloud only; the
+ * webhooks signed with `WEBHOOK_SECRET` and `CODECLOUD_SECRET`). `publicUrl` defaults to the app's own address.
+ */
+export function appEnv(options: {
+  privateKey: string;
+  githubUrl: string;
+  simUrl: string;
+  port: number;
+  dataDir: string;
+  publicUrl?: string;
+}): Record<string, string> {
+  return {
+    APP_ID: '1',
+    PRIVATE_KEY: options.privateKey,
+    WEBHOOK_SECRET,
+    GHE_HOST: new URL(options.githubUrl).host,
+    GHE_PROTOCOL: 'http',
+    HOST: '127.0.0.1',
+    PORT: String(options.port),
+    LOG_LEVEL: 'warn',
+    LOG_FORMAT: 'json',
+    CODECLOUD_API_KEY: 'test-key',
+    CODECLOUD_API_URL: options.simUrl,
+    CODECLOUD_WEBHOOK_SECRET: CODECLOUD_SECRET,
+    PUBLIC_URL: options.publicUrl ?? `http://127.0.0.1:${options.port}`,
+    DATA_DIR: options.dataDir,
+    NODE_ENV: 'test',
+  };
+}
+
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const key = generateAppKey();
   const github = await startFakeGitHub({
@@ -132,24 +163,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const dataDir = await mkdtemp(join(tmpdir(), 'codecloud-app-e2e-'));
   const port = await freePort();
   const env: Record<string, string> = {
-    APP_ID: '1',
-    PRIVATE_KEY: key.privateKey,
-    WEBHOOK_SECRET,
-    GHE_HOST: new URL(github.url).host,
-    GHE_PROTOCOL: 'http',
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    LOG_LEVEL: 'warn',
-    LOG_FORMAT: 'json',
-    CODECLOUD_API_KEY: 'test-key',
-    CODECLOUD_API_URL: sim.url,
-    CODECLOUD_WEBHOOK_SECRET: CODECLOUD_SECRET,
+    ...appEnv({ privateKey: key.privateKey, githubUrl: github.url, simUrl: sim.url, port, dataDir }),
     CLOUDCODING_API_KEY: 'test-key',
     CLOUDCODING_API_URL: sim.url,
-    PUBLIC_URL: `http://127.0.0.1:${port}`,
-    DATA_DIR: dataDir,
     RECONCILE_INTERVAL_SECONDS: '2',
-    NODE_ENV: 'test',
     ...options.env,
   };
   let app = await startApp(env, 30_000, options.appArgs, options.launcher);

@@ -19,7 +19,14 @@ import {
   startFakeGitHub,
 } from '../../fake-github/fake-github.js';
 import { type Simulator, type SimulatorOptions, startSimulator } from '../../sim/simulator.js';
-import { type AppProcess, CODECLOUD_SECRET, freePort, startApp, WEBHOOK_SECRET } from './app-harness.js';
+import {
+  type AppProcess,
+  appEnv,
+  CODECLOUD_SECRET,
+  freePort,
+  startApp,
+  WEBHOOK_SECRET,
+} from './app-harness.js';
 
 export interface Replica {
   name: string;
@@ -201,21 +208,14 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   }
   const lb = await startLoadBalancer(replicas);
   const envOf = (replica: Replica): Record<string, string> => ({
-    APP_ID: '1',
-    PRIVATE_KEY: key.privateKey,
-    WEBHOOK_SECRET,
-    GHE_HOST: new URL(github.url).host,
-    GHE_PROTOCOL: 'http',
-    HOST: '127.0.0.1',
-    PORT: String(replica.port),
-    LOG_LEVEL: 'warn',
-    LOG_FORMAT: 'json',
-    CODECLOUD_API_KEY: 'test-key',
-    CODECLOUD_API_URL: sim.url,
-    CODECLOUD_WEBHOOK_SECRET: CODECLOUD_SECRET,
-    PUBLIC_URL: lb.url,
-    DATA_DIR: replica.dataDir,
-    NODE_ENV: 'test',
+    ...appEnv({
+      privateKey: key.privateKey,
+      githubUrl: github.url,
+      simUrl: sim.url,
+      port: replica.port,
+      dataDir: replica.dataDir,
+      publicUrl: lb.url,
+    }),
     ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
     ...options.env,
   });
