@@ -21,7 +21,9 @@ async function startedOpenRuns(deps: RunDeps, signal?: AbortSignal): Promise<Map
     const page = await deps.store.listActiveRunsAfter(after, PAGE);
     for (const run of page) {
       if (run.remoteRunId === null || (run.status !== 'queued' && run.status !== 'running')) continue;
-      byBackend.set(run.backend, [...(byBackend.get(run.backend) ?? []), run]);
+      const runs = byBackend.get(run.backend);
+      if (runs) runs.push(run);
+      else byBackend.set(run.backend, [run]);
     }
     const last = page[page.length - 1];
     if (!last || page.length < PAGE) break;

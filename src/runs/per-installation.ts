@@ -18,7 +18,9 @@ export async function forEachByInstallation<T extends { installationId: number }
 ): Promise<void> {
   const byInstallation = new Map<number, T[]>();
   for (const item of items) {
-    byInstallation.set(item.installationId, [...(byInstallation.get(item.installationId) ?? []), item]);
+    const queue = byInstallation.get(item.installationId);
+    if (queue) queue.push(item);
+    else byInstallation.set(item.installationId, [item]);
   }
   const queues = [...byInstallation.values()];
   const lane = async (): Promise<void> => {
