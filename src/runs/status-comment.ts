@@ -195,8 +195,8 @@ const EDIT_LOCK_WAIT_MS = 12_000;
 const THROTTLED_EDIT_LOCK_WAIT_MS = 3_000;
 
 /**
- * Runs `work` holding the run's status-comment edit lock. A throttled edit that cannot get it in time is skipped
- * (undefined); any other throws, so its job or the final-comment retry tries again later.
+ * Runs `work` holding the run's status-comment edit lock (renewed until `work` ends). A throttled edit that cannot
+ * get it in time is skipped (undefined); any other throws, so its job or the final-comment retry tries again later.
  */
 async function withEditLock<T>(
   deps: RunDeps,
@@ -216,9 +216,17 @@ async function withEditLock<T>(
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  // Renewed while the edit runs: an edit can wait longer than the lease in the installation's write queue (a second
+  // between writes, a Retry-After on top), and a lease that lapsed then would let the final edit go first and this
+  // older body land after it.
+  const renewal = setInterval(() => {
+    void deps.store.tryAcquireLease(name, holder, EDIT_LOCK_MS).catch(() => undefined);
+  }, EDIT_LOCK_MS / 3);
+  renewal.unref?.();
   try {
     return await work();
   } finally {
+    clearInterval(renewal);
     await deps.store.releaseLease(name, holder).catch(() => undefined);
   }
 }
