@@ -36,6 +36,11 @@ export function codecloudWebhookRoute(options: CodecloudWebhookRouteOptions) {
       return true;
     }
     const read = await readLimitedBody(req, CODECLOUD_WEBHOOK_MAX_BYTES);
+    if (read.kind === 'closed') {
+      options.log?.warn('codecloud webhook: the sender went away before the body was in; nothing recorded');
+      res.destroy();
+      return true;
+    }
     if (read.kind === 'too-large') {
       // The rest of the body is discarded as it arrives, never kept; the connection is closed after the answer.
       res.setHeader('connection', 'close');

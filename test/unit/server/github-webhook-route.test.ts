@@ -82,6 +82,17 @@ describe('GitHub webhook route', () => {
     expect(await answer.text()).toMatch(/signature does not match/);
     expect((await post(url, comment, { 'x-hub-signature-256': 'sha256=abc' })).status).toBe(400);
     expect((await post(url, comment, { 'x-hub-signature-256': '' })).status).toBe(400);
+    // The right HMAC in another form: GitHub's SHA-1 header name as the prefix, or a character cut off.
+    const right = sign(comment);
+    expect(
+      (await post(url, comment, { 'x-hub-signature-256': right.replace('sha256=', 'sha1=') })).status,
+    ).toBe(400);
+    expect((await post(url, comment, { 'x-hub-signature-256': right.slice(0, -1) })).status).toBe(400);
+    // The HMAC is over the bytes GitHub sent: the same JSON with other spacing does not match.
+    expect(
+      (await post(url, JSON.stringify(JSON.parse(comment), null, 1), { 'x-hub-signature-256': right }))
+        .status,
+    ).toBe(400);
     expect(received).toEqual([]);
     expect(warnings.join('\n')).toMatch(/delivery-1 rejected: signature does not match/);
   });
@@ -130,6 +141,29 @@ describe('GitHub webhook route', () => {
     });
     expect(streamed).toBe(413);
     expect(received).toEqual([]);
+  });
+
+  it('records nothing when the sender goes away before the body is in', async () => {
+    const { url, received, warnings } = await serve();
+    await new Promise<void>((resolve) => {
+      const req = request(`${url}${PATH}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-github-event': 'issue_comment',
+          'x-github-delivery': 'delivery-cut',
+          'x-hub-signature-256': sign(comment),
+          'content-length': String(Buffer.byteLength(comment)),
+        },
+      });
+      req.on('error', () => resolve());
+      req.write(comment.slice(0, 10), () => setTimeout(() => req.destroy(), 50));
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(received).toEqual([]);
+    expect(warnings.join('\n')).toMatch(/delivery-cut: the sender went away before the body was in/);
+    // The route is still there for the next delivery.
+    expect((await post(url, comment)).status).toBe(200);
   });
 
   it('answers 200 for events the app does not handle (receive decides what to ignore)', async () => {
