@@ -2,7 +2,7 @@
  * zod builds an object schema's parser the first time it parses a value (several milliseconds per payload kind on a
  * small machine), so the first GitHub delivery of each kind after a start would pay for it inside whatever burst it
  * came with. Here one sample delivery of each handled kind goes through the same dispatch at start-up, and its
- * trigger through its job's schema, as `enqueue` checks it; nothing is recorded.
+ * trigger through its job's schema, as the worker parses it when the job is claimed; nothing is recorded.
  */
 import { JOB_PAYLOADS } from '../src/runs/jobs.js';
 import { JOB_COMMAND, JOB_PUSH } from '../src/runs/trigger.js';
