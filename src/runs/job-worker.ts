@@ -76,6 +76,9 @@ export class JobWorker {
   #again = false;
   #lastPrune: number | undefined;
   #firstWake: number | undefined;
+  #lastWake = 0;
+  /** The timer is a wake's: when it fires it waits on while wakes are still coming (see `wake`). */
+  #waitingForQuiet = false;
 
   constructor(options: JobWorkerOptions) {
     this.#options = {
@@ -116,7 +119,11 @@ export class JobWorker {
     }
     const at = performance.now();
     this.#firstWake ??= at;
+    this.#lastWake = at;
+    // One timer for the whole burst (a wake per webhook): it looks at the last wake when it fires.
+    if (this.#waitingForQuiet) return;
     this.#schedule(Math.max(0, Math.min(WAKE_QUIET_MS, this.#firstWake + WAKE_MAX_DELAY_MS - at)));
+    this.#waitingForQuiet = true;
   }
 
   /**
@@ -161,8 +168,23 @@ export class JobWorker {
 
   #schedule(delayMs: number): void {
     if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => void this.#poll(), delayMs);
+    this.#waitingForQuiet = false;
+    this.#timer = setTimeout(() => this.#onTimer(), delayMs);
     this.#timer.unref?.();
+  }
+
+  #onTimer(): void {
+    if (this.#waitingForQuiet && this.#firstWake !== undefined) {
+      const quietAt = Math.min(this.#lastWake + WAKE_QUIET_MS, this.#firstWake + WAKE_MAX_DELAY_MS);
+      const wait = quietAt - performance.now();
+      if (wait >= 1) {
+        this.#timer = setTimeout(() => this.#onTimer(), wait);
+        this.#timer.unref?.();
+        return;
+      }
+    }
+    this.#waitingForQuiet = false;
+    void this.#poll();
   }
 
   /**

@@ -268,6 +268,31 @@ describe('JobWorker', () => {
     expect(claims).toBe(2);
   });
 
+  it('does not wait past the longest delay while wakes keep coming', async () => {
+    let claims = 0;
+    const counting: Store = Object.create(store, {
+      claimJobs: {
+        value: (...args: Parameters<Store['claimJobs']>) => {
+          claims++;
+          return store.claimJobs(...args);
+        },
+      },
+    });
+    worker = new JobWorker({ store: counting, log: quiet, handlers: {}, pollMs: 60_000 });
+    worker.start();
+    await until(async () => claims === 1);
+    const started = performance.now();
+    let lookedAt: number | undefined;
+    while (performance.now() - started < 1_000 && lookedAt === undefined) {
+      worker.wake();
+      await new Promise((r) => setTimeout(r, 5));
+      if (claims === 2) lookedAt = performance.now() - started;
+    }
+    // WAKE_MAX_DELAY_MS is 250 ms; a wake every 5 ms never leaves a quiet moment.
+    expect(lookedAt).toBeGreaterThanOrEqual(200);
+    expect(lookedAt).toBeLessThan(600);
+  });
+
   it('refuses a perGroup that is not a positive integer, naming it', () => {
     expect(() => new JobWorker({ store, log: quiet, handlers: {}, perGroup: 0 })).toThrow(
       'job worker: perGroup must be a positive integer, got 0',
