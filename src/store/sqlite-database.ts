@@ -92,7 +92,7 @@ class SqliteDatabase implements SqlDatabase {
   readonly engine = 'sqlite' as const;
   readonly #db: DatabaseSync;
   readonly #lock: DirectoryLock | undefined;
-  readonly #statements = new Map<string, StatementSync>();
+  readonly #statements = new Map<string, Prepared>();
   /** The end of the queue of work on the connection: each query or transaction runs after the previous one. */
   #tail: Promise<unknown> = Promise.resolve();
   /** Single statements waiting to be written together (group commit); undefined when none is open. */
@@ -223,7 +223,8 @@ class SqliteDatabase implements SqlDatabase {
       settle();
       return;
     }
-    if (batch.every((pending) => isRead(pending.text))) {
+    // A statement not in the cache (it failed to prepare, or was evicted) counts as a write: synced.
+    if (batch.every((pending) => this.#statements.get(pending.text)?.isRead === true)) {
       // A read may have seen a commit whose sync is still under way: it answers once that is on disk too.
       void this.#wal.synced().then(settle);
       return;
@@ -244,9 +245,9 @@ class SqliteDatabase implements SqlDatabase {
   }
 
   #run<Row extends SqlRow>(text: string, params: readonly unknown[]): SqlResult<Row> {
-    const statement = this.#prepare(text);
+    const { statement, returnsRows } = this.#prepare(text);
     const values = params.map(toSqliteValue);
-    if (returnsRows(text)) {
+    if (returnsRows) {
       const rows = statement.all(...values).map((row) => decodeRow(row) as Row);
       return { rows, rowCount: rows.length };
     }
@@ -254,31 +255,37 @@ class SqliteDatabase implements SqlDatabase {
     return { rows: [], rowCount: Number(changes) };
   }
 
-  #prepare(text: string): StatementSync {
-    let statement = this.#statements.get(text);
-    if (statement === undefined) {
+  #prepare(text: string): Prepared {
+    let prepared = this.#statements.get(text);
+    if (prepared === undefined) {
       if (this.#statements.size >= STATEMENT_CACHE_SIZE) this.#statements.clear();
-      statement = this.#db.prepare(sqliteStatement(text));
-      this.#statements.set(text, statement);
+      prepared = {
+        statement: this.#db.prepare(sqliteStatement(text)),
+        isRead: READ.test(text),
+        returnsRows: READ.test(text) || RETURNING.test(text),
+      };
+      this.#statements.set(text, prepared);
     }
-    return statement;
+    return prepared;
   }
 }
+
+/** A prepared statement, and what its text says about it (worked out once, not per run). */
+interface Prepared {
+  statement: StatementSync;
+  /** It changes nothing: its caller needs no sync. */
+  isRead: boolean;
+  returnsRows: boolean;
+}
+
+const READ = /^\s*(SELECT|PRAGMA|VALUES)\b/i;
+const RETURNING = /\bRETURNING\b/i;
 
 interface PendingQuery {
   text: string;
   params: readonly unknown[];
   resolve(result: SqlResult<SqlRow>): void;
   reject(error: unknown): void;
-}
-
-/** A statement that changes nothing: its caller needs no sync. */
-function isRead(text: string): boolean {
-  return /^\s*(SELECT|PRAGMA|VALUES)\b/i.test(text);
-}
-
-function returnsRows(text: string): boolean {
-  return /^\s*(SELECT|PRAGMA|VALUES)\b/i.test(text) || /\bRETURNING\b/i.test(text);
 }
 
 type SqliteValue = null | number | bigint | string | Uint8Array;
