@@ -117,8 +117,9 @@ const SIGNATURE = /^sha256=([0-9a-f]{64})$/;
 
 /**
  * `X-Hub-Signature-256` is `sha256=` and the hex HMAC-SHA256 of the body's bytes as GitHub sent them, compared in
- * constant time. (`@octokit/webhooks-methods`, used for codecloud's signatures, takes the body as a string and makes
- * a key from the secret on every call: measurable in a burst of deliveries, so this route keeps one key.)
+ * constant time. (`@octokit/webhooks-methods`, used for codecloud's signatures, takes the body as a string, so the
+ * bytes would be decoded and encoded again to be hashed, and makes a key from the secret on every call; this route
+ * hashes the bytes as received, with one key made when the route is.)
  */
 function signatureMatches(key: KeyObject, body: Buffer, signature: string): boolean {
   const match = SIGNATURE.exec(signature);
