@@ -278,14 +278,20 @@ describe('JobWorker', () => {
     const claims = await startCountingClaims();
     const started = performance.now();
     let lookedAt: number | undefined;
+    let lastWake = started;
+    let longestGap = 0;
     while (performance.now() - started < 1_000 && lookedAt === undefined) {
       worker.wake();
       await new Promise((r) => setTimeout(r, 5));
-      if (claims.count === 2) lookedAt = performance.now() - started;
+      const at = performance.now();
+      longestGap = Math.max(longestGap, at - lastWake);
+      lastWake = at;
+      if (claims.count === 2) lookedAt = at - started;
     }
-    // WAKE_MAX_DELAY_MS is 250 ms; a wake every 5 ms never leaves a quiet moment.
-    expect(lookedAt).toBeGreaterThanOrEqual(200);
+    // WAKE_MAX_DELAY_MS is 250 ms. A wake every 5 ms leaves no 20 ms quiet moment, unless the machine held this loop
+    // up for that long (then the look may rightly come earlier).
     expect(lookedAt).toBeLessThan(600);
+    if (longestGap < 15) expect(lookedAt).toBeGreaterThanOrEqual(200);
   });
 
   it('refuses a perGroup that is not a positive integer, naming it', () => {
