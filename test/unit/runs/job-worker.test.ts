@@ -248,7 +248,7 @@ describe('JobWorker', () => {
   });
 
   /** Starts a worker (polling only every minute) on a store that counts its claims; resolves after the first. */
-  async function startCountingClaims(): Promise<{ count: number }> {
+  async function startCountingClaims(): Promise<{ count: number; worker: JobWorker }> {
     const claims = { count: 0 };
     const counting: Store = Object.create(store, {
       claimJobs: {
@@ -258,15 +258,16 @@ describe('JobWorker', () => {
         },
       },
     });
-    worker = new JobWorker({ store: counting, log: quiet, handlers: {}, pollMs: 60_000 });
-    worker.start();
+    const started = new JobWorker({ store: counting, log: quiet, handlers: {}, pollMs: 60_000 });
+    worker = started;
+    started.start();
     await until(async () => claims.count === 1);
-    return claims;
+    return Object.assign(claims, { worker: started });
   }
 
   it('answers a burst of wakes with one look once they stop (a burst of webhooks is answered first)', async () => {
     const claims = await startCountingClaims();
-    for (let i = 0; i < 10; i++) worker.wake();
+    for (let i = 0; i < 10; i++) claims.worker.wake();
     await Promise.resolve();
     expect(claims.count).toBe(1);
     await until(async () => claims.count === 2);
@@ -281,7 +282,7 @@ describe('JobWorker', () => {
     let lastWake = started;
     let longestGap = 0;
     while (performance.now() - started < 1_000 && lookedAt === undefined) {
-      worker.wake();
+      claims.worker.wake();
       await new Promise((r) => setTimeout(r, 5));
       const at = performance.now();
       longestGap = Math.max(longestGap, at - lastWake);
