@@ -259,10 +259,11 @@ class SqliteDatabase implements SqlDatabase {
     let prepared = this.#statements.get(text);
     if (prepared === undefined) {
       if (this.#statements.size >= STATEMENT_CACHE_SIZE) this.#statements.clear();
+      const isRead = READ.test(text);
       prepared = {
         statement: this.#db.prepare(sqliteStatement(text)),
-        isRead: READ.test(text),
-        returnsRows: READ.test(text) || RETURNING.test(text),
+        isRead,
+        returnsRows: isRead || RETURNING.test(text),
       };
       this.#statements.set(text, prepared);
     }
