@@ -122,8 +122,8 @@ export class JobWorker {
     this.#lastWake = at;
     // One timer for the whole burst (a wake per webhook): it looks at the last wake when it fires.
     if (this.#waitingForQuiet) return;
-    this.#schedule(Math.max(0, Math.min(WAKE_QUIET_MS, this.#firstWake + WAKE_MAX_DELAY_MS - at)));
     this.#waitingForQuiet = true;
+    this.#arm(Math.max(0, Math.min(WAKE_QUIET_MS, this.#firstWake + WAKE_MAX_DELAY_MS - at)));
   }
 
   /**
@@ -166,9 +166,14 @@ export class JobWorker {
     return this.#inFlight.size;
   }
 
+  /** Looks for due jobs after `delayMs`, whatever a wake had asked for. */
   #schedule(delayMs: number): void {
-    if (this.#timer) clearTimeout(this.#timer);
     this.#waitingForQuiet = false;
+    this.#arm(delayMs);
+  }
+
+  #arm(delayMs: number): void {
+    if (this.#timer) clearTimeout(this.#timer);
     this.#timer = setTimeout(() => this.#onTimer(), delayMs);
     this.#timer.unref?.();
   }
@@ -178,8 +183,7 @@ export class JobWorker {
       const quietAt = Math.min(this.#lastWake + WAKE_QUIET_MS, this.#firstWake + WAKE_MAX_DELAY_MS);
       const wait = quietAt - performance.now();
       if (wait >= 1) {
-        this.#timer = setTimeout(() => this.#onTimer(), wait);
-        this.#timer.unref?.();
+        this.#arm(wait);
         return;
       }
     }
