@@ -115,6 +115,8 @@ export const INPUT_FIELDS = {
   'thread-id': freeText.optional(),
   'app-url': baseUrl.optional(),
   comment: commentSetting.prefault('false'),
+  // Checked as a whole by its rule (`tools-input.ts`): its problems name the tool and the field.
+  tools: freeText.optional(),
 } satisfies Record<InputName, z.ZodType<unknown, string | undefined>>;
 
 /** Every input's value once checked: its default, or `undefined` when it has none, if empty or refused. */
