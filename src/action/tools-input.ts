@@ -133,4 +133,3 @@ export function toolHeaderValues(text: string | undefined): string[] {
   visit(data, 0);
   return values.filter((value) => value.trim() !== '');
 }
-

@@ -107,6 +107,19 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
     name: 'job fairness groups',
     statements: [`ALTER TABLE jobs ADD COLUMN job_group text`],
   },
+  {
+    version: 60,
+    name: 'kept schedules',
+    statements: [
+      `CREATE TABLE kept_schedules (
+        remote_schedule_id text PRIMARY KEY,
+        installation_id bigint NOT NULL,
+        repo text NOT NULL,
+        name text NOT NULL,
+        kept_at timestamptz NOT NULL
+      )`,
+    ],
+  },
 ];
 
 /** The same schema as `POSTGRES_MIGRATIONS` on SQLite; its versions count on their own. */
@@ -189,6 +202,19 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
         name text PRIMARY KEY,
         holder text NOT NULL,
         expires_at integer NOT NULL
+      ) STRICT`,
+    ],
+  },
+  {
+    version: 60,
+    name: 'kept schedules',
+    statements: [
+      `CREATE TABLE kept_schedules (
+        remote_schedule_id text PRIMARY KEY,
+        installation_id integer NOT NULL,
+        repo text NOT NULL,
+        name text NOT NULL,
+        kept_at integer NOT NULL
       ) STRICT`,
     ],
   },

@@ -329,6 +329,25 @@ export interface Store {
   setInstallationNotBefore(installationId: number, at: number): Promise<void>;
   /** The installation's not-before time, or null when none is pending (in the past or never set). */
   installationNotBefore(installationId: number): Promise<number | null>;
+
+  // ---- schedules the app keeps (from `.github/codecloud.yml`)
+
+  /** Records (or records again) a codecloud schedule the app keeps, with its repository and config name. */
+  keepSchedule(schedule: KeptSchedule): Promise<void>;
+  /** Forgets a schedule the app is about to delete itself: its events are then relayed no more. */
+  forgetSchedule(remoteScheduleId: string): Promise<void>;
+  /** A schedule the app keeps, or null when it does not know it. */
+  keptSchedule(remoteScheduleId: string): Promise<KeptSchedule | null>;
+}
+
+/** A codecloud schedule the app created from a repository's `schedules:` entry. */
+export interface KeptSchedule {
+  remoteScheduleId: string;
+  installationId: number;
+  /** `owner/name`. */
+  repo: string;
+  /** The entry's `name` in `.github/codecloud.yml`. */
+  name: string;
 }
 
 export interface OpenStoreOptions {
