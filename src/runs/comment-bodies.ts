@@ -9,6 +9,7 @@ import { renderStatusComment } from '../render/status-comment.js';
 import { DEFAULT_TIMEOUT_MINUTES } from '../run-defaults.js';
 import type { RunProgress as StoredProgress } from '../store/run-options.js';
 import type { Run } from '../store/store.js';
+import { conversationNote } from './cloudcoding-conversation.js';
 
 /** Why a waiting run waits: how many runs are ahead of it, and whether codecloud's plan limit holds them all. */
 export interface WaitingFor {
@@ -140,7 +141,7 @@ function stateOf(run: Run, extras: StatusExtras): StatusState {
 }
 
 export function statusCommentBody(run: Run, extras: StatusExtras): string {
-  const kind = extras.kind ?? (run.followUpCount > 0 ? 'follow-up' : 'run');
+  const kind = extras.kind ?? (run.followUpCount > 0 || run.options.continuesThread ? 'follow-up' : 'run');
   const trigger = extras.trigger ?? run.options.trigger;
   return renderStatusComment(
     {
@@ -153,6 +154,7 @@ export function statusCommentBody(run: Run, extras: StatusExtras): string {
         mode: run.mode,
         kind,
         trigger: trigger || undefined,
+        note: conversationNote(run.options, trigger || '/codecloud'),
         state: stateOf(run, extras),
         knownSecrets: extras.knownSecrets,
       }),

@@ -31,6 +31,10 @@ export const PendingFollowUp = z.object({
 });
 export type PendingFollowUp = z.infer<typeof PendingFollowUp>;
 
+/** Why a Cloud Coding run starts a new conversation rather than continuing its thread's. */
+export const FreshConversationReason = z.enum(['asked', 'no-thread', 'failed', 'stopped', 'timed_out']);
+export type FreshConversationReason = z.infer<typeof FreshConversationReason>;
+
 /** The request options of a run, as recorded when it was asked for (and as its status comment needs them). */
 export const RunOptions = z.object({
   branch: lenient(z.string()),
@@ -55,6 +59,10 @@ export const RunOptions = z.object({
   pendingFollowUp: lenient(PendingFollowUp),
   /** When the create call was sent (ms): a create whose answer was lost is looked up from then on, never re-sent. */
   createSentAt: lenient(z.number()),
+  /** Cloud Coding: the `thread_id` of the thread's conversation this run continues. */
+  continuesThread: lenient(z.string().min(1)),
+  /** Cloud Coding: why this run starts a new conversation in a thread that had one. */
+  freshConversation: lenient(FreshConversationReason),
 });
 export type RunOptions = z.infer<typeof RunOptions>;
 
