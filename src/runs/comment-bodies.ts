@@ -7,7 +7,7 @@ import { definedProps } from '../objects.js';
 import type { ProgressToolCall, RunOutcome, RunProgress, StatusState } from '../render/status-comment.js';
 import { renderStatusComment } from '../render/status-comment.js';
 import { DEFAULT_TIMEOUT_MINUTES } from '../run-defaults.js';
-import type { RunProgress as StoredProgress } from '../store/run-options.js';
+import type { StoredRunProgress } from '../store/run-options.js';
 import type { Run } from '../store/store.js';
 import { conversationNote } from './cloudcoding-conversation.js';
 
@@ -79,7 +79,7 @@ function outcomeOf(run: Run): RunOutcome {
 }
 
 /** The stored progress (parsed where the run was read) as the renderer takes it. */
-export function progressOf(progress: StoredProgress | null): RunProgress | undefined {
+export function progressOf(progress: StoredRunProgress | null): RunProgress | undefined {
   if (!progress) return undefined;
   const toolCalls: ProgressToolCall[] = (progress.toolCalls ?? []).map((call) =>
     definedProps({ name: call.name, status: call.status, arguments: call.arguments }),

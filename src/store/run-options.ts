@@ -73,7 +73,7 @@ export function parseRunOptions(value: unknown): RunOptions {
 }
 
 /** The progress summary a status comment shows: the latest tool calls and a short excerpt of the agent's text. */
-export const RunProgress = z.object({
+export const StoredRunProgress = z.object({
   toolCalls: lenient(
     z
       .array(
@@ -87,11 +87,11 @@ export const RunProgress = z.object({
   ),
   thinking: lenient(z.string()),
 });
-export type RunProgress = z.infer<typeof RunProgress>;
+export type StoredRunProgress = z.infer<typeof StoredRunProgress>;
 
 /** A run's stored progress, or null when none (or when it no longer parses). */
-export function parseRunProgress(value: unknown): RunProgress | null {
+export function parseRunProgress(value: unknown): StoredRunProgress | null {
   if (value === null || value === undefined) return null;
-  const parsed = RunProgress.safeParse(value);
+  const parsed = StoredRunProgress.safeParse(value);
   return parsed.success ? parsed.data : null;
 }

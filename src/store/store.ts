@@ -10,7 +10,7 @@
  */
 
 import type { Backend, LocalRunStatus, RunMode } from '../vocabulary.js';
-import type { RunOptions, RunProgress } from './run-options.js';
+import type { RunOptions, StoredRunProgress } from './run-options.js';
 
 /** A JSON value as stored in a `jsonb` column. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -118,7 +118,7 @@ export interface Run {
   /** Hash of the body last written to the status comment (skip identical edits). */
   lastCommentBodyHash: string | null;
   /** The latest `agent.progress` payload, as received. */
-  progress: RunProgress | null;
+  progress: StoredRunProgress | null;
   /** True once the one final comment edit has been claimed by `claimFinalComment`. */
   finalCommentPosted: boolean;
   /** How many follow-up messages were sent to this run. */
@@ -164,7 +164,7 @@ export interface RunPatch {
   startedAt?: number | null;
   finishedAt?: number | null;
   deadlineAt?: number | null;
-  progress?: RunProgress | null;
+  progress?: StoredRunProgress | null;
   prompt?: string;
   mode?: RunMode;
   options?: RunOptions;
