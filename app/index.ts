@@ -75,6 +75,8 @@ export interface CodecloudAppOptions {
   fetch?: typeof fetch;
   /** Called once the handlers are registered and the worker runs. */
   onReady?: (runtime: AppRuntime) => void;
+  /** The app's private key (PEM): its JWT is then signed once and reused while it has more than a minute left. */
+  privateKey?: string | undefined;
 }
 
 function codecloudClientFor(
@@ -127,7 +129,12 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
   return async (app, { addHandler }) => {
     const { store, settings } = options;
     const now = options.now ?? Date.now;
-    const clients = gitHubClients(app, { knownSecrets: () => deps.knownSecrets });
+    const clients = gitHubClients(app, {
+      knownSecrets: () => deps.knownSecrets,
+      ...(options.privateKey && settings.env.APP_ID
+        ? { appCredentials: { appId: String(settings.env.APP_ID), privateKey: options.privateKey } }
+        : {}),
+    });
     let wake = (): void => undefined;
     // This process, in the shared store: the reconciler's lease and the Cloud Coding streams it holds.
     const holder = `app-${process.pid}-${randomUUID()}`;
