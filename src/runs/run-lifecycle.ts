@@ -6,6 +6,7 @@
 import type { AgentBackend, BackendRunView, StartRunRequest } from '../backends/agent-backend.js';
 import { messageOf } from '../error-messages.js';
 import { type GitHubApi, statusOf } from '../github/github-api.js';
+import { refundAttempt } from '../limits/charge.js';
 import { definedProps } from '../objects.js';
 import { DEFAULT_MAX_CONCURRENT_RUNS, DEFAULT_TIMEOUT_MINUTES } from '../run-defaults.js';
 import type { RunOptions } from '../store/run-options.js';
@@ -132,6 +133,8 @@ async function startHeldRun(deps: RunDeps, claimed: Run): Promise<void> {
   try {
     result = await backendOf(deps, run).start(startRequestOf(run));
   } catch (error) {
+    // The backend refused to create it: it counts nothing against the limits.
+    await refundAttempt(deps.store, run.options.usageCharge);
     await finalizeRun(deps, run, {
       status: 'failed',
       result: { ...run.result, error: messageOf(error) },
@@ -347,6 +350,7 @@ export async function sendFollowUp(
       idempotencyKey: message.idempotencyKey,
     });
   } catch (error) {
+    await refundAttempt(deps.store, run.options.usageCharge);
     await finalizeRun(deps, run, {
       status: 'failed',
       result: { ...run.result, error: `The follow-up could not be sent: ${messageOf(error)}` },
