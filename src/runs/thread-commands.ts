@@ -173,7 +173,8 @@ async function sendFollowUpOf(
     // The follow-up's own comment: the previous answer, plan, error and token counts are not its own.
     result: definedProps({ prs: run.result.prs, branch: run.result.branch || undefined }),
     options: {
-      ...run.options,
+      // The previous answer's stop note is not the follow-up's own.
+      ...definedProps({ ...run.options, stopNote: undefined }),
       headline,
       requestedBy: trigger.sender.login,
       timeoutMinutes: ctx.config.timeoutMinutes,
