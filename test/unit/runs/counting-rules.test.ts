@@ -158,6 +158,33 @@ describe('counting against the limits', () => {
     expect(replies.at(-1)).toContain('@carol, you have used 1 of your 1 runs today (UTC)');
   });
 
+  it('a follow-up on the agent’s pull request counts; over the limit it is refused and nothing is sent', async () => {
+    let followUps = 0;
+    backend.followUp = async () => {
+      followUps += 1;
+      return { kind: 'sent' };
+    };
+    const d = deps({ limits: { runs_per_day: 2 } });
+    await handleCommandJob(d, command('/codecloud fix it', 1));
+    const run = await store.latestRunForThread('acme/app#1');
+    if (!run) throw new Error('no run');
+    await store.transitionRun(run.id, ['queued', 'running'], {
+      status: 'completed',
+      result: { prs: [{ repo: 'acme/app', number: 9, branch: 'codecloud/x' }] },
+    });
+    const onPull = (text: string) => ({ ...command(text, 9), isPullRequest: true });
+    await handleCommandJob(d, onPull('/codecloud also add tests'));
+    expect(followUps).toBe(1);
+    expect(await repoRuns()).toBe(2);
+    await store.transitionRun(run.id, ['queued', 'running', 'starting'], { status: 'completed' });
+    replies = [];
+    await handleCommandJob(d, onPull('/codecloud and docs'));
+    expect(followUps).toBe(1);
+    expect(replies).toHaveLength(1);
+    expect(replies[0]).toContain('used 2 of its 2 runs today');
+    expect(await repoRuns()).toBe(2);
+  });
+
   it('tokens_per_month used up refuses new runs until the month ends', async () => {
     const d = deps({ limits: { tokens_per_month: 1_000 } });
     await store.usage.recordRunTokens({ runId: 'old', repoKey: 'acme/app', month: '2026-12', total: 1_500 });
