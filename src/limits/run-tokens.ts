@@ -41,7 +41,7 @@ export async function recordRunTokens(
     total,
   });
   const limit = run.options.tokensPerRun;
-  if (limit === undefined || recorded.attemptTokens <= limit || recorded.stopClaimed) return null;
+  if (limit === undefined || recorded.attemptTokens <= limit) return null;
   if (!(await store.usage.claimTokenStop(run.id))) return null;
   return { limit, used: recorded.attemptTokens, note: tokenStopNote(limit, recorded.attemptTokens) };
 }

@@ -20,6 +20,9 @@ export const USAGE_SCOPES = {
   repoTokens: 'repo-tokens',
 } as const;
 
+/** How long a claimed token stop stands before another caller may make it again. */
+const TOKEN_STOP_RETRY_MS = 60_000;
+
 /** No limit: a count that never refuses. */
 const UNLIMITED = Number.MAX_SAFE_INTEGER;
 
@@ -55,7 +58,7 @@ export interface RunTokensUpdate {
 export interface RunTokensRecorded {
   /** Tokens of the current attempt (the run, or its latest follow-up). */
   attemptTokens: number;
-  /** Whether the per-run stop was claimed already. */
+  /** Whether the per-run stop was claimed (see `claimTokenStop`). */
   stopClaimed: boolean;
 }
 
@@ -174,11 +177,16 @@ export class UsageStore {
     ]);
   }
 
-  /** The one stop for passing `tokens_per_run`: true for exactly one caller per attempt. */
-  async claimTokenStop(runId: string): Promise<boolean> {
+  /**
+   * The one stop for passing `tokens_per_run`: true for exactly one caller per attempt, and again only once
+   * `retryAfterMs` has passed (the claimer died before its stop reached the backend, or the stop failed).
+   */
+  async claimTokenStop(runId: string, retryAfterMs = TOKEN_STOP_RETRY_MS): Promise<boolean> {
+    const now = this.#now();
     const { rowCount } = await this.#db.query(
-      'UPDATE run_tokens SET stop_claimed_at = $2::timestamptz WHERE run_id = $1 AND stop_claimed_at IS NULL',
-      [runId, this.#dialect.time(this.#now())],
+      `UPDATE run_tokens SET stop_claimed_at = $2::timestamptz
+       WHERE run_id = $1 AND (stop_claimed_at IS NULL OR stop_claimed_at <= $3::timestamptz)`,
+      [runId, this.#dialect.time(now), this.#dialect.time(now - retryAfterMs)],
     );
     return rowCount === 1;
   }

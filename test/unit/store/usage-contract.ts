@@ -95,6 +95,9 @@ export function describeUsageContract(engine: 'sqlite' | 'postgres', stores: () 
       expect(await a.usage.count(USAGE_SCOPES.repoTokens, repo, month)).toBe(1_500);
       const claims = await Promise.all([a.usage.claimTokenStop(runId), b.usage.claimTokenStop(runId)]);
       expect(claims.filter(Boolean)).toHaveLength(1);
+      expect(await b.usage.claimTokenStop(runId)).toBe(false);
+      // A claimer that died: the stop may be made again once the claim is old enough.
+      expect(await b.usage.claimTokenStop(runId, 0)).toBe(true);
       // A follow-up: its own tokens count from here, and it may be stopped again.
       await a.usage.startAttempt(runId);
       expect(await a.usage.recordRunTokens({ runId, repoKey: repo, month, total: 1_800 })).toEqual({
