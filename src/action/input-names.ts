@@ -31,6 +31,7 @@ export const ACTION_INPUT_NAMES = [
   'thread-id',
   'app-url',
   'comment',
+  'max-tokens',
   'tools',
 ] as const;
 

@@ -81,8 +81,11 @@ export function describeStoreContract(
           'kept_schedules',
           'leases',
           'run_prs',
+          'run_tokens',
           'runs',
           'schema_migrations',
+          'usage_charges',
+          'usage_counters',
         ]);
       });
     });
