@@ -3,6 +3,7 @@
 import type { AgentBackend } from '../backends/agent-backend.js';
 import type { RepoConfig } from '../config/repo-config.js';
 import type { GitHubApi } from '../github/github-api.js';
+import type { RunMetrics } from '../metrics/app-metrics.js';
 import type { Store } from '../store/store.js';
 import type { AgentProvider, Backend, PermissionLevel, RunMode } from '../vocabulary.js';
 
@@ -54,6 +55,8 @@ export interface RunDeps {
   knownSecrets: readonly string[];
   /** Tells the job worker that a job was recorded (so it does not wait for its next poll). */
   wake(): void;
+  /** Told when a run reaches its final state here, and when a reconciler pass ends here (`GET /metrics`). */
+  metrics?: RunMetrics;
   /** This process in the shared store (the holder of its leases: the reconciler, the runs it is starting). */
   holder: string;
 }

@@ -14,6 +14,16 @@ export interface Migration {
 
 const NON_FINAL = `('waiting', 'starting', 'queued', 'running')`;
 
+/**
+ * `GET /metrics` counts jobs by state and runs by backend and status (index-only scans), and sums this month's runs
+ * per repository (a range on `created_at`).
+ */
+const METRICS_INDEXES = [
+  `CREATE INDEX jobs_state ON jobs (state)`,
+  `CREATE INDEX runs_backend_status ON runs (backend, status)`,
+  `CREATE INDEX runs_created ON runs (created_at, owner, repo)`,
+];
+
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -107,6 +117,11 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
     name: 'job fairness groups',
     statements: [`ALTER TABLE jobs ADD COLUMN job_group text`],
   },
+  {
+    version: 30,
+    name: 'indexes for the metrics figures',
+    statements: METRICS_INDEXES,
+  },
 ];
 
 /** The same schema as `POSTGRES_MIGRATIONS` on SQLite; its versions count on their own. */
@@ -191,6 +206,11 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
         expires_at integer NOT NULL
       ) STRICT`,
     ],
+  },
+  {
+    version: 30,
+    name: 'indexes for the metrics figures',
+    statements: METRICS_INDEXES,
   },
 ];
 
