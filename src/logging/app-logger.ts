@@ -48,7 +48,8 @@ export function appLogger(options: AppLoggerOptions): Logger {
     {
       level: options.level,
       timestamp: pino.stdTimeFunctions.isoTime,
-      mixin: () => currentLogFields() ?? {},
+      // A copy: pino merges the line's own fields into the object the mixin returns.
+      mixin: () => ({ ...currentLogFields() }),
       redact: { paths: HIDDEN_PATHS, censor: '[redacted]' },
     },
     destination,
