@@ -141,7 +141,8 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
   return async (app, { addHandler }) => {
     const { store, settings } = options;
     const now = options.now ?? Date.now;
-    const metrics = createAppMetrics(storeFigures({ store, log: app.log }));
+    const figures = storeFigures({ store, log: app.log });
+    const metrics = createAppMetrics(figures);
     const clients = gitHubClients(app, { knownSecrets: () => deps.knownSecrets, metrics });
     let wake = (): void => undefined;
     // This process, in the shared store: the reconciler's lease and the Cloud Coding streams it holds.
@@ -272,6 +273,8 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
     );
 
     worker.start();
+    // The store's figures are read once now, so the first scrape does not wait for them.
+    void figures.refresh();
     const reconciler: Reconciler = startReconciler(deps, {
       intervalMs: settings.env.RECONCILE_INTERVAL_SECONDS * 1000,
       holder,

@@ -1,9 +1,11 @@
 /**
  * The figures `GET /metrics` reads from the store: jobs by state, runs by backend and status, and each repository's
- * usage (runs today, tokens this month, UTC). Read at most once per `ttlMs` however many scrapers ask: a scrape
- * within the interval gets the figures read last, and scrapes arriving while a read is under way wait for that one
- * read. Every replica reads the same store, so every replica shows the same figures. A failed read keeps the last
- * figures (the scrape still answers) and is tried again at the next scrape.
+ * usage (runs today, tokens this month, UTC). Read at most once per `ttlMs` however many scrapers ask, and never
+ * waited for once there are figures: a scrape gets the figures read last, and when they are older than `ttlMs` it
+ * starts one read in the background for the scrapes after it (so they are at most an interval and a read old). Only
+ * the first scrape, before any figures, waits for the read (one read for every scraper waiting). Every replica reads
+ * the same store, so every replica shows the same figures. A failed read keeps the last figures and is tried again
+ * at the next scrape.
  */
 import { Gauge, type Registry } from 'prom-client';
 import type { RepositoryUsage, Store } from '../store/store.js';
@@ -18,7 +20,10 @@ const BACKENDS = ['codecloud', 'cloudcoding'] as const;
 export interface StoreFigures {
   /** Adds the store-derived families to `registers`. */
   register(registers: Registry[]): void;
-  /** Reads the store when the last read is older than the interval (one read for concurrent callers). */
+  /**
+   * Starts a read when the last one is older than the interval and none is under way; resolves at once when there
+   * are figures already, else when the read is done.
+   */
   refresh(): Promise<void>;
 }
 
@@ -111,15 +116,17 @@ export function storeFigures(options: StoreFiguresOptions): StoreFigures {
       });
     },
     refresh() {
-      if (readAt !== undefined && now() - readAt < ttlMs) return Promise.resolve();
-      reading ??= read()
-        .catch((error: unknown) => {
-          options.log?.warn(`metrics: reading the store's figures failed: ${String(error)}`);
-        })
-        .finally(() => {
-          reading = undefined;
-        });
-      return reading;
+      const stale = readAt === undefined || now() - readAt >= ttlMs;
+      if (stale && reading === undefined) {
+        reading = read()
+          .catch((error: unknown) => {
+            options.log?.warn(`metrics: reading the store's figures failed: ${String(error)}`);
+          })
+          .finally(() => {
+            reading = undefined;
+          });
+      }
+      return readAt === undefined && reading !== undefined ? reading : Promise.resolve();
     },
   };
 }

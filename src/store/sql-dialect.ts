@@ -25,8 +25,6 @@ export interface SqlDialect {
   readonly greatest: string;
   /** Null-safe "differs from". */
   readonly distinctFrom: string;
-  /** A number at `key` of a JSON column, 0 when absent. */
-  jsonNumber(column: string, key: string): string;
 }
 
 const POSTGRES: SqlDialect = {
@@ -36,7 +34,6 @@ const POSTGRES: SqlDialect = {
   skipLocked: 'FOR UPDATE SKIP LOCKED',
   greatest: 'GREATEST',
   distinctFrom: 'IS DISTINCT FROM',
-  jsonNumber: (column, key) => `COALESCE((${column}->>'${key}')::numeric, 0)`,
 };
 
 const SQLITE: SqlDialect = {
@@ -46,7 +43,6 @@ const SQLITE: SqlDialect = {
   skipLocked: '',
   greatest: 'max',
   distinctFrom: 'IS NOT',
-  jsonNumber: (column, key) => `COALESCE(json_extract(${column}, '$.${key}'), 0)`,
 };
 
 export function dialectOf(engine: SqlEngine): SqlDialect {

@@ -510,11 +510,11 @@ export class SqlStore implements Store {
   }
 
   async repositoryUsage(dayStart: number, monthStart: number): Promise<RepositoryUsage[]> {
-    const tokens = `${this.#dialect.jsonNumber('result', 'inputTokens')} + ${this.#dialect.jsonNumber('result', 'outputTokens')}`;
+    // `tokens` is computed from `result` by the database (migration 30), so the usage index covers this query.
     const { rows } = await this.#db.query(
       `SELECT owner, repo,
          sum(CASE WHEN created_at >= $1::timestamptz THEN 1 ELSE 0 END) AS runs_today,
-         sum(${tokens}) AS tokens
+         sum(tokens) AS tokens
        FROM runs WHERE created_at >= $2::timestamptz
        GROUP BY owner, repo`,
       [this.#time(dayStart), this.#time(monthStart)],

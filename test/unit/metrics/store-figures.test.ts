@@ -1,5 +1,6 @@
 // The store figures of GET /metrics: read at most once per interval whatever the number of scrapers, one read for
-// scrapes arriving together, the last figures kept when a read fails; usage periods are UTC.
+// the first scrapes arriving together, later reads in the background (a scrape never waits once there are figures),
+// the last figures kept when a read fails; usage periods are UTC.
 import { describe, expect, it } from 'vitest';
 import { createAppMetrics } from '../../../src/metrics/app-metrics.js';
 import { storeFigures, usagePeriods } from '../../../src/metrics/store-figures.js';
@@ -37,8 +38,11 @@ function countingStore() {
   };
 }
 
+/** Lets a background read (20 ms in the fake store) finish. */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 60));
+
 describe('store figures', () => {
-  it('one read for many scrapers within the interval, another after it; a failed read keeps the last figures', async () => {
+  it('one read for many scrapers within the interval, another in the background after it; a failed read keeps the last figures', async () => {
     let now = Date.UTC(2026, 11, 6, 5, 0, 0);
     const fake = countingStore();
     const warnings: string[] = [];
@@ -65,15 +69,23 @@ describe('store figures', () => {
     expect(await metrics.scrape()).toContain('status="running"} 1');
     expect(fake.calls.jobs).toBe(1);
     now += 2_000;
+    // Past the interval: answered with the figures read last at once, while one read starts for the next scrapes.
+    const during = await Promise.all(Array.from({ length: 5 }, () => metrics.scrape()));
+    for (const text of during) expect(text).toContain('status="running"} 1');
+    await settle();
     expect(await metrics.scrape()).toContain('status="running"} 5');
     expect(fake.calls.jobs).toBe(2);
     now += 11_000;
     fake.failNext(true);
     fake.setRunning(9);
+    await metrics.scrape();
+    await settle();
     const kept = await metrics.scrape();
-    expect(kept).toContain('codecloud_jobs{state="pending"} 3');
+    expect(kept).toContain('status="running"} 5');
     expect(warnings.join('\n')).toContain('the store does not answer');
     fake.failNext(false);
+    await metrics.scrape();
+    await settle();
     expect(await metrics.scrape()).toContain('status="running"} 9');
     expect(fake.calls.usage[0]).toEqual([Date.UTC(2026, 11, 6), Date.UTC(2026, 11, 1)]);
   });
