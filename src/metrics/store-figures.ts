@@ -118,7 +118,9 @@ export function storeFigures(options: StoreFiguresOptions): StoreFigures {
     refresh() {
       const stale = readAt === undefined || now() - readAt >= ttlMs;
       if (stale && reading === undefined) {
-        reading = read()
+        // After the scrape under way has its answer: the embedded store's reads hold the event loop while they run.
+        reading = new Promise<void>((resolve) => setImmediate(resolve))
+          .then(read)
           .catch((error: unknown) => {
             options.log?.warn(`metrics: reading the store's figures failed: ${String(error)}`);
           })
