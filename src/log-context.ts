@@ -30,6 +30,14 @@ export function withLogFields<T>(added: AddedFields, work: () => T): T {
 }
 
 /**
+ * Runs `work` with `own` as its only fields: for work that is not part of what started it (a job the worker claimed
+ * from a timer that some other job's wake set), so no field of that other work comes along.
+ */
+export function withOwnLogFields<T>(own: AddedFields, work: () => T): T {
+  return fields.run(withoutUndefined(own), work);
+}
+
+/**
  * Adds fields to the work under way (from where a job learns its run on). Only for work that is one sequence of
  * steps: parallel branches each take `withLogFields`.
  */

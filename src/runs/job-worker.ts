@@ -10,7 +10,7 @@
  * it since) is abandoned: its outcome is not written.
  */
 import { fullJitterDelay } from '../http/backoff.js';
-import { withLogFields } from '../log-context.js';
+import { withOwnLogFields } from '../log-context.js';
 import type { JobMetrics } from '../metrics/app-metrics.js';
 import { type Job, RELEASED_AT_SHUTDOWN, type Store } from '../store/store.js';
 import { jobLogFields } from './job-log-fields.js';
@@ -288,9 +288,12 @@ export class JobWorker {
     }
   }
 
-  /** Runs the job's handler with the job's log fields, so every line about it (the handler's too) carries them. */
+  /**
+   * Runs the job's handler with the job's log fields (its own only: the poll that claimed it may run in the context
+   * of the job whose wake set its timer), so every line about it, the handler's too, carries them.
+   */
   #run(entry: InFlight): Promise<void> {
-    return withLogFields(jobLogFields(entry.job), () => this.#attempt(entry));
+    return withOwnLogFields(jobLogFields(entry.job), () => this.#attempt(entry));
   }
 
   async #attempt(entry: InFlight): Promise<void> {

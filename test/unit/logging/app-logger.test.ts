@@ -1,7 +1,7 @@
 // The app's logger: every credential shape logged as a message, a field, a child's binding, an error's stack or a
 // request header comes out redacted, in JSON and in the pretty format; lines carry the fields of the work under way.
 import { describe, expect, it } from 'vitest';
-import { withLogFields } from '../../../src/log-context.js';
+import { withLogFields, withOwnLogFields } from '../../../src/log-context.js';
 import { appLogger, type LogFormat, redactLogLine } from '../../../src/logging/app-logger.js';
 import { KNOWN_SECRET_SAMPLE, SECRETS } from '../secret-samples.js';
 
@@ -52,7 +52,10 @@ describe('app logger', () => {
       log.info('third');
     });
     log.info('outside');
-    const [first, second, third, outside] = text()
+    withLogFields({ run: 'r-other', repo: 'acme/other' }, () =>
+      withOwnLogFields({ job: 'j-2', installation: 8 }, () => log.info('own')),
+    );
+    const [first, second, third, outside, own] = text()
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as Record<string, unknown>);
@@ -62,6 +65,9 @@ describe('app logger', () => {
     expect(third).not.toHaveProperty('body');
     expect(third).not.toHaveProperty('run');
     expect(outside).not.toHaveProperty('delivery');
+    expect(own).toMatchObject({ job: 'j-2', installation: 8 });
+    expect(own).not.toHaveProperty('run');
+    expect(own).not.toHaveProperty('repo');
   });
 
   it('leaves a clean line as it is and redacts a line that is not JSON as text', () => {
