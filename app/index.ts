@@ -142,7 +142,7 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
     const { store, settings } = options;
     const now = options.now ?? Date.now;
     const figures = storeFigures({ store, log: app.log });
-    const metrics = createAppMetrics(figures);
+    const metrics = createAppMetrics(figures, settings.limitCeilings);
     const clients = gitHubClients(app, { knownSecrets: () => deps.knownSecrets, metrics });
     let wake = (): void => undefined;
     // This process, in the shared store: the reconciler's lease and the Cloud Coding streams it holds.

@@ -9,6 +9,7 @@
  * `other`; repositories appear only in the usage family (the repositories with runs this month).
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Limits } from '../limits/limits.js';
 import type { Backend, LocalRunStatus } from '../vocabulary.js';
 import type { StoreFigures } from './store-figures.js';
 
@@ -105,7 +106,8 @@ function statusLabel(status: number | 'error'): string {
 const ACK_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const RUN_DURATION_BUCKETS = [10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14_400];
 
-export function createAppMetrics(figures: StoreFigures): AppMetrics {
+/** `ceilings`: the operator's `LIMIT_*`, shown beside the usage families (a repository's config may lower them). */
+export function createAppMetrics(figures: StoreFigures, ceilings: Limits = {}): AppMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
@@ -165,6 +167,14 @@ export function createAppMetrics(figures: StoreFigures): AppMetrics {
     registers,
   });
   reconcilerPass.set(0);
+  const limitCeiling = new Gauge({
+    name: 'codecloud_limit_ceiling',
+    help: "The operator's ceilings (LIMIT_*), by limit; unset ones are absent",
+    labelNames: ['limit'],
+    registers,
+  });
+  for (const [limit, value] of Object.entries(ceilings))
+    if (value !== undefined) limitCeiling.set({ limit }, value);
   figures.register(registers);
 
   return {

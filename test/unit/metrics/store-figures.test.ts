@@ -102,7 +102,7 @@ describe('store figures', () => {
   });
 
   it('keeps labels bounded: unknown GitHub events are `other`, statuses are codes or `error`', async () => {
-    const metrics = createAppMetrics(storeFigures({ store: countingStore().store }));
+    const metrics = createAppMetrics(storeFigures({ store: countingStore().store }), { runs_per_day: 20 });
     metrics.webhookAnswered('github', 'x'.repeat(200), 'bad_signature', 0.001);
     metrics.webhookAnswered('github', '', 'bad_request', 0.001);
     metrics.webhookAnswered('codecloud', 'agent.completed', 'accepted', 0.002);
@@ -134,5 +134,7 @@ describe('store figures', () => {
     expect(text).toContain('codecloud_tokens_total{direction="input"} 10');
     expect(text).toContain('codecloud_tokens_total{direction="output"} 4');
     expect(text).not.toContain('xxxx');
+    expect(text).toContain('codecloud_limit_ceiling{limit="runs_per_day"} 20');
+    expect(text).not.toContain('limit="tokens_per_month"');
   });
 });
