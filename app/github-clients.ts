@@ -13,6 +13,8 @@ import { configSizeProblem } from '../src/config/config-size.js';
 import { type GitHubApi, type GitHubRequester, gitHubApi, statusOf } from '../src/github/github-api.js';
 import { mergeConfigs } from '../src/github/merge-configs.js';
 import { RateLimitGate, SupersededError, withGitHubRetries } from '../src/github/rate-limit-retry.js';
+import type { RequestMetrics } from '../src/metrics/app-metrics.js';
+import { countedFetch } from '../src/metrics/counted-fetch.js';
 import { reusedAppJwt } from './app-jwt.js';
 import { ConfigCache, type ConfigPush } from './config-cache.js';
 
@@ -42,6 +44,8 @@ export interface GitHubClientsOptions {
   knownSecrets?: () => readonly string[];
   /** The app's id and key: its JWT is then signed once and reused while it has more than a minute left. */
   appCredentials?: { appId: string; privateKey: string };
+  /** Told every answer GitHub gives an installation client, and every wait for a rate limit. */
+  metrics?: Pick<RequestMetrics, 'githubRequest' | 'githubRateLimitWait'>;
 }
 
 /** The retry plugin's default `doNotRetry`, plus 429: rate limits are retried by `withGitHubRetries` instead. */
@@ -83,14 +87,16 @@ export function gitHubClients(app: Probot, clientOptions: GitHubClientsOptions =
         const OctokitClass = appOctokit.constructor as typeof ProbotOctokit;
         // One pause per installation: after a rate limit, none of its requests goes out before GitHub said, not
         // even those already past the throttle's queue (the pause is checked last, just before the bytes go out).
-        const gate = new RateLimitGate();
+        const { metrics } = clientOptions;
+        const gate = new RateLimitGate(metrics ? { onWait: (ms) => metrics.githubRateLimitWait(ms) } : {});
+        const send = metrics ? countedFetch(fetch, (status) => metrics.githubRequest(status)) : fetch;
         // The class carries Probot's defaults (app id, key, token cache, base URL, throttle handlers); the instance
         // adds the installation and its own throttle group.
         const octokit = new OctokitClass({
           request: {
             fetch: async (url: string | URL | Request, init?: RequestInit) => {
               await gate.passed();
-              return fetch(url, init);
+              return send(url, init);
             },
           },
           auth: { installationId, ...jwtAuth },

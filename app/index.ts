@@ -13,6 +13,9 @@ import {
 import { codecloudBackend } from '../src/backends/codecloud-backend.js';
 import { CloudCodingClient } from '../src/cloudcoding/index.js';
 import { CodecloudClient } from '../src/codecloud/client.js';
+import { type AppMetrics, createAppMetrics } from '../src/metrics/app-metrics.js';
+import { countedFetch } from '../src/metrics/counted-fetch.js';
+import { storeFigures } from '../src/metrics/store-figures.js';
 import { definedProps } from '../src/objects.js';
 import { redactingLog } from '../src/render/redacting-log.js';
 import {
@@ -51,6 +54,7 @@ import {
 import { codecloudWebhookRoute } from '../src/server/codecloud-webhook-route.js';
 import { githubWebhookRoute } from '../src/server/github-webhook-route.js';
 import { healthRoute } from '../src/server/health-route.js';
+import { metricsRoute } from '../src/server/metrics-route.js';
 import { appWaitRoute } from '../src/server/wait-route.js';
 import { openStore } from '../src/store/open-store.js';
 import type { Store } from '../src/store/store.js';
@@ -79,8 +83,18 @@ export interface CodecloudAppOptions {
   privateKey?: string | undefined;
 }
 
+/** The `fetch` an API client uses: the test's, else the global one, counted for `GET /metrics`. */
+function apiFetch(
+  options: CodecloudAppOptions,
+  metrics: AppMetrics,
+  api: 'codecloud' | 'cloudcoding',
+): typeof fetch {
+  return countedFetch(options.fetch ?? fetch, (status) => metrics.apiRequest(api, status));
+}
+
 function codecloudClientFor(
   options: CodecloudAppOptions,
+  metrics: AppMetrics,
   extra: { retries?: number } = {},
 ): CodecloudClient | undefined {
   const { env } = options.settings;
@@ -89,7 +103,8 @@ function codecloudClientFor(
     apiKey: env.CODECLOUD_API_KEY,
     baseUrl: env.CODECLOUD_API_URL,
     userAgent: 'codecloud-github-app',
-    ...definedProps({ fetch: options.fetch, now: options.now }),
+    fetch: apiFetch(options, metrics, 'codecloud'),
+    ...definedProps({ now: options.now }),
     ...extra,
   });
 }
@@ -99,6 +114,7 @@ function cloudCodingBackendFor(
   options: CodecloudAppOptions,
   clients: GitHubClients,
   holder: string,
+  metrics: AppMetrics,
   hooks: Pick<CloudCodingAgentBackendOptions, 'onUpdate' | 'onFinished'>,
 ): CloudCodingAgentBackend | undefined {
   const { env, githubBaseUrl } = options.settings;
@@ -108,7 +124,7 @@ function cloudCodingBackendFor(
     client: new CloudCodingClient({
       apiKey: env.CLOUDCODING_API_KEY,
       baseUrl: env.CLOUDCODING_API_URL,
-      ...definedProps({ fetch: options.fetch }),
+      fetch: apiFetch(options, metrics, 'cloudcoding'),
     }),
     githubToken: ({ installationId, repo }) => clients.repoToken(installationId, repo),
     serverUrl: githubBaseUrl ? githubBaseUrl.replace(/\/api\/v3$/, '') : 'https://github.com',
@@ -129,8 +145,11 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
   return async (app, { addHandler }) => {
     const { store, settings } = options;
     const now = options.now ?? Date.now;
+    const figures = storeFigures({ store, log: app.log });
+    const metrics = createAppMetrics(figures, settings.limitCeilings);
     const clients = gitHubClients(app, {
       knownSecrets: () => deps.knownSecrets,
+      metrics,
       ...(options.privateKey && settings.env.APP_ID
         ? { appCredentials: { appId: String(settings.env.APP_ID), privateKey: options.privateKey } }
         : {}),
@@ -139,7 +158,7 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
     // This process, in the shared store: the reconciler's lease and the Cloud Coding streams it holds.
     const holder = `app-${process.pid}-${randomUUID()}`;
     let progress: CloudCodingProgress | undefined;
-    const cloudCoding = cloudCodingBackendFor(options, clients, holder, {
+    const cloudCoding = cloudCodingBackendFor(options, clients, holder, metrics, {
       onUpdate: (remoteRunId, state) => progress?.onUpdate(remoteRunId, state),
       onFinished: (remoteRunId) => {
         void (async () => {
@@ -149,12 +168,12 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
         })().catch((error: unknown) => app.log.error(`recording a Cloud Coding end: ${String(error)}`));
       },
     });
-    const codecloudClient = codecloudClientFor(options);
+    const codecloudClient = codecloudClientFor(options, metrics);
     const codecloud = codecloudClient
       ? codecloudBackend({
           client: codecloudClient,
           // A create whose answer is lost is looked up, never sent again (the orchestration keeps looking).
-          createClient: codecloudClientFor(options, { retries: 0 }),
+          createClient: codecloudClientFor(options, metrics, { retries: 0 }),
           webhookUrl: settings.codecloudWebhookUrl,
         })
       : undefined;
@@ -171,14 +190,9 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
       installationOf: (owner, repo) => clients.installationOf(owner, repo),
       botLogin: await botLoginOf(app),
       // Posted and logged text never shows these (the redactor ignores values too short to be secrets).
-      knownSecrets: [
-        settings.env.CODECLOUD_API_KEY,
-        settings.env.CLOUDCODING_API_KEY,
-        settings.env.WEBHOOK_SECRET,
-      ]
-        .concat(settings.codecloudWebhookSecrets)
-        .filter((secret): secret is string => secret !== undefined),
+      knownSecrets: settings.knownSecrets,
       now,
+      metrics,
       log: redactingLog(app.log, () => deps.knownSecrets),
       wake: () => wake(),
       holder,
@@ -188,6 +202,7 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
     const worker = new JobWorker({
       store,
       log: deps.log,
+      metrics,
       now,
       handlers: jobHandlers({
         [JOB_COMMAND]: (trigger, job) => handleCommandJob(deps, trigger, { attempt: job.attempts }),
@@ -233,6 +248,7 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
           path: settings.env.WEBHOOK_PATH,
           receive: receiveGitHub,
           log: deps.log,
+          metrics,
         })
       : undefined;
     if (githubRoute) addHandler(githubRoute);
@@ -257,11 +273,22 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
           waits.recorded(event);
         },
         log: deps.log,
+        metrics,
       }),
     );
     addHandler(waits.handle);
+    addHandler(
+      metricsRoute({
+        scrape: () => metrics.scrape(),
+        contentType: metrics.registry.contentType,
+        token: settings.env.METRICS_TOKEN,
+        log: deps.log,
+      }),
+    );
 
     worker.start();
+    // The store's figures are read once now, so the first scrape does not wait for them.
+    void figures.refresh();
     const reconciler: Reconciler = startReconciler(deps, {
       intervalMs: settings.env.RECONCILE_INTERVAL_SECONDS * 1000,
       holder,

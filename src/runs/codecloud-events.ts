@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { CodecloudEvent } from '../codecloud/webhook-events.js';
 import { eventDedupKey } from '../codecloud/webhook-events.js';
+import { addLogFields, runLogFields } from '../log-context.js';
 import { definedProps } from '../objects.js';
 import { inertText } from '../render/markdown.js';
 import { applyProgressEvent } from '../render/progress.js';
@@ -75,6 +76,7 @@ export async function handleCodecloudEventJob(
     if (event.event !== 'agent.progress') await relay(deps, event.run_id);
     return;
   }
+  addLogFields(runLogFields(run));
   if (isFinalLocalRunStatus(run.status)) return;
   if (event.event === 'agent.progress') {
     let current = run;

@@ -5,6 +5,7 @@
  */
 import type { RunSettings } from '../config/repo-config.js';
 import type { IssueCommentInfo, PullRequestInfo } from '../github/github-api.js';
+import { addLogFields, runLogFields } from '../log-context.js';
 import { definedProps } from '../objects.js';
 import { buildRunPrompt } from '../prompt/build-prompt.js';
 import { isCodecloudComment } from '../render/markers.js';
@@ -66,6 +67,7 @@ export async function startRun(ctx: CommandContext, request: NewRunRequest): Pro
     }
     run = created.created;
   }
+  addLogFields(runLogFields(run));
   if (run.statusCommentId === null) {
     // The status comment first (GitHub spaces an installation's writes a second apart), then 👀, then the backend.
     run = await postStatusComment(deps, gh, run, { lookFirst });

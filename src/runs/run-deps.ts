@@ -5,6 +5,7 @@ import type { CodecloudClient } from '../codecloud/client.js';
 import type { RepoConfig } from '../config/repo-config.js';
 import type { GitHubApi } from '../github/github-api.js';
 import type { Limits } from '../limits/limits.js';
+import type { RunMetrics } from '../metrics/app-metrics.js';
 import type { Store } from '../store/store.js';
 import type { AgentProvider, Backend, PermissionLevel, RunMode } from '../vocabulary.js';
 
@@ -58,6 +59,8 @@ export interface RunDeps {
   knownSecrets: readonly string[];
   /** Tells the job worker that a job was recorded (so it does not wait for its next poll). */
   wake(): void;
+  /** Told when a run reaches its final state here, and when a reconciler pass ends here (`GET /metrics`). */
+  metrics?: RunMetrics;
   /** This process in the shared store (the holder of its leases: the reconciler, the runs it is starting). */
   holder: string;
   /** The operator's ceilings (`LIMIT_*`); absent: none. */

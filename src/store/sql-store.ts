@@ -20,13 +20,16 @@ import {
   type CompletionSign,
   type EnqueueJobInput,
   type Job,
+  type JobStateCount,
   type KeptSchedule,
   type NewRun,
   RELEASED_AT_SHUTDOWN,
   type RecoveredClaims,
+  type RepositoryUsage,
   type Run,
   type RunPatch,
   type RunPullRequest,
+  type RunStatusCount,
   type Store,
 } from './store.js';
 import { UsageStore } from './usage-store.js';
@@ -492,6 +495,39 @@ export class SqlStore implements Store {
       if (id !== undefined) signs.push({ remoteRunId: id, sign });
     }
     return signs;
+  }
+
+  async countJobsByState(): Promise<JobStateCount[]> {
+    const { rows } = await this.#db.query('SELECT state, count(*) AS n FROM jobs GROUP BY state');
+    return rows.map((row) => ({ state: row.state as JobStateCount['state'], count: toNumber(row.n) }));
+  }
+
+  async countRunsByStatus(): Promise<RunStatusCount[]> {
+    const { rows } = await this.#db.query(
+      'SELECT backend, status, count(*) AS n FROM runs GROUP BY backend, status',
+    );
+    return rows.map((row) => ({
+      backend: row.backend as Backend,
+      status: row.status as LocalRunStatus,
+      count: toNumber(row.n),
+    }));
+  }
+
+  async repositoryUsage(dayStart: number, monthStart: number): Promise<RepositoryUsage[]> {
+    // `tokens` is computed from `result` by the database (migration 30), so the usage index covers this query.
+    const { rows } = await this.#db.query(
+      `SELECT owner, repo,
+         sum(CASE WHEN created_at >= $1::timestamptz THEN 1 ELSE 0 END) AS runs_today,
+         sum(tokens) AS tokens
+       FROM runs WHERE created_at >= $2::timestamptz
+       GROUP BY owner, repo`,
+      [this.#time(dayStart), this.#time(monthStart)],
+    );
+    return rows.map((row) => ({
+      repo: `${String(row.owner)}/${String(row.repo)}`,
+      runsToday: toNumber(row.runs_today ?? 0),
+      tokensThisMonth: toNumber(row.tokens ?? 0),
+    }));
   }
 
   async incrementFollowUpCount(id: string): Promise<number> {

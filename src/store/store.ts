@@ -171,6 +171,27 @@ export interface RunPatch {
   options?: RunOptions;
 }
 
+/** How many jobs are in one state (`Store.countJobsByState`). */
+export interface JobStateCount {
+  state: 'pending' | 'leased' | 'done' | 'dead';
+  count: number;
+}
+
+/** How many runs of one backend are in one status (`Store.countRunsByStatus`). */
+export interface RunStatusCount {
+  backend: Backend;
+  status: LocalRunStatus;
+  count: number;
+}
+
+/** One repository's runs created since a day's start and tokens of runs created since a month's start. */
+export interface RepositoryUsage {
+  /** `owner/name`. */
+  repo: string;
+  runsToday: number;
+  tokensThisMonth: number;
+}
+
 /** One sign that a codecloud run may have ended (see `Store.completionSigns`). */
 export interface CompletionSign {
   remoteRunId: string;
@@ -315,6 +336,18 @@ export interface Store {
    * `run:<status>` when the app's own run with that id is final. A sign is a hint: the caller reads the run back.
    */
   completionSigns(remoteRunIds: readonly string[]): Promise<CompletionSign[]>;
+
+  // ---- figures (metrics; each one indexed statement)
+
+  /** Jobs per state (states without jobs are absent). */
+  countJobsByState(): Promise<JobStateCount[]>;
+  /** Runs per backend and status (pairs without runs are absent). */
+  countRunsByStatus(): Promise<RunStatusCount[]>;
+  /**
+   * Per repository with runs created since `monthStart`: runs created since `dayStart` and the input + output
+   * tokens of runs created since `monthStart` (epoch ms; `dayStart` is at or after `monthStart`).
+   */
+  repositoryUsage(dayStart: number, monthStart: number): Promise<RepositoryUsage[]>;
 
   // ---- leases
 
