@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { DEFAULT_CODECLOUD_API_URL } from '../src/codecloud/client.js';
 import { parseSecretList } from '../src/codecloud/webhook-signature.js';
+import { DEFAULT_WEBHOOK_BODY_BUDGET_BYTES } from '../src/server/body-budget.js';
 import { DEFAULT_ACTIONS_OIDC_ISSUER } from '../src/server/oidc-token.js';
 import { describeZodIssues } from '../src/validation-error.js';
 
@@ -15,6 +16,9 @@ const Port = z
   .refine((n) => n >= 0 && n <= 65_535, 'must be between 0 and 65535');
 
 const Url = z.url({ error: 'must be a URL' });
+
+/** Open connections the app serves at once (`HTTP_MAX_CONNECTIONS`); more are closed as they arrive. */
+const DEFAULT_HTTP_MAX_CONNECTIONS = 1024;
 
 export const AppEnv = z.object({
   APP_ID: z.string().regex(/^\d+$/, 'must be the numeric app id').optional(),
@@ -43,6 +47,18 @@ export const AppEnv = z.object({
   CLOUDCODING_API_KEY: z.string().optional(),
   CLOUDCODING_API_URL: Url.default('https://api.cloudcoding.ai'),
   ACTIONS_OIDC_ISSUER: Url.default(DEFAULT_ACTIONS_OIDC_ISSUER),
+  WEBHOOK_BODY_BUDGET_BYTES: z
+    .string()
+    .regex(/^\d+$/, 'must be a number of bytes')
+    .transform(Number)
+    .refine((n) => n >= 1024 * 1024, 'must be at least 1048576 (1 MiB)')
+    .default(DEFAULT_WEBHOOK_BODY_BUDGET_BYTES),
+  HTTP_MAX_CONNECTIONS: z
+    .string()
+    .regex(/^\d+$/, 'must be a number of connections')
+    .transform(Number)
+    .refine((n) => n >= 16, 'must be at least 16')
+    .default(DEFAULT_HTTP_MAX_CONNECTIONS),
 });
 export type AppEnv = z.output<typeof AppEnv>;
 

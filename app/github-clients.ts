@@ -32,6 +32,8 @@ export interface GitHubClients {
   /** A push webhook: drops the cached configs it may have changed. */
   configPushed(push: ConfigPush): number;
   installationOf(owner: string, repo: string): Promise<number | null>;
+  /** GitHub's id of a repository the installation can see. */
+  repositoryIdOf(installationId: number, owner: string, repo: string): Promise<number>;
   /** A fresh installation token scoped to one repository (`owner/name`), for the Cloud Coding backend. */
   repoToken(installationId: number, repo: string): Promise<string>;
 }
@@ -158,6 +160,11 @@ export function gitHubClients(app: Probot, clientOptions: GitHubClientsOptions =
         repositories: [name],
       });
       return data.token;
+    },
+    async repositoryIdOf(installationId, owner, repo) {
+      const octokit = await installationOctokit(installationId);
+      const { data } = await octokit.request('GET /repos/{owner}/{repo}', { owner, repo });
+      return Number(data.id);
     },
     async installationOf(owner, repo) {
       const appOctokit = await app.auth();

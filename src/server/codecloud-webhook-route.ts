@@ -11,9 +11,10 @@ import { type CodecloudEvent, CodecloudEvent as CodecloudEventSchema } from '../
 import { verifyCodecloudSignature } from '../codecloud/webhook-signature.js';
 import { messageOf } from '../error-messages.js';
 import { describeZodIssues } from '../validation-error.js';
+import type { BodyBudget } from './body-budget.js';
 import { sendJson } from './json-response.js';
 import { parseJsonBody } from './parse-json-body.js';
-import { readLimitedBody } from './read-body.js';
+import { readLimitedBody, refuseBody } from './read-body.js';
 
 const CODECLOUD_WEBHOOK_PATH = '/codecloud/webhook';
 const CODECLOUD_WEBHOOK_MAX_BYTES = 1024 * 1024;
@@ -24,6 +25,8 @@ export interface CodecloudWebhookRouteOptions {
   /** Stores the event durably; resolves once it is safe to answer 2xx. */
   record: (event: CodecloudEvent, deliveryId: string | undefined) => Promise<void>;
   log?: { warn(message: string): void; error(message: string): void };
+  /** Unverified bytes held at once, shared with the GitHub webhook route; beyond it, 503 with `Retry-After`. */
+  budget?: BodyBudget;
 }
 
 export function codecloudWebhookRoute(options: CodecloudWebhookRouteOptions) {
@@ -35,7 +38,12 @@ export function codecloudWebhookRoute(options: CodecloudWebhookRouteOptions) {
       sendJson(res, 405, { error: 'Method Not Allowed' });
       return true;
     }
-    const read = await readLimitedBody(req, CODECLOUD_WEBHOOK_MAX_BYTES);
+    const read = await readLimitedBody(req, CODECLOUD_WEBHOOK_MAX_BYTES, { budget: options.budget });
+    if (read.kind === 'busy' || read.kind === 'slow') {
+      options.log?.warn(`codecloud webhook refused: ${read.kind}`);
+      refuseBody(res, read.kind);
+      return true;
+    }
     if (read.kind === 'closed') {
       options.log?.warn('codecloud webhook: the sender went away before the body was in; nothing recorded');
       res.destroy();
@@ -47,17 +55,17 @@ export function codecloudWebhookRoute(options: CodecloudWebhookRouteOptions) {
       sendJson(res, 413, { error: 'Payload Too Large', message: 'codecloud webhooks are limited to 1 MiB' });
       return true;
     }
+    // The budget bounds the bodies being received; once in, a body (at most 1 MiB) is checked straight away.
+    const body = read.body;
+    read.release();
     // Checked before the signature, which is computed over the text: a lossy decoding would only say "mismatch".
-    if (!isUtf8(read.body)) {
+    if (!isUtf8(body)) {
       sendJson(res, 400, { error: 'Bad Request', message: 'body is not valid UTF-8' });
       return true;
     }
     const signature = header(req, 'x-codecloud-signature');
     const deliveryId = header(req, 'x-codecloud-delivery');
-    if (
-      options.secrets.length > 0 &&
-      !(await verifyCodecloudSignature(options.secrets, read.body, signature))
-    ) {
+    if (options.secrets.length > 0 && !(await verifyCodecloudSignature(options.secrets, body, signature))) {
       options.log?.warn(
         `codecloud webhook rejected: ${signature ? 'signature does not match' : 'no signature'}`,
       );
@@ -67,7 +75,7 @@ export function codecloudWebhookRoute(options: CodecloudWebhookRouteOptions) {
       });
       return true;
     }
-    const json = parseJsonBody(read.body);
+    const json = parseJsonBody(body);
     if (json.kind === 'invalid') {
       sendJson(res, 400, { error: 'Bad Request', message: json.message });
       return true;
