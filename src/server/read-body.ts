@@ -54,6 +54,8 @@ export function readLimitedBody(
         chunks.length = 0;
         giveBack();
       }
+      // Refused for the budget or for time: nothing more is read (the connection is closed once answered).
+      if (result.kind === 'busy' || result.kind === 'slow') req.pause();
       resolve(result);
     };
     const timer = setTimeout(() => {

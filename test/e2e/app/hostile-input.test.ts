@@ -1,6 +1,7 @@
 // Hostile and broken input, end to end against the real app process: each case gets a clear answer, the app stays
 // up (/healthz), and nothing changes: no run at the simulator, no comment but the documented refusal.
 import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -152,6 +153,82 @@ describe('hostile input (real process)', () => {
     });
   });
 
+  describe('bounded intake', () => {
+    const rssMiB = (): number => {
+      const status = readFileSync(`/proc/${h.app.child.pid}/status`, 'utf8');
+      return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+    };
+
+    /**
+     * A bad-signature webhook whose body is streamed (no Content-Length) up to `bytes` and never finished; resolves
+     * with the answer, if any, once `bytes` are written or the app answered.
+     */
+    function heldBody(bytes: number) {
+      const url = new URL(`${h.app.url}/api/github/webhooks`);
+      let answered: { status: number; retryAfter: string | undefined } | undefined;
+      const req = httpRequest({
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'transfer-encoding': 'chunked',
+          'x-github-event': 'issue_comment',
+          'x-github-delivery': crypto.randomUUID(),
+          'x-hub-signature-256': `sha256=${'0'.repeat(64)}`,
+        },
+      });
+      req.on('response', (res) => {
+        answered = {
+          status: res.statusCode ?? 0,
+          retryAfter: res.headers['retry-after'] as string | undefined,
+        };
+        res.resume();
+      });
+      req.on('error', () => undefined);
+      const chunk = Buffer.alloc(1024 * 1024, 'x');
+      const written = (async () => {
+        for (let sent = 0; sent < bytes && answered === undefined && !req.destroyed; sent += chunk.length) {
+          if (!req.write(chunk))
+            await new Promise((resolve) => req.once('drain', resolve).once('close', resolve));
+        }
+      })();
+      return { written, answer: () => answered, destroy: () => req.destroy() };
+    }
+
+    it('twelve senders holding 24 MiB bodies cost at most the 32 MiB budget; the rest get 503 + Retry-After', async () => {
+      const before = rssMiB();
+      const senders = Array.from({ length: 12 }, () => heldBody(24 * 1024 * 1024));
+      try {
+        await Promise.race([Promise.all(senders.map((s) => s.written)), sleep(8_000)]);
+        const health = await fetch(`${h.app.url}/healthz`, { signal: AbortSignal.timeout(2_000) });
+        expect(health.status).toBe(200);
+        const grown = rssMiB() - before;
+        const refused = senders.map((s) => s.answer()).filter((a) => a?.status === 503);
+        // Before the budget: eight such senders grew the app by about 200 MiB.
+        process.stdout.write(
+          `held bodies: RSS grew ${grown.toFixed(0)} MiB, ${refused.length} of 12 refused\n`,
+        );
+        expect(refused.length).toBeGreaterThanOrEqual(10);
+        expect(refused[0]?.retryAfter).toMatch(/^\d+$/);
+        expect(grown).toBeLessThan(32 + 64);
+      } finally {
+        for (const s of senders) s.destroy();
+      }
+    }, 30_000);
+
+    it('a sender that stops half-way through a body is cut off within seconds (408)', async () => {
+      const sender = heldBody(64 * 1024);
+      await sender.written;
+      const started = performance.now();
+      while (sender.answer() === undefined && performance.now() - started < 20_000) await sleep(200);
+      sender.destroy();
+      expect(sender.answer()?.status).toBe(408);
+      expect(performance.now() - started).toBeLessThan(15_000);
+    }, 30_000);
+  });
+
   describe('codecloud webhooks', () => {
     const completed = (runId: string) =>
       JSON.stringify({
@@ -290,6 +367,33 @@ describe('hostile input (real process)', () => {
         /the instruction is 1,0\d\d,\d\d\d characters long; at most 20,000 are accepted/,
       );
       expect(refusal.body.length).toBeLessThan(65_536);
+      await expectNothingChanged(repo, issue.number, 1);
+    });
+
+    it('a 65,535-character `![![![…` comment never blocks the app: /healthz answers throughout', async () => {
+      const { repo } = await freshRepo(h.gh);
+      const issue = await h.gh.openIssue({ repo, title: 't', body: 'b', user: 'alice' });
+      const body = `/codecloud ${'!['.repeat(32_762)}`;
+      const slowest = { ms: 0 };
+      let watching = true;
+      const watch = (async () => {
+        while (watching) {
+          const started = performance.now();
+          await fetch(`${h.app.url}/healthz`);
+          slowest.ms = Math.max(slowest.ms, performance.now() - started);
+          await sleep(50);
+        }
+      })();
+      try {
+        await h.gh.comment({ repo, number: issue.number, user: 'alice', body });
+        const refusal = await reply(repo, 'nothing was started');
+        expect(refusal.body).toMatch(/the instruction is 65,5\d\d characters long/);
+      } finally {
+        watching = false;
+        await watch;
+      }
+      // Before: the sanitizer's image-alt pattern held the event loop for seconds on this comment.
+      expect(slowest.ms).toBeLessThan(1_000);
       await expectNothingChanged(repo, issue.number, 1);
     });
 
