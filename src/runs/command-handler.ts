@@ -128,6 +128,11 @@ async function runRequest(ctx: CommandContext, settings: RunSettings, instructio
     : null;
   const route = routeCommand({ trigger, threadRun, pullRequestRun });
   switch (route.kind) {
+    case 'stale':
+      deps.log.info(
+        `${threadKeyOf(trigger)}: ${trigger.source} of ${trigger.createdAt} is older than the trigger of run ${route.latest.id}; nothing started (a replay)`,
+      );
+      return;
     case 'busy':
       return replyBusy(ctx, route.active);
     case 'follow-up':

@@ -39,13 +39,13 @@ describe('hostile input (real process)', () => {
    * Nothing happened in `repo`: after a `/codecloud help` sent last has been answered (the worker took the earlier
    * jobs first), there is no run, and no bot comment but the help and `allowed` ones.
    */
-  async function expectNothingChanged(repo: string, number: number, allowed = 0): Promise<void> {
+  async function expectNothingChanged(repo: string, number: number, allowed = 0, runs = 0): Promise<void> {
     await h.gh.comment({ repo, number, user: 'alice', body: '/codecloud help' });
     await reply(repo, 'min_permission');
     await sleep(300);
     const state = await h.gh.state();
     expect(botComments(state, repo)).toHaveLength(allowed + 1);
-    expect(await runsOf(repo)).toEqual([]);
+    expect(await runsOf(repo)).toHaveLength(runs);
   }
 
   /** A genuine webhook the fake GitHub would send for `act`, captured instead of delivered. */
@@ -151,6 +151,59 @@ describe('hostile input (real process)', () => {
       expect(answer.status).toBe(200);
       await expectNothingChanged(repo, number);
     });
+  });
+
+  describe('replayed deliveries (a signed body sent again under a new delivery id)', () => {
+    const completed = async (repo: string, count: number) =>
+      h.gh.waitFor(
+        (s) => {
+          const done = botComments(s, repo).filter((c) => c.body.includes('Completed'));
+          return done.length >= count ? done : undefined;
+        },
+        { timeoutMs: 30_000 },
+      );
+
+    it('an old comment replayed after a newer run in the thread starts nothing', async () => {
+      await h.sim.control.addPromptScript({ match: 'REPLAY-fix', script: { queuedMs: 0, runningMs: 300 } });
+      const { repo } = await freshRepo(h.gh);
+      const issue = await h.gh.openIssue({ repo, title: 't', body: 'b', user: 'alice' });
+      const a = await capture(() =>
+        h.gh.comment({ repo, number: issue.number, user: 'alice', body: '/codecloud REPLAY-fix A' }),
+      );
+      expect((await sendGitHub(a.event, a.body)).status).toBe(200);
+      await completed(repo, 1);
+      await h.gh.comment({ repo, number: issue.number, user: 'alice', body: '/codecloud REPLAY-fix B' });
+      await completed(repo, 2);
+      expect((await sendGitHub(a.event, a.body)).status).toBe(200);
+      await expectNothingChanged(repo, issue.number, 2, 2);
+    }, 60_000);
+
+    it('a label trigger replayed three times after its run finished starts nothing', async () => {
+      await h.sim.control.addPromptScript({ match: 'LABEL-replay', script: { queuedMs: 0, runningMs: 300 } });
+      const { repo } = await freshRepo(h.gh);
+      const issue = await h.gh.openIssue({ repo, title: 'LABEL-replay', body: 'b', user: 'alice' });
+      const labeled = await capture(() =>
+        h.gh.label({ repo, number: issue.number, label: 'codecloud', user: 'alice' }),
+      );
+      expect((await sendGitHub(labeled.event, labeled.body)).status).toBe(200);
+      await completed(repo, 1);
+      for (let i = 0; i < 3; i++) expect((await sendGitHub(labeled.event, labeled.body)).status).toBe(200);
+      await expectNothingChanged(repo, issue.number, 1, 1);
+    }, 60_000);
+
+    it('a new-issue body replayed after its run finished starts nothing', async () => {
+      await h.sim.control.addPromptScript({ match: 'BODY-replay', script: { queuedMs: 0, runningMs: 300 } });
+      const { repo } = await freshRepo(h.gh);
+      let number = 0;
+      const opened = await capture(async () => {
+        number = (await h.gh.openIssue({ repo, title: 't', body: '/codecloud BODY-replay', user: 'alice' }))
+          .number;
+      });
+      expect((await sendGitHub(opened.event, opened.body)).status).toBe(200);
+      await completed(repo, 1);
+      expect((await sendGitHub(opened.event, opened.body)).status).toBe(200);
+      await expectNothingChanged(repo, number, 1, 1);
+    }, 60_000);
   });
 
   describe('bounded intake', () => {
