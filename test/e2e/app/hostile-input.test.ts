@@ -520,6 +520,72 @@ describe('hostile input (real process)', () => {
   });
 
   describe('.github/codecloud.yml', () => {
+    const SECRET_VALUE = 'TOP-SECRET-deploy-values-4711';
+
+    /** A repository of the same installation (the org-wide case) that alice cannot read, holding values. */
+    async function privateNeighbour(installationId: number): Promise<string> {
+      const name = `secret-infra-${Math.random().toString(36).slice(2, 7)}`;
+      const created = await h.gh.createRepo({ owner: 'acme', name, installationId, private: true });
+      await h.gh.putFile({
+        repo: created.full_name,
+        path: 'deploy/values.yml',
+        content: `instructions: "${SECRET_VALUE}"\n`,
+      });
+      return name;
+    }
+
+    it('`_extends` naming another repository (a private one) is refused naming the key; nothing of it shows', async () => {
+      const { repo, installationId } = await freshRepo(h.gh);
+      const neighbour = await privateNeighbour(installationId);
+      await h.gh.putFile({
+        repo,
+        path: '.github/codecloud.yml',
+        content: `_extends: ${neighbour}:deploy/values.yml\n`,
+      });
+      const issue = await h.gh.openIssue({ repo, title: 't', body: 'b', user: 'alice' });
+      await h.gh.comment({ repo, number: issue.number, user: 'alice', body: '/codecloud help' });
+      const refusal = await reply(repo, 'is not valid');
+      expect(refusal.body).toContain('`_extends` may name only this repository or acme/.github');
+      await h.gh.comment({ repo, number: issue.number, user: 'alice', body: '/codecloud fix it' });
+      await sleep(1_500);
+      const state = await h.gh.state();
+      expect(JSON.stringify(botComments(state, repo))).not.toContain(SECRET_VALUE);
+      expect(await runsOf(repo)).toEqual([]);
+      // Not even read: no request for the neighbour's file.
+      expect(state.requests.filter((r) => r.path.includes(`/${neighbour}/contents/`))).toEqual([]);
+    });
+
+    it('`_extends` within the repository works, one level; a second level is refused', async () => {
+      const put = async (repo: string, files: Record<string, string>) => {
+        for (const [path, content] of Object.entries(files)) await h.gh.putFile({ repo, path, content });
+      };
+      const { repo, name } = await freshRepo(h.gh);
+      await put(repo, {
+        '.github/codecloud.yml': `_extends: ${name}:.github/base.yml\n`,
+        '.github/base.yml': 'min_permission: admin\n',
+      });
+      const issue = await h.gh.openIssue({ repo, title: 't', body: 'b', user: 'alice' });
+      await h.gh.comment({ repo, number: issue.number, user: 'alice', body: '/codecloud help' });
+      expect((await reply(repo, 'min_permission')).body).toMatch(/admin/);
+
+      const chained = await freshRepo(h.gh);
+      await put(chained.repo, {
+        '.github/codecloud.yml': `_extends: ${chained.name}:.github/base.yml\n`,
+        '.github/base.yml': `_extends: ${chained.name}:.github/deeper.yml\n`,
+        '.github/deeper.yml': 'min_permission: admin\n',
+      });
+      const other = await h.gh.openIssue({ repo: chained.repo, title: 't', body: 'b', user: 'alice' });
+      await h.gh.comment({
+        repo: chained.repo,
+        number: other.number,
+        user: 'alice',
+        body: '/codecloud help',
+      });
+      expect((await reply(chained.repo, 'is not valid')).body).toContain(
+        '`_extends` is followed one level only',
+      );
+    });
+
     it('a YAML alias bomb (billion laughs) gets one invalid-config comment; nothing runs', async () => {
       const names = 'abcdefghi';
       const lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
