@@ -246,6 +246,10 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
       codecloudWebhookRoute({
         budget,
         secrets: settings.codecloudWebhookSecrets,
+        // Unsigned events (no CODECLOUD_WEBHOOK_SECRET) are stored only for runs the App started or someone with a
+        // checked token waits on.
+        knowsRun: async (remoteRunId) =>
+          waits.waitsOn(remoteRunId) || (await store.getRunByRemoteId(remoteRunId)) !== null,
         record: async (event) => {
           await recordCodecloudEvent(deps, event);
           waits.recorded(event);

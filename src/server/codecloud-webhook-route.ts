@@ -27,15 +27,47 @@ export interface CodecloudWebhookRouteOptions {
   log?: { warn(message: string): void; error(message: string): void };
   /** Unverified bytes held at once, shared with the GitHub webhook route; beyond it, 503 with `Retry-After`. */
   budget?: BodyBudget;
+  /**
+   * Without secrets (bodies unsigned, anyone may send one): whether the event names a run the App knows. An event
+   * for any other run is answered 202 and not stored. Unset: every event is stored.
+   */
+  knowsRun?: (remoteRunId: string) => Promise<boolean>;
+  /** Without secrets: unsigned events accepted per second, over all senders; more get 429 with `Retry-After`. */
+  unsignedPerSecond?: number;
+  now?: () => number;
 }
 
+/** Unsigned codecloud events accepted per second by default (codecloud sends far fewer for the App's runs). */
+export const UNSIGNED_EVENTS_PER_SECOND = 50;
+
 export function codecloudWebhookRoute(options: CodecloudWebhookRouteOptions) {
+  const now = options.now ?? Date.now;
+  const unsigned = { second: 0, count: 0 };
+  /** Whether one more unsigned event fits in this second's allowance. */
+  const unsignedAllowed = (): boolean => {
+    const second = Math.floor(now() / 1000);
+    if (second !== unsigned.second) {
+      unsigned.second = second;
+      unsigned.count = 0;
+    }
+    unsigned.count += 1;
+    return unsigned.count <= (options.unsignedPerSecond ?? UNSIGNED_EVENTS_PER_SECOND);
+  };
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     const path = (req.url ?? '').split('?')[0];
     if (path !== CODECLOUD_WEBHOOK_PATH) return false;
     if (req.method !== 'POST') {
       res.setHeader('allow', 'POST');
       sendJson(res, 405, { error: 'Method Not Allowed' });
+      return true;
+    }
+    if (options.secrets.length === 0 && !unsignedAllowed()) {
+      res.setHeader('retry-after', '1');
+      res.setHeader('connection', 'close');
+      sendJson(res, 429, {
+        error: 'Too Many Requests',
+        message: 'too many unsigned codecloud webhooks; set CODECLOUD_WEBHOOK_SECRET',
+      });
       return true;
     }
     const read = await readLimitedBody(req, CODECLOUD_WEBHOOK_MAX_BYTES, { budget: options.budget });
@@ -89,6 +121,17 @@ export function codecloudWebhookRoute(options: CodecloudWebhookRouteOptions) {
       return true;
     }
     try {
+      const runId = 'run_id' in parsed.data ? parsed.data.run_id : undefined;
+      if (
+        options.secrets.length === 0 &&
+        runId !== undefined &&
+        options.knowsRun &&
+        !(await options.knowsRun(runId))
+      ) {
+        // Unsigned and about a run the App does not know: a hint nobody asked for, not stored.
+        sendJson(res, 202, { status: 'ignored' });
+        return true;
+      }
       await options.record(parsed.data, deliveryId);
     } catch (error) {
       options.log?.error(`codecloud webhook not recorded: ${messageOf(error)}`);

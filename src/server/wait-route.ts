@@ -278,6 +278,8 @@ export interface AppWaitRoute {
   handle: ReturnType<typeof waitRoute>;
   /** A codecloud event this process recorded: a completion wakes its run's waiters at once. */
   recorded(event: CodecloudEvent): void;
+  /** Whether a request (its token checked) waits on the run now. */
+  waitsOn(remoteRunId: string): boolean;
   close(): void;
 }
 
@@ -298,6 +300,7 @@ export function appWaitRoute(options: AppWaitRouteOptions): AppWaitRoute {
     recorded(event) {
       if (event.event === 'agent.completed' || event.event === 'agent.failed') waiters.poke(event.run_id);
     },
+    waitsOn: (remoteRunId) => waiters.waitsOn(remoteRunId),
     close: () => waiters.close(),
   };
 }
