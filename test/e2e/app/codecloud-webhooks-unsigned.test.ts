@@ -1,7 +1,6 @@
 // codecloud webhooks with CODECLOUD_WEBHOOK_SECRET unset (allowed): bodies may be forged by anyone, so they are only
 // hints to read the run back. A forged body posts nothing new; repeated completions are handled once.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { FakeGitHubState } from '../../fake-github/fake-github.js';
 import { botComments, freshRepo, type Harness, startHarness } from './app-harness.js';
 
 async function poll<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
