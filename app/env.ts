@@ -5,6 +5,8 @@
 import { z } from 'zod';
 import { DEFAULT_CODECLOUD_API_URL } from '../src/codecloud/client.js';
 import { parseSecretList } from '../src/codecloud/webhook-signature.js';
+import type { Limits } from '../src/limits/limits.js';
+import { definedProps } from '../src/objects.js';
 import { DEFAULT_WEBHOOK_BODY_BUDGET_BYTES } from '../src/server/body-budget.js';
 import { DEFAULT_ACTIONS_OIDC_ISSUER } from '../src/server/oidc-token.js';
 import { describeZodIssues } from '../src/validation-error.js';
@@ -19,6 +21,13 @@ const Url = z.url({ error: 'must be a URL' });
 
 /** Open connections the app serves at once (`HTTP_MAX_CONNECTIONS`); more are closed as they arrive. */
 const DEFAULT_HTTP_MAX_CONNECTIONS = 1024;
+/** A `LIMIT_*` ceiling: a positive whole number (unset: no ceiling). */
+const Ceiling = z
+  .string()
+  .regex(/^\d+$/, 'must be a positive integer')
+  .transform(Number)
+  .refine((n) => Number.isSafeInteger(n) && n > 0, 'must be a positive integer')
+  .optional();
 
 export const AppEnv = z.object({
   APP_ID: z.string().regex(/^\d+$/, 'must be the numeric app id').optional(),
@@ -59,6 +68,10 @@ export const AppEnv = z.object({
     .transform(Number)
     .refine((n) => n >= 16, 'must be at least 16')
     .default(DEFAULT_HTTP_MAX_CONNECTIONS),
+  LIMIT_RUNS_PER_DAY: Ceiling,
+  LIMIT_RUNS_PER_USER_PER_DAY: Ceiling,
+  LIMIT_TOKENS_PER_MONTH: Ceiling,
+  LIMIT_TOKENS_PER_RUN: Ceiling,
 });
 export type AppEnv = z.output<typeof AppEnv>;
 
@@ -69,6 +82,8 @@ export interface AppSettings {
   codecloudWebhookSecrets: string[];
   /** `PUBLIC_URL + "/codecloud/webhook"`, or undefined (completion by polling). */
   codecloudWebhookUrl: string | undefined;
+  /** The operator's ceilings for the repositories' `limits` (`LIMIT_*`). */
+  limitCeilings: Limits;
 }
 
 /** Empty strings count as unset, as in a `.env` file with `NAME=`. */
@@ -90,6 +105,12 @@ export function parseAppEnv(source: NodeJS.ProcessEnv): AppSettings {
     codecloudWebhookUrl: env.PUBLIC_URL
       ? `${env.PUBLIC_URL.replace(/\/+$/, '')}/codecloud/webhook`
       : undefined,
+    limitCeilings: definedProps({
+      runs_per_day: env.LIMIT_RUNS_PER_DAY,
+      runs_per_user_per_day: env.LIMIT_RUNS_PER_USER_PER_DAY,
+      tokens_per_month: env.LIMIT_TOKENS_PER_MONTH,
+      tokens_per_run: env.LIMIT_TOKENS_PER_RUN,
+    }),
   };
 }
 
