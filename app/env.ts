@@ -7,6 +7,7 @@ import { DEFAULT_CODECLOUD_API_URL } from '../src/codecloud/client.js';
 import { parseSecretList } from '../src/codecloud/webhook-signature.js';
 import type { Limits } from '../src/limits/limits.js';
 import { definedProps } from '../src/objects.js';
+import { DEFAULT_WEBHOOK_BODY_BUDGET_BYTES } from '../src/server/body-budget.js';
 import { DEFAULT_ACTIONS_OIDC_ISSUER } from '../src/server/oidc-token.js';
 import { describeZodIssues } from '../src/validation-error.js';
 
@@ -18,6 +19,8 @@ const Port = z
 
 const Url = z.url({ error: 'must be a URL' });
 
+/** Open connections the app serves at once (`HTTP_MAX_CONNECTIONS`); more are closed as they arrive. */
+const DEFAULT_HTTP_MAX_CONNECTIONS = 1024;
 /** A `LIMIT_*` ceiling: a positive whole number (unset: no ceiling). */
 const Ceiling = z
   .string()
@@ -58,6 +61,18 @@ export const AppEnv = z.object({
   CLOUDCODING_API_KEY: z.string().optional(),
   CLOUDCODING_API_URL: Url.default('https://api.cloudcoding.ai'),
   ACTIONS_OIDC_ISSUER: Url.default(DEFAULT_ACTIONS_OIDC_ISSUER),
+  WEBHOOK_BODY_BUDGET_BYTES: z
+    .string()
+    .regex(/^\d+$/, 'must be a number of bytes')
+    .transform(Number)
+    .refine((n) => n >= 1024 * 1024, 'must be at least 1048576 (1 MiB)')
+    .default(DEFAULT_WEBHOOK_BODY_BUDGET_BYTES),
+  HTTP_MAX_CONNECTIONS: z
+    .string()
+    .regex(/^\d+$/, 'must be a number of connections')
+    .transform(Number)
+    .refine((n) => n >= 16, 'must be at least 16')
+    .default(DEFAULT_HTTP_MAX_CONNECTIONS),
   LIMIT_RUNS_PER_DAY: Ceiling,
   LIMIT_RUNS_PER_USER_PER_DAY: Ceiling,
   LIMIT_TOKENS_PER_MONTH: Ceiling,

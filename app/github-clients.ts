@@ -8,6 +8,7 @@
  * wait 1, 4, 9 s whatever GitHub said, and Probot's throttle options never retry a secondary limit.
  */
 
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Probot, ProbotOctokit } from 'probot';
 import { configSizeProblem } from '../src/config/config-size.js';
 import { type GitHubApi, type GitHubRequester, gitHubApi, statusOf } from '../src/github/github-api.js';
@@ -35,6 +36,8 @@ export interface GitHubClients {
   /** A push webhook: drops the cached configs it may have changed. */
   configPushed(push: ConfigPush): number;
   installationOf(owner: string, repo: string): Promise<number | null>;
+  /** GitHub's id of a repository the installation can see. */
+  repositoryIdOf(installationId: number, owner: string, repo: string): Promise<number>;
   /** A fresh installation token scoped to one repository (`owner/name`), for the Cloud Coding backend. */
   repoToken(installationId: number, repo: string): Promise<string>;
 }
@@ -112,6 +115,7 @@ export function gitHubClients(app: Probot, clientOptions: GitHubClientsOptions =
         const latestEdit = new Map<string, number>();
         let edits = 0;
         octokit.hook.wrap('request', async (request, options) => {
+          checkConfigRead(options as RequestOptions);
           // Creating a comment is not idempotent: a 5xx may come after GitHub created it, and a blind retry would
           // post it twice. The retry plugin leaves it alone; the job's own retry looks for it first (by marker).
           if (options.method === 'POST' && CREATES_COMMENT.test(String(options.url))) {
@@ -149,12 +153,15 @@ export function gitHubClients(app: Probot, clientOptions: GitHubClientsOptions =
 
   const configs = new ConfigCache(async (installationId, owner, repo) => {
     const octokit = await installationOctokit(installationId);
-    return octokit.config.get({
-      owner,
-      repo,
-      path: '.github/codecloud.yml',
-      defaults: (configs) => mergeConfigs(configs),
-    });
+    // Every file the config plugin reads for this load is checked against `_extends`' limits (`checkConfigRead`).
+    return configLoad.run({ owner, repo, reads: 0 }, () =>
+      octokit.config.get({
+        owner,
+        repo,
+        path: '.github/codecloud.yml',
+        defaults: (configs) => mergeConfigs(configs),
+      }),
+    );
   });
 
   return {
@@ -182,6 +189,11 @@ export function gitHubClients(app: Probot, clientOptions: GitHubClientsOptions =
       });
       return data.token;
     },
+    async repositoryIdOf(installationId, owner, repo) {
+      const octokit = await installationOctokit(installationId);
+      const { data } = await octokit.request('GET /repos/{owner}/{repo}', { owner, repo });
+      return Number(data.id);
+    },
     async installationOf(owner, repo) {
       const appOctokit = await appLevel;
       try {
@@ -193,6 +205,36 @@ export function gitHubClients(app: Probot, clientOptions: GitHubClientsOptions =
       }
     },
   };
+}
+
+/** The repository whose config is being loaded, and how many files were read for it so far. */
+const configLoad = new AsyncLocalStorage<{ owner: string; repo: string; reads: number }>();
+
+/**
+ * `_extends` reaches only what a careful operator expects: the repository itself and its organisation's `.github`
+ * repository (Probot's own fallback), one level deep (at most two files: the repository's own, or the `.github`
+ * fallback, and the one it extends). Probot's plugin would follow any `owner/repo:path` the installation can read,
+ * however deep, so a writer of one repository could read another, private one, through the help reply or a prompt.
+ * A read past these limits is refused before it is sent, naming `_extends` and why (the config-error comment).
+ */
+function checkConfigRead(options: RequestOptions): void {
+  const load = configLoad.getStore();
+  if (load === undefined || options.method !== 'GET' || !options.url?.includes('/contents/')) return;
+  const owner = String(options.owner);
+  const repo = String(options.repo);
+  const sameOwner = owner.toLowerCase() === load.owner.toLowerCase();
+  const allowed = sameOwner && (repo.toLowerCase() === load.repo.toLowerCase() || repo === '.github');
+  if (!allowed) {
+    throw new Error(
+      `\`_extends\` may name only this repository or ${load.owner}/.github; ${owner}/${repo} is neither, so it was not read`,
+    );
+  }
+  load.reads += 1;
+  if (load.reads > 2) {
+    throw new Error(
+      '`_extends` is followed one level only: the file it names may not `_extends` another (nothing more was read)',
+    );
+  }
 }
 
 /**

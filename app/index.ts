@@ -51,6 +51,7 @@ import {
   JOB_PUSH,
   JOB_RELAY_SCHEDULE,
 } from '../src/runs/trigger.js';
+import { bodyBudget } from '../src/server/body-budget.js';
 import { codecloudWebhookRoute } from '../src/server/codecloud-webhook-route.js';
 import { githubWebhookRoute } from '../src/server/github-webhook-route.js';
 import { healthRoute } from '../src/server/health-route.js';
@@ -242,8 +243,11 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
     // under `probot run`, Probot's middleware answers them first and hands each delivery over here.
     app.onAny((context) => receiveGitHub({ id: context.id, name: context.name, payload: context.payload }));
     void warmUpDeliveryParsers().catch((error: unknown) => app.log.warn(`parser warm-up: ${String(error)}`));
+    // Unverified webhook bodies held at once, over both webhook routes.
+    const budget = bodyBudget(settings.env.WEBHOOK_BODY_BUDGET_BYTES);
     const githubRoute = settings.env.WEBHOOK_SECRET
       ? githubWebhookRoute({
+          budget,
           secret: settings.env.WEBHOOK_SECRET,
           path: settings.env.WEBHOOK_PATH,
           receive: receiveGitHub,
@@ -263,11 +267,18 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
       issuer: settings.env.ACTIONS_OIDC_ISSUER,
       readRun: codecloudClient ? (id) => codecloudClient.getRun(id) : undefined,
       completionSigns: (ids) => store.completionSigns(ids),
+      isInstalledRepository: installedRepositories(clients),
+      knownSecrets: () => deps.knownSecrets,
       log: app.log,
     });
     addHandler(
       codecloudWebhookRoute({
+        budget,
         secrets: settings.codecloudWebhookSecrets,
+        // Unsigned events (no CODECLOUD_WEBHOOK_SECRET) are stored only for runs the App started or someone with a
+        // checked token waits on.
+        knowsRun: async (remoteRunId) =>
+          waits.waitsOn(remoteRunId) || (await store.getRunByRemoteId(remoteRunId)) !== null,
         record: async (event) => {
           await recordCodecloudEvent(deps, event);
           waits.recorded(event);
@@ -303,6 +314,36 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
         cloudCoding?.closeAll('the app is shutting down');
       },
     });
+  };
+}
+
+/** How long the answer to "is the App installed on this repository (with this id)?" is kept. */
+const INSTALLED_REPOSITORY_TTL_MS = 5 * 60_000;
+
+/**
+ * The wait route's check, asked of GitHub with the App's own credentials (never codecloud): the App is installed on
+ * `owner/repo`, and the repository's id is the token's `repository_id` (a repository deleted and created again under
+ * the same name is another repository). Answers are kept a few minutes, so a stranger asking again costs nothing.
+ */
+function installedRepositories(clients: GitHubClients) {
+  const known = new Map<string, { installed: boolean; at: number }>();
+  return async (repository: string, repositoryId: string | undefined): Promise<boolean> => {
+    const key = `${repository.toLowerCase()}#${repositoryId ?? ''}`;
+    const at = Date.now();
+    const found = known.get(key);
+    if (found && at - found.at < INSTALLED_REPOSITORY_TTL_MS) return found.installed;
+    const [owner, name] = repository.split('/');
+    let installed = false;
+    if (owner && name) {
+      const installationId = await clients.installationOf(owner, name);
+      installed =
+        installationId !== null &&
+        (repositoryId === undefined ||
+          String(await clients.repositoryIdOf(installationId, owner, name)) === repositoryId);
+    }
+    if (known.size > 10_000) known.clear();
+    known.set(key, { installed, at });
+    return installed;
   };
 }
 

@@ -16,6 +16,9 @@ import { openStore } from '../src/store/open-store.js';
 import { type AppSettings, parseAppEnv, requireServingEnv } from './env.js';
 import { type AppRuntime, codecloudApp } from './index.js';
 
+const HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 30_000;
+
 function privateKeyOf(settings: AppSettings): string {
   const { PRIVATE_KEY, PRIVATE_KEY_PATH } = settings.env;
   if (PRIVATE_KEY) {
@@ -111,6 +114,12 @@ async function main(): Promise<void> {
     }),
   );
   const httpServer = await server.start();
+  // Slow senders are cut off: headers within 10 s, a whole request within 30 s (a long-poll's wait is the answer,
+  // not the request, so it is not cut); the webhook routes also time their bodies out themselves. Connections over
+  // HTTP_MAX_CONNECTIONS are closed as they arrive.
+  httpServer.headersTimeout = HEADERS_TIMEOUT_MS;
+  httpServer.requestTimeout = REQUEST_TIMEOUT_MS;
+  httpServer.maxConnections = env.HTTP_MAX_CONNECTIONS;
   // Probot's Server makes a pino-http child logger for every request before its handlers run: GitHub's webhooks,
   // the burst-prone path, go to the app's route first; every other request goes to Probot's Server as before.
   if (runtime?.githubWebhookRoute) routeFirst(httpServer, runtime.githubWebhookRoute, runtime.deps.log);

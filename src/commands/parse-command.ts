@@ -180,14 +180,27 @@ function takeOptions(
   written: string[],
 ): string {
   let at = 0;
+  // A token written again gets the answer it got the first time (unless it named a known option: "given more than
+  // once"), so a line of ten thousand copies of one unknown option is judged once.
+  const unknown = new Map<string, OptionProblem>();
   for (let next = optionToken(text, at); next?.word.startsWith('--'); next = optionToken(text, at)) {
     at = next.end;
     if (next.word === '--') break;
     written.push(next.word);
-    const problem = applyOption(next.word, options, seen);
+    const known = unknown.get(next.word);
+    const problem = known ?? applyOption(next.word, options, seen);
+    if (problem?.message === 'unknown option' || problem?.suggestion !== undefined)
+      unknown.set(next.word, problem);
     if (problem !== undefined) problems.push(problem);
   }
   return text.slice(at);
+}
+
+/** `stop.` → `stop`: trailing `.`, `!` and `:` dropped, walking back from the end once. */
+function withoutTrailingPunctuation(word: string): string {
+  let end = word.length;
+  while (end > 0 && '.!:'.includes(word[end - 1] as string)) end--;
+  return word.slice(0, end);
 }
 
 const joinInstruction = (lineRest: string, continuation: string): string =>
@@ -212,7 +225,7 @@ export function parseCommand(body: string, trigger: string = DEFAULT_TRIGGER): P
 
   let command: Command;
   const keyword = nextWord(rest);
-  const word = keyword?.word.toLowerCase().replace(/[.!:]+$/, '');
+  const word = keyword === undefined ? undefined : withoutTrailingPunctuation(keyword.word.toLowerCase());
   if (keyword !== undefined && word !== undefined && SIMPLE_WORDS.has(word) && keyword.rest.trim() === '') {
     for (const token of written) {
       const option = token.split('=')[0] ?? token;
@@ -248,7 +261,8 @@ function instructionTooLong(command: Command): OptionProblem | undefined {
   const text =
     command.kind === 'approve' ? command.note : 'instruction' in command ? command.instruction : '';
   if (text.length <= PROMPT_LIMITS.instruction) return undefined;
-  const length = sanitizeGitHubText(text).length;
+  // Hidden text does not count, but text far over the limit is refused by its length as written, unread.
+  const length = text.length > 4 * PROMPT_LIMITS.instruction ? text.length : sanitizeGitHubText(text).length;
   if (length <= PROMPT_LIMITS.instruction) return undefined;
   return {
     option: 'instruction',

@@ -26,7 +26,11 @@ export type WebhookOutcome =
   | 'bad_request'
   | 'too_large'
   | 'failed'
-  | 'aborted';
+  | 'aborted'
+  /** Turned away before the body was read whole: over the body budget, too slow, or too many unsigned events. */
+  | 'refused'
+  /** Unsigned and about a run the App does not know: answered, not stored. */
+  | 'ignored';
 
 /** How one attempt at a job ended: done, failed and retried later, failed for good, or its lease was lost. */
 export type JobAttemptOutcome = 'done' | 'retry' | 'dead' | 'abandoned';

@@ -5,37 +5,7 @@
  * so the prompt holds what the page shows. (This is hygiene, not a defence on its own: the prompt still quotes the
  * text as untrusted data.)
  */
-
-/** Code points that render as nothing (or reorder what is shown), as inclusive ranges. */
-const INVISIBLE_RANGES: readonly (readonly [number, number])[] = [
-  // C0 controls except tab (09) and newline (0A); DEL and the C1 controls.
-  [0x00, 0x08],
-  [0x0b, 0x1f],
-  [0x7f, 0x9f],
-  // Soft hyphen, combining grapheme joiner, Arabic letter mark, Hangul fillers, Khmer and Mongolian invisibles.
-  [0xad, 0xad],
-  [0x34f, 0x34f],
-  [0x61c, 0x61c],
-  [0x115f, 0x1160],
-  [0x17b4, 0x17b5],
-  [0x180e, 0x180e],
-  // Zero-width space, non-joiner, joiner, left-to-right and right-to-left marks.
-  [0x200b, 0x200f],
-  // Bidirectional embeddings and overrides (the "Trojan Source" characters).
-  [0x202a, 0x202e],
-  // Word joiner, invisible operators, bidirectional isolates, deprecated format characters.
-  [0x2060, 0x206f],
-  [0x3164, 0x3164],
-  // Byte order mark / zero-width no-break space, half-width Hangul filler.
-  [0xfeff, 0xfeff],
-  [0xffa0, 0xffa0],
-  // Tag characters (invisible copies of ASCII) and the supplementary variation selectors.
-  [0xe0000, 0xe007f],
-  [0xe0100, 0xe01ef],
-];
-
-const isInvisible = (codePoint: number): boolean =>
-  INVISIBLE_RANGES.some(([from, to]) => codePoint >= from && codePoint <= to);
+import { isInvisible } from '../redact.js';
 
 /** Removes zero-width, bidi, tag and control characters (tab and newline stay). */
 export function stripInvisible(text: string): string {
@@ -47,52 +17,163 @@ export function stripInvisible(text: string): string {
 }
 
 /** `<!-- … -->`, and an unclosed `<!--` up to the end (GitHub hides that too). */
-const HTML_COMMENT = /<!--[\s\S]*?(?:-->|$)/g;
-/** `![alt](url)` and `![alt][ref]`: the alt text is never shown when the image loads. */
-const IMAGE_ALT = /!\[((?:[^\]\\]|\\.)*)\](?=[([])/g;
-/** `<img … alt="…" title="…">`: hidden attributes of inline HTML. */
-const HTML_HIDDEN_ATTRIBUTE =
-  /(<[a-z][^>]*?)\s(?:alt|title|aria-label|data-[\w-]+)\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+)/gi;
+function stripHtmlComments(text: string): string {
+  let out = '';
+  let at = 0;
+  for (let open = text.indexOf('<!--'); open !== -1; open = text.indexOf('<!--', at)) {
+    out += text.slice(at, open);
+    const close = text.indexOf('-->', open + 4);
+    at = close === -1 ? text.length : close + 3;
+  }
+  return out + text.slice(at);
+}
+
 /** Elements whose content GitHub does not render at all. */
-const HIDDEN_ELEMENT = /<(script|style|template|noscript)\b[^>]*>[\s\S]*?<\/\1\s*>/gi;
-/** `[text](url "title")`: the title only shows on hover. */
-const LINK_TITLE = /(\]\(\s*<?[^\s()<>]*>?)\s+(?:"[^"]*"|'[^']*'|\([^)]*\))\s*\)/g;
+const HIDDEN_ELEMENTS = ['script', 'style', 'template', 'noscript'] as const;
+const HIDDEN_OPEN = /<(script|style|template|noscript)\b[^>]*>/gi;
+
+/**
+ * `<script>…</script>` and its kin, removed whole; an element never closed stays. One pass over the opening tags
+ * and one over each element's closing tags, so a text of ten thousand unclosed `<script>` costs what reading it does.
+ */
+function stripHiddenElements(text: string): string {
+  if (!text.includes('<')) return text;
+  const closes = new Map<string, (readonly [start: number, end: number])[]>();
+  for (const name of HIDDEN_ELEMENTS) {
+    const found = text.matchAll(new RegExp(`</${name}[ \\t\\n]*>`, 'gi'));
+    closes.set(
+      name,
+      [...found].map((m) => [m.index, m.index + m[0].length] as const),
+    );
+  }
+  const next = new Map<string, number>();
+  let out = '';
+  let at = 0;
+  for (const m of text.matchAll(HIDDEN_OPEN)) {
+    if (m.index < at) continue;
+    const name = (m[1] ?? '').toLowerCase();
+    const ends = closes.get(name) ?? [];
+    let i = next.get(name) ?? 0;
+    const tagEnd = m.index + m[0].length;
+    while (i < ends.length && (ends[i]?.[0] as number) < tagEnd) i++;
+    next.set(name, i);
+    const end = ends[i]?.[1];
+    if (end === undefined) continue;
+    out += text.slice(at, m.index);
+    at = end;
+  }
+  return out + text.slice(at);
+}
+
+/** One hidden attribute inside a tag: `alt=…`, `title=…`, `aria-label=…`, `data-*=…`. */
+const HIDDEN_ATTRIBUTE =
+  /\s(?:alt|title|aria-label|data-[\w-]+)[ \t\n]*=[ \t\n]*(?:"[^"]*"|'[^']*'|[^\s>]+)/gi;
+
+/**
+ * `<img … alt="…" title="…">`: hidden attributes of inline HTML, removed. Each tag (`<` and a letter, up to its
+ * `>`) is read once; a `<` never closed by a `>` is no tag.
+ */
+function stripHiddenAttributes(text: string): string {
+  let out = '';
+  let at = 0;
+  let from = 0;
+  for (let open = text.indexOf('<', from); open !== -1; open = text.indexOf('<', from)) {
+    from = open + 1;
+    if (!/[a-z]/i.test(text[open + 1] ?? '')) continue;
+    const close = text.indexOf('>', open);
+    if (close === -1) break;
+    out += text.slice(at, open) + text.slice(open, close).replace(HIDDEN_ATTRIBUTE, '');
+    at = close;
+    from = close + 1;
+  }
+  return out + text.slice(at);
+}
+
+/**
+ * `![alt](url)` and `![alt][ref]` become `![image]…`: the alt text is never shown when the image loads. The alt
+ * ends at the first `]` not escaped by a backslash; the text is walked once.
+ */
+function stripImageAlt(text: string): string {
+  let out = '';
+  let at = 0;
+  let from = 0;
+  for (let open = text.indexOf('![', from); open !== -1; open = text.indexOf('![', from)) {
+    let close = open + 2;
+    while (close < text.length && text[close] !== ']') close += text[close] === '\\' ? 2 : 1;
+    if (close >= text.length) break;
+    const after = text[close + 1];
+    if (after === '(' || after === '[') {
+      out += `${text.slice(at, open)}![image]`;
+      at = close + 1;
+    }
+    // A `![` inside this alt ends at the same `]`: the search goes on after it.
+    from = close + 1;
+  }
+  return out + text.slice(at);
+}
+
+/**
+ * `[text](url "title")`: the title only shows on hover. The destination is required and holds no space, so the
+ * spaces before and after it are told apart without backtracking; a title in parentheses holds none.
+ */
+const LINK_TITLE =
+  /(\]\([ \t\n]*(?:<[^\s()<>]*>|[^\s()<>]+))[ \t\n]+(?:"[^"]*"|'[^']*'|\([^()]*\))[ \t\n]*\)/g;
+
+const LINK_LABEL = /^ {0,3}\[[^\]]+\]:/;
+const LINK_TITLE_ONLY = /^(?:"[^"]*"|'[^']*'|\([^)]*\))$/;
+
 /**
  * A link reference definition, which renders as nothing: `[//]: # (hidden)`, `[comment]: <> (hidden)`,
  * `[ref]: https://x "title"`. Definitions with a title or a dummy target are dropped whole; others lose nothing.
+ * Read a line at a time, each line once.
  */
-const LINK_DEFINITION = /^ {0,3}\[[^\]]+\]:[ \t]*(<[^>]*>|\S*)[ \t]*("[^"]*"|'[^']*'|\([^)]*\))?[ \t]*$/gm;
-
-function stripLinkDefinitions(text: string): string {
-  return text.replace(LINK_DEFINITION, (line, target: string, title: string | undefined) =>
-    title !== undefined || target === '' || target === '#' || target === '<>' ? '' : line,
-  );
+function isHiddenLinkDefinition(line: string): boolean {
+  const label = LINK_LABEL.exec(line);
+  if (label === null) return false;
+  const rest = line.slice(label[0].length).trim();
+  let target: string;
+  let after: string;
+  if (rest.startsWith('<')) {
+    const close = rest.indexOf('>');
+    if (close === -1) return false;
+    target = rest.slice(0, close + 1);
+    after = rest.slice(close + 1);
+  } else {
+    const space = rest.search(/\s/);
+    target = space === -1 ? rest : rest.slice(0, space);
+    after = space === -1 ? '' : rest.slice(space);
+  }
+  after = after.trim();
+  if (after !== '') return LINK_TITLE_ONLY.test(after);
+  return target === '' || target === '#' || target === '<>';
 }
 
-/** Applies `pattern` until nothing changes (one tag can hold several hidden attributes). */
-function replaceAll(text: string, pattern: RegExp, replacement: string): string {
-  let previous: string;
-  let current = text;
-  do {
-    previous = current;
-    current = current.replace(pattern, replacement);
-  } while (current !== previous);
-  return current;
+/** Each line without its trailing spaces and tabs; lines that are hidden link definitions dropped. */
+function cleanLines(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => (isHiddenLinkDefinition(line) ? '' : trimEndSpaces(line)))
+    .join('\n');
+}
+
+function trimEndSpaces(line: string): string {
+  let end = line.length;
+  while (end > 0 && (line[end - 1] === ' ' || line[end - 1] === '\t')) end--;
+  return line.slice(0, end);
 }
 
 /**
  * Removes hidden and invisible content from GitHub text (see the module comment), normalises line endings, trims
- * trailing spaces and collapses runs of blank lines to one. Visible text is kept as written.
+ * trailing spaces and collapses runs of blank lines to one. Visible text is kept as written. Linear in the text's
+ * length: every step is a single pass or a pattern without nested or overlapping repetition.
  */
 export function sanitizeGitHubText(text: string): string {
   let out = text.replace(/\r\n?/g, '\n');
-  out = out.replace(HTML_COMMENT, '').replace(HIDDEN_ELEMENT, '');
+  out = stripHiddenElements(stripHtmlComments(out));
   out = stripInvisible(out);
-  out = replaceAll(out, HTML_HIDDEN_ATTRIBUTE, '$1');
-  out = out.replace(IMAGE_ALT, '![image]').replace(LINK_TITLE, '$1)');
-  out = stripLinkDefinitions(out);
-  return out
-    .replace(/[ \t]+$/gm, '')
+  out = stripHiddenAttributes(out);
+  out = stripImageAlt(out).replace(LINK_TITLE, '$1)');
+  return cleanLines(out)
     .replace(/\n{3,}/g, '\n\n')
     .trim();
 }

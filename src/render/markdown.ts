@@ -5,11 +5,24 @@ export const GITHUB_COMMENT_LIMIT = 65_536;
 
 /** `` `text` ``, with a longer backtick run (and padding) when the text holds backticks; newlines become spaces. */
 export function inlineCode(text: string): string {
-  const flat = text.replace(/\s*\n\s*/g, ' ');
+  const flat = oneLine(text);
   const longest = Math.max(0, ...[...flat.matchAll(/`+/g)].map((m) => m[0].length));
   const ticks = '`'.repeat(longest + 1);
   const pad = longest > 0 || flat.startsWith(' ') || flat.endsWith(' ') ? ' ' : '';
   return `${ticks}${pad}${flat}${pad}${ticks}`;
+}
+
+/** Each line break, with the white space around it, turned into one space; one pass (no backtracking over spaces). */
+function oneLine(text: string): string {
+  if (!text.includes('\n')) return text;
+  const lines = text.split('\n');
+  const first = (lines[0] ?? '').trimEnd();
+  const last = (lines.at(-1) ?? '').trimStart();
+  const middle = lines
+    .slice(1, -1)
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+  return [first, ...middle, last].join(' ');
 }
 
 /** A fenced code block the text cannot close (the fence is longer than any backtick run inside). */
@@ -41,16 +54,46 @@ export function neutralizeMentions(text: string): string {
       fence = m[1];
       out.push(line);
     } else {
-      // Odd pieces of a split on backtick runs are inline code spans (good enough for a safety net).
-      out.push(
-        line
-          .split(/(`+[^`]*`+)/)
-          .map((part, i) => (i % 2 === 1 ? part : part.replace(/(^|[^\w@`])@(?=[A-Za-z0-9])/g, '$1@\u200B')))
-          .join(''),
-      );
+      out.push(neutralizeLine(line));
     }
   }
   return out.join('\n');
+}
+
+const MENTION = /(^|[^\w@])@(?=[A-Za-z0-9])/g;
+
+/**
+ * One line outside code fences, mentions broken: code spans (a backtick run closed by a run of the same length, as
+ * GitHub reads them) are kept as written; a backtick with no partner is plain text, and so is a mention after it.
+ * The runs are found once and each length's runs paired in order, so the line is read once.
+ */
+function neutralizeLine(line: string): string {
+  if (!line.includes('@')) return line;
+  const runs = [...line.matchAll(/`+/g)].map((m) => ({ at: m.index, length: m[0].length }));
+  const byLength = new Map<number, number[]>();
+  runs.forEach((run, i) => {
+    const same = byLength.get(run.length);
+    if (same) same.push(i);
+    else byLength.set(run.length, [i]);
+  });
+  const used = new Map<number, number>();
+  let out = '';
+  let at = 0;
+  for (let i = 0; i < runs.length; i++) {
+    const open = runs[i] as { at: number; length: number };
+    if (open.at < at) continue;
+    const same = byLength.get(open.length) ?? [];
+    let k = used.get(open.length) ?? 0;
+    while (k < same.length && (same[k] as number) <= i) k++;
+    used.set(open.length, k);
+    const close = runs[same[k] ?? -1];
+    if (close === undefined) continue;
+    out +=
+      line.slice(at, open.at).replace(MENTION, '$1@\u200B') + line.slice(open.at, close.at + close.length);
+    at = close.at + close.length;
+    used.set(open.length, k + 1);
+  }
+  return out + line.slice(at).replace(MENTION, '$1@\u200B');
 }
 
 /**

@@ -142,6 +142,12 @@ async function runRequest(
     : null;
   let route = routeCommand({ trigger, threadRun, pullRequestRun });
   if (route.kind === 'busy') return replyBusy(ctx, route.active);
+  if (route.kind === 'stale') {
+    deps.log.info(
+      `${threadKeyOf(trigger)}: ${trigger.source} of ${trigger.createdAt} is older than the trigger of run ${route.latest.id}; nothing started (a replay)`,
+    );
+    return;
+  }
   const conversation = conversationChoice(threadRun, options);
   const settings: RunSettings = conversation.kind === 'none' ? asked : { ...asked, backend: 'cloudcoding' };
   if (conversation.kind === 'continue') {

@@ -9,6 +9,8 @@ import { statusCommentPlaceOf } from './status-comment.js';
 import type { CommandTrigger } from './trigger.js';
 
 export type CommandRoute =
+  /** The trigger is older than the one that started the thread's latest run (a replay): nothing happens. */
+  | { kind: 'stale'; latest: Run }
   /** Another run is active in this thread, or on the pull request: answer "still working". */
   | { kind: 'busy'; active: Run }
   /** On an issue: a new run on the requested base branch. */
@@ -18,7 +20,10 @@ export type CommandRoute =
   /** On a pull request opened by a run that completed: a follow-up message to that run. */
   | { kind: 'follow-up'; run: Run };
 
-export type RouteTrigger = Pick<CommandTrigger, 'isPullRequest' | 'deliveryId' | 'commentId' | 'source'>;
+export type RouteTrigger = Pick<
+  CommandTrigger,
+  'isPullRequest' | 'deliveryId' | 'commentId' | 'source' | 'createdAt'
+>;
 
 export interface RouteInput {
   trigger: RouteTrigger;
@@ -30,6 +35,9 @@ export interface RouteInput {
 
 /** Where an `execute` or `plan` command goes. */
 export function routeCommand({ trigger, threadRun, pullRequestRun }: RouteInput): CommandRoute {
+  if (threadRun && !isOwnRun(threadRun, trigger) && isOlderTrigger(trigger, threadRun)) {
+    return { kind: 'stale', latest: threadRun };
+  }
   if (threadRun && !isFinalLocalRunStatus(threadRun.status) && !isOwnRun(threadRun, trigger)) {
     return { kind: 'busy', active: threadRun };
   }
@@ -39,6 +47,26 @@ export function routeCommand({ trigger, threadRun, pullRequestRun }: RouteInput)
     if (pullRequestRun.status === 'completed') return { kind: 'follow-up', run: pullRequestRun };
   }
   return { kind: 'new-run-on-pull-request' };
+}
+
+/**
+ * Whether `trigger` happened before the trigger of `run` (its `triggeredAt`; for a run recorded without it, the
+ * run's creation): a replayed old comment, label or issue body. At the same second, comments of one kind are told
+ * apart by their ids (GitHub numbers them in order); a label or issue body at the same second is the same request.
+ */
+export function isOlderTrigger(
+  trigger: Pick<CommandTrigger, 'createdAt' | 'commentId' | 'source'>,
+  run: Pick<Run, 'options' | 'createdAt' | 'triggerCommentId' | 'triggerKind'>,
+): boolean {
+  const at = trigger.createdAt === undefined ? Number.NaN : Date.parse(trigger.createdAt);
+  if (Number.isNaN(at)) return false;
+  const runAt = run.options.triggeredAt === undefined ? run.createdAt : Date.parse(run.options.triggeredAt);
+  if (Number.isNaN(runAt) || at > runAt) return false;
+  if (at < runAt) return true;
+  if (trigger.commentId !== null && run.triggerCommentId !== null && trigger.source === run.triggerKind) {
+    return trigger.commentId < run.triggerCommentId;
+  }
+  return trigger.commentId === null;
 }
 
 /** The run this very trigger created (a retried or redelivered job), not another one. */

@@ -124,6 +124,7 @@ export function newRunOf(
       progress: config.progress,
       trigger: config.trigger,
       deliveryId: trigger.deliveryId,
+      triggeredAt: trigger.createdAt,
       headline: titleFromRequest(request.instruction, pull?.title ?? trigger.title),
       model: settings.model || undefined,
       provider: settings.provider || undefined,

@@ -13,9 +13,10 @@ import { messageOf } from '../error-messages.js';
 import { withLogFields } from '../log-context.js';
 import type { WebhookMetrics, WebhookOutcome } from '../metrics/app-metrics.js';
 import { describeZodIssues } from '../validation-error.js';
+import type { BodyBudget } from './body-budget.js';
 import { sendJson } from './json-response.js';
 import { parseJsonBody } from './parse-json-body.js';
-import { readLimitedBody } from './read-body.js';
+import { readLimitedBody, refuseBody } from './read-body.js';
 
 const CODECLOUD_WEBHOOK_PATH = '/codecloud/webhook';
 const CODECLOUD_WEBHOOK_MAX_BYTES = 1024 * 1024;
@@ -28,6 +29,16 @@ export interface CodecloudWebhookRouteOptions {
   log?: { warn(message: string): void; error(message: string): void };
   /** Told each answer's outcome (with the event, once parsed) and how long it took. */
   metrics?: WebhookMetrics;
+  /** Unverified bytes held at once, shared with the GitHub webhook route; beyond it, 503 with `Retry-After`. */
+  budget?: BodyBudget;
+  /**
+   * Without secrets (bodies unsigned, anyone may send one): whether the event names a run the App knows. An event
+   * for any other run is answered 202 and not stored. Unset: every event is stored.
+   */
+  knowsRun?: (remoteRunId: string) => Promise<boolean>;
+  /** Without secrets: unsigned events accepted per second, over all senders; more get 429 with `Retry-After`. */
+  unsignedPerSecond?: number;
+  now?: () => number;
 }
 
 interface Answered {
@@ -35,7 +46,22 @@ interface Answered {
   event?: string;
 }
 
+/** Unsigned codecloud events accepted per second by default (codecloud sends far fewer for the App's runs). */
+export const UNSIGNED_EVENTS_PER_SECOND = 50;
+
 export function codecloudWebhookRoute(options: CodecloudWebhookRouteOptions) {
+  const now = options.now ?? Date.now;
+  const unsigned = { second: 0, count: 0 };
+  /** Whether one more unsigned event fits in this second's allowance. */
+  const unsignedAllowed = (): boolean => {
+    const second = Math.floor(now() / 1000);
+    if (second !== unsigned.second) {
+      unsigned.second = second;
+      unsigned.count = 0;
+    }
+    unsigned.count += 1;
+    return unsigned.count <= (options.unsignedPerSecond ?? UNSIGNED_EVENTS_PER_SECOND);
+  };
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     const path = (req.url ?? '').split('?')[0];
     if (path !== CODECLOUD_WEBHOOK_PATH) return false;
@@ -51,7 +77,21 @@ export function codecloudWebhookRoute(options: CodecloudWebhookRouteOptions) {
       sendJson(res, 405, { error: 'Method Not Allowed' });
       return { outcome: 'bad_request' };
     }
-    const read = await readLimitedBody(req, CODECLOUD_WEBHOOK_MAX_BYTES);
+    if (options.secrets.length === 0 && !unsignedAllowed()) {
+      res.setHeader('retry-after', '1');
+      res.setHeader('connection', 'close');
+      sendJson(res, 429, {
+        error: 'Too Many Requests',
+        message: 'too many unsigned codecloud webhooks; set CODECLOUD_WEBHOOK_SECRET',
+      });
+      return { outcome: 'refused' };
+    }
+    const read = await readLimitedBody(req, CODECLOUD_WEBHOOK_MAX_BYTES, { budget: options.budget });
+    if (read.kind === 'busy' || read.kind === 'slow') {
+      options.log?.warn(`codecloud webhook refused: ${read.kind}`);
+      refuseBody(res, read.kind);
+      return { outcome: 'refused' };
+    }
     if (read.kind === 'closed') {
       options.log?.warn('codecloud webhook: the sender went away before the body was in; nothing recorded');
       res.destroy();
@@ -63,17 +103,17 @@ export function codecloudWebhookRoute(options: CodecloudWebhookRouteOptions) {
       sendJson(res, 413, { error: 'Payload Too Large', message: 'codecloud webhooks are limited to 1 MiB' });
       return { outcome: 'too_large' };
     }
+    // The budget bounds the bodies being received; once in, a body (at most 1 MiB) is checked straight away.
+    const body = read.body;
+    read.release();
     // Checked before the signature, which is computed over the text: a lossy decoding would only say "mismatch".
-    if (!isUtf8(read.body)) {
+    if (!isUtf8(body)) {
       sendJson(res, 400, { error: 'Bad Request', message: 'body is not valid UTF-8' });
       return { outcome: 'bad_request' };
     }
     const signature = header(req, 'x-codecloud-signature');
     const deliveryId = header(req, 'x-codecloud-delivery');
-    if (
-      options.secrets.length > 0 &&
-      !(await verifyCodecloudSignature(options.secrets, read.body, signature))
-    ) {
+    if (options.secrets.length > 0 && !(await verifyCodecloudSignature(options.secrets, body, signature))) {
       options.log?.warn(
         `codecloud webhook rejected: ${signature ? 'signature does not match' : 'no signature'}`,
       );
@@ -83,7 +123,7 @@ export function codecloudWebhookRoute(options: CodecloudWebhookRouteOptions) {
       });
       return { outcome: 'bad_signature' };
     }
-    const json = parseJsonBody(read.body);
+    const json = parseJsonBody(body);
     if (json.kind === 'invalid') {
       sendJson(res, 400, { error: 'Bad Request', message: json.message });
       return { outcome: 'bad_request' };
@@ -97,6 +137,17 @@ export function codecloudWebhookRoute(options: CodecloudWebhookRouteOptions) {
       return { outcome: 'bad_request' };
     }
     try {
+      const runId = 'run_id' in parsed.data ? parsed.data.run_id : undefined;
+      if (
+        options.secrets.length === 0 &&
+        runId !== undefined &&
+        options.knowsRun &&
+        !(await options.knowsRun(runId))
+      ) {
+        // Unsigned and about a run the App does not know: a hint nobody asked for, not stored.
+        sendJson(res, 202, { status: 'ignored' });
+        return { outcome: 'ignored', event: parsed.data.event };
+      }
       await withLogFields({ delivery: deliveryId }, () => options.record(parsed.data, deliveryId));
     } catch (error) {
       options.log?.error(`codecloud webhook not recorded: ${messageOf(error)}`);

@@ -12,8 +12,9 @@ import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'no
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { withLogFields } from '../log-context.js';
 import type { WebhookMetrics, WebhookOutcome } from '../metrics/app-metrics.js';
+import type { BodyBudget } from './body-budget.js';
 import { sendJson } from './json-response.js';
-import { readLimitedBody } from './read-body.js';
+import { readLimitedBody, refuseBody } from './read-body.js';
 
 /** GitHub caps webhook payloads at 25 MB and does not deliver larger ones. */
 export const GITHUB_WEBHOOK_MAX_BYTES = 25 * 1024 * 1024;
@@ -37,6 +38,8 @@ export interface GitHubWebhookRouteOptions {
   maxBytes?: number;
   /** Told each answer's outcome and how long it took. */
   metrics?: WebhookMetrics;
+  /** Unverified bytes held at once, shared with the other webhook route; beyond it, 503 with `Retry-After`. */
+  budget?: BodyBudget;
 }
 
 const REQUIRED_HEADERS = ['x-github-event', 'x-hub-signature-256', 'x-github-delivery'] as const;
@@ -82,7 +85,12 @@ export function githubWebhookRoute(options: GitHubWebhookRouteOptions) {
     const id = header(req, 'x-github-delivery') ?? '';
     const signature = header(req, 'x-hub-signature-256') ?? '';
 
-    const read = await readLimitedBody(req, maxBytes);
+    const read = await readLimitedBody(req, maxBytes, { budget: options.budget });
+    if (read.kind === 'busy' || read.kind === 'slow') {
+      options.log?.warn(`GitHub webhook ${name} delivery ${id} refused: ${read.kind}`);
+      refuseBody(res, read.kind);
+      return 'refused';
+    }
     if (read.kind === 'closed') {
       options.log?.warn(
         `GitHub webhook ${name} delivery ${id}: the sender went away before the body was in; nothing recorded`,
@@ -98,18 +106,33 @@ export function githubWebhookRoute(options: GitHubWebhookRouteOptions) {
       });
       return 'too_large';
     }
-    if (!signatureMatches(key, read.body, signature)) {
+    // The body counts against the budget until the delivery is recorded (or refused) and answered.
+    try {
+      return await verifiedDelivery(read.body, res, { name, id, signature });
+    } finally {
+      read.release();
+    }
+  };
+
+  /** Checks the signature, decodes and parses the body, hands it to `receive` and answers. */
+  async function verifiedDelivery(
+    body: Buffer,
+    res: ServerResponse,
+    delivery: { name: string; id: string; signature: string },
+  ): Promise<WebhookOutcome> {
+    const { name, id, signature } = delivery;
+    if (!signatureMatches(key, body, signature)) {
       options.log?.warn(`GitHub webhook ${name} delivery ${id} rejected: signature does not match`);
       sendJson(res, 400, { error: 'X-Hub-Signature-256: signature does not match event payload and secret' });
       return 'bad_signature';
     }
-    if (!isUtf8(read.body)) {
+    if (!isUtf8(body)) {
       sendJson(res, 400, { error: 'body is not valid UTF-8' });
       return 'bad_request';
     }
     let payload: unknown;
     try {
-      payload = JSON.parse(read.body.toString('utf8'));
+      payload = JSON.parse(body.toString('utf8'));
     } catch {
       sendJson(res, 400, { error: 'Invalid JSON: the body is not JSON' });
       return 'bad_request';

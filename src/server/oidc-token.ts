@@ -24,6 +24,8 @@ export class OidcTokenError extends Error {
 export interface OidcClaims {
   /** `owner/repo` of the workflow run the token was issued to. */
   repository: string;
+  /** GitHub's id of that repository (`repository_id`), when the token carries it (GitHub's always do). */
+  repositoryId?: string;
 }
 
 export interface OidcVerifierOptions {
@@ -37,7 +39,10 @@ export interface OidcVerifierOptions {
 export type OidcVerifier = (token: string) => Promise<OidcClaims>;
 
 const OpenIdConfiguration = z.object({ issuer: z.string(), jwks_uri: z.url() });
-const Claims = z.object({ repository: z.string().min(1) });
+const Claims = z.object({
+  repository: z.string().min(1),
+  repository_id: z.union([z.string(), z.number()]).optional(),
+});
 
 const withoutSlash = (url: string): string => url.replace(/\/+$/, '');
 
@@ -84,7 +89,11 @@ export function oidcVerifier(options: OidcVerifierOptions): OidcVerifier {
       });
       const claims = Claims.safeParse(payload);
       if (!claims.success) throw new OidcTokenError(401, 'the token has no repository claim');
-      return { repository: claims.data.repository };
+      const id = claims.data.repository_id;
+      return {
+        repository: claims.data.repository,
+        ...(id === undefined ? {} : { repositoryId: String(id) }),
+      };
     } catch (error) {
       if (error instanceof OidcTokenError) throw error;
       if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid)

@@ -30,6 +30,8 @@ export interface RunWaiters {
   poke(remoteRunId: string): void;
   /** How many requests wait (for tests and diagnostics). */
   readonly size: number;
+  /** Whether a request waits on the run now. */
+  waitsOn(remoteRunId: string): boolean;
   close(): void;
 }
 
@@ -106,6 +108,7 @@ export function runWaiters(options: RunWaitersOptions): RunWaiters {
     get size() {
       return count();
     },
+    waitsOn: (remoteRunId) => waiting.has(remoteRunId),
     close() {
       for (const set of waiting.values()) for (const waiter of [...set]) waiter.wake('closed');
       waiting.clear();

@@ -48,6 +48,8 @@ export const RunOptions = z.object({
   progress: lenient(z.boolean()),
   /** The GitHub delivery that asked for the run (a redelivery finds it again). */
   deliveryId: lenient(z.string()),
+  /** When the trigger happened on GitHub (its `createdAt`): an older trigger in the thread never starts a run. */
+  triggeredAt: lenient(z.string()),
   /** The title derived from the request, for the status comment's headline. */
   headline: lenient(z.string()),
   /** Who asked for the latest follow-up (the run's `requestedBy` asked for the run). */

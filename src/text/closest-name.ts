@@ -28,6 +28,8 @@ export function closestName(
   const norm = (s: string) => s.toLowerCase().replace(/-/g, '_');
   let best: { name: string; distance: number } | undefined;
   for (const candidate of candidates) {
+    // Further apart in length than `maxDistance`: too far, whatever the letters (and a long input costs nothing).
+    if (Math.abs(input.length - candidate.length) > maxDistance) continue;
     const distance = editDistance(norm(input), norm(candidate));
     if (distance <= maxDistance && (best === undefined || distance < best.distance)) {
       best = { name: candidate, distance };

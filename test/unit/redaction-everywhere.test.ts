@@ -161,6 +161,44 @@ describe('the redactor on rendered text', () => {
     expect(redactSecrets(`ghp&#95;${alnum(36)} done`)).toBe(`${REDACTED} done`);
   });
 
+  // What a writer can do to a token that GitHub undoes when it shows the page: the reader sees the token whole.
+  it.each([
+    ['a decimal entity for a letter', (t: string) => t.replace('ghp_', 'gh&#112;_')],
+    ['a hex entity for a letter', (t: string) => t.replace('ghp_', '&#x67;hp_')],
+    ['a named entity for the underscore', (t: string) => t.replace('ghp_', 'ghp&lowbar;')],
+    ['an empty tag', (t: string) => `${t.slice(0, 8)}<b></b>${t.slice(8)}`],
+    ['a tag pair around part of it', (t: string) => `${t.slice(0, 8)}<i>${t.slice(8, 20)}</i>${t.slice(20)}`],
+    ['an empty HTML comment', (t: string) => `${t.slice(0, 10)}<!---->${t.slice(10)}`],
+    ['an HTML comment with text', (t: string) => `${t.slice(0, 10)}<!-- x -->${t.slice(10)}`],
+    ['a soft hyphen', (t: string) => `${t.slice(0, 12)}\u00AD${t.slice(12)}`],
+    ['a named soft hyphen', (t: string) => `${t.slice(0, 12)}&shy;${t.slice(12)}`],
+    ['a zero-width space', (t: string) => `${t.slice(0, 6)}\u200B${t.slice(6)}`],
+    ['a zero-width joiner', (t: string) => `${t.slice(0, 6)}\u200D${t.slice(6)}`],
+    ['a word joiner', (t: string) => `${t.slice(0, 6)}\u2060${t.slice(6)}`],
+    ['a byte order mark', (t: string) => `${t.slice(0, 6)}\uFEFF${t.slice(6)}`],
+    ['a left-to-right mark', (t: string) => `${t.slice(0, 6)}\u200E${t.slice(6)}`],
+    ['a numeric zero-width space', (t: string) => `${t.slice(0, 6)}&#8203;${t.slice(6)}`],
+  ])('sees through %s inside a token', (_how, disguise) => {
+    const token = `ghp_${alnum(36)}`;
+    const out = redactSecrets(`token ${disguise(token)} end`);
+    expect(out).toBe(`token ${REDACTED} end`);
+  });
+
+  it.each([
+    ['an empty tag', (s: string) => `${s.slice(0, 5)}<b></b>${s.slice(5)}`],
+    ['an entity', (s: string) => `${s.slice(0, 5)}&#${s.charCodeAt(5)};${s.slice(6)}`],
+    ['a soft hyphen', (s: string) => `${s.slice(0, 5)}\u00AD${s.slice(5)}`],
+    ['an HTML comment', (s: string) => `${s.slice(0, 5)}<!---->${s.slice(5)}`],
+  ])('sees through %s inside a configured secret', (_how, disguise) => {
+    const secret = 'correct-horse-battery';
+    expect(redactSecrets(`it is ${disguise(secret)} ok`, [secret])).toBe(`it is ${REDACTED} ok`);
+  });
+
+  it('leaves tags, entities and comments around ordinary text as they were', () => {
+    const text = 'use <b>bold</b> &amp; <!-- note --> a&#95;b, Vec<T> and x &lt; y';
+    expect(redactSecrets(text)).toBe(text);
+  });
+
   it('redacts a token glued to an underscore or a word boundary', () => {
     expect(redactSecrets(`GH_TOKEN_ghs_${alnum(36)}`)).toBe(`GH_TOKEN_${REDACTED}`);
   });

@@ -207,7 +207,7 @@ describe('app-url: waiting through the App', () => {
         [
           'other repository',
           () => oidc.runnerEnv('acme/elsewhere'),
-          /answered 403: run \S+ is not a run of acme\/elsewhere/,
+          /answered 403: the App is not installed on acme\/elsewhere/,
         ],
       ];
     for (const [label, oidcEnv, reason, extra] of cases) {

@@ -10,6 +10,8 @@ let h: Harness;
 let oidc: FakeOidc;
 let relay: WebhookRelay;
 const REPO = 'acme/widgets';
+/** GitHub's ids of the repositories the App is installed on here. */
+const repoIds = new Map<string, number>();
 
 /** Forwards codecloud webhooks to the app and notes (real time) when the app accepted a completion. */
 interface WebhookRelay {
@@ -64,6 +66,10 @@ beforeAll(async () => {
     env: { ACTIONS_OIDC_ISSUER: oidc.url },
   });
   relay = await startRelay(() => h.app.url);
+  for (const name of ['widgets', 'other', 'chatty']) {
+    const created = await h.gh.createRepo({ owner: 'acme', name, installationId: 77 });
+    repoIds.set(created.full_name, created.id);
+  }
 }, 60_000);
 afterAll(async () => {
   await relay?.close();
@@ -90,9 +96,17 @@ async function wait(id: string, token: string | undefined, timeout = 5) {
   });
   return {
     status: response.status,
-    body: (await response.json()) as { run?: { id: string; status: string }; message?: string },
+    retryAfter: response.headers.get('retry-after'),
+    body: (await response.json()) as {
+      run?: { id: string; status: string } & Record<string, unknown>;
+      message?: string;
+    },
   };
 }
+
+/** Requests the App made to codecloud for run `id` so far. */
+const codecloudCallsFor = async (id: string) =>
+  (await h.sim.control.requests({ path: id })).filter((r) => !r.path.startsWith('/_sim')).length;
 
 describe('GET /codecloud/runs/{id}/wait', () => {
   it('refuses a missing, expired, forged, wrong-audience or wrong-issuer token with 401', async () => {
@@ -148,6 +162,68 @@ describe('GET /codecloud/runs/{id}/wait', () => {
     expect(accepted).toBeDefined();
     expect(answeredAt - (accepted ?? 0)).toBeLessThan(1_000);
   }, 30_000);
+
+  it("answers a stranger's token (a repository the App is not installed on) 403 without asking codecloud", async () => {
+    const id = await createRun({ runningMs: 1_000 });
+    const before = await codecloudCallsFor(id);
+    const token = await oidc.sign({ repository: 'mallory/anything', audience: audience() });
+    const answer = await wait(id, token);
+    expect(answer.status).toBe(403);
+    expect(answer.body.message).toBe('the App is not installed on mallory/anything');
+    // The same answer for a run id that does not exist: which ids exist is not told.
+    expect((await wait('no_such_run', token)).status).toBe(403);
+    expect(await codecloudCallsFor(id)).toBe(before);
+  });
+
+  it('answers a token whose repository_id is not the repository of that name 403 without asking codecloud', async () => {
+    const id = await createRun({ runningMs: 1_000 });
+    const before = await codecloudCallsFor(id);
+    const wrong = await oidc.sign({
+      repository: REPO,
+      audience: audience(),
+      claims: { repository_id: String((repoIds.get(REPO) ?? 0) + 1_000_000) },
+    });
+    expect((await wait(id, wrong)).status).toBe(403);
+    expect(await codecloudCallsFor(id)).toBe(before);
+    const right = await oidc.sign({
+      repository: REPO,
+      audience: audience(),
+      claims: { repository_id: String(repoIds.get(REPO)) },
+    });
+    expect((await wait(id, right, 0)).status).toBe(200);
+  });
+
+  it('answers only what the Action reads: never the prompt', async () => {
+    const token = await oidc.sign({ repository: REPO, audience: audience() });
+    const id = await createRun({ runningMs: 1_000 });
+    const answer = await wait(id, token, 0);
+    expect(answer.status).toBe(200);
+    expect(answer.body.run).toMatchObject({ id });
+    expect(answer.body.run).not.toHaveProperty('prompt');
+    expect(Object.keys(answer.body.run ?? {}).sort()).toEqual(
+      expect.arrayContaining(['createdAt', 'id', 'prs', 'status']),
+    );
+  });
+
+  it('answers 400 for a path that is not valid percent-encoding', async () => {
+    const token = await oidc.sign({ repository: REPO, audience: audience() });
+    const answer = await wait('%E0%A4%A', token);
+    expect(answer.status).toBe(400);
+    expect(answer.body.message).toMatch(/percent-encoding/);
+  });
+
+  it('answers 429 with Retry-After once a repository asks more than 60 times a minute', async () => {
+    const token = await oidc.sign({ repository: 'acme/chatty', audience: audience() });
+    const statuses: number[] = [];
+    let retryAfter: string | null = null;
+    for (let i = 0; i < 70; i++) {
+      const answer = await wait('no_such_run', token, 0);
+      statuses.push(answer.status);
+      retryAfter ??= answer.retryAfter;
+    }
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(5);
+    expect(Number(retryAfter)).toBeGreaterThan(0);
+  });
 
   it("answers soon after the reconciler sees the end of the app's own run when its webhook was lost", async () => {
     const { repo } = await freshRepo(h.gh);

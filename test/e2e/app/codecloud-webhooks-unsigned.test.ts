@@ -1,7 +1,6 @@
 // codecloud webhooks with CODECLOUD_WEBHOOK_SECRET unset (allowed): bodies may be forged by anyone, so they are only
 // hints to read the run back. A forged body posts nothing new; repeated completions are handled once.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { FakeGitHubState } from '../../fake-github/fake-github.js';
 import { botComments, freshRepo, type Harness, startHarness } from './app-harness.js';
 
 async function poll<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
@@ -62,10 +61,11 @@ describe('codecloud webhooks without a secret (real process)', () => {
     expect(botComments(await h.gh.state(), repo)).toHaveLength(1);
   });
 
-  it('forged completions with changing completed_at send one repository_dispatch per real completion', async () => {
+  it('unsigned events for a run the App does not know are answered but not stored: no relay', async () => {
     const { repo } = await freshRepo(h.gh);
     await h.sim.control.queueScripts({ queuedMs: 0, runningMs: 1_000, prs: [] });
-    // A run the app did not start (as the Action would, with the app's URL as webhook_url).
+    // A run the app did not start (as the Action would, with the app's URL as webhook_url): without the secret
+    // anyone could send its completion, so it is not relayed (production sets CODECLOUD_WEBHOOK_SECRET).
     const created = await fetch(`${h.sim.url}/api/v1/agents`, {
       method: 'POST',
       headers: { authorization: 'Bearer test-key', 'content-type': 'application/json' },
@@ -73,6 +73,7 @@ describe('codecloud webhooks without a secret (real process)', () => {
     });
     const { id } = (await created.json()) as { id: string };
     await poll(async () => ((await h.sim.control.run(id))?.status === 'completed' ? true : undefined));
+    const before = (await h.sim.control.requests({ path: id })).length;
     for (const minute of [1, 2, 3, 4]) {
       const answer = await post({
         event: 'agent.completed',
@@ -83,14 +84,27 @@ describe('codecloud webhooks without a secret (real process)', () => {
         completed_at: `2026-01-01T00:0${minute}:00Z`,
       });
       expect(answer.status).toBe(202);
+      expect(await answer.json()).toEqual({ status: 'ignored' });
     }
-    const dispatches = (s: FakeGitHubState) => s.dispatches.filter((d) => d.repo === repo);
-    await h.gh.waitFor((s) => (dispatches(s).length > 0 ? true : undefined), { timeoutMs: 10_000 });
-    // Give any further (wrong) relay time to arrive: every event above was recorded before its 202.
     await new Promise((r) => setTimeout(r, 1_500));
-    const sent = dispatches(await h.gh.state());
-    expect(sent).toHaveLength(1);
-    expect(sent[0]?.event_type).toBe('codecloud-run-completed');
-    expect(sent[0]?.client_payload).toMatchObject({ run_id: id, status: 'completed' });
+    expect((await h.gh.state()).dispatches.filter((d) => d.repo === repo)).toEqual([]);
+    // Nor did they make the App read the run: a stranger's events cost no codecloud calls.
+    expect((await h.sim.control.requests({ path: id })).length).toBe(before);
+  });
+
+  it('unsigned events past 50 a second get 429 with Retry-After', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 120 }, () =>
+        post({
+          event: 'agent.completed',
+          status: 'completed',
+          run_id: 'nobody',
+          created_at: '2026-01-01T00:00:00Z',
+        }),
+      ),
+    );
+    const limited = answers.filter((a) => a.status === 429);
+    expect(limited.length).toBeGreaterThan(0);
+    expect(limited[0]?.headers.get('retry-after')).toBe('1');
   });
 });

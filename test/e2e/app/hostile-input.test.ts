@@ -1,6 +1,7 @@
 // Hostile and broken input, end to end against the real app process: each case gets a clear answer, the app stays
 // up (/healthz), and nothing changes: no run at the simulator, no comment but the documented refusal.
 import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -38,13 +39,13 @@ describe('hostile input (real process)', () => {
    * Nothing happened in `repo`: after a `/codecloud help` sent last has been answered (the worker took the earlier
    * jobs first), there is no run, and no bot comment but the help and `allowed` ones.
    */
-  async function expectNothingChanged(repo: string, number: number, allowed = 0): Promise<void> {
+  async function expectNothingChanged(repo: string, number: number, allowed = 0, runs = 0): Promise<void> {
     await h.gh.comment({ repo, number, user: 'alice', body: '/codecloud help' });
     await reply(repo, 'min_permission');
     await sleep(300);
     const state = await h.gh.state();
     expect(botComments(state, repo)).toHaveLength(allowed + 1);
-    expect(await runsOf(repo)).toEqual([]);
+    expect(await runsOf(repo)).toHaveLength(runs);
   }
 
   /** A genuine webhook the fake GitHub would send for `act`, captured instead of delivered. */
@@ -150,6 +151,136 @@ describe('hostile input (real process)', () => {
       expect(answer.status).toBe(200);
       await expectNothingChanged(repo, number);
     });
+  });
+
+  describe('replayed deliveries (a signed body sent again under a new delivery id)', () => {
+    const completed = async (repo: string, count: number) =>
+      h.gh.waitFor(
+        (s) => {
+          const done = botComments(s, repo).filter((c) => c.body.includes('Completed'));
+          return done.length >= count ? done : undefined;
+        },
+        { timeoutMs: 30_000 },
+      );
+
+    it('an old comment replayed after a newer run in the thread starts nothing', async () => {
+      await h.sim.control.addPromptScript({ match: 'REPLAY-fix', script: { queuedMs: 0, runningMs: 300 } });
+      const { repo } = await freshRepo(h.gh);
+      const issue = await h.gh.openIssue({ repo, title: 't', body: 'b', user: 'alice' });
+      const a = await capture(() =>
+        h.gh.comment({ repo, number: issue.number, user: 'alice', body: '/codecloud REPLAY-fix A' }),
+      );
+      expect((await sendGitHub(a.event, a.body)).status).toBe(200);
+      await completed(repo, 1);
+      await h.gh.comment({ repo, number: issue.number, user: 'alice', body: '/codecloud REPLAY-fix B' });
+      await completed(repo, 2);
+      expect((await sendGitHub(a.event, a.body)).status).toBe(200);
+      await expectNothingChanged(repo, issue.number, 2, 2);
+    }, 60_000);
+
+    it('a label trigger replayed three times after its run finished starts nothing', async () => {
+      await h.sim.control.addPromptScript({ match: 'LABEL-replay', script: { queuedMs: 0, runningMs: 300 } });
+      const { repo } = await freshRepo(h.gh);
+      const issue = await h.gh.openIssue({ repo, title: 'LABEL-replay', body: 'b', user: 'alice' });
+      const labeled = await capture(() =>
+        h.gh.label({ repo, number: issue.number, label: 'codecloud', user: 'alice' }),
+      );
+      expect((await sendGitHub(labeled.event, labeled.body)).status).toBe(200);
+      await completed(repo, 1);
+      for (let i = 0; i < 3; i++) expect((await sendGitHub(labeled.event, labeled.body)).status).toBe(200);
+      await expectNothingChanged(repo, issue.number, 1, 1);
+    }, 60_000);
+
+    it('a new-issue body replayed after its run finished starts nothing', async () => {
+      await h.sim.control.addPromptScript({ match: 'BODY-replay', script: { queuedMs: 0, runningMs: 300 } });
+      const { repo } = await freshRepo(h.gh);
+      let number = 0;
+      const opened = await capture(async () => {
+        number = (await h.gh.openIssue({ repo, title: 't', body: '/codecloud BODY-replay', user: 'alice' }))
+          .number;
+      });
+      expect((await sendGitHub(opened.event, opened.body)).status).toBe(200);
+      await completed(repo, 1);
+      expect((await sendGitHub(opened.event, opened.body)).status).toBe(200);
+      await expectNothingChanged(repo, number, 1, 1);
+    }, 60_000);
+  });
+
+  describe('bounded intake', () => {
+    const rssMiB = (): number => {
+      const status = readFileSync(`/proc/${h.app.child.pid}/status`, 'utf8');
+      return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+    };
+
+    /**
+     * A bad-signature webhook whose body is streamed (no Content-Length) up to `bytes` and never finished; resolves
+     * with the answer, if any, once `bytes` are written or the app answered.
+     */
+    function heldBody(bytes: number) {
+      const url = new URL(`${h.app.url}/api/github/webhooks`);
+      let answered: { status: number; retryAfter: string | undefined } | undefined;
+      const req = httpRequest({
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'transfer-encoding': 'chunked',
+          'x-github-event': 'issue_comment',
+          'x-github-delivery': crypto.randomUUID(),
+          'x-hub-signature-256': `sha256=${'0'.repeat(64)}`,
+        },
+      });
+      req.on('response', (res) => {
+        answered = {
+          status: res.statusCode ?? 0,
+          retryAfter: res.headers['retry-after'] as string | undefined,
+        };
+        res.resume();
+      });
+      req.on('error', () => undefined);
+      const chunk = Buffer.alloc(1024 * 1024, 'x');
+      const written = (async () => {
+        for (let sent = 0; sent < bytes && answered === undefined && !req.destroyed; sent += chunk.length) {
+          if (!req.write(chunk))
+            await new Promise((resolve) => req.once('drain', resolve).once('close', resolve));
+        }
+      })();
+      return { written, answer: () => answered, destroy: () => req.destroy() };
+    }
+
+    it('twelve senders holding 24 MiB bodies cost at most the 32 MiB budget; the rest get 503 + Retry-After', async () => {
+      const before = rssMiB();
+      const senders = Array.from({ length: 12 }, () => heldBody(24 * 1024 * 1024));
+      try {
+        await Promise.race([Promise.all(senders.map((s) => s.written)), sleep(8_000)]);
+        const health = await fetch(`${h.app.url}/healthz`, { signal: AbortSignal.timeout(2_000) });
+        expect(health.status).toBe(200);
+        const grown = rssMiB() - before;
+        const refused = senders.map((s) => s.answer()).filter((a) => a?.status === 503);
+        // Before the budget: eight such senders grew the app by about 200 MiB.
+        process.stdout.write(
+          `held bodies: RSS grew ${grown.toFixed(0)} MiB, ${refused.length} of 12 refused\n`,
+        );
+        // Each sender still unanswered holds part of the budget; the others were refused.
+        expect(refused.length).toBeGreaterThanOrEqual(6);
+        expect(refused[0]?.retryAfter).toMatch(/^\d+$/);
+        expect(grown).toBeLessThan(32 + 64);
+      } finally {
+        for (const s of senders) s.destroy();
+      }
+    }, 30_000);
+
+    it('a sender that stops half-way through a body is cut off within seconds (408)', async () => {
+      const sender = heldBody(64 * 1024);
+      await sender.written;
+      const started = performance.now();
+      while (sender.answer() === undefined && performance.now() - started < 20_000) await sleep(200);
+      sender.destroy();
+      expect(sender.answer()?.status).toBe(408);
+      expect(performance.now() - started).toBeLessThan(15_000);
+    }, 30_000);
   });
 
   describe('codecloud webhooks', () => {
@@ -293,6 +424,33 @@ describe('hostile input (real process)', () => {
       await expectNothingChanged(repo, issue.number, 1);
     });
 
+    it('a 65,535-character `![![![…` comment never blocks the app: /healthz answers throughout', async () => {
+      const { repo } = await freshRepo(h.gh);
+      const issue = await h.gh.openIssue({ repo, title: 't', body: 'b', user: 'alice' });
+      const body = `/codecloud ${'!['.repeat(32_762)}`;
+      const slowest = { ms: 0 };
+      let watching = true;
+      const watch = (async () => {
+        while (watching) {
+          const started = performance.now();
+          await fetch(`${h.app.url}/healthz`);
+          slowest.ms = Math.max(slowest.ms, performance.now() - started);
+          await sleep(50);
+        }
+      })();
+      try {
+        await h.gh.comment({ repo, number: issue.number, user: 'alice', body });
+        const refusal = await reply(repo, 'nothing was started');
+        expect(refusal.body).toMatch(/the instruction is 65,5\d\d characters long/);
+      } finally {
+        watching = false;
+        await watch;
+      }
+      // Before: the sanitizer's image-alt pattern held the event loop for seconds on this comment.
+      expect(slowest.ms).toBeLessThan(1_000);
+      await expectNothingChanged(repo, issue.number, 1);
+    });
+
     it('10,000 unknown options get one short reply that GitHub accepts', async () => {
       const { repo } = await freshRepo(h.gh);
       const issue = await h.gh.openIssue({ repo, title: 't', body: 'b', user: 'alice' });
@@ -363,6 +521,72 @@ describe('hostile input (real process)', () => {
   });
 
   describe('.github/codecloud.yml', () => {
+    const SECRET_VALUE = 'TOP-SECRET-deploy-values-4711';
+
+    /** A repository of the same installation (the org-wide case) that alice cannot read, holding values. */
+    async function privateNeighbour(installationId: number): Promise<string> {
+      const name = `secret-infra-${Math.random().toString(36).slice(2, 7)}`;
+      const created = await h.gh.createRepo({ owner: 'acme', name, installationId, private: true });
+      await h.gh.putFile({
+        repo: created.full_name,
+        path: 'deploy/values.yml',
+        content: `instructions: "${SECRET_VALUE}"\n`,
+      });
+      return name;
+    }
+
+    it('`_extends` naming another repository (a private one) is refused naming the key; nothing of it shows', async () => {
+      const { repo, installationId } = await freshRepo(h.gh);
+      const neighbour = await privateNeighbour(installationId);
+      await h.gh.putFile({
+        repo,
+        path: '.github/codecloud.yml',
+        content: `_extends: ${neighbour}:deploy/values.yml\n`,
+      });
+      const issue = await h.gh.openIssue({ repo, title: 't', body: 'b', user: 'alice' });
+      await h.gh.comment({ repo, number: issue.number, user: 'alice', body: '/codecloud help' });
+      const refusal = await reply(repo, 'is not valid');
+      expect(refusal.body).toContain('`_extends` may name only this repository or acme/.github');
+      await h.gh.comment({ repo, number: issue.number, user: 'alice', body: '/codecloud fix it' });
+      await sleep(1_500);
+      const state = await h.gh.state();
+      expect(JSON.stringify(botComments(state, repo))).not.toContain(SECRET_VALUE);
+      expect(await runsOf(repo)).toEqual([]);
+      // Not even read: no request for the neighbour's file.
+      expect(state.requests.filter((r) => r.path.includes(`/${neighbour}/contents/`))).toEqual([]);
+    });
+
+    it('`_extends` within the repository works, one level; a second level is refused', async () => {
+      const put = async (repo: string, files: Record<string, string>) => {
+        for (const [path, content] of Object.entries(files)) await h.gh.putFile({ repo, path, content });
+      };
+      const { repo, name } = await freshRepo(h.gh);
+      await put(repo, {
+        '.github/codecloud.yml': `_extends: ${name}:.github/base.yml\n`,
+        '.github/base.yml': 'min_permission: admin\n',
+      });
+      const issue = await h.gh.openIssue({ repo, title: 't', body: 'b', user: 'alice' });
+      await h.gh.comment({ repo, number: issue.number, user: 'alice', body: '/codecloud help' });
+      expect((await reply(repo, 'min_permission')).body).toMatch(/admin/);
+
+      const chained = await freshRepo(h.gh);
+      await put(chained.repo, {
+        '.github/codecloud.yml': `_extends: ${chained.name}:.github/base.yml\n`,
+        '.github/base.yml': `_extends: ${chained.name}:.github/deeper.yml\n`,
+        '.github/deeper.yml': 'min_permission: admin\n',
+      });
+      const other = await h.gh.openIssue({ repo: chained.repo, title: 't', body: 'b', user: 'alice' });
+      await h.gh.comment({
+        repo: chained.repo,
+        number: other.number,
+        user: 'alice',
+        body: '/codecloud help',
+      });
+      expect((await reply(chained.repo, 'is not valid')).body).toContain(
+        '`_extends` is followed one level only',
+      );
+    });
+
     it('a YAML alias bomb (billion laughs) gets one invalid-config comment; nothing runs', async () => {
       const names = 'abcdefghi';
       const lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];

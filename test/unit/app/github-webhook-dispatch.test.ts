@@ -44,11 +44,12 @@ describe('GitHub webhook dispatch (delivery → job)', () => {
   });
   const jobKeys = async () => (await store.claimJobs(100, 60_000)).map((job) => job.dedupeKey);
 
-  it('records a command once per delivery id: a redelivery is a duplicate', async () => {
+  it('records a command once per trigger: a redelivery, or the body replayed under another id, is a duplicate', async () => {
     const delivery = { id: 'd-1', name: 'issue_comment', payload: issueComment('/codecloud fix it') };
     await receive(delivery);
     await receive(delivery);
-    expect(await jobKeys()).toEqual(['github:d-1']);
+    await receive({ ...delivery, id: 'd-1-replayed' });
+    expect(await jobKeys()).toEqual(['github:issue_comment:10']);
   });
 
   it('ignores events and actions the app does not handle, and payloads of another shape (logged)', async () => {
@@ -112,7 +113,13 @@ describe('GitHub webhook dispatch (delivery → job)', () => {
         },
       },
     });
-    expect((await jobKeys()).sort()).toEqual(['github:d-6', 'github:d-7', 'github:d-8', 'github:d-9']);
+    // A label without the issue's `updated_at` (never so from GitHub) falls back to its delivery id.
+    expect((await jobKeys()).sort()).toEqual([
+      'github:d-7',
+      'github:issue_body:acme/app#4',
+      'github:review:11',
+      'github:review_comment:12',
+    ]);
   });
 
   it('a push updates the config cache, and is recorded only on the default branch', async () => {

@@ -35,6 +35,13 @@ describe('markdown helpers', () => {
     expect(neutralizeMentions('use ` @property ` or @alice')).toBe('use ` @property ` or @\u200Balice');
   });
 
+  it('neutralizeMentions: a backtick with no partner opens no code span, so a mention after it is broken', () => {
+    expect(neutralizeMentions('a `@victim')).toBe('a `@\u200Bvictim');
+    expect(neutralizeMentions('``@victim` and `ok`')).toBe('``@\u200Bvictim` and `ok`');
+    expect(neutralizeMentions('`a` then `@victim')).toBe('`a` then `@\u200Bvictim');
+    expect(neutralizeMentions('``@kept`` and `` ` @kept ``')).toBe('``@kept`` and `` ` @kept ``');
+  });
+
   it('neutralizeMentions leaves fenced code exactly as written', () => {
     const code = '```py\nclass A:\n    @property\n    def x(self): ...\n```';
     expect(neutralizeMentions(`${code}\nthanks @bob`)).toBe(`${code}\nthanks @\u200Bbob`);

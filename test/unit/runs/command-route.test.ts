@@ -49,6 +49,65 @@ const onIssue: RouteTrigger = {
 const onPull: RouteTrigger = { ...onIssue, isPullRequest: true };
 
 describe('routeCommand', () => {
+  describe("a trigger older than the one that started the thread's latest run starts nothing (a replay)", () => {
+    const latest = (overrides: Partial<Run> = {}) =>
+      run({
+        status: 'completed',
+        triggerKind: 'issue_comment',
+        triggerCommentId: 200,
+        options: { deliveryId: 'delivery-of-b', triggeredAt: '2026-01-01T10:05:00Z' },
+        ...overrides,
+      });
+    const comment = (createdAt: string, commentId: number): RouteTrigger => ({
+      ...onIssue,
+      deliveryId: 'a-replayed',
+      commentId,
+      createdAt,
+    });
+    it.each([
+      ['an older comment', comment('2026-01-01T10:00:00Z', 100), 'stale'],
+      ['an older comment of the same second', comment('2026-01-01T10:05:00Z', 150), 'stale'],
+      ['a newer comment', comment('2026-01-01T10:06:00Z', 300), 'new-run-on-issue'],
+      [
+        'a replayed label of the run',
+        { ...onIssue, source: 'label', commentId: null, deliveryId: 'x', createdAt: '2026-01-01T10:05:00Z' },
+        'stale',
+      ],
+      [
+        'a replayed issue body',
+        {
+          ...onIssue,
+          source: 'issue_body',
+          commentId: null,
+          deliveryId: 'x',
+          createdAt: '2026-01-01T09:00:00Z',
+        },
+        'stale',
+      ],
+      [
+        'a later real labeling',
+        { ...onIssue, source: 'label', commentId: null, deliveryId: 'x', createdAt: '2026-01-01T11:00:00Z' },
+        'new-run-on-issue',
+      ],
+    ] as const)('%s', (_what, trigger, kind) => {
+      expect(routeCommand({ trigger, threadRun: latest(), pullRequestRun: null }).kind).toBe(kind);
+      // Also while that run is active: no busy reply to a replay.
+      if (kind === 'stale') {
+        expect(
+          routeCommand({ trigger, threadRun: latest({ status: 'running' }), pullRequestRun: null }).kind,
+        ).toBe('stale');
+      }
+    });
+
+    it('a run recorded without its trigger time is compared by when it was created', () => {
+      const old = run({ status: 'completed', createdAt: Date.parse('2026-01-01T10:05:00Z'), options: {} });
+      expect(
+        routeCommand({ trigger: comment('2026-01-01T10:00:00Z', 100), threadRun: old, pullRequestRun: null })
+          .kind,
+      ).toBe('stale');
+    });
+  });
+
   it('starts a new run on an issue with no run, or with a finished one', () => {
     expect(routeCommand({ trigger: onIssue, threadRun: null, pullRequestRun: null })).toEqual({
       kind: 'new-run-on-issue',

@@ -65,7 +65,67 @@ describe('intake', () => {
     ).toBe('recorded');
     expect(wakes).toBe(2);
     const jobs = await store.claimJobs(10, 1000);
-    expect(jobs.map((j) => j.dedupeKey)).toEqual(['github:d-1', 'github:d-4']);
+    expect(jobs.map((j) => j.dedupeKey)).toEqual(['github:issue_comment:10', 'github:d-4']);
+  });
+
+  describe('a trigger is recorded once, whatever delivery id carries it (a replayed signed body)', () => {
+    const replays = (first: CommandTrigger, again: Partial<CommandTrigger>) => [
+      first,
+      { ...first, deliveryId: `${first.deliveryId}-replayed`, ...again },
+    ];
+    it.each([
+      ['a comment, by its id', trigger({ deliveryId: 'c-1', commentId: 501 })],
+      [
+        'an inline review comment, by its id',
+        trigger({ deliveryId: 'rc-1', source: 'review_comment', commentId: 502, isPullRequest: true }),
+      ],
+      [
+        'a review, by its id',
+        trigger({ deliveryId: 'r-1', source: 'review', commentId: 503, isPullRequest: true }),
+      ],
+      [
+        'a new issue body, by the issue',
+        trigger({ deliveryId: 'ib-1', source: 'issue_body', commentId: null, number: 77 }),
+      ],
+      [
+        'a label, by the issue, the label and the labeling',
+        trigger({
+          deliveryId: 'l-1',
+          source: 'label',
+          commentId: null,
+          text: '',
+          number: 78,
+          label: 'codecloud',
+          createdAt: '2026-01-01T10:00:00Z',
+        }),
+      ],
+    ])('%s', async (_what, first) => {
+      const [original, replayed] = replays(first, {});
+      expect(await recordCommandTrigger(deps(), original as CommandTrigger)).toBe('recorded');
+      expect(await recordCommandTrigger(deps(), replayed as CommandTrigger)).toBe('duplicate');
+      // GitHub's own redelivery (the same id) too.
+      expect(await recordCommandTrigger(deps(), original as CommandTrigger)).toBe('duplicate');
+    });
+
+    it('labeling again after removing the label is a new request', async () => {
+      const labeled = trigger({
+        deliveryId: 'l-2',
+        source: 'label',
+        commentId: null,
+        text: '',
+        number: 79,
+        label: 'codecloud',
+        createdAt: '2026-01-01T10:00:00Z',
+      });
+      expect(await recordCommandTrigger(deps(), labeled)).toBe('recorded');
+      expect(
+        await recordCommandTrigger(deps(), {
+          ...labeled,
+          deliveryId: 'l-3',
+          createdAt: '2026-01-01T11:00:00Z',
+        }),
+      ).toBe('recorded');
+    });
   });
 
   it('thread keys are case-insensitive and separate review threads', () => {

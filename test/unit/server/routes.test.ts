@@ -5,6 +5,7 @@ import type { CodecloudEvent } from '../../../src/codecloud/webhook-events.js';
 import { signCodecloudPayload } from '../../../src/codecloud/webhook-signature.js';
 import { codecloudWebhookRoute } from '../../../src/server/codecloud-webhook-route.js';
 import { healthRoute } from '../../../src/server/health-route.js';
+import { MAX_WAITERS, waitAnswerOf, waitRoute } from '../../../src/server/wait-route.js';
 
 type Route = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 
@@ -21,7 +22,8 @@ async function serve(...routes: Route[]): Promise<string> {
   return `http://127.0.0.1:${(created.address() as AddressInfo).port}`;
 }
 afterEach(async () => {
-  await new Promise((resolve) => server?.close(resolve));
+  const open = server;
+  if (open) await new Promise((resolve) => open.close(resolve));
   server = undefined;
 });
 
@@ -117,5 +119,49 @@ describe('health route', () => {
     expect(await ok.json()).toEqual({ status: 'ok' });
     healthy = false;
     expect((await fetch(`${url}/healthz`)).status).toBe(503);
+  });
+});
+
+describe('wait route: limits', () => {
+  const verify = async () => ({ repository: 'acme/app' });
+  it('answers 503 with Retry-After once 1,000 requests wait, without reading the run', async () => {
+    let reads = 0;
+    const waiters = {
+      size: MAX_WAITERS,
+      next: async () => undefined,
+      poke: () => undefined,
+      waitsOn: () => false,
+      close: () => undefined,
+    };
+    const url = await serve(
+      waitRoute({
+        verify,
+        readRun: async () => {
+          reads += 1;
+          throw new Error('not read');
+        },
+        waiters,
+      }),
+    );
+    const answer = await fetch(`${url}/codecloud/runs/r1/wait?timeout=1`, {
+      headers: { authorization: 'Bearer t' },
+    });
+    expect(answer.status).toBe(503);
+    expect(answer.headers.get('retry-after')).toBe('5');
+    expect(reads).toBe(0);
+  });
+
+  it('redacts the answer and leaves out the prompt', () => {
+    const run = {
+      id: 'r1',
+      status: 'completed' as const,
+      prompt: 'the secret plan',
+      prs: [],
+      createdAt: '2026-01-01T00:00:00Z',
+      result: `token ghp_${'A1b2C3d4'.repeat(5)}`,
+    };
+    const answer = waitAnswerOf(run);
+    expect(answer).not.toHaveProperty('prompt');
+    expect(answer.result).toBe('token [redacted]');
   });
 });
