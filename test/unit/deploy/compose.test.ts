@@ -6,8 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import Ajv from 'ajv';
-import addFormats from 'ajv-formats';
+import { Ajv } from 'ajv';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { AppEnv } from '../../../app/env.js';
@@ -69,7 +68,6 @@ describe('deploy/compose.yaml', () => {
       await readFile(join(import.meta.dirname, 'compose-spec.schema.json'), 'utf8'),
     );
     const ajv = new Ajv({ allErrors: true, strict: false });
-    addFormats(ajv);
     const validate = ajv.compile(schema);
     const valid = validate(compose);
     expect(validate.errors ?? []).toEqual([]);
