@@ -76,7 +76,16 @@ export function describeStoreContract(
         expect(rows.map((row) => Number(row.version))).toEqual(
           migrationsFor(engine).map((migration) => migration.version),
         );
-        expect(await database.tables()).toEqual(['jobs', 'leases', 'run_prs', 'runs', 'schema_migrations']);
+        expect(await database.tables()).toEqual([
+          'jobs',
+          'leases',
+          'run_prs',
+          'run_tokens',
+          'runs',
+          'schema_migrations',
+          'usage_charges',
+          'usage_counters',
+        ]);
       });
     });
 
