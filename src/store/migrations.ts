@@ -133,6 +133,19 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 60,
+    name: 'kept schedules',
+    statements: [
+      `CREATE TABLE kept_schedules (
+        remote_schedule_id text PRIMARY KEY,
+        installation_id bigint NOT NULL,
+        repo text NOT NULL,
+        name text NOT NULL,
+        kept_at timestamptz NOT NULL
+      )`,
+    ],
+  },
 ];
 
 /** The same schema as `POSTGRES_MIGRATIONS` on SQLite; its versions count on their own. */
@@ -241,6 +254,19 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
         tokens integer NOT NULL,
         base integer NOT NULL DEFAULT 0,
         stop_claimed_at integer
+      ) STRICT`,
+    ],
+  },
+  {
+    version: 60,
+    name: 'kept schedules',
+    statements: [
+      `CREATE TABLE kept_schedules (
+        remote_schedule_id text PRIMARY KEY,
+        installation_id integer NOT NULL,
+        repo text NOT NULL,
+        name text NOT NULL,
+        kept_at integer NOT NULL
       ) STRICT`,
     ],
   },
