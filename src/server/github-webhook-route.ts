@@ -112,7 +112,7 @@ export function githubWebhookRoute(options: GitHubWebhookRouteOptions) {
     } finally {
       read.release();
     }
-  };
+  }
 
   /** Checks the signature, decodes and parses the body, hands it to `receive` and answers. */
   async function verifiedDelivery(

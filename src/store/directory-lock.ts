@@ -1,16 +1,19 @@
 /**
- * A lock file so that only one process opens an embedded database directory, and a restart takes over at once from
- * a process that died holding it.
+ * Only one process opens an embedded database directory, and a restart takes over at once from a process that died
+ * holding it.
  *
- * The file records the holder's pid, the machine's boot id and the process's start time. A lock is stale, and taken
- * over, when its process is gone, when the machine rebooted since, when its pid now belongs to a process started at
- * another time, or when it names our own pid but this process does not hold it: a container whose app runs as PID 1
- * and was killed comes back as PID 1 again. Which locks this process holds is tracked in memory, never guessed from
- * the pid.
+ * The lock is the operating system's: an exclusive SQLite transaction (`BEGIN EXCLUSIVE`, file locks taken by SQLite
+ * itself) on a small lock database, kept open for the holder's life. The kernel drops it the moment the holder dies,
+ * however it dies, zombie or not: no pid, boot id or start time decides who holds it.
+ *
+ * A note next to it records the holder's pid and start time, for the message only, and to tell a live holder (refused
+ * at once) from one that is exiting or just starting (waited for, a few seconds, before giving up). Which locks this
+ * process holds is tracked in memory.
  */
 import { readFileSync } from 'node:fs';
-import { open, readFile, rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import type { DatabaseSync } from 'node:sqlite';
 import { setTimeout } from 'node:timers/promises';
 import { z } from 'zod';
 
@@ -18,11 +21,9 @@ export interface DirectoryLock {
   release(): Promise<void>;
 }
 
-/** What a lock file says about its holder. */
+/** What the note says about the holder. */
 export interface LockHolder {
   pid: number;
-  /** The kernel's boot id when the lock was taken (Linux), or absent. */
-  bootId?: string | undefined;
   /** The holder's start time in clock ticks since boot (Linux `/proc/<pid>/stat`), or absent. */
   startTicks?: number | undefined;
 }
@@ -30,145 +31,157 @@ export interface LockHolder {
 /** How the lock sees processes; tests pass their own. */
 export interface ProcessProbe {
   pid: number;
-  bootId(): string | undefined;
   startTicks(pid: number): number | undefined;
-  isAlive(pid: number): boolean;
+  /** The process exists and is not exiting (a zombie counts as exiting). */
+  isRunning(pid: number): boolean;
 }
 
-const LockFile = z.object({
+export interface LockOptions {
+  /** How long a held lock whose holder is not a running process is waited for; 5 s unless told. */
+  waitMs?: number;
+  probe?: ProcessProbe;
+}
+
+/** The lock database and the note, for a lock at `path`. */
+export function lockFiles(path: string): { database: string; note: string } {
+  return { database: `${path}.db`, note: path };
+}
+
+const Note = z.object({
   pid: z.number().int().positive(),
-  bootId: z.string().optional(),
   startTicks: z.number().int().nonnegative().optional(),
 });
 
-/** Lock files this process holds (resolved paths). */
+/** Locks this process holds (resolved paths). */
 const held = new Set<string>();
 
-export async function acquireDirectoryLock(
-  path: string,
-  probe: ProcessProbe = systemProbe,
-): Promise<DirectoryLock> {
+const DEFAULT_WAIT_MS = 5_000;
+const RETRY_MS = 100;
+
+/**
+ * Takes the lock at `path` (the note; the lock database is `<path>.db`). Refuses at once when a running process
+ * holds it; waits up to `waitMs` for a holder that is exiting, or not yet named in the note.
+ */
+export async function acquireDirectoryLock(path: string, options: LockOptions = {}): Promise<DirectoryLock> {
+  const probe = options.probe ?? systemProbe;
+  const waitMs = options.waitMs ?? DEFAULT_WAIT_MS;
   const key = resolve(path);
   if (held.has(key)) {
     throw new Error(
       `the embedded database lock ${path} is already held by this process: close the other store first`,
     );
   }
-  const mine: LockHolder = {
-    pid: probe.pid,
-    bootId: probe.bootId(),
-    startTicks: probe.startTicks(probe.pid),
-  };
-  for (let attempt = 0; attempt < 3; attempt += 1) {
-    try {
-      const handle = await open(path, 'wx');
-      try {
-        await handle.writeFile(`${JSON.stringify(mine)}\n`);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
+  const { database, note } = lockFiles(path);
+  const { DatabaseSync } = await import('node:sqlite');
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const db = tryLock(new DatabaseSync(database, { timeout: 0 }));
+    if (db !== undefined) {
       held.add(key);
+      try {
+        const mine: LockHolder = { pid: probe.pid, startTicks: probe.startTicks(probe.pid) };
+        await writeFile(note, `${JSON.stringify(mine)}\n`);
+      } catch (error) {
+        held.delete(key);
+        db.close();
+        throw error;
+      }
       return {
         release: async () => {
           if (!held.delete(key)) return;
-          await rm(path, { force: true });
+          try {
+            await rm(note, { force: true });
+          } finally {
+            db.close();
+          }
         },
       };
-    } catch (error) {
-      if (!isAlreadyExists(error)) throw error;
-      const holder = await readHolder(path);
-      // Released between our open and our read: try again.
-      if (holder === 'missing') continue;
-      const live = holder === undefined ? undefined : liveHolder(holder, probe);
-      if (live !== undefined) {
-        throw new Error(
-          `the embedded database lock ${path} is held by process ${live.pid}: only one app process may use a DATA_DIR ` +
-            '(set DATABASE_URL to a PostgreSQL database to run several replicas)',
-        );
-      }
-      await rm(path, { force: true });
     }
+    const holder = await readNote(note);
+    const running = holder !== undefined && holder.pid !== probe.pid && isSameProcess(holder, probe);
+    if (running || Date.now() >= deadline) {
+      throw new Error(
+        `the embedded database lock ${path} is held by ${running ? `process ${holder.pid}` : 'another process'}` +
+          `${running ? '' : ` (still after ${Math.round(waitMs / 1000)} s)`}: only one app process may use a ` +
+          'DATA_DIR (set DATABASE_URL to a PostgreSQL database to run several replicas)',
+      );
+    }
+    await setTimeout(RETRY_MS);
   }
-  throw new Error(`could not take the embedded database lock ${path}: other processes keep taking it`);
 }
 
-/** The holder when it is a live process other than this one; undefined when the lock is stale. */
-function liveHolder(holder: LockHolder, probe: ProcessProbe): LockHolder | undefined {
-  // Our own pid, but not a lock we hold (checked first): left by an earlier life of this pid.
-  if (holder.pid === probe.pid) return undefined;
-  const bootId = probe.bootId();
-  if (holder.bootId !== undefined && bootId !== undefined && holder.bootId !== bootId) return undefined;
-  if (!probe.isAlive(holder.pid)) return undefined;
+/** The open connection holding the lock, or undefined (closed) when another connection holds it. */
+function tryLock(db: DatabaseSync): DatabaseSync | undefined {
+  try {
+    db.exec('BEGIN EXCLUSIVE');
+    return db;
+  } catch (error) {
+    db.close();
+    if (isBusy(error)) return undefined;
+    throw error;
+  }
+}
+
+/** SQLITE_BUSY (5) or SQLITE_LOCKED (6): the lock is held. */
+function isBusy(error: unknown): boolean {
+  const code = (error as { errcode?: unknown }).errcode;
+  return typeof code === 'number' && [5, 6].includes(code & 0xff);
+}
+
+/** The note's process is still the one that wrote it, and is running. */
+function isSameProcess(holder: LockHolder, probe: ProcessProbe): boolean {
+  if (!probe.isRunning(holder.pid)) return false;
   const startTicks = probe.startTicks(holder.pid);
-  if (holder.startTicks !== undefined && startTicks !== undefined && holder.startTicks !== startTicks) {
-    return undefined;
-  }
-  return holder;
+  return holder.startTicks === undefined || startTicks === undefined || holder.startTicks === startTicks;
 }
 
-/**
- * The lock file's holder; 'missing' when there is no file; undefined when it names nobody (stale): unreadable, or
- * still empty a moment later (its writer died between creating and writing it).
- */
-async function readHolder(path: string): Promise<LockHolder | undefined | 'missing'> {
-  for (let look = 0; look < 2; look += 1) {
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
-      throw error;
-    }
-    if (text.trim() !== '') return parseLockFile(text);
-    await setTimeout(EMPTY_LOCK_GRACE_MS);
+/** The note's holder; undefined when there is no note or it names nobody (stale or being written). */
+async function readNote(path: string): Promise<LockHolder | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
   }
-  return undefined;
-}
-
-/** How long a just-created, still empty lock file is given to be written. */
-const EMPTY_LOCK_GRACE_MS = 200;
-
-function parseLockFile(text: string): LockHolder | undefined {
-  // Before the JSON format the file held just the pid.
+  // Before this note format the file held just the pid.
   if (/^\d+\s*$/.test(text)) return { pid: Number.parseInt(text, 10) };
   try {
-    const parsed = LockFile.safeParse(JSON.parse(text));
+    const parsed = Note.safeParse(JSON.parse(text));
     return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;
   }
 }
 
-function isAlreadyExists(error: unknown): boolean {
-  return error instanceof Error && (error as NodeJS.ErrnoException).code === 'EEXIST';
-}
-
 const systemProbe: ProcessProbe = {
   pid: process.pid,
-  bootId: () => readOrUndefined('/proc/sys/kernel/random/boot_id')?.trim() || undefined,
   startTicks: (pid) => {
-    const stat = readOrUndefined(`/proc/${pid}/stat`);
-    if (stat === undefined) return undefined;
-    // Field 22 (starttime); fields 3… follow the command name in parentheses, which may contain spaces.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[19]);
+    const fields = statFields(pid);
+    const ticks = Number(fields?.[19]);
     return Number.isSafeInteger(ticks) ? ticks : undefined;
   },
-  isAlive: (pid) => {
+  isRunning: (pid) => {
+    const fields = statFields(pid);
+    // Z: a zombie, dead but not yet reaped; X: being removed.
+    if (fields !== undefined) return fields[0] !== 'Z' && fields[0] !== 'X';
     try {
       process.kill(pid, 0);
-      return true;
+      return process.platform !== 'linux';
     } catch (error) {
       return (error as NodeJS.ErrnoException).code === 'EPERM';
     }
   },
 };
 
-function readOrUndefined(path: string): string | undefined {
+/** `/proc/<pid>/stat` from field 3 (state) on, or undefined (no such process, or not Linux). */
+function statFields(pid: number): string[] | undefined {
+  let stat: string;
   try {
-    return readFileSync(path, 'utf8');
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   } catch {
     return undefined;
   }
+  // The command name, in parentheses, may contain spaces.
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }

@@ -5,7 +5,7 @@
  * whose work awaits between statements holds an async mutex from `BEGIN IMMEDIATE` to `COMMIT`, so no other query
  * runs inside it. Settings:
  * - `journal_mode = WAL`, `locking_mode = EXCLUSIVE`: the file stays locked by this connection until it closes (the
- *   operating system drops the lock when the process dies), a second guard next to the `DATA_DIR` lock file;
+ *   operating system drops the lock when the process dies), a second guard behind the `DATA_DIR` lock;
  * - `synchronous = NORMAL`, and durability off the event loop (`wal-sync.ts`): a commit only writes the WAL; a write's
  *   promise settles once the WAL is `fdatasync`ed on libuv's thread pool, so a webhook answered 2xx stays recorded
  *   through a power cut too, and the event loop goes on reading requests while the disk syncs (with `FULL`, each
@@ -25,7 +25,7 @@ import type { SqlDatabase, SqlExecutor, SqlResult, SqlRow } from './sql-database
 import { SQLITE_JSON_COLUMNS, sqliteStatement } from './sql-dialect.js';
 import { type WalSync, walSync } from './wal-sync.js';
 
-/** The database file and its lock, in `DATA_DIR`. */
+/** The database file and its lock's note (the lock database is the note's name plus `.db`), in `DATA_DIR`. */
 export const SQLITE_FILE = 'codecloud.sqlite';
 export const SQLITE_LOCK_FILE = 'codecloud.sqlite.lock';
 /** The first Node.js release with `node:sqlite` available without a flag. */
@@ -56,7 +56,8 @@ export async function loadSqlite(
 
 /**
  * Opens (creating on first use) `<dataDir>/codecloud.sqlite`, or an in-memory database when `dataDir` starts with
- * `memory://`. The lock file `<dataDir>/codecloud.sqlite.lock` keeps a second process out.
+ * `memory://`. An operating-system lock (`directory-lock.ts`, on `<dataDir>/codecloud.sqlite.lock.db`) keeps a
+ * second process out.
  */
 export async function openSqliteDatabase(dataDir: string): Promise<SqlDatabase> {
   const { DatabaseSync } = await loadSqlite();

@@ -80,6 +80,8 @@ export interface FakeDelivery {
   action: string | undefined;
   status: number | undefined;
   error?: string;
+  /** ms from sending until the receiver's answer (its status line and headers). */
+  ms?: number;
   url: string;
   payload: string;
   at: string;

@@ -33,6 +33,7 @@ async function post(target: WebhookTarget, appId: number, delivery: FakeDelivery
     headers['x-hub-signature-256'] = signatures.sha256;
     headers['x-hub-signature'] = signatures.sha1;
   }
+  const startedAt = performance.now();
   try {
     const response = await fetch(target.url, {
       method: 'POST',
@@ -41,6 +42,7 @@ async function post(target: WebhookTarget, appId: number, delivery: FakeDelivery
       signal: AbortSignal.timeout(15_000),
     });
     delivery.status = response.status;
+    delivery.ms = performance.now() - startedAt;
     await response.arrayBuffer();
   } catch (error) {
     delivery.error = error instanceof Error ? error.message : String(error);

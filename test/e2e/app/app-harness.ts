@@ -58,11 +58,12 @@ export async function startApp(
   timeoutMs = 30_000,
   args: readonly string[] = APP_FROM_SOURCE,
   launcher: readonly string[] = [],
+  cwd: string = process.cwd(),
 ): Promise<AppProcess> {
   // A launcher (e.g. `unshare --pid --fork`) runs node as its command: then `child` is the launcher.
   const [command, ...prefix] = [...launcher, process.execPath];
   const child = spawn(command ?? process.execPath, [...prefix, ...args], {
-    cwd: process.cwd(),
+    cwd,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
