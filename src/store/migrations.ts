@@ -107,6 +107,22 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
     name: 'job fairness groups',
     statements: [`ALTER TABLE jobs ADD COLUMN job_group text`],
   },
+  {
+    version: 40,
+    name: 'run events and dashboard indexes',
+    statements: [
+      `CREATE TABLE run_events (
+        id bigserial PRIMARY KEY,
+        run_id uuid NOT NULL,
+        at timestamptz NOT NULL,
+        status text NOT NULL,
+        detail text
+      )`,
+      `CREATE INDEX run_events_run ON run_events (run_id, id)`,
+      `CREATE INDEX runs_repo_seq ON runs (owner, repo, seq)`,
+      `CREATE INDEX runs_created ON runs (created_at)`,
+    ],
+  },
 ];
 
 /** The same schema as `POSTGRES_MIGRATIONS` on SQLite; its versions count on their own. */
@@ -190,6 +206,22 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
         holder text NOT NULL,
         expires_at integer NOT NULL
       ) STRICT`,
+    ],
+  },
+  {
+    version: 40,
+    name: 'run events and dashboard indexes',
+    statements: [
+      `CREATE TABLE run_events (
+        id integer PRIMARY KEY AUTOINCREMENT,
+        run_id text NOT NULL,
+        at integer NOT NULL,
+        status text NOT NULL,
+        detail text
+      ) STRICT`,
+      `CREATE INDEX run_events_run ON run_events (run_id, id)`,
+      `CREATE INDEX runs_repo_seq ON runs (owner, repo, seq)`,
+      `CREATE INDEX runs_created ON runs (created_at)`,
     ],
   },
 ];
