@@ -38,6 +38,7 @@ import { handlePushJob } from '../src/runs/push-job.js';
 import { type Reconciler, startReconciler } from '../src/runs/reconciler.js';
 import type { RunDeps } from '../src/runs/run-deps.js';
 import { drainInstallation, lookUpLostCreate } from '../src/runs/run-lifecycle.js';
+import { stopFromDashboard } from '../src/runs/stop-run.js';
 import {
   JOB_BACKEND_FINISHED,
   JOB_CODECLOUD_EVENT,
@@ -47,6 +48,7 @@ import {
   JOB_PUSH,
 } from '../src/runs/trigger.js';
 import { codecloudWebhookRoute } from '../src/server/codecloud-webhook-route.js';
+import { dashboardDisabledRoute, dashboardRoute } from '../src/server/dashboard-route.js';
 import { githubWebhookRoute } from '../src/server/github-webhook-route.js';
 import { healthRoute } from '../src/server/health-route.js';
 import { appWaitRoute } from '../src/server/wait-route.js';
@@ -56,6 +58,7 @@ import { describeConfigLoadError } from './config-load-error.js';
 import { type AppSettings, parseAppEnv } from './env.js';
 import { type GitHubClients, gitHubClients } from './github-clients.js';
 import { githubWebhookDispatch } from './github-webhook-dispatch.js';
+import { usageLimitsFromEnv } from './usage-limits.js';
 import { warmUpDeliveryParsers } from './warm-up-delivery-parsers.js';
 
 export interface AppRuntime {
@@ -247,6 +250,24 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
       }),
     );
     addHandler(waits.handle);
+    const { GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET } = settings.env;
+    addHandler(
+      GITHUB_CLIENT_ID && GITHUB_CLIENT_SECRET
+        ? dashboardRoute({
+            clientId: GITHUB_CLIENT_ID,
+            clientSecret: GITHUB_CLIENT_SECRET,
+            webUrl: settings.githubWebUrl,
+            apiUrl: settings.githubBaseUrl ?? 'https://api.github.com',
+            publicUrl: settings.env.PUBLIC_URL,
+            store,
+            stop: (run, login) => stopFromDashboard(deps, run, login),
+            limits: usageLimitsFromEnv(process.env),
+            log: deps.log,
+            now,
+            ...definedProps({ fetch: options.fetch }),
+          })
+        : dashboardDisabledRoute(),
+    );
 
     worker.start();
     const reconciler: Reconciler = startReconciler(deps, {
