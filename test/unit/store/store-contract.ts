@@ -754,7 +754,7 @@ export function describeStoreContract(
         const second = await replica.listDashboardRuns({
           repos: [widgets],
           limit: 3,
-          beforeId: first.at(-1)?.id,
+          beforeId: first.at(-1)!.id,
         });
         expect(second.map((run) => run.id)).toEqual(visible.slice(3).map((run) => run.id));
         const mona = await store.listDashboardRuns({ repos: [widgets], requestedBy: 'mona', limit: 50 });
