@@ -1,6 +1,6 @@
 /**
  * HTML for the dashboard's pages, escaped by construction: `html` escapes every interpolated value unless it is
- * already `Html` (made by `html` itself or `raw`), so text from a run or from GitHub can only ever show as text.
+ * already `Html` (made by `html` itself), so text from a run or from GitHub can only ever show as text.
  */
 
 /** A piece of markup known to be safe. */
@@ -40,9 +40,4 @@ export function html(strings: TemplateStringsArray, ...values: Value[]): Html {
     out += render(value) + (strings[index + 1] ?? '');
   });
   return new Html(out);
-}
-
-/** Markup written by this module's callers (constants), never text from outside. */
-export function raw(text: string): Html {
-  return new Html(text);
 }

@@ -8,11 +8,11 @@ import { definedProps } from '../objects.js';
 import { buildApproveMessage, buildFollowUpMessage } from '../prompt/build-prompt.js';
 import { renderBusyReply, renderNoActiveRunReply, renderNothingToApproveReply } from '../render/replies.js';
 import type { Run } from '../store/store.js';
-import { isFinalLocalRunStatus, NON_FINAL_LOCAL_RUN_STATUSES, type RunMode } from '../vocabulary.js';
+import { isFinalLocalRunStatus, type RunMode } from '../vocabulary.js';
 import { type CommandContext, commentUrl, reply, reviewContext, targetOfTrigger } from './command-context.js';
 import { threadRunOf } from './command-route.js';
 import { statusCommentBody, titleFromRequest } from './comment-bodies.js';
-import { backendOf, finalizeRun, refreshRun, sendFollowUp, whileStarting } from './run-lifecycle.js';
+import { refreshRun, sendFollowUp, whileStarting } from './run-lifecycle.js';
 import {
   postInThread,
   reactQuietly,

@@ -59,5 +59,3 @@ export function dashboardAccess(options: { api: GitHubUserApi; now: () => number
     },
   };
 }
-
-export type DashboardAccess = ReturnType<typeof dashboardAccess>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeHtml, html, raw } from '../../../src/dashboard/html.js';
+import { escapeHtml, html } from '../../../src/dashboard/html.js';
 import { runPage } from '../../../src/dashboard/run-page.js';
 import { runsPage } from '../../../src/dashboard/runs-page.js';
 import { usagePage } from '../../../src/dashboard/usage-page.js';
@@ -68,7 +68,7 @@ describe('dashboard pages', () => {
   it('escapes text and attribute values; raw and nested html pass through', () => {
     expect(escapeHtml(`<a href="x">'&`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;');
     expect(
-      html`<p title="${'"x"'}">${'<b>'}${raw('<i>')}${html`<u>${'&'}</u>`}${[1, null, false, 'y']}</p>`.text,
+      html`<p title="${'"x"'}">${'<b>'}${html`<i>`}${html`<u>${'&'}</u>`}${[1, null, false, 'y']}</p>`.text,
     ).toBe('<p title="&quot;x&quot;">&lt;b&gt;<i><u>&amp;</u>1y</p>');
   });
 
