@@ -80,6 +80,10 @@ export async function recordRunEvent(
   );
 }
 
+/**
+ * Grouped over every repository with runs this month (a bounded set) and narrowed to `repos` here: a long
+ * `(owner, repo) IN (…)` list costs SQLite more per row than the grouping itself.
+ */
 export async function usageByRepo(
   db: SqlExecutor,
   dialect: SqlDialect,
@@ -87,21 +91,22 @@ export async function usageByRepo(
   since: { dayStart: number; monthStart: number },
 ): Promise<RepoUsage[]> {
   if (repos.length === 0) return [];
-  const params: unknown[] = [dialect.time(since.dayStart), dialect.time(since.monthStart)];
-  const condition = repoCondition(repos, params);
+  const wanted = new Set(repos.map(({ owner, repo }) => `${owner}/${repo}`));
   const { rows } = await db.query(
     `SELECT owner, repo,
        sum(CASE WHEN created_at >= $1::timestamptz THEN 1 ELSE 0 END) AS runs_today,
        sum(COALESCE(CAST(result->>'inputTokens' AS bigint), 0)
          + COALESCE(CAST(result->>'outputTokens' AS bigint), 0)) AS tokens
-     FROM runs WHERE created_at >= $2::timestamptz AND ${condition}
+     FROM runs WHERE created_at >= $2::timestamptz
      GROUP BY owner, repo ORDER BY owner, repo`,
-    params,
+    [dialect.time(since.dayStart), dialect.time(since.monthStart)],
   );
-  return rows.map((row) => ({
-    owner: String(row.owner),
-    repo: String(row.repo),
-    runsToday: toNumber(row.runs_today ?? 0),
-    tokensThisMonth: toNumber(row.tokens ?? 0),
-  }));
+  return rows
+    .filter((row) => wanted.has(`${String(row.owner)}/${String(row.repo)}`))
+    .map((row) => ({
+      owner: String(row.owner),
+      repo: String(row.repo),
+      runsToday: toNumber(row.runs_today ?? 0),
+      tokensThisMonth: toNumber(row.tokens ?? 0),
+    }));
 }
