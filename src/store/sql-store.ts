@@ -362,7 +362,16 @@ export class SqlStore implements Store {
          RETURNING *`,
         [installationId, free, this.#time(this.#now())],
       );
-      return rows.sort((a, b) => toNumber(a.seq) - toNumber(b.seq)).map(runFromRow);
+      const runs = rows.sort((a, b) => toNumber(a.seq) - toNumber(b.seq)).map(runFromRow);
+      for (const run of runs) {
+        await recordRunEvent(tx, this.#dialect, {
+          runId: run.id,
+          at: run.updatedAt,
+          status: 'starting',
+          detail: null,
+        });
+      }
+      return runs;
     });
   }
 
