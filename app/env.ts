@@ -1,5 +1,5 @@
 /**
- * The App's environment (README, Environment), parsed once with zod. Errors name the variable; there is no default
+ * The App's environment (docs/operations.md, Environment), parsed once with zod. Errors name the variable; there is no default
  * secret.
  */
 import { z } from 'zod';

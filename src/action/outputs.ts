@@ -1,4 +1,4 @@
-/** Step outputs (README, Outputs) from the Action's results. Every value is a string; JSON values are compact. */
+/** Step outputs (docs/action.md, Outputs) from the Action's results. Every value is a string; JSON values are compact. */
 import type { PullRequestRef, RunDetail } from '../codecloud/schemas.js';
 import { definedProps } from '../objects.js';
 import type { ActionOutputs } from './input-names.js';

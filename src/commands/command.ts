@@ -1,4 +1,4 @@
-/** What a `/codecloud …` comment asks for, once parsed (README, Commands). */
+/** What a `/codecloud …` comment asks for, once parsed (docs/app.md, Commands). */
 import type { AgentProvider, Backend } from '../vocabulary.js';
 
 /** Per-command overrides, from `--model=…` and friends; absent when not given. */

@@ -33,7 +33,7 @@ import { DEFAULT_TRIGGER, findCommandLine } from './find-command-line.js';
 
 type OptionName = 'model' | 'provider' | 'agent' | 'branch' | 'no-pr' | 'backend';
 
-/** The options, in the order help (and the README's Commands section) shows them. */
+/** The options, in the order help (and docs/app.md's Commands section) shows them. */
 export const COMMAND_OPTIONS: readonly { name: OptionName; usage: string; description: string }[] = [
   { name: 'model', usage: '--model=<model>', description: 'model to use, e.g. `claude-sonnet-4-5`' },
   { name: 'provider', usage: '--provider=<provider>', description: 'model provider, e.g. `anthropic`' },

@@ -1,5 +1,5 @@
 /**
- * `.github/codecloud.yml` (README, Configuration), validated with zod. The app reads the YAML with Probot's config
+ * `.github/codecloud.yml` (docs/app.md, Configuration), validated with zod. The app reads the YAML with Probot's config
  * loader (org-wide defaults, `_extends`) and hands the parsed value to {@link parseRepoConfig}.
  *
  * Decisions:
@@ -129,7 +129,7 @@ export const RepoConfigSchema = z
 /** The repository's configuration with every default filled in. */
 export type RepoConfig = z.output<typeof RepoConfigSchema>;
 
-/** The config keys, in the order the README's Configuration section lists them (help lists them so too). */
+/** The config keys, in the order docs/app.md's Configuration table lists them (help lists them so too). */
 export const REPO_CONFIG_KEYS = [
   'trigger',
   'label',

@@ -1,5 +1,5 @@
 /**
- * The one status comment per run (README, Commands: "What you see"), as a pure function of a plain state object
+ * The one status comment per run (docs/app.md, What you see), as a pure function of a plain state object
  * and `now`.
  *
  * Layout: a headline with a status emoji, a small grey line saying who asked (and the run id), then what the

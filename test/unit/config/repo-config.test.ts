@@ -19,7 +19,7 @@ function problem(raw: unknown): string {
 }
 
 describe('parseRepoConfig', () => {
-  it('gives the README defaults for no file and an empty file', () => {
+  it('gives the documented defaults for no file and an empty file', () => {
     const expected = {
       trigger: '/codecloud',
       label: 'codecloud',
