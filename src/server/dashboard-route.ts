@@ -13,7 +13,7 @@ import { messageOf } from '../error-messages.js';
 import { gitHubUserApi, UserTokenRejected } from '../github/github-user-api.js';
 import type { Logger } from '../runs/run-deps.js';
 import type { DashboardStopOutcome } from '../runs/stop-run.js';
-import type { Run, Store } from '../store/store.js';
+import type { RepoUsage, Run, Store } from '../store/store.js';
 import { LocalRunStatus } from '../vocabulary.js';
 import { dashboardAccess, repoKey, type UserAccess } from './dashboard-access.js';
 import { readForm, redirect, safeReturnTo, sameOrigin, sendAsset, sendPage } from './dashboard-http.js';
@@ -42,6 +42,8 @@ export interface DashboardRouteOptions {
 }
 
 const PAGE_SIZE = 50;
+/** How long one replica reuses the usage figures (they are a month's sums; a few seconds late is fine). */
+const USAGE_TTL_MS = 30_000;
 const RUN_PATH = /^\/dashboard\/runs\/([0-9a-f-]{36})(\/stop)?$/;
 
 function startOfDay(ms: number): number {
@@ -79,6 +81,18 @@ export function dashboardRoute(options: DashboardRouteOptions) {
   });
   const signIn = dashboardSignIn({ ...options, api, now });
   const { store } = options;
+  // Usage is one grouping over the month's runs, shared by every viewer of this replica for `USAGE_TTL_MS`.
+  let usage: { at: number; day: number; rows: Promise<RepoUsage[]> } | undefined;
+  function usageNow(at: number): Promise<RepoUsage[]> {
+    const day = startOfDay(at);
+    if (usage && usage.day === day && at - usage.at < USAGE_TTL_MS) return usage.rows;
+    const rows = store.usageByRepo({ dayStart: day, monthStart: startOfMonth(at) });
+    usage = { at, day, rows };
+    rows.catch(() => {
+      if (usage?.rows === rows) usage = undefined;
+    });
+    return rows;
+  }
 
   async function runsList(res: ServerResponse, url: URL, viewer: Viewer, mine: UserAccess): Promise<void> {
     const filter = filterOf(url);
@@ -211,10 +225,7 @@ export function dashboardRoute(options: DashboardRouteOptions) {
     if (url.pathname === '/dashboard' || url.pathname === '/dashboard/')
       return runsList(res, url, viewer, mine);
     if (url.pathname === '/dashboard/usage') {
-      const usage = await store.usageByRepo(mine.repos, {
-        dayStart: startOfDay(viewer.now),
-        monthStart: startOfMonth(viewer.now),
-      });
+      const usage = (await usageNow(viewer.now)).filter((u) => mine.byName.has(repoKey(u.owner, u.repo)));
       sendPage(res, 200, usagePage({ viewer, usage, limits: options.limits }));
       return;
     }

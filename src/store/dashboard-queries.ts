@@ -80,18 +80,12 @@ export async function recordRunEvent(
   );
 }
 
-/**
- * Grouped over every repository with runs this month (a bounded set) and narrowed to `repos` here: a long
- * `(owner, repo) IN (…)` list costs SQLite more per row than the grouping itself.
- */
+/** Every repository with runs this month (a bounded set), grouped in one pass; the caller narrows it per viewer. */
 export async function usageByRepo(
   db: SqlExecutor,
   dialect: SqlDialect,
-  repos: readonly RepoName[],
   since: { dayStart: number; monthStart: number },
 ): Promise<RepoUsage[]> {
-  if (repos.length === 0) return [];
-  const wanted = new Set(repos.map(({ owner, repo }) => `${owner}/${repo}`));
   const { rows } = await db.query(
     `SELECT owner, repo,
        sum(CASE WHEN created_at >= $1::timestamptz THEN 1 ELSE 0 END) AS runs_today,
@@ -101,12 +95,10 @@ export async function usageByRepo(
      GROUP BY owner, repo ORDER BY owner, repo`,
     [dialect.time(since.dayStart), dialect.time(since.monthStart)],
   );
-  return rows
-    .filter((row) => wanted.has(`${String(row.owner)}/${String(row.repo)}`))
-    .map((row) => ({
-      owner: String(row.owner),
-      repo: String(row.repo),
-      runsToday: toNumber(row.runs_today ?? 0),
-      tokensThisMonth: toNumber(row.tokens ?? 0),
-    }));
+  return rows.map((row) => ({
+    owner: String(row.owner),
+    repo: String(row.repo),
+    runsToday: toNumber(row.runs_today ?? 0),
+    tokensThisMonth: toNumber(row.tokens ?? 0),
+  }));
 }

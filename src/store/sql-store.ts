@@ -25,7 +25,6 @@ import {
   type NewRun,
   RELEASED_AT_SHUTDOWN,
   type RecoveredClaims,
-  type RepoName,
   type RepoUsage,
   type Run,
   type RunEvent,
@@ -529,11 +528,8 @@ export class SqlStore implements Store {
     return listRunEvents(this.#db, runId);
   }
 
-  usageByRepo(
-    repos: readonly RepoName[],
-    since: { dayStart: number; monthStart: number },
-  ): Promise<RepoUsage[]> {
-    return usageByRepo(this.#db, this.#dialect, repos, since);
+  usageByRepo(since: { dayStart: number; monthStart: number }): Promise<RepoUsage[]> {
+    return usageByRepo(this.#db, this.#dialect, since);
   }
 
   // ---------------------------------------------------------------- leases

@@ -350,11 +350,11 @@ export interface Store {
   listDashboardRuns(query: DashboardRunQuery): Promise<Run[]>;
   /** A run's status changes, oldest first (written by `updateRun`/`transitionRun` whenever a patch sets `status`). */
   listRunEvents(runId: string): Promise<RunEvent[]>;
-  /** Runs created since `dayStart` and tokens of runs created since `monthStart`, per repository of `repos`. */
-  usageByRepo(
-    repos: readonly RepoName[],
-    since: { dayStart: number; monthStart: number },
-  ): Promise<RepoUsage[]>;
+  /**
+   * Per repository with runs since `monthStart`: runs created since `dayStart` and tokens of runs created since
+   * `monthStart`, ordered by owner and name (every repository: the caller keeps those its viewer may see).
+   */
+  usageByRepo(since: { dayStart: number; monthStart: number }): Promise<RepoUsage[]>;
 
   // ---- leases
 

@@ -805,11 +805,14 @@ export function describeStoreContract(
         await store.updateRun(today.id, { result: { inputTokens: 1_000, outputTokens: 5 } });
         await store.createRun(newRun({ repo: 'gadgets', threadKey: 'octo-org/gadgets#3' }));
         await store.createRun(newRun({ repo: 'secret', threadKey: 'octo-org/secret#3' }));
-        const usage = await replica.usageByRepo([widgets, gadgets], { dayStart, monthStart });
+        const usage = await replica.usageByRepo({ dayStart, monthStart });
         expect(usage).toEqual([
           { owner: 'octo-org', repo: 'gadgets', runsToday: 1, tokensThisMonth: 0 },
+          { owner: 'octo-org', repo: 'secret', runsToday: 1, tokensThisMonth: 0 },
           { owner: 'octo-org', repo: 'widgets', runsToday: 1, tokensThisMonth: 1_125 },
         ]);
+        clock.advance(40 * 86_400_000);
+        expect(await store.usageByRepo({ dayStart: clock.now(), monthStart: clock.now() })).toEqual([]);
       });
     });
   });
