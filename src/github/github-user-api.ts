@@ -33,6 +33,8 @@ const Repositories = z.object({
   repositories: z.array(z.object({ name: z.string(), owner: z.object({ login: z.string() }) })),
 });
 
+/** Installations whose repositories are read at once. */
+const PARALLEL_INSTALLATIONS = 4;
 /** Pages of 100 read per installation at most (10,000 repositories). */
 const MAX_PAGES = 100;
 
@@ -109,18 +111,19 @@ export function gitHubUserApi(options: GitHubUserApiOptions) {
           (await get(token, `/user/installations?per_page=100&page=${page}`, Installations)).installations,
       );
       const repos: UserRepo[] = [];
-      for (const { id } of installations) {
-        const found = await pages(
-          async (page) =>
-            (
-              await get(
-                token,
-                `/user/installations/${id}/repositories?per_page=100&page=${page}`,
-                Repositories,
-              )
-            ).repositories,
-        );
-        for (const r of found) repos.push({ installationId: id, owner: r.owner.login, repo: r.name });
+      const repositoriesOf = (id: number) =>
+        pages(async (page) => {
+          const path = `/user/installations/${id}/repositories?per_page=100&page=${page}`;
+          return (await get(token, path, Repositories)).repositories;
+        });
+      // A few installations at a time: sign-in waits for all of them.
+      for (let start = 0; start < installations.length; start += PARALLEL_INSTALLATIONS) {
+        const batch = installations.slice(start, start + PARALLEL_INSTALLATIONS);
+        const found = await Promise.all(batch.map(({ id }) => repositoriesOf(id)));
+        batch.forEach(({ id }, index) => {
+          for (const r of found[index] ?? [])
+            repos.push({ installationId: id, owner: r.owner.login, repo: r.name });
+        });
       }
       return repos;
     },
