@@ -58,7 +58,7 @@ import { describeConfigLoadError } from './config-load-error.js';
 import { type AppSettings, parseAppEnv } from './env.js';
 import { type GitHubClients, gitHubClients } from './github-clients.js';
 import { githubWebhookDispatch } from './github-webhook-dispatch.js';
-import { usageLimitsFromEnv } from './usage-limits.js';
+import { usageLimitsOf } from './usage-limits.js';
 import { warmUpDeliveryParsers } from './warm-up-delivery-parsers.js';
 
 export interface AppRuntime {
@@ -175,6 +175,7 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
       log: redactingLog(app.log, () => deps.knownSecrets),
       wake: () => wake(),
       holder,
+      limitCeilings: settings.limitCeilings,
     };
 
     const worker = new JobWorker({
@@ -261,7 +262,7 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
             publicUrl: settings.env.PUBLIC_URL,
             store,
             stop: (run, login) => stopFromDashboard(deps, run, login),
-            limits: usageLimitsFromEnv(process.env),
+            limits: usageLimitsOf(settings.env),
             log: deps.log,
             now,
             ...definedProps({ fetch: options.fetch }),

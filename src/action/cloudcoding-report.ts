@@ -199,6 +199,9 @@ function resultsEntry(task: ReportedTask): ResultsEntry {
     'pr-url': null,
     result: task.output === '' ? null : keepTail(task.output, RESULTS_TEXT_LIMIT),
     error: task.error ?? null,
+    // Cloud Coding's stream reports no token counts.
+    'input-tokens': null,
+    'output-tokens': null,
   };
 }
 

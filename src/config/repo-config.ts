@@ -14,6 +14,7 @@
  */
 import { z } from 'zod';
 import type { CommandOptions } from '../commands/command.js';
+import { LimitsConfig } from '../limits/limits-config.js';
 import { DEFAULT_MAX_CONCURRENT_RUNS, DEFAULT_TIMEOUT_MINUTES } from '../run-defaults.js';
 import { checkCron, parseIsoDateTime } from '../schedules/cron-check.js';
 import { isValidBranchName } from '../text/branch-name.js';
@@ -107,6 +108,7 @@ export const RepoConfigSchema = z
     progress: z.boolean().default(true),
     instructions: z.string().max(MAX_INSTRUCTIONS_CHARS).default(''),
     schedules: z.array(ScheduleConfig).default([]),
+    limits: LimitsConfig.default({}),
   })
   .superRefine((config, ctx) => {
     const seen = new Map<string, number>();
@@ -147,8 +149,10 @@ export const REPO_CONFIG_KEYS = [
   'progress',
   'instructions',
   'schedules',
+  'limits',
 ] as const;
 const SCHEDULE_KEYS: readonly string[] = Object.keys(ScheduleConfig.shape);
+const LIMITS_KEYS: readonly string[] = Object.keys(LimitsConfig.shape);
 
 /** Keys the loaders themselves use; never warned about. */
 const LOADER_KEYS = new Set(['_extends']);
@@ -251,6 +255,11 @@ function unknownKeyWarnings(raw: Record<string, unknown>): string[] {
   for (const key of Object.keys(raw)) {
     if (LOADER_KEYS.has(key)) continue;
     if (!(REPO_CONFIG_KEYS as readonly string[]).includes(key)) warn('', key, REPO_CONFIG_KEYS);
+  }
+  if (isMapping(raw.limits)) {
+    for (const key of Object.keys(raw.limits)) {
+      if (!LIMITS_KEYS.includes(key)) warn('limits.', key, LIMITS_KEYS);
+    }
   }
   const schedules = raw.schedules;
   if (Array.isArray(schedules)) {

@@ -41,6 +41,8 @@ const CONFIG_KEY_HELP: Record<(typeof REPO_CONFIG_KEYS)[number], string> = {
   progress: 'show the agent’s progress in the status comment',
   instructions: 'text appended to every prompt',
   schedules: 'recurring (`cron`) or one-off (`run_at`) runs',
+  limits:
+    '`runs_per_day`, `runs_per_user_per_day`, `tokens_per_month`, `tokens_per_run`; may only lower the app’s ceilings',
 };
 
 /** A table cell: a `|` would end the cell, even inside inline code. */
@@ -52,6 +54,10 @@ function configValue(config: RepoConfig, key: (typeof REPO_CONFIG_KEYS)[number])
   if (key === 'schedules')
     return `${config.schedules.length} schedule${config.schedules.length === 1 ? '' : 's'}`;
   if (key === 'instructions') return config.instructions === '' ? '_(none)_' : '_(set)_';
+  if (key === 'limits') {
+    const set = Object.entries(config.limits).filter(([, v]) => v !== undefined);
+    return set.length === 0 ? '_(none)_' : set.map(([k, v]) => inlineCode(`${k}: ${v}`)).join(', ');
+  }
   if (Array.isArray(value))
     return value.length === 0 ? '_(none)_' : value.map((v) => inlineCode(String(v))).join(', ');
   return inlineCode(String(value));
@@ -64,6 +70,8 @@ export interface HelpReplyInput {
   permission: CallerPermission;
   /** The repository's effective configuration (defaults filled in). */
   config: RepoConfig;
+  /** The limits in force (ceilings and config) as a few lines, when any. */
+  limits?: readonly string[];
 }
 
 /** `/codecloud help`: the commands, the options, the config keys with this repository's values, and the caller's permission. */
@@ -98,6 +106,7 @@ export function renderHelpReply(input: HelpReplyInput): string {
     commands,
     `**Options**, before the instruction (e.g. ${inlineCode(`${t} --no-pr fix the typo`)}):\n\n${options}`,
     details(`<b>Configuration</b> (${inlineCode(REPO_CONFIG_PATH)})`, keys),
+    ...(input.limits && input.limits.length > 0 ? [input.limits.join('\n')] : []),
     permission,
   ]);
 }

@@ -88,7 +88,15 @@ export type StatusState =
       finishedAt?: number;
       outcome?: RunOutcome;
     }
-  | { status: 'stopped'; stoppedBy?: string; startedAt?: number; finishedAt?: number; outcome?: RunOutcome }
+  | {
+      status: 'stopped';
+      stoppedBy?: string;
+      startedAt?: number;
+      finishedAt?: number;
+      outcome?: RunOutcome;
+      /** Why the app stopped it itself (a limit): the comment ends with it. */
+      note?: string;
+    }
   | {
       status: 'timed_out';
       timeoutMinutes: number;
@@ -353,6 +361,7 @@ export function renderStatusComment(input: StatusCommentInput, now: number): str
   }
   const facts = factsLine(outcome, took);
   if (facts !== '') tail.push(facts);
+  if (state.status === 'stopped' && state.note) tail.push(state.note);
 
   // Everything but the output is small; the output gets what is left of the budget.
   const fixed = redactSecrets([marker, top, ...sections, ...tail].join('\n\n'), input.knownSecrets);

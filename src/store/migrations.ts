@@ -108,6 +108,32 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
     statements: [`ALTER TABLE jobs ADD COLUMN job_group text`],
   },
   {
+    version: 20,
+    name: 'usage counters, charges and run tokens',
+    statements: [
+      `CREATE TABLE usage_counters (
+        scope text NOT NULL,
+        key text NOT NULL,
+        period text NOT NULL,
+        count bigint NOT NULL,
+        PRIMARY KEY (scope, key, period)
+      )`,
+      `CREATE TABLE usage_charges (
+        charge_key text PRIMARY KEY,
+        repo_key text NOT NULL,
+        user_key text NOT NULL,
+        period text NOT NULL,
+        created_at timestamptz NOT NULL
+      )`,
+      `CREATE TABLE run_tokens (
+        run_id text PRIMARY KEY,
+        tokens bigint NOT NULL,
+        base bigint NOT NULL DEFAULT 0,
+        stop_claimed_at timestamptz
+      )`,
+    ],
+  },
+  {
     version: 40,
     name: 'run events and dashboard indexes',
     statements: [
@@ -205,6 +231,32 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
         name text PRIMARY KEY,
         holder text NOT NULL,
         expires_at integer NOT NULL
+      ) STRICT`,
+    ],
+  },
+  {
+    version: 20,
+    name: 'usage counters, charges and run tokens',
+    statements: [
+      `CREATE TABLE usage_counters (
+        scope text NOT NULL,
+        key text NOT NULL,
+        period text NOT NULL,
+        count integer NOT NULL,
+        PRIMARY KEY (scope, key, period)
+      ) STRICT`,
+      `CREATE TABLE usage_charges (
+        charge_key text PRIMARY KEY,
+        repo_key text NOT NULL,
+        user_key text NOT NULL,
+        period text NOT NULL,
+        created_at integer NOT NULL
+      ) STRICT`,
+      `CREATE TABLE run_tokens (
+        run_id text PRIMARY KEY,
+        tokens integer NOT NULL,
+        base integer NOT NULL DEFAULT 0,
+        stop_claimed_at integer
       ) STRICT`,
     ],
   },

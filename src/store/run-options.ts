@@ -55,6 +55,12 @@ export const RunOptions = z.object({
   pendingFollowUp: lenient(PendingFollowUp),
   /** When the create call was sent (ms): a create whose answer was lost is looked up from then on, never re-sent. */
   createSentAt: lenient(z.number()),
+  /** The limits' charge of the latest run or follow-up (given back if the backend refuses to create it). */
+  usageCharge: lenient(z.string()),
+  /** `limits.tokens_per_run` in force when it was asked for: a run that reports more is stopped. */
+  tokensPerRun: lenient(z.number().int().positive()),
+  /** Why the app stopped the run itself (the token limit), shown at the end of its status comment. */
+  stopNote: lenient(z.string()),
 });
 export type RunOptions = z.infer<typeof RunOptions>;
 

@@ -33,6 +33,7 @@ describe('parseRepoConfig', () => {
       progress: true,
       instructions: '',
       schedules: [],
+      limits: {},
     };
     expect(parseRepoConfig(undefined)).toEqual({ ok: true, config: expected, warnings: [] });
     expect(parseRepoConfig(null)).toEqual({ ok: true, config: expected, warnings: [] });
@@ -59,6 +60,12 @@ describe('parseRepoConfig', () => {
       schedules: [
         { name: 'nightly-tests', cron: '0 3 * * *', prompt: 'Run the test suite and fix any failures' },
       ],
+      limits: {
+        runs_per_day: 50,
+        runs_per_user_per_day: 10,
+        tokens_per_month: 20_000_000,
+        tokens_per_run: 2_000_000,
+      },
     };
     expect(parseRepoConfig(raw)).toEqual({ ok: true, config: raw, warnings: [] });
   });

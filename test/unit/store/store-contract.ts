@@ -81,8 +81,11 @@ export function describeStoreContract(
           'leases',
           'run_events',
           'run_prs',
+          'run_tokens',
           'runs',
           'schema_migrations',
+          'usage_charges',
+          'usage_counters',
         ]);
       });
     });
