@@ -13,6 +13,7 @@ import { configSizeProblem } from '../src/config/config-size.js';
 import { type GitHubApi, type GitHubRequester, gitHubApi, statusOf } from '../src/github/github-api.js';
 import { mergeConfigs } from '../src/github/merge-configs.js';
 import { RateLimitGate, SupersededError, withGitHubRetries } from '../src/github/rate-limit-retry.js';
+import { reusedAppJwt } from './app-jwt.js';
 import { ConfigCache, type ConfigPush } from './config-cache.js';
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
@@ -39,6 +40,8 @@ export interface GitHubClients {
 export interface GitHubClientsOptions {
   /** Values never to post (the app's API keys and webhook secrets); read when a comment is posted. */
   knownSecrets?: () => readonly string[];
+  /** The app's id and key: its JWT is then signed once and reused while it has more than a minute left. */
+  appCredentials?: { appId: string; privateKey: string };
 }
 
 /** The retry plugin's default `doNotRetry`, plus 429: rate limits are retried by `withGitHubRetries` instead. */
@@ -58,6 +61,20 @@ interface RequestOptions {
 
 export function gitHubClients(app: Probot, clientOptions: GitHubClientsOptions = {}): GitHubClients {
   const octokits = new Map<number, Promise<Octokit>>();
+  const credentials = clientOptions.appCredentials;
+  // Probot's auth options (app id, key, token cache) are merged with these: the key gives way to `createJwt`.
+  const jwtAuth = credentials
+    ? { privateKey: undefined, createJwt: reusedAppJwt(credentials.appId, credentials.privateKey) }
+    : {};
+  /** The app itself (installation look-ups, repository-scoped tokens), with the reused JWT when there is one. */
+  const appLevel: Promise<Octokit> = credentials
+    ? app.auth().then((base) => {
+        const OctokitClass = base.constructor as typeof ProbotOctokit;
+        return new OctokitClass({ auth: jwtAuth });
+      })
+    : app.auth();
+  // Not awaited until used: a failure here is the first call's to report.
+  appLevel.catch(() => undefined);
 
   const installationOctokit = (installationId: number): Promise<Octokit> => {
     let found = octokits.get(installationId);
@@ -76,7 +93,7 @@ export function gitHubClients(app: Probot, clientOptions: GitHubClientsOptions =
               return fetch(url, init);
             },
           },
-          auth: { installationId },
+          auth: { installationId, ...jwtAuth },
           throttle: {
             id: `codecloud-installation-${installationId}`,
             onRateLimit: () => false,
@@ -151,7 +168,7 @@ export function gitHubClients(app: Probot, clientOptions: GitHubClientsOptions =
     },
     configPushed: (push) => configs.pushed(push),
     async repoToken(installationId, repo) {
-      const appOctokit = await app.auth();
+      const appOctokit = await appLevel;
       const name = repo.split('/')[1] ?? repo;
       const { data } = await appOctokit.request('POST /app/installations/{installation_id}/access_tokens', {
         installation_id: installationId,
@@ -160,7 +177,7 @@ export function gitHubClients(app: Probot, clientOptions: GitHubClientsOptions =
       return data.token;
     },
     async installationOf(owner, repo) {
-      const appOctokit = await app.auth();
+      const appOctokit = await appLevel;
       try {
         const { data } = await appOctokit.request('GET /repos/{owner}/{repo}/installation', { owner, repo });
         return data.id;

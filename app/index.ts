@@ -38,6 +38,7 @@ import { handlePushJob } from '../src/runs/push-job.js';
 import { type Reconciler, startReconciler } from '../src/runs/reconciler.js';
 import type { RunDeps } from '../src/runs/run-deps.js';
 import { drainInstallation, lookUpLostCreate } from '../src/runs/run-lifecycle.js';
+import { handleScheduleRelayJob } from '../src/runs/schedule-events.js';
 import { stopFromDashboard } from '../src/runs/stop-run.js';
 import {
   JOB_BACKEND_FINISHED,
@@ -46,6 +47,7 @@ import {
   JOB_DRAIN,
   JOB_LOOK_UP_CREATE,
   JOB_PUSH,
+  JOB_RELAY_SCHEDULE,
 } from '../src/runs/trigger.js';
 import { codecloudWebhookRoute } from '../src/server/codecloud-webhook-route.js';
 import { dashboardDisabledRoute, dashboardRoute } from '../src/server/dashboard-route.js';
@@ -76,6 +78,8 @@ export interface CodecloudAppOptions {
   fetch?: typeof fetch;
   /** Called once the handlers are registered and the worker runs. */
   onReady?: (runtime: AppRuntime) => void;
+  /** The app's private key (PEM): its JWT is then signed once and reused while it has more than a minute left. */
+  privateKey?: string | undefined;
 }
 
 function codecloudClientFor(
@@ -128,7 +132,12 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
   return async (app, { addHandler }) => {
     const { store, settings } = options;
     const now = options.now ?? Date.now;
-    const clients = gitHubClients(app, { knownSecrets: () => deps.knownSecrets });
+    const clients = gitHubClients(app, {
+      knownSecrets: () => deps.knownSecrets,
+      ...(options.privateKey && settings.env.APP_ID
+        ? { appCredentials: { appId: String(settings.env.APP_ID), privateKey: options.privateKey } }
+        : {}),
+    });
     let wake = (): void => undefined;
     // This process, in the shared store: the reconciler's lease and the Cloud Coding streams it holds.
     const holder = `app-${process.pid}-${randomUUID()}`;
@@ -159,6 +168,7 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
     const deps: RunDeps = {
       store,
       backends: definedProps({ codecloud, cloudcoding: cloudCoding }),
+      schedules: codecloudClient,
       github: (installationId) => clients.api(installationId),
       loadConfig: (installationId, owner, repo) => loadConfig(installationId, owner, repo),
       installationOf: (owner, repo) => clients.installationOf(owner, repo),
@@ -189,6 +199,7 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
             bodiesVerified: settings.codecloudWebhookSecrets.length > 0,
           }),
         [JOB_RELAY_COMPLETION]: (payload) => handleRelayJob(deps, payload),
+        [JOB_RELAY_SCHEDULE]: (payload) => handleScheduleRelayJob(deps, payload),
         [JOB_BACKEND_FINISHED]: (payload) => handleCloudCodingFinishedJob(deps, payload),
         [JOB_PUSH]: (push) =>
           handlePushJob(
@@ -196,6 +207,7 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
               schedules: codecloudClient,
               loadConfig,
               webhookUrl: settings.codecloudWebhookUrl,
+              store,
               now,
               log: app.log,
             },

@@ -64,9 +64,10 @@ async function main(): Promise<void> {
   const store = await openStore({ databaseUrl: env.DATABASE_URL, dataDir: env.DATA_DIR });
   await store.migrate();
 
+  const privateKey = privateKeyOf(settings);
   const ProbotWithDefaults = ProbotWithoutWebhookMiddleware.defaults({
     appId: env.APP_ID,
-    privateKey: privateKeyOf(settings),
+    privateKey,
     secret: env.WEBHOOK_SECRET,
     logLevel: env.LOG_LEVEL,
     ...definedProps({ baseUrl: settings.githubBaseUrl }),
@@ -90,6 +91,7 @@ async function main(): Promise<void> {
     codecloudApp({
       store,
       settings,
+      privateKey,
       onReady: (ready) => {
         runtime = ready;
       },

@@ -120,6 +120,8 @@ export interface StatusCommentInput {
   kind?: 'run' | 'follow-up';
   /** The command word, for the hints (`/codecloud stop`). Default `/codecloud`. */
   trigger?: string;
+  /** A line under the byline about what this run is (e.g. that it continues a Cloud Coding conversation). */
+  note?: string;
   state: StatusState;
   /** Values that must never be shown (the app's API keys), on top of the credential patterns. */
   knownSecrets?: readonly string[];
@@ -299,6 +301,7 @@ export function renderStatusComment(input: StatusCommentInput, now: number): str
   const top = `${headline(input, now)}\n${byline(input)}`;
 
   const sections: string[] = [];
+  if (input.note) sections.push(`<sub>${neutralizeMentions(input.note)}</sub>`);
   let outcome: RunOutcome | undefined;
   let took: number | undefined;
   switch (state.status) {

@@ -7,8 +7,9 @@ import { definedProps } from '../objects.js';
 import type { ProgressToolCall, RunOutcome, RunProgress, StatusState } from '../render/status-comment.js';
 import { renderStatusComment } from '../render/status-comment.js';
 import { DEFAULT_TIMEOUT_MINUTES } from '../run-defaults.js';
-import type { RunProgress as StoredProgress } from '../store/run-options.js';
+import type { StoredRunProgress } from '../store/run-options.js';
 import type { Run } from '../store/store.js';
+import { conversationNote } from './cloudcoding-conversation.js';
 
 /** Why a waiting run waits: how many runs are ahead of it, and whether codecloud's plan limit holds them all. */
 export interface WaitingFor {
@@ -78,7 +79,7 @@ function outcomeOf(run: Run): RunOutcome {
 }
 
 /** The stored progress (parsed where the run was read) as the renderer takes it. */
-export function progressOf(progress: StoredProgress | null): RunProgress | undefined {
+export function progressOf(progress: StoredRunProgress | null): RunProgress | undefined {
   if (!progress) return undefined;
   const toolCalls: ProgressToolCall[] = (progress.toolCalls ?? []).map((call) =>
     definedProps({ name: call.name, status: call.status, arguments: call.arguments }),
@@ -141,7 +142,7 @@ function stateOf(run: Run, extras: StatusExtras): StatusState {
 }
 
 export function statusCommentBody(run: Run, extras: StatusExtras): string {
-  const kind = extras.kind ?? (run.followUpCount > 0 ? 'follow-up' : 'run');
+  const kind = extras.kind ?? (run.followUpCount > 0 || run.options.continuesThread ? 'follow-up' : 'run');
   const trigger = extras.trigger ?? run.options.trigger;
   return renderStatusComment(
     {
@@ -154,6 +155,7 @@ export function statusCommentBody(run: Run, extras: StatusExtras): string {
         mode: run.mode,
         kind,
         trigger: trigger || undefined,
+        note: conversationNote(run.options, trigger || '/codecloud'),
         state: stateOf(run, extras),
         knownSecrets: extras.knownSecrets,
       }),

@@ -1,6 +1,7 @@
 /** What the orchestration needs from the world, passed in once (no globals): store, backends, GitHub, clock, log. */
 
 import type { AgentBackend } from '../backends/agent-backend.js';
+import type { CodecloudClient } from '../codecloud/client.js';
 import type { RepoConfig } from '../config/repo-config.js';
 import type { GitHubApi } from '../github/github-api.js';
 import type { Limits } from '../limits/limits.js';
@@ -41,6 +42,8 @@ export interface Logger {
 export interface RunDeps {
   store: Store;
   backends: Partial<Record<Backend, AgentBackend>>;
+  /** codecloud's schedules, read back before a schedule event is relayed; absent without a codecloud key. */
+  schedules?: Pick<CodecloudClient, 'getSchedule'> | undefined;
   /** A GitHub client for one installation (its own token and throttle queue). */
   github(installationId: number): Promise<GitHubApi>;
   /** `.github/codecloud.yml` of a repository, with the org `.github` fallback and `_extends` (Probot semantics). */

@@ -253,6 +253,7 @@ export function startRequestOf(run: Run): StartRunRequest {
     agentProvider: run.options.agentProvider,
     autoCreatePr: run.options.autoCreatePr !== false,
     installationId: run.installationId,
+    threadId: run.options.continuesThread,
   };
 }
 

@@ -1,10 +1,10 @@
 /** Posting and editing a run's one status comment, and the reactions on the comment that triggered it. */
 import { createHash, randomUUID } from 'node:crypto';
 import type {
-  CommentTarget,
   GitHubApi,
   IssueCommentInfo,
   ReactionContent,
+  ReactionTarget,
   RepoRef,
 } from '../github/github-api.js';
 import { readMarkers } from '../render/markers.js';
@@ -24,7 +24,7 @@ export function bodyHash(body: string): string {
 /** Where the trigger of a run can carry a reaction (a review body cannot: GitHub has no reactions on reviews). */
 export function triggerTarget(
   run: Pick<Run, 'triggerKind' | 'triggerCommentId' | 'number'> & { options?: Run['options'] },
-): CommentTarget | null {
+): ReactionTarget | null {
   // A follow-up reacts on the comment that asked for it.
   const reactOn = run.options?.reactOn;
   if (reactOn) return reactOn;
@@ -46,7 +46,7 @@ export async function reactQuietly(
   deps: RunDeps,
   gh: GitHubApi,
   ref: RepoRef,
-  target: CommentTarget | null,
+  target: ReactionTarget | null,
   content: ReactionContent,
 ): Promise<void> {
   if (!target) return;

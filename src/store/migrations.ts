@@ -149,6 +149,19 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX runs_created ON runs (created_at)`,
     ],
   },
+  {
+    version: 60,
+    name: 'kept schedules',
+    statements: [
+      `CREATE TABLE kept_schedules (
+        remote_schedule_id text PRIMARY KEY,
+        installation_id bigint NOT NULL,
+        repo text NOT NULL,
+        name text NOT NULL,
+        kept_at timestamptz NOT NULL
+      )`,
+    ],
+  },
 ];
 
 /** The same schema as `POSTGRES_MIGRATIONS` on SQLite; its versions count on their own. */
@@ -274,6 +287,19 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX run_events_run ON run_events (run_id, id)`,
       `CREATE INDEX runs_repo_seq ON runs (owner, repo, seq)`,
       `CREATE INDEX runs_created ON runs (created_at)`,
+    ],
+  },
+  {
+    version: 60,
+    name: 'kept schedules',
+    statements: [
+      `CREATE TABLE kept_schedules (
+        remote_schedule_id text PRIMARY KEY,
+        installation_id integer NOT NULL,
+        repo text NOT NULL,
+        name text NOT NULL,
+        kept_at integer NOT NULL
+      ) STRICT`,
     ],
   },
 ];

@@ -22,6 +22,7 @@ import {
   type DashboardRunQuery,
   type EnqueueJobInput,
   type Job,
+  type KeptSchedule,
   type NewRun,
   RELEASED_AT_SHUTDOWN,
   type RecoveredClaims,
@@ -569,6 +570,43 @@ export class SqlStore implements Store {
       [`not-before:${installationId}`, this.#time(this.#now())],
     );
     return rows[0] ? toMs(rows[0].expires_at) : null;
+  }
+
+  // ---------------------------------------------------------------- kept schedules
+
+  async keepSchedule(schedule: KeptSchedule): Promise<void> {
+    await this.#db.query(
+      `INSERT INTO kept_schedules (remote_schedule_id, installation_id, repo, name, kept_at)
+       VALUES ($1, $2, $3, $4, $5::timestamptz)
+       ON CONFLICT (remote_schedule_id) DO UPDATE SET installation_id = EXCLUDED.installation_id,
+         repo = EXCLUDED.repo, name = EXCLUDED.name, kept_at = EXCLUDED.kept_at`,
+      [
+        schedule.remoteScheduleId,
+        schedule.installationId,
+        schedule.repo,
+        schedule.name,
+        this.#time(this.#now()),
+      ],
+    );
+  }
+
+  async forgetSchedule(remoteScheduleId: string): Promise<void> {
+    await this.#db.query('DELETE FROM kept_schedules WHERE remote_schedule_id = $1', [remoteScheduleId]);
+  }
+
+  async keptSchedule(remoteScheduleId: string): Promise<KeptSchedule | null> {
+    const { rows } = await this.#db.query(
+      'SELECT remote_schedule_id, installation_id, repo, name FROM kept_schedules WHERE remote_schedule_id = $1',
+      [remoteScheduleId],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      remoteScheduleId: String(row.remote_schedule_id),
+      installationId: toNumber(row.installation_id),
+      repo: String(row.repo),
+      name: String(row.name),
+    };
   }
 
   // ---------------------------------------------------------------- helpers

@@ -10,7 +10,7 @@
  */
 
 import type { Backend, LocalRunStatus, RunMode } from '../vocabulary.js';
-import type { RunOptions, RunProgress } from './run-options.js';
+import type { RunOptions, StoredRunProgress } from './run-options.js';
 import type { UsageStore } from './usage-store.js';
 
 /** A JSON value as stored in a `jsonb` column. */
@@ -119,7 +119,7 @@ export interface Run {
   /** Hash of the body last written to the status comment (skip identical edits). */
   lastCommentBodyHash: string | null;
   /** The latest `agent.progress` payload, as received. */
-  progress: RunProgress | null;
+  progress: StoredRunProgress | null;
   /** True once the one final comment edit has been claimed by `claimFinalComment`. */
   finalCommentPosted: boolean;
   /** How many follow-up messages were sent to this run. */
@@ -165,7 +165,7 @@ export interface RunPatch {
   startedAt?: number | null;
   finishedAt?: number | null;
   deadlineAt?: number | null;
-  progress?: RunProgress | null;
+  progress?: StoredRunProgress | null;
   prompt?: string;
   mode?: RunMode;
   options?: RunOptions;
@@ -375,6 +375,25 @@ export interface Store {
   setInstallationNotBefore(installationId: number, at: number): Promise<void>;
   /** The installation's not-before time, or null when none is pending (in the past or never set). */
   installationNotBefore(installationId: number): Promise<number | null>;
+
+  // ---- schedules the app keeps (from `.github/codecloud.yml`)
+
+  /** Records (or records again) a codecloud schedule the app keeps, with its repository and config name. */
+  keepSchedule(schedule: KeptSchedule): Promise<void>;
+  /** Forgets a schedule the app is about to delete itself: its events are then relayed no more. */
+  forgetSchedule(remoteScheduleId: string): Promise<void>;
+  /** A schedule the app keeps, or null when it does not know it. */
+  keptSchedule(remoteScheduleId: string): Promise<KeptSchedule | null>;
+}
+
+/** A codecloud schedule the app created from a repository's `schedules:` entry. */
+export interface KeptSchedule {
+  remoteScheduleId: string;
+  installationId: number;
+  /** `owner/name`. */
+  repo: string;
+  /** The entry's `name` in `.github/codecloud.yml`. */
+  name: string;
 }
 
 export interface OpenStoreOptions {

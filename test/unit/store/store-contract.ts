@@ -78,6 +78,7 @@ export function describeStoreContract(
         );
         expect(await database.tables()).toEqual([
           'jobs',
+          'kept_schedules',
           'leases',
           'run_events',
           'run_prs',
@@ -696,6 +697,19 @@ export function describeStoreContract(
         ]);
         expect(final.remoteRunId).toBe('run_d');
         expect(await replica.completionSigns([])).toEqual([]);
+      });
+    });
+
+    describe('kept schedules', () => {
+      it('records a schedule (again: the latest name wins), reads it from any replica, and forgets it', async () => {
+        const kept = { remoteScheduleId: 'sch-1', installationId: 7, repo: 'acme/app', name: 'nightly' };
+        expect(await store.keptSchedule('sch-1')).toBeNull();
+        await store.keepSchedule(kept);
+        await replica.keepSchedule({ ...kept, name: 'nightly-tests' });
+        expect(await store.keptSchedule('sch-1')).toEqual({ ...kept, name: 'nightly-tests' });
+        await replica.forgetSchedule('sch-1');
+        expect(await store.keptSchedule('sch-1')).toBeNull();
+        await store.forgetSchedule('sch-1');
       });
     });
 
