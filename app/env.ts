@@ -77,6 +77,8 @@ export const AppEnv = z.object({
   LIMIT_RUNS_PER_USER_PER_DAY: Ceiling,
   LIMIT_TOKENS_PER_MONTH: Ceiling,
   LIMIT_TOKENS_PER_RUN: Ceiling,
+  GITHUB_CLIENT_ID: z.string().min(1).optional(),
+  GITHUB_CLIENT_SECRET: z.string().min(1).optional(),
 });
 export type AppEnv = z.output<typeof AppEnv>;
 
@@ -84,6 +86,8 @@ export interface AppSettings {
   env: AppEnv;
   /** GitHub's REST base for GHE / the fake GitHub; undefined for github.com. */
   githubBaseUrl: string | undefined;
+  /** GitHub's web address: `https://github.com`, or `GHE_PROTOCOL://GHE_HOST` (sign-in, links to threads). */
+  githubWebUrl: string;
   codecloudWebhookSecrets: string[];
   /** `PUBLIC_URL + "/codecloud/webhook"`, or undefined (completion by polling). */
   codecloudWebhookUrl: string | undefined;
@@ -109,6 +113,7 @@ export function parseAppEnv(source: NodeJS.ProcessEnv): AppSettings {
   return {
     env,
     githubBaseUrl: env.GHE_HOST ? `${env.GHE_PROTOCOL}://${env.GHE_HOST}/api/v3` : undefined,
+    githubWebUrl: env.GHE_HOST ? `${env.GHE_PROTOCOL}://${env.GHE_HOST}` : 'https://github.com',
     codecloudWebhookSecrets: parseSecretList(env.CODECLOUD_WEBHOOK_SECRET),
     codecloudWebhookUrl: env.PUBLIC_URL
       ? `${env.PUBLIC_URL.replace(/\/+$/, '')}/codecloud/webhook`
@@ -136,6 +141,11 @@ export function requireServingEnv(settings: AppSettings): void {
   }
   if (!env.PRIVATE_KEY && !env.PRIVATE_KEY_PATH) {
     throw new Error('PRIVATE_KEY or PRIVATE_KEY_PATH is required when APP_ID is set; refusing to start');
+  }
+  if (env.GITHUB_CLIENT_ID && !env.GITHUB_CLIENT_SECRET) {
+    throw new Error(
+      "GITHUB_CLIENT_SECRET is required when GITHUB_CLIENT_ID is set (the App's OAuth client, for the dashboard); refusing to start",
+    );
   }
   // codecloud is the backend of every run that does not ask for another (`backend:` in the config, `--backend=`),
   // so CLOUDCODING_API_KEY alone is not enough: those runs would all fail.

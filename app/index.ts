@@ -42,6 +42,7 @@ import { type Reconciler, startReconciler } from '../src/runs/reconciler.js';
 import type { RunDeps } from '../src/runs/run-deps.js';
 import { drainInstallation, lookUpLostCreate } from '../src/runs/run-lifecycle.js';
 import { handleScheduleRelayJob } from '../src/runs/schedule-events.js';
+import { stopFromDashboard } from '../src/runs/stop-run.js';
 import {
   JOB_BACKEND_FINISHED,
   JOB_CODECLOUD_EVENT,
@@ -53,6 +54,7 @@ import {
 } from '../src/runs/trigger.js';
 import { bodyBudget } from '../src/server/body-budget.js';
 import { codecloudWebhookRoute } from '../src/server/codecloud-webhook-route.js';
+import { dashboardDisabledRoute, dashboardRoute } from '../src/server/dashboard-route.js';
 import { githubWebhookRoute } from '../src/server/github-webhook-route.js';
 import { healthRoute } from '../src/server/health-route.js';
 import { metricsRoute } from '../src/server/metrics-route.js';
@@ -63,6 +65,7 @@ import { describeConfigLoadError } from './config-load-error.js';
 import { type AppSettings, parseAppEnv } from './env.js';
 import { type GitHubClients, gitHubClients } from './github-clients.js';
 import { githubWebhookDispatch } from './github-webhook-dispatch.js';
+import { usageLimitsOf } from './usage-limits.js';
 import { warmUpDeliveryParsers } from './warm-up-delivery-parsers.js';
 
 export interface AppRuntime {
@@ -295,6 +298,24 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
         token: settings.env.METRICS_TOKEN,
         log: deps.log,
       }),
+    );
+    const { GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET } = settings.env;
+    addHandler(
+      GITHUB_CLIENT_ID && GITHUB_CLIENT_SECRET
+        ? dashboardRoute({
+            clientId: GITHUB_CLIENT_ID,
+            clientSecret: GITHUB_CLIENT_SECRET,
+            webUrl: settings.githubWebUrl,
+            apiUrl: settings.githubBaseUrl ?? 'https://api.github.com',
+            publicUrl: settings.env.PUBLIC_URL,
+            store,
+            stop: (run, login) => stopFromDashboard(deps, run, login),
+            limits: usageLimitsOf(settings.env),
+            log: deps.log,
+            now,
+            ...definedProps({ fetch: options.fetch }),
+          })
+        : dashboardDisabledRoute(),
     );
 
     worker.start();

@@ -4,23 +4,23 @@
  * 👀 before touching the backend.
  */
 
-import { messageOf } from '../error-messages.js';
 import { definedProps } from '../objects.js';
 import { buildApproveMessage, buildFollowUpMessage } from '../prompt/build-prompt.js';
 import { renderBusyReply, renderNoActiveRunReply, renderNothingToApproveReply } from '../render/replies.js';
 import type { Run } from '../store/store.js';
-import { isFinalLocalRunStatus, NON_FINAL_LOCAL_RUN_STATUSES, type RunMode } from '../vocabulary.js';
+import { isFinalLocalRunStatus, type RunMode } from '../vocabulary.js';
 import { type CommandContext, commentUrl, reply, reviewContext, targetOfTrigger } from './command-context.js';
 import { chargeCommand, commandLimits, refundCommand } from './command-limits.js';
 import { threadRunOf } from './command-route.js';
 import { statusCommentBody, titleFromRequest } from './comment-bodies.js';
-import { backendOf, finalizeRun, refreshRun, sendFollowUp, whileStarting } from './run-lifecycle.js';
+import { refreshRun, sendFollowUp, whileStarting } from './run-lifecycle.js';
 import {
   postInThread,
   reactQuietly,
   type StatusCommentPlace,
   updateStatusComment,
 } from './status-comment.js';
+import { stopActiveRun } from './stop-run.js';
 import { type CommandTrigger, threadKeyOf } from './trigger.js';
 
 /** The run this thread is about: one started here, or the run that opened this pull request; active first. */
@@ -50,25 +50,9 @@ export async function stop(ctx: CommandContext): Promise<void> {
     return;
   }
   await reactQuietly(deps, gh, ctx.ref, targetOfTrigger(trigger), 'eyes');
-  // Only while it is still active: a run that finished meanwhile keeps its state.
-  const marked = await deps.store.transitionRun(run.id, NON_FINAL_LOCAL_RUN_STATUSES, {
-    stopRequestedBy: trigger.sender.login,
-  });
-  if (!marked) {
+  if (!(await stopActiveRun(deps, run, trigger.sender.login))) {
     await reply(ctx, renderNoActiveRunReply(trigger.sender.login, ctx.config.trigger));
-    return;
   }
-  if (marked.remoteRunId === null) {
-    await finalizeRun(deps, marked, { status: 'stopped' });
-    return;
-  }
-  try {
-    await backendOf(deps, marked).stop(marked.remoteRunId);
-  } catch (error) {
-    deps.log.warn(`stop of ${marked.remoteRunId} failed: ${messageOf(error)}`);
-  }
-  const after = await refreshRun(deps, marked).catch(() => marked);
-  if (!isFinalLocalRunStatus(after.status)) await finalizeRun(deps, after, { status: 'stopped' });
 }
 
 export async function status(ctx: CommandContext): Promise<void> {

@@ -165,6 +165,22 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
     statements: POSTGRES_METRICS,
   },
   {
+    version: 40,
+    name: 'run events and dashboard indexes',
+    statements: [
+      `CREATE TABLE run_events (
+        id bigserial PRIMARY KEY,
+        run_id uuid NOT NULL,
+        at timestamptz NOT NULL,
+        status text NOT NULL,
+        detail text
+      )`,
+      `CREATE INDEX run_events_run ON run_events (run_id, id)`,
+      `CREATE INDEX runs_repo_seq ON runs (owner, repo, seq)`,
+      `CREATE INDEX runs_created ON runs (created_at)`,
+    ],
+  },
+  {
     version: 60,
     name: 'kept schedules',
     statements: [
@@ -292,6 +308,22 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     version: 30,
     name: 'indexes for the metrics figures',
     statements: SQLITE_METRICS,
+  },
+  {
+    version: 40,
+    name: 'run events and dashboard indexes',
+    statements: [
+      `CREATE TABLE run_events (
+        id integer PRIMARY KEY AUTOINCREMENT,
+        run_id text NOT NULL,
+        at integer NOT NULL,
+        status text NOT NULL,
+        detail text
+      ) STRICT`,
+      `CREATE INDEX run_events_run ON run_events (run_id, id)`,
+      `CREATE INDEX runs_repo_seq ON runs (owner, repo, seq)`,
+      `CREATE INDEX runs_created ON runs (created_at)`,
+    ],
   },
   {
     version: 60,

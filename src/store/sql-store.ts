@@ -12,12 +12,14 @@ import {
   NON_FINAL_LOCAL_RUN_STATUSES,
   SLOT_HOLDING_RUN_STATUSES,
 } from '../vocabulary.js';
+import { listDashboardRuns, listRunEvents, recordRunEvent, usageByRepo } from './dashboard-queries.js';
 import { applyMigrations } from './migrations.js';
 import { jobFromRow, jsonParam, runFromRow, toMs, toNumber } from './row-mapping.js';
 import type { SqlDatabase, SqlExecutor, SqlRow } from './sql-database.js';
 import { dialectOf, type SqlDialect } from './sql-dialect.js';
 import {
   type CompletionSign,
+  type DashboardRunQuery,
   type EnqueueJobInput,
   type Job,
   type JobStateCount,
@@ -25,8 +27,10 @@ import {
   type NewRun,
   RELEASED_AT_SHUTDOWN,
   type RecoveredClaims,
+  type RepoUsage,
   type RepositoryUsage,
   type Run,
+  type RunEvent,
   type RunPatch,
   type RunPullRequest,
   type RunStatusCount,
@@ -364,7 +368,16 @@ export class SqlStore implements Store {
          RETURNING *`,
         [installationId, free, this.#time(this.#now())],
       );
-      return rows.sort((a, b) => toNumber(a.seq) - toNumber(b.seq)).map(runFromRow);
+      const runs = rows.sort((a, b) => toNumber(a.seq) - toNumber(b.seq)).map(runFromRow);
+      for (const run of runs) {
+        await recordRunEvent(tx, this.#dialect, {
+          runId: run.id,
+          at: run.updatedAt,
+          status: 'starting',
+          detail: null,
+        });
+      }
+      return runs;
     });
   }
 
@@ -543,6 +556,22 @@ export class SqlStore implements Store {
     return toNumber(row.follow_up_count);
   }
 
+  // ---------------------------------------------------------------- the dashboard
+
+  listDashboardRuns(query: DashboardRunQuery): Promise<Run[]> {
+    if (query.beforeId !== undefined && !isUuid(query.beforeId)) return Promise.resolve([]);
+    return listDashboardRuns(this.#db, query);
+  }
+
+  listRunEvents(runId: string): Promise<RunEvent[]> {
+    if (!isUuid(runId)) return Promise.resolve([]);
+    return listRunEvents(this.#db, runId);
+  }
+
+  usageByRepo(since: { dayStart: number; monthStart: number }): Promise<RepoUsage[]> {
+    return usageByRepo(this.#db, this.#dialect, since);
+  }
+
   // ---------------------------------------------------------------- leases
 
   async tryAcquireLease(name: string, holder: string, ttlMs: number): Promise<boolean> {
@@ -657,16 +686,40 @@ export class SqlStore implements Store {
     }
     const text = `UPDATE runs SET ${sets.join(', ')} WHERE ${where} RETURNING *`;
     const prs = patch.result?.prs;
-    if (patch.result === undefined) {
+    const event = timelineDetail(patch);
+    if (patch.result === undefined && event === undefined) {
       return this.#db.query(text, params).then(({ rows }) => (rows[0] ? runFromRow(rows[0]) : null));
     }
     return this.#db.transaction(async (tx) => {
       const { rows } = await tx.query(text, params);
       if (!rows[0]) return null;
-      await indexRunPullRequests(tx, id, prs ?? []);
-      return runFromRow(rows[0]);
+      if (patch.result !== undefined) await indexRunPullRequests(tx, id, prs ?? []);
+      const run = runFromRow(rows[0]);
+      if (event !== undefined) {
+        await recordRunEvent(tx, this.#dialect, {
+          runId: id,
+          at: run.updatedAt,
+          status: run.status,
+          detail: event,
+        });
+      }
+      return run;
     });
   }
+}
+
+/**
+ * What a patch adds to the run's timeline (`run_events`): undefined when it changes neither the status nor who asked
+ * to stop; else the remote status, the stop and the error it carries (or null).
+ */
+function timelineDetail(patch: RunPatch): string | null | undefined {
+  if (patch.status === undefined && typeof patch.stopRequestedBy !== 'string') return undefined;
+  const parts = [
+    typeof patch.remoteStatus === 'string' ? `backend: ${patch.remoteStatus}` : undefined,
+    typeof patch.stopRequestedBy === 'string' ? `stop asked by ${patch.stopRequestedBy}` : undefined,
+    patch.result?.error,
+  ].filter((part): part is string => part !== undefined && part !== '');
+  return parts.length > 0 ? parts.join('; ').slice(0, 2_000) : null;
 }
 
 /**

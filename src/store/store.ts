@@ -198,6 +198,37 @@ export interface CompletionSign {
   sign: string;
 }
 
+// ---------------------------------------------------------------- the dashboard
+
+/** A repository by `owner` and `repo` (name), as runs store them. */
+export interface RepoName {
+  owner: string;
+  repo: string;
+}
+
+/** A page of the dashboard's runs list: newest first, only `repos`, optionally narrowed. */
+export interface DashboardRunQuery {
+  repos: readonly RepoName[];
+  statuses?: readonly LocalRunStatus[];
+  requestedBy?: string;
+  /** Keyset cursor: only runs created before the run with this id (the last one of the previous page). */
+  beforeId?: string;
+  limit: number;
+}
+
+/** One line of a run's timeline: a status it moved to, when, and what came with it (remote status, stop). */
+export interface RunEvent {
+  at: number;
+  status: LocalRunStatus;
+  detail: string | null;
+}
+
+/** A repository's runs since the start of the day and tokens since the start of the month. */
+export interface RepoUsage extends RepoName {
+  runsToday: number;
+  tokensThisMonth: number;
+}
+
 // ---------------------------------------------------------------- the store
 
 /**
@@ -348,6 +379,18 @@ export interface Store {
    * tokens of runs created since `monthStart` (epoch ms; `dayStart` is at or after `monthStart`).
    */
   repositoryUsage(dayStart: number, monthStart: number): Promise<RepositoryUsage[]>;
+
+  // ---- the dashboard
+
+  /** A page of runs of `query.repos`, newest first (an indexed keyset query: `beforeId` is the previous page's last). */
+  listDashboardRuns(query: DashboardRunQuery): Promise<Run[]>;
+  /** A run's status changes, oldest first (written by `updateRun`/`transitionRun` whenever a patch sets `status`). */
+  listRunEvents(runId: string): Promise<RunEvent[]>;
+  /**
+   * Per repository with runs since `monthStart`: runs created since `dayStart` and tokens of runs created since
+   * `monthStart`, ordered by owner and name (every repository: the caller keeps those its viewer may see).
+   */
+  usageByRepo(since: { dayStart: number; monthStart: number }): Promise<RepoUsage[]>;
 
   // ---- leases
 

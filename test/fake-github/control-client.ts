@@ -163,6 +163,8 @@ export interface FakeGitHubControl {
   ): Promise<{ deliveryId: string }>;
   redeliver(deliveryId: string): Promise<{ deliveryId: string; status: number | null }>;
   setWebhook(input: { url?: string; secret?: string }): Promise<void>;
+  /** The user GitHub's OAuth authorize page signs in at once (null: nobody). */
+  setOAuthUser(login: string | null): Promise<void>;
   echoBotComments(enabled: boolean): Promise<void>;
   /** Registers `token` as the workflow token (GITHUB_TOKEN) of `repo`. */
   workflowToken(input: { repo: string; token: string }): Promise<void>;
@@ -223,6 +225,7 @@ export function fakeGitHubControl(baseUrl: string): FakeGitHubControl {
     label: (input) => call('POST', '/_fake/labels', input),
     redeliver: (deliveryId) => call('POST', '/_fake/redeliver', { deliveryId }),
     setWebhook: async (input) => void (await call('POST', '/_fake/webhook', input)),
+    setOAuthUser: async (login) => void (await call('POST', '/_fake/oauth-user', { login })),
     echoBotComments: async (enabled) => void (await call('POST', '/_fake/echo-bot-comments', { enabled })),
     workflowToken: async (input) => void (await call('POST', '/_fake/tokens', input)),
     expireTokens: (token) => call('POST', '/_fake/tokens/expire', token === undefined ? {} : { token }),

@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { checkAppJwt, checkInstallationToken } from './auth.js';
 import { type ControlContext, handleControl, payloadBase } from './control-routes.js';
+import { accessToken, authorize, FAKE_OAUTH_CLIENT, type OAuthClient } from './oauth.js';
 import { checkAgainstOpenApi } from './openapi-check.js';
 import type { AppInfo, Urls } from './payloads.js';
 import {
@@ -15,10 +16,12 @@ import {
   tokenAllows,
 } from './rest-routes.js';
 import { FakeState, type FakeToken } from './state.js';
+import { USER_ROUTES } from './user-routes.js';
 import { sendWebhook, type WebhookTarget } from './webhook-sender.js';
 
 export { generateAppKey } from './app-key.js';
 export { type FakeGitHubControl, type FakeGitHubState, fakeGitHubControl } from './control-client.js';
+export { FAKE_OAUTH_CLIENT } from './oauth.js';
 export { signWebhook } from './webhook-sender.js';
 
 export interface FakeGitHubOptions {
@@ -33,6 +36,8 @@ export interface FakeGitHubOptions {
   tokenTtlMs?: number;
   /** Clock, for token expiry and timestamps (default Date.now). */
   now?: () => number;
+  /** The App's OAuth client (default `FAKE_OAUTH_CLIENT`). */
+  oauthClient?: OAuthClient;
 }
 
 export interface FakeGitHub {
@@ -109,6 +114,14 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       if (state.echoBotComments) await sendWebhook(state, target, app.id, event, payload);
     },
   };
+
+  /** The user a `ghu_` token from the OAuth flow belongs to, or undefined. */
+  function userTokenLogin(header: string | undefined): string | undefined {
+    const token = /^(?:bearer|token)\s+(\S+)$/i.exec(header?.trim() ?? '')?.[1];
+    return token === undefined ? undefined : state.userTokens.get(token);
+  }
+
+  const oauthClient = options.oauthClient ?? FAKE_OAUTH_CLIENT;
 
   async function handleApi(
     req: IncomingMessage,
@@ -209,6 +222,30 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       );
       return;
     }
+    const userHandler = USER_ROUTES[`${method} ${check.template}`];
+    if (userHandler) {
+      const login = userTokenLogin(req.headers.authorization);
+      if (login === undefined) {
+        reply(errorResponse(401, 'Bad credentials'), extra);
+        return;
+      }
+      reply(
+        userHandler(
+          rest,
+          {
+            method,
+            template: check.template,
+            params: check.params,
+            query: url.searchParams,
+            headers: req.headers,
+            body: json,
+          },
+          login,
+        ),
+        extra,
+      );
+      return;
+    }
     const handler = REST_ROUTES[`${method} ${check.template}`];
     if (!handler) {
       violation(`documented but not implemented by the fake GitHub: ${method} ${check.template}`);
@@ -269,6 +306,24 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       const rawBody = await readBody(req);
       const method = (req.method ?? 'GET').toUpperCase();
+      if (url.pathname === '/login/oauth/authorize' && method === 'GET') {
+        send(res, authorize(state, oauthClient, url.searchParams));
+        return;
+      }
+      if (url.pathname === '/login/oauth/access_token' && method === 'POST') {
+        const form = (req.headers['content-type'] ?? '').includes('json')
+          ? new URLSearchParams(JSON.parse(rawBody || '{}') as Record<string, string>)
+          : new URLSearchParams(rawBody);
+        send(res, accessToken(state, oauthClient, form));
+        return;
+      }
+      if (url.pathname === '/_fake/oauth-user' && method === 'POST') {
+        const login = (JSON.parse(rawBody || '{}') as { login?: unknown }).login;
+        state.oauthUser = typeof login === 'string' && login !== '' ? login : undefined;
+        if (state.oauthUser) state.user(state.oauthUser);
+        send(res, { status: 200, body: { oauthUser: state.oauthUser ?? null } });
+        return;
+      }
       if (url.pathname.startsWith('/_fake/')) {
         let parsed: unknown = {};
         try {

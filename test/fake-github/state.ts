@@ -157,6 +157,10 @@ export class FakeState {
     [];
   dispatches: Array<{ repo: string; event_type: string; client_payload: unknown }> = [];
   tokens = new Map<string, FakeToken>();
+  /** User-to-server tokens (`ghu_…`, from the OAuth flow) → the user's login. */
+  userTokens = new Map<string, string>();
+  /** The user `GET /login/oauth/authorize` signs in (`POST /_fake/oauth-user`); undefined: nobody. */
+  oauthUser: string | undefined;
   requests: RecordedRequest[] = [];
   violations: Violation[] = [];
   deliveries: FakeDelivery[] = [];

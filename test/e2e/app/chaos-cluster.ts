@@ -146,9 +146,12 @@ async function startLoadBalancer(replicas: Replica[]): Promise<LoadBalancer> {
         const replica = replicas[next % replicas.length] as Replica;
         next += 1;
         try {
-          const answer = await forward(replica, method, path, headers, body);
+          // Like a real proxy, the browser's Host reaches the replica and the answer's headers (Location,
+          // Set-Cookie, …) reach the browser.
+          const answer = await forward(replica, method, path, { ...headers, host: req.headers.host }, body);
           count(replica, path);
-          res.writeHead(answer.status, { 'content-type': answer.headers['content-type'] ?? 'text/plain' });
+          const { 'transfer-encoding': _chunked, connection: _connection, ...passed } = answer.headers;
+          res.writeHead(answer.status, { 'content-type': 'text/plain', ...passed });
           res.end(answer.body);
           return;
         } catch (error) {

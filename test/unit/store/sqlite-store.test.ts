@@ -16,6 +16,7 @@ describeStoreContract('sqlite', async (clock) => {
           'usage_counters',
           'usage_charges',
           'run_tokens',
+          'run_events',
         ])
           await tx.query(`DELETE FROM ${table}`);
       });

@@ -80,6 +80,7 @@ export function describeStoreContract(
           'jobs',
           'kept_schedules',
           'leases',
+          'run_events',
           'run_prs',
           'run_tokens',
           'runs',
@@ -779,6 +780,94 @@ export function describeStoreContract(
           ),
         );
         expect(results.filter(Boolean)).toHaveLength(1);
+      });
+    });
+
+    describe('the dashboard', () => {
+      const widgets = { owner: 'octo-org', repo: 'widgets' };
+      const gadgets = { owner: 'octo-org', repo: 'gadgets' };
+
+      it('lists runs of the given repositories only, newest first, filtered, in keyset pages', async () => {
+        const made: Run[] = [];
+        for (let i = 0; i < 7; i += 1) {
+          const where = i % 3 === 2 ? { repo: 'secret', threadKey: `octo-org/secret#${i}` } : {};
+          made.push(
+            await store.createRun(
+              newRun({
+                threadKey: `octo-org/widgets#${i}`,
+                number: i,
+                requestedBy: i % 2 ? 'mona' : 'hubot',
+                ...where,
+              }),
+            ),
+          );
+          clock.advance(1);
+        }
+        const visible = made.filter((run) => run.repo === 'widgets').reverse();
+        const first = await replica.listDashboardRuns({ repos: [widgets, gadgets], limit: 3 });
+        expect(first.map((run) => run.id)).toEqual(visible.slice(0, 3).map((run) => run.id));
+        const second = await replica.listDashboardRuns({
+          repos: [widgets],
+          limit: 3,
+          beforeId: first.at(-1)!.id,
+        });
+        expect(second.map((run) => run.id)).toEqual(visible.slice(3).map((run) => run.id));
+        const mona = await store.listDashboardRuns({ repos: [widgets], requestedBy: 'mona', limit: 50 });
+        expect(mona.every((run) => run.requestedBy === 'mona' && run.repo === 'widgets')).toBe(true);
+        expect(mona).toHaveLength(visible.filter((run) => run.requestedBy === 'mona').length);
+        await store.updateRun(visible[0]?.id ?? '', { status: 'running' });
+        const running = await store.listDashboardRuns({ repos: [widgets], statuses: ['running'], limit: 50 });
+        expect(running.map((run) => run.id)).toEqual([visible[0]?.id]);
+        expect(await store.listDashboardRuns({ repos: [], limit: 50 })).toEqual([]);
+        expect(await store.listDashboardRuns({ repos: [widgets], beforeId: 'not-a-uuid', limit: 5 })).toEqual(
+          [],
+        );
+      });
+
+      it('keeps a timeline: one event per status change or stop, with its time and detail', async () => {
+        const run = await store.createRun(newRun());
+        clock.advance(1_000);
+        await store.transitionRun(run.id, ['waiting'], { status: 'starting' });
+        clock.advance(1_000);
+        await store.updateRun(run.id, { status: 'running', remoteStatus: 'running' });
+        await store.updateRun(run.id, { progress: { toolCalls: [], thinking: 'hm' } });
+        await replica.transitionRun(run.id, ['running'], { stopRequestedBy: 'mona' });
+        await store.transitionRun(run.id, ['completed'], { status: 'failed' });
+        clock.advance(1_000);
+        await store.updateRun(run.id, {
+          status: 'stopped',
+          finishedAt: clock.now(),
+          result: { error: 'stopped by mona' },
+        });
+        const events = await replica.listRunEvents(run.id);
+        expect(events.map((event) => [event.status, event.detail])).toEqual([
+          ['starting', null],
+          ['running', 'backend: running'],
+          ['running', 'stop asked by mona'],
+          ['stopped', 'stopped by mona'],
+        ]);
+        expect(events[0]?.at).toBe(run.createdAt + 1_000);
+        expect(await store.listRunEvents('not-a-uuid')).toEqual([]);
+      });
+
+      it('sums runs today and tokens this month per repository', async () => {
+        const monthStart = clock.now();
+        const old = await store.createRun(newRun({ threadKey: 'octo-org/widgets#1' }));
+        await store.updateRun(old.id, { result: { inputTokens: 100, outputTokens: 20 } });
+        clock.advance(3_600_000);
+        const dayStart = clock.now();
+        const today = await store.createRun(newRun({ threadKey: 'octo-org/widgets#2' }));
+        await store.updateRun(today.id, { result: { inputTokens: 1_000, outputTokens: 5 } });
+        await store.createRun(newRun({ repo: 'gadgets', threadKey: 'octo-org/gadgets#3' }));
+        await store.createRun(newRun({ repo: 'secret', threadKey: 'octo-org/secret#3' }));
+        const usage = await replica.usageByRepo({ dayStart, monthStart });
+        expect(usage).toEqual([
+          { owner: 'octo-org', repo: 'gadgets', runsToday: 1, tokensThisMonth: 0 },
+          { owner: 'octo-org', repo: 'secret', runsToday: 1, tokensThisMonth: 0 },
+          { owner: 'octo-org', repo: 'widgets', runsToday: 1, tokensThisMonth: 1_125 },
+        ]);
+        clock.advance(40 * 86_400_000);
+        expect(await store.usageByRepo({ dayStart: clock.now(), monthStart: clock.now() })).toEqual([]);
       });
     });
   });
