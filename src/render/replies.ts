@@ -41,6 +41,7 @@ const CONFIG_KEY_HELP: Record<(typeof REPO_CONFIG_KEYS)[number], string> = {
   progress: 'show the agent’s progress in the status comment',
   instructions: 'text appended to every prompt',
   schedules: 'recurring (`cron`) or one-off (`run_at`) runs',
+  autofix: 'send failed checks (`ci`) and requested changes (`reviews`) on the agent’s PRs back to it, up to `max_attempts` per PR',
 };
 
 /** A table cell: a `|` would end the cell, even inside inline code. */
@@ -51,6 +52,10 @@ function configValue(config: RepoConfig, key: (typeof REPO_CONFIG_KEYS)[number])
   if (value === undefined) return '_(not set)_';
   if (key === 'schedules')
     return `${config.schedules.length} schedule${config.schedules.length === 1 ? '' : 's'}`;
+  if (key === 'autofix') {
+    const { ci, reviews, max_attempts } = config.autofix;
+    return inlineCode(`ci: ${ci}, reviews: ${reviews}, max_attempts: ${max_attempts}`);
+  }
   if (key === 'instructions') return config.instructions === '' ? '_(none)_' : '_(set)_';
   if (Array.isArray(value))
     return value.length === 0 ? '_(none)_' : value.map((v) => inlineCode(String(v))).join(', ');
