@@ -5,6 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ApplicationFunction, Probot } from 'probot';
+import { handleAutofixCiJob } from '../src/autofix/ci-job.js';
+import { recordBranchPush, recordCheckSuite } from '../src/autofix/intake.js';
+import { handleAutofixPushJob } from '../src/autofix/pause.js';
+import { JOB_AUTOFIX_CI, JOB_AUTOFIX_PUSH } from '../src/autofix/triggers.js';
 import {
   type CloudCodingAgentBackend,
   type CloudCodingAgentBackendOptions,
@@ -157,6 +161,7 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
       store,
       backends: definedProps({ codecloud, cloudcoding: cloudCoding }),
       github: (installationId) => clients.api(installationId),
+      checks: (installationId) => clients.checks(installationId),
       loadConfig: (installationId, owner, repo) => loadConfig(installationId, owner, repo),
       installationOf: (owner, repo) => clients.installationOf(owner, repo),
       botLogin: await botLoginOf(app),
@@ -199,6 +204,8 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
           ),
         [JOB_DRAIN]: ({ installationId }) => drainInstallation(deps, installationId),
         [JOB_LOOK_UP_CREATE]: (payload) => lookUpLostCreate(deps, payload),
+        [JOB_AUTOFIX_CI]: (payload, job) => handleAutofixCiJob(deps, payload, job),
+        [JOB_AUTOFIX_PUSH]: (push) => handleAutofixPushJob(deps, push),
       }),
     });
     wake = () => worker.wake();
@@ -207,6 +214,8 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
     const receiveGitHub = githubWebhookDispatch({
       recordCommand: (trigger) => recordCommandTrigger(deps, trigger),
       recordPush: (push) => recordPush(deps, push),
+      recordCheckSuite: (trigger) => recordCheckSuite(deps, trigger),
+      recordBranchPush: (push) => recordBranchPush(deps, push),
       configPushed: (push) => clients.configPushed(push),
       log: deps.log,
     });

@@ -41,7 +41,8 @@ const CONFIG_KEY_HELP: Record<(typeof REPO_CONFIG_KEYS)[number], string> = {
   progress: 'show the agent’s progress in the status comment',
   instructions: 'text appended to every prompt',
   schedules: 'recurring (`cron`) or one-off (`run_at`) runs',
-  autofix: 'send failed checks (`ci`) and requested changes (`reviews`) on the agent’s PRs back to it, up to `max_attempts` per PR',
+  autofix:
+    'send failed checks (`ci`) and requested changes (`reviews`) on the agent’s PRs back to it, up to `max_attempts` per PR',
 };
 
 /** A table cell: a `|` would end the cell, even inside inline code. */

@@ -112,6 +112,8 @@ export interface StatusCommentInput {
   kind?: 'run' | 'follow-up';
   /** The command word, for the hints (`/codecloud stop`). Default `/codecloud`. */
   trigger?: string;
+  /** A line of markdown under the byline saying why this run was started (made safe by its maker). */
+  context?: string;
   state: StatusState;
   /** Values that must never be shown (the app's API keys), on top of the credential patterns. */
   knownSecrets?: readonly string[];
@@ -288,7 +290,7 @@ export function renderStatusComment(input: StatusCommentInput, now: number): str
         : pendingMarker(input.pendingId ?? 'unknown');
   // Hints to comment commands: only the app answers them.
   const hint = (text: string): string => (writer === undefined ? text : '');
-  const top = `${headline(input, now)}\n${byline(input)}`;
+  const top = `${headline(input, now)}\n${byline(input)}${input.context ? `\n\n${input.context}` : ''}`;
 
   const sections: string[] = [];
   let outcome: RunOutcome | undefined;

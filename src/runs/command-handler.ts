@@ -3,6 +3,7 @@
  * the command is, and where it goes (`command-route.ts`): a new run (`new-run.ts`) or one of the thread commands
  * (`thread-commands.ts`). The 👀 reaction and the status comment always come before the backend call.
  */
+import { autofixHeardCommand } from '../autofix/pause.js';
 import type { Command } from '../commands/command.js';
 import { DEFAULT_TRIGGER } from '../commands/find-command-line.js';
 import { parseCommand } from '../commands/parse-command.js';
@@ -86,6 +87,7 @@ export async function handleCommandJob(
     );
     return;
   }
+  await autofixHeardCommand(deps, trigger, parsed.command);
   return dispatch(ctx, parsed.command);
 }
 

@@ -3,6 +3,7 @@
  * redacts credentials and keeps the body under GitHub's 65,536-character limit).
  */
 
+import { autofixContextLine } from '../autofix/context-line.js';
 import { definedProps } from '../objects.js';
 import type { ProgressToolCall, RunOutcome, RunProgress, StatusState } from '../render/status-comment.js';
 import { renderStatusComment } from '../render/status-comment.js';
@@ -153,6 +154,7 @@ export function statusCommentBody(run: Run, extras: StatusExtras): string {
         mode: run.mode,
         kind,
         trigger: trigger || undefined,
+        context: run.options.autofix ? autofixContextLine(run.options.autofix) : undefined,
         state: stateOf(run, extras),
         knownSecrets: extras.knownSecrets,
       }),

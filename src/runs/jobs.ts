@@ -3,7 +3,9 @@
  * `jobHandlers` parses a claimed job's payload with its kind's schema before the handler sees it, so no handler
  * reads loose JSON.
  */
+
 import { z } from 'zod';
+import { AutofixCiJob, BranchPushTrigger, JOB_AUTOFIX_CI, JOB_AUTOFIX_PUSH } from '../autofix/triggers.js';
 import { CodecloudEvent } from '../codecloud/webhook-events.js';
 import { definedProps } from '../objects.js';
 import type { Job, Json, Store } from '../store/store.js';
@@ -32,6 +34,8 @@ export const FinishedView = z.object({
 
 /** The payload schema of every job kind. */
 export const JOB_PAYLOADS = {
+  [JOB_AUTOFIX_CI]: AutofixCiJob,
+  [JOB_AUTOFIX_PUSH]: BranchPushTrigger,
   [JOB_COMMAND]: CommandTrigger,
   [JOB_PUSH]: PushTrigger,
   [JOB_CODECLOUD_EVENT]: CodecloudEvent,

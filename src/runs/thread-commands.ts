@@ -151,6 +151,8 @@ async function sendFollowUpOf(
   headline: string,
 ): Promise<void> {
   const { deps, gh, trigger } = ctx;
+  // A command's follow-up is not an autofix attempt (its comment must not say so).
+  const { autofix: _autofix, ...kept } = run.options;
   const moved = await deps.store.transitionRun(run.id, ['completed'], {
     // `starting` until the message is accepted: the reconciler and webhooks leave it alone meanwhile.
     status: 'starting',
@@ -164,7 +166,7 @@ async function sendFollowUpOf(
     // The follow-up's own comment: the previous answer, plan, error and token counts are not its own.
     result: definedProps({ prs: run.result.prs, branch: run.result.branch || undefined }),
     options: {
-      ...run.options,
+      ...kept,
       headline,
       requestedBy: trigger.sender.login,
       timeoutMinutes: ctx.config.timeoutMinutes,

@@ -31,6 +31,21 @@ export const PendingFollowUp = z.object({
 });
 export type PendingFollowUp = z.infer<typeof PendingFollowUp>;
 
+/** What made an autofix follow-up (failed checks on a commit, or a review that requested changes). */
+export const AutofixOrigin = z.object({
+  kind: z.enum(['ci', 'review']),
+  /** The head commit the checks failed on, and its page. */
+  sha: z.string().optional(),
+  commitUrl: z.string().optional(),
+  /** The failed check runs' names. */
+  checks: z.array(z.string()).optional(),
+  reviewer: z.string().optional(),
+  reviewUrl: z.string().optional(),
+  attempt: z.number().int().positive(),
+  maxAttempts: z.number().int().positive(),
+});
+export type AutofixOrigin = z.infer<typeof AutofixOrigin>;
+
 /** The request options of a run, as recorded when it was asked for (and as its status comment needs them). */
 export const RunOptions = z.object({
   branch: lenient(z.string()),
@@ -55,6 +70,8 @@ export const RunOptions = z.object({
   pendingFollowUp: lenient(PendingFollowUp),
   /** When the create call was sent (ms): a create whose answer was lost is looked up from then on, never re-sent. */
   createSentAt: lenient(z.number()),
+  /** Set while the run's latest message is an autofix follow-up. */
+  autofix: lenient(AutofixOrigin),
 });
 export type RunOptions = z.infer<typeof RunOptions>;
 

@@ -5,6 +5,7 @@
  * transaction lock, dedupe a unique constraint, and one-winner flags a conditional UPDATE. On SQLite every statement
  * and transaction runs alone (one connection, `BEGIN IMMEDIATE`), so the same statements need no locks.
  */
+
 import { randomUUID } from 'node:crypto';
 import {
   type Backend,
@@ -12,6 +13,15 @@ import {
   NON_FINAL_LOCAL_RUN_STATUSES,
   SLOT_HOLDING_RUN_STATUSES,
 } from '../vocabulary.js';
+import {
+  type AutofixClaim,
+  type AutofixClaimInput,
+  claimAutofixAttempt,
+  markOnce,
+  readMark,
+  setAutofixPaused,
+  writeMark,
+} from './autofix-store.js';
 import { applyMigrations } from './migrations.js';
 import { jobFromRow, jsonParam, runFromRow, toMs, toNumber } from './row-mapping.js';
 import type { SqlDatabase, SqlExecutor, SqlRow } from './sql-database.js';
@@ -501,6 +511,28 @@ export class SqlStore implements Store {
     const row = rows[0];
     if (row === undefined) throw new Error(`store: no run with id ${id}`);
     return toNumber(row.follow_up_count);
+  }
+
+  // ---------------------------------------------------------------- autofix
+
+  claimAutofixAttempt(input: AutofixClaimInput): Promise<AutofixClaim> {
+    return claimAutofixAttempt(this.#db, { ...input, pullKey: input.pullKey.toLowerCase() });
+  }
+
+  setAutofixPaused(pullKey: string, paused: boolean): Promise<boolean> {
+    return setAutofixPaused(this.#db, pullKey.toLowerCase(), paused);
+  }
+
+  markOnce(key: string, value?: string): Promise<boolean> {
+    return markOnce(this.#db, key, value);
+  }
+
+  readMark(key: string): Promise<string | null | undefined> {
+    return readMark(this.#db, key);
+  }
+
+  writeMark(key: string, value: string): Promise<void> {
+    return writeMark(this.#db, key, value);
   }
 
   // ---------------------------------------------------------------- leases

@@ -30,10 +30,16 @@ describe('LogWindow', () => {
   it('without an error line gives the last lines; an error near the end merges with them', () => {
     const none = new LogWindow({ tail: 3 });
     none.push(`${lines(1, 10).join('\n')}\n`);
-    expect(none.finish()).toEqual({ text: '   … (7 lines)\n 8 ok 8\n 9 ok 9\n10 ok 10', firstErrorLine: undefined, lines: 10 });
+    expect(none.finish()).toEqual({
+      text: '   … (7 lines)\n 8 ok 8\n 9 ok 9\n10 ok 10',
+      firstErrorLine: undefined,
+      lines: 10,
+    });
     const late = new LogWindow({ before: 1, after: 2, tail: 2 });
     late.push([...lines(1, 8), '##[error]Process completed with exit code 1.', 'ok 10'].join('\n'));
-    expect(late.finish().text).toBe('   … (7 lines)\n 8 ok 8\n 9 ##[error]Process completed with exit code 1.\n10 ok 10');
+    expect(late.finish().text).toBe(
+      '   … (7 lines)\n 8 ok 8\n 9 ##[error]Process completed with exit code 1.\n10 ok 10',
+    );
   });
 
   it("cuts long lines, drops GitHub's timestamps and CRs, and keeps its memory bounded", () => {

@@ -27,8 +27,12 @@ describe('parseRepoConfig', () => {
       max_attempts: 3,
     });
     expect(problem({ autofix: { ci: 'yes' } })).toBe("autofix.ci: must be true or false (got 'yes')");
-    expect(problem({ autofix: { max_attempts: 0 } })).toBe('autofix.max_attempts: must be at least 1 (got 0)');
-    expect(problem({ autofix: { max_attempts: 2.5 } })).toContain('autofix.max_attempts: must be a whole number');
+    expect(problem({ autofix: { max_attempts: 0 } })).toBe(
+      'autofix.max_attempts: must be at least 1 (got 0)',
+    );
+    expect(problem({ autofix: { max_attempts: 2.5 } })).toContain(
+      'autofix.max_attempts: must be a whole number',
+    );
     expect(parseRepoConfig({ autofix: { max_atempts: 2 } })).toMatchObject({
       ok: true,
       warnings: ["autofix.max_atempts: unknown key, ignored (did you mean 'max_attempts'?)"],
