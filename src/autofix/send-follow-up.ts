@@ -8,7 +8,7 @@
 import { definedProps } from '../objects.js';
 import { statusCommentBody } from '../runs/comment-bodies.js';
 import type { RunConfig, RunDeps } from '../runs/run-deps.js';
-import { sendFollowUp, whileStarting } from '../runs/run-lifecycle.js';
+import { refreshRun, sendFollowUp, whileStarting } from '../runs/run-lifecycle.js';
 import { postInThread } from '../runs/status-comment.js';
 import type { AutofixOrigin } from '../store/run-options.js';
 import type { Run } from '../store/store.js';
@@ -76,5 +76,9 @@ export async function sendAutofixFollowUp(
       idempotencyKey: message.idempotencyKey,
     });
   });
+  // A quick agent may finish before the run was marked accepted (its completion webhook then found it starting):
+  // read it back once now rather than leave it to the reconciler.
+  const accepted = await deps.store.getRun(run.id);
+  if (accepted?.status === 'queued') await refreshRun(deps, accepted);
   return outcome;
 }

@@ -395,7 +395,9 @@ export class SqlStore implements Store {
   async unmarkFinalCommentPosted(id: string): Promise<void> {
     if (!isUuid(id)) return;
     await this.#db.query(
-      'UPDATE runs SET final_comment_posted = false, updated_at = $2::timestamptz WHERE id = $1::uuid',
+      // A claim of the previous final edit still in flight is forgotten too (its confirm no longer applies).
+      `UPDATE runs SET final_comment_posted = false, final_comment_retry_at = NULL, final_comment_attempts = 0,
+         updated_at = $2::timestamptz WHERE id = $1::uuid`,
       [id, this.#time(this.#now())],
     );
   }
@@ -417,8 +419,9 @@ export class SqlStore implements Store {
   async confirmFinalComment(id: string): Promise<void> {
     if (!isUuid(id)) return;
     await this.#db.query(
+      // Only while the run is still final: a follow-up that reopened it meanwhile has its own final edit to come.
       `UPDATE runs SET final_comment_posted = true, final_comment_retry_at = NULL, final_comment_attempts = 0
-       WHERE id = $1::uuid`,
+       WHERE id = $1::uuid AND status NOT IN ${inList(NON_FINAL_LOCAL_RUN_STATUSES)}`,
       [id],
     );
   }
@@ -428,7 +431,8 @@ export class SqlStore implements Store {
     await this.#db.transaction(async (tx) => {
       const { rows } = await tx.query(
         `UPDATE runs SET final_comment_posted = false, final_comment_attempts = final_comment_attempts + 1
-         WHERE id = $1::uuid RETURNING final_comment_attempts`,
+         WHERE id = $1::uuid AND status NOT IN ${inList(NON_FINAL_LOCAL_RUN_STATUSES)}
+         RETURNING final_comment_attempts`,
         [id],
       );
       const row = rows[0];

@@ -1,0 +1,176 @@
+// Autofix of failed checks end to end (README, App: autofix), with a real app process: CI fails on the agent's pull
+// request → one follow-up with the failing test's name and log lines → the fixed commit's checks pass → nothing more.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { BOT, botComments, freshRepo, type Harness, startHarness } from './app-harness.js';
+
+const CONFIG = 'autofix:\n  ci: true\n  max_attempts: 2\n';
+
+/** A failing vitest job: its log has the failure in the middle, among filler, and a summary at the end. */
+const failingTest = (name = 'test') => ({
+  name,
+  conclusion: 'failure',
+  output: { title: '1 test failed', summary: 'math.test.ts: adds numbers' },
+  log: {
+    head: ['Run npm test', '> vitest run'],
+    filler: { lines: 300, text: 'stdout | setting things up' },
+    tail: [
+      ' FAIL  test/math.test.ts > adds numbers',
+      'AssertionError: expected 3 to be 4 // Object.is equality',
+      ' ❯ test/math.test.ts:5:17',
+      'Test Files  1 failed (1)',
+      '##[error]Process completed with exit code 1.',
+    ],
+  },
+});
+
+describe('Autofix of failed checks (real process)', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({
+      sim: {
+        // The agent's follow-up pushes to its pull request: GitHub moves the PR's head (a push by the app's bot).
+        onPullRequest: async (event) => {
+          if (event.kind !== 'commit') return;
+          await h.gh.push({ repo: event.pr.repo, number: event.pr.number, user: BOT, message: 'Fix' });
+        },
+      },
+    });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+  afterEach(async () => {
+    expect((await h.gh.state()).violations).toEqual([]);
+  });
+
+  const simRun = async (repo: string) => (await h.sim.control.runs()).find((r) => r.repo === repo);
+  const waitMessages = async (repo: string, count: number, timeoutMs = 20_000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const run = await simRun(repo);
+      if ((run?.messages.length ?? 0) >= count && run?.status === 'completed') return run;
+      if (Date.now() > deadline) throw new Error(`messages on ${repo}: ${run?.messages.length ?? 'no run'}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+  const waitComment = (repo: string, word: string, number: number) =>
+    h.gh.waitFor((s) => botComments(s, repo, number).find((c) => c.body.includes(word)), {
+      timeoutMs: 20_000,
+    });
+  /** Nothing more happens for a while (the jobs of the deliveries so far have run). */
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 2_500));
+
+  /** An agent PR: a run on an issue opened it and completed. */
+  async function agentPull() {
+    const made = await freshRepo(h.gh, { '.github/codecloud.yml': CONFIG });
+    const { repo } = made;
+    const pr = await h.gh.openPull({ repo, title: 'Fix the adder', head: 'codecloud/fix-adder', user: BOT });
+    await h.sim.control.queueScripts({ prs: [{ number: pr.number, branch: 'codecloud/fix-adder' }] });
+    const issue = await h.gh.openIssue({ repo, title: 'Adder is wrong', body: 'b', user: 'alice' });
+    await h.gh.comment({ repo, number: issue.number, user: 'alice', body: '/codecloud fix the adder' });
+    await waitComment(repo, 'Completed', issue.number);
+    return { ...made, pr: pr.number };
+  }
+
+  it('a failed check → one follow-up with its name and log lines; green → nothing; again → attempt 2; then the limit, once', async () => {
+    const { repo, pr } = await agentPull();
+    const first = await h.gh.checkSuite({
+      repo,
+      number: pr,
+      runs: [failingTest(), { name: 'lint', conclusion: 'success' }],
+    });
+    const run = await waitMessages(repo, 1);
+    const message = run.messages[0];
+    expect(message).toMatchObject({ update_pr: true, idempotency_key: `autofix-ci-${first.sha}` });
+    expect(message?.prompt).toContain('### test (failure)');
+    expect(message?.prompt).toContain('1 test failed');
+    expect(message?.prompt).toContain('FAIL  test/math.test.ts > adds numbers');
+    expect(message?.prompt).toContain('AssertionError: expected 3 to be 4');
+    expect(message?.prompt).toContain('```job-log');
+    expect(message?.prompt).not.toContain('### lint');
+    expect(message?.prompt.length).toBeLessThanOrEqual(30_000);
+    const status = await waitComment(repo, 'attempt 1 of 2', pr);
+    expect(status.body).toContain(`[\`${first.sha.slice(0, 7)}\`]`);
+    expect(status.body).toContain('`test` failed on');
+    await waitComment(repo, 'Completed', pr);
+
+    // The same delivery again, and another CI's suite completing on that commit: still one follow-up.
+    await h.gh.redeliver(first.deliveryId ?? '');
+    await h.gh.checkSuite({
+      repo,
+      sha: first.sha,
+      app: 'circleci',
+      runs: [{ name: 'ci/circleci', conclusion: 'success' }],
+    });
+    // The agent's fix moved the head; its checks pass: nothing is sent.
+    const pushed = (await h.gh.state()).pulls.find((p) => p.repo === repo && p.number === pr);
+    expect(pushed?.headSha).not.toBe(first.sha);
+    await h.gh.checkSuite({ repo, number: pr, runs: [{ name: 'test', conclusion: 'success' }] });
+    await settle();
+    expect((await simRun(repo))?.messages).toHaveLength(1);
+
+    // A later commit of the agent fails again: attempt 2.
+    await h.gh.push({ repo, number: pr, user: BOT });
+    await h.gh.checkSuite({ repo, number: pr, runs: [{ ...failingTest(), conclusion: 'timed_out' }] });
+    const second = await waitMessages(repo, 2);
+    expect(second.messages[1]?.prompt).toContain('### test (timed_out)');
+    await waitComment(repo, 'attempt 2 of 2', pr);
+
+    // And again: max_attempts is reached; one comment says so, however often it is delivered.
+    await h.gh.push({ repo, number: pr, user: BOT });
+    const third = await h.gh.checkSuite({ repo, number: pr, runs: [failingTest()] });
+    await waitComment(repo, 'Autofix stopped', pr);
+    await h.gh.redeliver(third.deliveryId ?? '');
+    await h.gh.checkSuite({
+      repo,
+      sha: third.sha,
+      app: 'circleci',
+      runs: [{ name: 'ci/circleci', conclusion: 'failure' }],
+    });
+    await settle();
+    expect((await simRun(repo))?.messages).toHaveLength(2);
+    const limits = botComments(await h.gh.state(), repo, pr).filter((c) =>
+      c.body.includes('Autofix stopped'),
+    );
+    expect(limits).toHaveLength(1);
+    expect(limits[0]?.body).toContain('`autofix.max_attempts`');
+  });
+
+  it('waits for every check suite; a human push pauses it until the next command', async () => {
+    const { repo, pr } = await agentPull();
+    // One suite still running: nothing yet, though another failed.
+    const running = await h.gh.checkSuite({
+      repo,
+      number: pr,
+      status: 'in_progress',
+      runs: [{ name: 'e2e' }],
+    });
+    await h.gh.checkSuite({ repo, number: pr, runs: [failingTest()] });
+    await settle();
+    expect((await simRun(repo))?.messages).toHaveLength(0);
+    expect(running.sha).toBeTruthy();
+
+    // A person pushes to the branch: failures after that are theirs to handle.
+    await h.gh.push({ repo, number: pr, user: 'alice' });
+    await h.gh.checkSuite({ repo, number: pr, runs: [failingTest()] });
+    await settle();
+    expect((await simRun(repo))?.messages).toHaveLength(0);
+
+    // A command on the PR lets autofix go on (after its own follow-up).
+    await h.gh.comment({ repo, number: pr, user: 'alice', body: '/codecloud also check the subtractor' });
+    await waitMessages(repo, 1);
+    await waitComment(repo, 'Completed', pr);
+    await h.gh.checkSuite({ repo, number: pr, runs: [failingTest('unit')] });
+    const run = await waitMessages(repo, 2);
+    expect(run.messages[1]?.prompt).toContain('### unit (failure)');
+  });
+
+  it('/codecloud stop on the PR pauses it', async () => {
+    const { repo, pr } = await agentPull();
+    await h.gh.comment({ repo, number: pr, user: 'alice', body: '/codecloud stop' });
+    await waitComment(repo, 'no active run', pr).catch(() => undefined);
+    await h.gh.checkSuite({ repo, number: pr, runs: [failingTest()] });
+    await settle();
+    expect((await simRun(repo))?.messages).toHaveLength(0);
+  });
+});
