@@ -29,6 +29,9 @@ export interface LogExcerpt {
 const ERROR_LINE =
   /##\[error\]|(^|\s)(FAIL|FAILED|ERROR|✗|✕|×)(\s|:|$)|\b[A-Za-z]*(Error|Exception)\b:|\berror(\[\w+\])?:|Traceback \(most recent call last\)|\bpanic:|\bnpm ERR!/;
 
+/** The same, anywhere in a piece of several lines (a superset: a hit there is checked line by line). */
+const ERROR_ANYWHERE = new RegExp(ERROR_LINE.source, 'm');
+
 /** GitHub's per-line timestamp (`2026-12-06T04:40:00.1234567Z `): noise in an excerpt. */
 const TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z /;
 
@@ -59,6 +62,8 @@ class LastLines {
 
 export class LogWindow {
   readonly #after: number;
+  /** Lines any ring keeps at most. */
+  readonly #keep: number;
   readonly #maxLineChars: number;
   readonly #before: LastLines;
   readonly #tail: LastLines;
@@ -72,23 +77,72 @@ export class LogWindow {
   constructor(options: LogWindowOptions = {}) {
     this.#after = options.after ?? 40;
     this.#maxLineChars = options.maxLineChars ?? 400;
-    this.#before = new LastLines(options.before ?? 20);
-    this.#tail = new LastLines(options.tail ?? 60);
+    const before = options.before ?? 20;
+    const tail = options.tail ?? 60;
+    this.#keep = Math.max(before, tail);
+    this.#before = new LastLines(before);
+    this.#tail = new LastLines(tail);
   }
 
   /** Feeds the next piece of the log (any size, lines may span pieces). */
   push(chunk: string): void {
-    let start = 0;
-    for (;;) {
-      const end = chunk.indexOf('\n', start);
-      if (end === -1) {
-        this.#append(chunk.slice(start));
-        return;
+    const first = chunk.indexOf('\n');
+    if (first === -1) {
+      this.#append(chunk);
+      return;
+    }
+    this.#append(chunk.slice(0, first));
+    this.#endLine();
+    const last = chunk.lastIndexOf('\n');
+    if (last > first) this.#lines(chunk, first + 1, last + 1);
+    this.#append(chunk.slice(last + 1));
+  }
+
+  /**
+   * The complete lines `chunk[from, to)`. Most of a big log is neither near its first error nor at its end: those
+   * lines are only counted (no string is made of them, so reading a huge log makes little garbage); only where an
+   * error may start, or the window after it is still open, is each line looked at.
+   */
+  #lines(chunk: string, from: number, to: number): void {
+    const collecting =
+      this.#firstError === undefined ? ERROR_ANYWHERE.test(chunk.slice(from, to)) : this.#collectingAfter();
+    let start = from;
+    if (!collecting) {
+      // Only the last lines can matter (for the lines before an error, and for the end of the log).
+      let keepFrom = to - 1;
+      for (let kept = 0; kept < this.#keep && keepFrom > from; kept++) {
+        const previous = chunk.lastIndexOf('\n', keepFrom - 1);
+        keepFrom = previous < from ? from - 1 : previous;
       }
+      const skipTo = Math.max(from, keepFrom + 1);
+      for (let at = chunk.indexOf('\n', from); at !== -1 && at < skipTo; at = chunk.indexOf('\n', at + 1)) {
+        this.#count += 1;
+      }
+      start = skipTo;
+    }
+    for (let end = chunk.indexOf('\n', start); end !== -1 && end < to; end = chunk.indexOf('\n', start)) {
       this.#append(chunk.slice(start, end));
       this.#endLine();
       start = end + 1;
     }
+  }
+
+  /**
+   * Whether the next lines can be skipped unseen when none of them reads like an error: true once the window after
+   * the first error is complete (only the last lines matter then), or while no error was seen (the caller checks the
+   * lines for error words first). False while the lines after the first error are being kept.
+   */
+  canSkipLines(): boolean {
+    return (
+      this.#partial === '' &&
+      !this.#partialCut &&
+      (this.#firstError === undefined || !this.#collectingAfter())
+    );
+  }
+
+  /** Counts `n` complete lines that matter to no part of the excerpt (see `canSkipLines`). */
+  skipLines(n: number): void {
+    this.#count += n;
   }
 
   /** The excerpt of everything fed so far (a last line without a newline counts). */
@@ -112,6 +166,15 @@ export class LogWindow {
       firstErrorLine: this.#firstError,
       lines: this.#count,
     };
+  }
+
+  #collectingAfter(): boolean {
+    return this.#firstError !== undefined && this.#count < this.#firstError + this.#after - 1;
+  }
+
+  /** Lines the rings keep at most (a caller skipping lines keeps at least these). */
+  get keptLines(): number {
+    return this.#keep;
   }
 
   #append(piece: string): void {

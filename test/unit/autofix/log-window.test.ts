@@ -54,6 +54,34 @@ describe('LogWindow', () => {
     expect(big.finish().text).toBe('1 short');
   });
 
+  it('gives the same excerpt however the log is cut into pieces (the fast path skips only lines it would drop)', () => {
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    for (let round = 0; round < 40; round++) {
+      const count = 1 + Math.floor(random() * 400);
+      const log = Array.from({ length: count }, (_, i) =>
+        random() < 0.01 ? `Error: boom ${i}` : `line ${i} ${'x'.repeat(Math.floor(random() * 30))}`,
+      ).join('\n');
+      const options = { before: 3, after: 5, tail: 4, maxLineChars: 20 };
+      const whole = new LogWindow(options);
+      whole.push(log);
+      const byChar = new LogWindow(options);
+      for (const c of log) byChar.push(c);
+      const pieces = new LogWindow(options);
+      for (let i = 0; i < log.length; ) {
+        const size = 1 + Math.floor(random() * 300);
+        pieces.push(log.slice(i, i + size));
+        i += size;
+      }
+      const expected = byChar.finish();
+      expect(whole.finish(), `round ${round}`).toEqual(expected);
+      expect(pieces.finish(), `round ${round}`).toEqual(expected);
+    }
+  });
+
   it('recognises the usual error lines and not ordinary ones', () => {
     for (const line of [
       '##[error]Process completed with exit code 1.',
@@ -96,6 +124,41 @@ describe('readLogStream', () => {
     const result = await readLogStream(stream, { timeoutMs: 5_000 });
     expect(result).toMatchObject({ firstErrorLine: 1, lines: 2, cut: false });
     expect(result.text).toContain('✗ broken');
+  });
+
+  it('gives the excerpt LogWindow gives for the whole text, though it skips undecoded lines', async () => {
+    let seed = 11;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    for (let round = 0; round < 30; round++) {
+      const count = 1 + Math.floor(random() * 3000);
+      const text = Array.from({ length: count }, (_, i) =>
+        random() < 0.002
+          ? `✗ failed ${i}`
+          : random() < 0.001
+            ? `TypeError: no ${i}`
+            : `zeile ${i} ü€ ${'y'.repeat(Math.floor(random() * 40))}`,
+      ).join('\n');
+      const bytes = new TextEncoder().encode(text);
+      const stream = new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (let i = 0; i < bytes.length; ) {
+            const size = 1 + Math.floor(random() * 2000);
+            controller.enqueue(bytes.slice(i, i + size));
+            i += size;
+          }
+          controller.close();
+        },
+      });
+      const options = { before: 4, after: 6, tail: 5, maxLineChars: 30 };
+      const expected = new LogWindow(options);
+      expected.push(text);
+      const { cut, ...read } = await readLogStream(stream, { ...options, timeoutMs: 5_000 });
+      expect(cut).toBe(false);
+      expect(read, `round ${round}`).toEqual(expected.finish());
+    }
   });
 
   it('stops at the time-out and gives what it read, marked as cut', async () => {
