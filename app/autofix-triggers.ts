@@ -3,7 +3,7 @@
  * Payloads are checked with zod for the fields used; one of another shape is ignored with a log line.
  */
 import { z } from 'zod';
-import type { BranchPushTrigger, CheckSuiteTrigger } from '../src/autofix/triggers.js';
+import type { BranchPushTrigger, CheckSuiteTrigger, ReviewJob } from '../src/autofix/triggers.js';
 import type { GitHubDelivery } from '../src/server/github-webhook-route.js';
 import { describeZodIssues } from '../src/validation-error.js';
 import type { DeliveryLog } from './webhook-triggers.js';
@@ -72,5 +72,38 @@ export function fromBranchPush(delivery: GitHubDelivery, log: DeliveryLog): Bran
     branch: p.ref.slice('refs/heads/'.length),
     after: p.after,
     sender: p.sender,
+  };
+}
+
+const ReviewPayload = z.object({
+  repository: Repository,
+  installation: Installation,
+  pull_request: z.object({ number: z.number().int() }),
+  review: z.object({
+    id: z.number().int(),
+    state: z.string(),
+    body: z.string().nullish(),
+    html_url: z.string(),
+    user: z.object({ login: z.string(), type: z.string() }).nullish(),
+  }),
+  sender: z.object({ login: z.string(), type: z.string() }),
+});
+
+/** A submitted review whose state is `changes_requested`, or undefined. */
+export function fromChangesRequested(delivery: GitHubDelivery, log: DeliveryLog): ReviewJob | undefined {
+  const p = read(delivery, log, ReviewPayload);
+  const installationId = p?.installation?.id;
+  if (!p || installationId === undefined || p.review.state.toLowerCase() !== 'changes_requested')
+    return undefined;
+  return {
+    installationId,
+    owner: p.repository.owner.login,
+    repo: p.repository.name,
+    number: p.pull_request.number,
+    reviewId: p.review.id,
+    body: p.review.body ?? '',
+    url: p.review.html_url,
+    reviewer: p.review.user ?? p.sender,
+    waits: 0,
   };
 }

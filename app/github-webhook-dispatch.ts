@@ -2,10 +2,10 @@
  * A verified GitHub delivery → what the app does with it: the events below become a command trigger or a push,
  * recorded as a job by `src/runs/intake.ts`; every other event (and action) is ignored.
  */
-import type { BranchPushTrigger, CheckSuiteTrigger } from '../src/autofix/triggers.js';
+import type { BranchPushTrigger, CheckSuiteTrigger, ReviewJob } from '../src/autofix/triggers.js';
 import type { CommandTrigger, PushTrigger } from '../src/runs/trigger.js';
 import type { GitHubDelivery } from '../src/server/github-webhook-route.js';
-import { fromBranchPush, fromCheckSuite } from './autofix-triggers.js';
+import { fromBranchPush, fromChangesRequested, fromCheckSuite } from './autofix-triggers.js';
 import type { ConfigPush } from './config-cache.js';
 import {
   type DeliveryLog,
@@ -22,6 +22,8 @@ export interface GitHubWebhookDispatch {
   /** Autofix: a completed check suite, and a push to any branch (a person's push pauses it). */
   recordCheckSuite?(trigger: CheckSuiteTrigger): Promise<unknown>;
   recordBranchPush?(push: BranchPushTrigger): Promise<unknown>;
+  /** Autofix: a review that requested changes (besides any command it holds). */
+  recordChangesRequested?(review: ReviewJob): Promise<unknown>;
   recordPush(push: PushTrigger): Promise<unknown>;
   /** Drops cached `.github/codecloud.yml` reads the push may have changed. */
   configPushed(push: ConfigPush): void;
@@ -61,6 +63,10 @@ export function githubWebhookDispatch(
       const suite = target.recordCheckSuite && fromCheckSuite(delivery, target.log);
       if (suite) await target.recordCheckSuite?.(suite);
       return;
+    }
+    if (delivery.name === 'pull_request_review' && actionOf(delivery.payload) === 'submitted') {
+      const review = target.recordChangesRequested && fromChangesRequested(delivery, target.log);
+      if (review) await target.recordChangesRequested?.(review);
     }
     const mapper = COMMAND_EVENTS.get(`${delivery.name}.${actionOf(delivery.payload)}`);
     const trigger = mapper?.(delivery, target.log);

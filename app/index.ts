@@ -6,9 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import type { ApplicationFunction, Probot } from 'probot';
 import { handleAutofixCiJob } from '../src/autofix/ci-job.js';
-import { recordBranchPush, recordCheckSuite } from '../src/autofix/intake.js';
+import { recordBranchPush, recordChangesRequested, recordCheckSuite } from '../src/autofix/intake.js';
 import { handleAutofixPushJob } from '../src/autofix/pause.js';
-import { JOB_AUTOFIX_CI, JOB_AUTOFIX_PUSH } from '../src/autofix/triggers.js';
+import { handleAutofixReviewJob } from '../src/autofix/review-job.js';
+import { JOB_AUTOFIX_CI, JOB_AUTOFIX_PUSH, JOB_AUTOFIX_REVIEW } from '../src/autofix/triggers.js';
 import {
   type CloudCodingAgentBackend,
   type CloudCodingAgentBackendOptions,
@@ -206,6 +207,7 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
         [JOB_LOOK_UP_CREATE]: (payload) => lookUpLostCreate(deps, payload),
         [JOB_AUTOFIX_CI]: (payload, job) => handleAutofixCiJob(deps, payload, job),
         [JOB_AUTOFIX_PUSH]: (push) => handleAutofixPushJob(deps, push),
+        [JOB_AUTOFIX_REVIEW]: (review) => handleAutofixReviewJob(deps, review),
       }),
     });
     wake = () => worker.wake();
@@ -216,6 +218,7 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
       recordPush: (push) => recordPush(deps, push),
       recordCheckSuite: (trigger) => recordCheckSuite(deps, trigger),
       recordBranchPush: (push) => recordBranchPush(deps, push),
+      recordChangesRequested: (review) => recordChangesRequested(deps, review),
       configPushed: (push) => clients.configPushed(push),
       log: deps.log,
     });

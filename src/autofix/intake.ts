@@ -9,6 +9,8 @@ import {
   type CheckSuiteTrigger,
   JOB_AUTOFIX_CI,
   JOB_AUTOFIX_PUSH,
+  JOB_AUTOFIX_REVIEW,
+  type ReviewJob,
 } from './triggers.js';
 
 interface IntakeDeps {
@@ -48,6 +50,17 @@ export async function recordBranchPush(deps: IntakeDeps, push: BranchPushTrigger
   const fresh = await enqueue(deps.store, JOB_AUTOFIX_PUSH, {
     dedupeKey: `github:${push.deliveryId}:autofix`,
     payload: push,
+  });
+  if (fresh) deps.wake();
+  return fresh;
+}
+
+/** A review that requested changes: one job per review (a redelivery, or an edit, is dropped). */
+export async function recordChangesRequested(deps: IntakeDeps, review: ReviewJob): Promise<boolean> {
+  if (review.reviewer.login.toLowerCase() === deps.botLogin.toLowerCase()) return false;
+  const fresh = await enqueue(deps.store, JOB_AUTOFIX_REVIEW, {
+    dedupeKey: `autofix-review:${review.owner}/${review.repo}:${review.reviewId}`,
+    payload: review,
   });
   if (fresh) deps.wake();
   return fresh;

@@ -52,3 +52,19 @@ export const pullKeyOf = (owner: string, repo: string, number: number): string =
 /** The mark that records the last push to a branch by a person (`paused`) or that a command resumed it. */
 export const branchPushMarkOf = (owner: string, repo: string, branch: string): string =>
   `autofix-branch:${owner}/${repo}:${branch}`.toLowerCase();
+
+/** `pull_request_review` `submitted` with state `changes_requested`: the review, as the job needs it. */
+export const ReviewJob = z.object({
+  installationId: z.number().int(),
+  owner: z.string(),
+  repo: z.string(),
+  number: z.number().int(),
+  reviewId: z.number().int(),
+  body: z.string(),
+  url: z.string(),
+  reviewer: z.object({ login: z.string(), type: z.string() }),
+  waits: z.number().int().min(0).default(0),
+});
+export type ReviewJob = z.infer<typeof ReviewJob>;
+
+export const JOB_AUTOFIX_REVIEW = 'autofix.review';

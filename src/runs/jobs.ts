@@ -5,7 +5,14 @@
  */
 
 import { z } from 'zod';
-import { AutofixCiJob, BranchPushTrigger, JOB_AUTOFIX_CI, JOB_AUTOFIX_PUSH } from '../autofix/triggers.js';
+import {
+  AutofixCiJob,
+  BranchPushTrigger,
+  JOB_AUTOFIX_CI,
+  JOB_AUTOFIX_PUSH,
+  JOB_AUTOFIX_REVIEW,
+  ReviewJob,
+} from '../autofix/triggers.js';
 import { CodecloudEvent } from '../codecloud/webhook-events.js';
 import { definedProps } from '../objects.js';
 import type { Job, Json, Store } from '../store/store.js';
@@ -36,6 +43,7 @@ export const FinishedView = z.object({
 export const JOB_PAYLOADS = {
   [JOB_AUTOFIX_CI]: AutofixCiJob,
   [JOB_AUTOFIX_PUSH]: BranchPushTrigger,
+  [JOB_AUTOFIX_REVIEW]: ReviewJob,
   [JOB_COMMAND]: CommandTrigger,
   [JOB_PUSH]: PushTrigger,
   [JOB_CODECLOUD_EVENT]: CodecloudEvent,

@@ -1,7 +1,7 @@
 // Checks and Actions job logs: check suites and check runs of a commit (list, create, update), and a job's log
 // answered the way GitHub does, with a 302 to a plain-text download (served as a stream by `streamJobLog`).
 import type { ServerResponse } from 'node:http';
-import { userJson } from './payloads.js';
+import { commentJson, userJson } from './payloads.js';
 import type { Handler, RestContext, RestRequest, RestResponse } from './rest-routes.js';
 import type { FakeCheckRun, FakeCheckSuite, FakeJobLog, FakeRepo, FakeState } from './state.js';
 
@@ -285,7 +285,23 @@ const downloadJobLogs: Handler = (ctx, req) => {
   };
 };
 
+const listReviewComments: Handler = (ctx, req) => {
+  const repo = repoOf(ctx, req);
+  const reviewId = Number(req.params.review_id);
+  const review = ctx.state.reviews.find((r) => r.id === reviewId);
+  if (!repo || review?.repo !== repo.fullName || review.number !== Number(req.params.pull_number))
+    return notFound();
+  const comments = [...ctx.state.comments.values()].filter(
+    (c) => c.kind === 'review' && c.review_id === reviewId,
+  );
+  return {
+    status: 200,
+    body: page(req, comments).map((c) => commentJson(ctx.urls, ctx.app, ctx.state, repo, c)),
+  };
+};
+
 export const CHECK_ROUTES: Record<string, Handler> = {
+  'GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/comments': listReviewComments,
   'GET /repos/{owner}/{repo}/commits/{ref}/check-suites': listSuitesForRef,
   'GET /repos/{owner}/{repo}/commits/{ref}/check-runs': listRunsForRef,
   'GET /repos/{owner}/{repo}/check-suites/{check_suite_id}/check-runs': listRunsInSuite,

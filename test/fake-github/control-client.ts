@@ -178,7 +178,14 @@ export interface FakeGitHubControl {
     } & Delivery,
   ): Promise<{ id: number; deliveryId: string }>;
   submitReview(
-    input: { repo: string; number: number; user: string; body: string; state?: string } & Delivery,
+    input: {
+      repo: string;
+      number: number;
+      user: string;
+      body: string;
+      state?: string;
+      comments?: Array<{ path: string; line?: number; body: string; diff_hunk?: string }>;
+    } & Delivery,
   ): Promise<{ id: number; deliveryId: string }>;
   label(
     input: { repo: string; number: number; label: string; user: string } & Delivery,

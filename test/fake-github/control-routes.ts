@@ -320,6 +320,27 @@ const ROUTES: Record<string, ControlHandler> = {
       state: str(body, 'state', 'commented'),
     };
     ctx.state.reviews.push(review);
+    // Inline comments submitted with the review: `comments: [{path, line, body, diff_hunk}]`.
+    for (const spec of Array.isArray(body.comments) ? (body.comments as Body[]) : []) {
+      const comment: FakeComment = {
+        id: ctx.state.id(),
+        kind: 'review',
+        repo: repo.fullName,
+        number: issue.number,
+        user: user.login,
+        body: str(spec, 'body'),
+        created_at: iso(ctx),
+        updated_at: iso(ctx),
+        edits: 0,
+        path: str(spec, 'path'),
+        line: typeof spec.line === 'number' ? spec.line : null,
+        diff_hunk: str(spec, 'diff_hunk', '@@ -1,1 +1,1 @@'),
+        review_id: review.id,
+        commit_id: issue.pull.headSha,
+        viaApp: false,
+      };
+      ctx.state.comments.set(comment.id, comment);
+    }
     const deliveryId = await deliver(ctx, body, 'pull_request_review', {
       ...payloadBase(ctx.urls, ctx.state, repo, 'submitted', user.login),
       review: {

@@ -62,8 +62,8 @@ describe('Autofix of failed checks (real process)', () => {
   const settle = () => new Promise((resolve) => setTimeout(resolve, 2_500));
 
   /** An agent PR: a run on an issue opened it and completed. */
-  async function agentPull() {
-    const made = await freshRepo(h.gh, { '.github/codecloud.yml': CONFIG });
+  async function agentPull(config = CONFIG) {
+    const made = await freshRepo(h.gh, { '.github/codecloud.yml': config });
     const { repo } = made;
     const pr = await h.gh.openPull({ repo, title: 'Fix the adder', head: 'codecloud/fix-adder', user: BOT });
     await h.sim.control.queueScripts({ prs: [{ number: pr.number, branch: 'codecloud/fix-adder' }] });
@@ -209,6 +209,65 @@ describe('Autofix of failed checks (real process)', () => {
     // collector's slack for 200 MB of network buffers, not a copy of the log (see the README's figures).
     expect(grownMb).toBeLessThan(64);
   }, 180_000);
+
+  it('requested changes go to the session once, with the inline comments; not from a reader; a command in a review is that command', async () => {
+    const { repo, pr } = await agentPull('autofix:\n  reviews: true\n');
+    await h.gh.createUser({ login: 'rita' });
+    await h.gh.setPermission({ repo, user: 'rita', permission: 'read' });
+    await h.gh.submitReview({
+      repo,
+      number: pr,
+      user: 'rita',
+      state: 'changes_requested',
+      body: 'Rewrite it all',
+    });
+    await settle();
+    expect((await simRun(repo))?.messages).toHaveLength(0);
+
+    const review = await h.gh.submitReview({
+      repo,
+      number: pr,
+      user: 'alice',
+      state: 'changes_requested',
+      body: 'Please handle negative numbers.',
+      comments: [
+        {
+          path: 'src/add.ts',
+          line: 3,
+          body: 'This overflows for big inputs.',
+          diff_hunk: '@@ -1,3 +1,3 @@\n-  return a - b;\n+  return a + b;',
+        },
+      ],
+    });
+    const run = await waitMessages(repo, 1);
+    const prompt = run.messages[0]?.prompt ?? '';
+    expect(run.messages[0]).toMatchObject({
+      update_pr: true,
+      idempotency_key: `autofix-review-${review.id}`,
+    });
+    expect(prompt).toContain('@alice requested changes');
+    expect(prompt).toContain('Please handle negative numbers.');
+    expect(prompt).toContain('Inline comment 1 on src/add.ts line 3');
+    expect(prompt).toContain('+  return a + b;');
+    expect(prompt).toContain('This overflows for big inputs.');
+    await waitComment(repo, 'requested changes', pr);
+    await waitComment(repo, 'Completed', pr);
+    await h.gh.redeliver(review.deliveryId);
+    await settle();
+    expect((await simRun(repo))?.messages).toHaveLength(1);
+
+    await h.gh.submitReview({
+      repo,
+      number: pr,
+      user: 'alice',
+      state: 'changes_requested',
+      body: '/codecloud also add docs',
+    });
+    const next = await waitMessages(repo, 2);
+    expect(next.messages[1]?.prompt).toContain('also add docs');
+    await settle();
+    expect((await simRun(repo))?.messages).toHaveLength(2);
+  });
 
   it('/codecloud stop on the PR pauses it', async () => {
     const { repo, pr } = await agentPull();
