@@ -269,6 +269,65 @@ describe('Autofix of failed checks (real process)', () => {
     expect((await simRun(repo))?.messages).toHaveLength(2);
   });
 
+  it('a run on the PR shows as the codecloud check run: in progress with Stop, then success (also on the pushed commit), failure, cancelled', async () => {
+    const { repo, pr } = await agentPull();
+    const checkRuns = async () =>
+      (await h.gh.state()).checkRuns.filter((c) => c.repo === repo && c.name === 'codecloud');
+    const head = (await h.gh.state()).pulls.find((p) => p.repo === repo && p.number === pr)?.headSha;
+    await h.sim.control.queueFollowUpScripts({ runningMs: 100_000 });
+    await h.gh.comment({ repo, number: pr, user: 'alice', body: '/codecloud also add a test' });
+    const active = await h.gh.waitFor(
+      (s) => s.checkRuns.find((c) => c.repo === repo && c.name === 'codecloud' && c.status === 'in_progress'),
+      { timeoutMs: 20_000 },
+    );
+    expect(active.headSha).toBe(head);
+    expect(active.actions).toEqual([
+      { label: 'Stop', description: 'Stop the codecloud run', identifier: 'stop' },
+    ]);
+    expect(active.detailsUrl).toContain('#issuecomment-');
+    await waitComment(repo, 'Completed', pr);
+    await h.gh.waitFor(
+      (s) =>
+        s.checkRuns.filter((c) => c.repo === repo && c.name === 'codecloud' && c.conclusion === 'success')
+          .length === 2 || undefined,
+      { timeoutMs: 20_000 },
+    );
+    const done = await checkRuns();
+    const newHead = (await h.gh.state()).pulls.find((p) => p.repo === repo && p.number === pr)?.headSha;
+    expect(done.map((c) => [c.headSha, c.status, c.conclusion])).toEqual([
+      [head, 'completed', 'success'],
+      [newHead, 'completed', 'success'],
+    ]);
+    expect(done[0]?.output.summary).toContain('Done:');
+
+    await h.sim.control.queueFollowUpScripts({ runningMs: 600_000 });
+    await h.gh.comment({ repo, number: pr, user: 'alice', body: '/codecloud and more' });
+    await h.gh.waitFor(
+      (s) =>
+        s.checkRuns.filter((c) => c.repo === repo && c.name === 'codecloud' && c.status === 'in_progress')
+          .length === 1 || undefined,
+      { timeoutMs: 20_000 },
+    );
+    await h.gh.comment({ repo, number: pr, user: 'alice', body: '/codecloud stop' });
+    const cancelled = await h.gh.waitFor(
+      (s) =>
+        s.checkRuns.find((c) => c.repo === repo && c.name === 'codecloud' && c.conclusion === 'cancelled'),
+      { timeoutMs: 20_000 },
+    );
+    expect(cancelled.output.title).toBe('Stopped by alice');
+    // After a stop the next command may start a new run on the PR's branch, or follow up: either fails here.
+    await h.sim.control.queueScripts({ outcome: 'failed', error: 'the agent gave up' });
+    await h.sim.control.queueFollowUpScripts({ outcome: 'failed', error: 'the agent gave up' });
+    await h.gh.comment({ repo, number: pr, user: 'alice', body: '/codecloud try something else' });
+    const failed = await h.gh.waitFor(
+      (s) => s.checkRuns.find((c) => c.repo === repo && c.name === 'codecloud' && c.conclusion === 'failure'),
+      { timeoutMs: 20_000 },
+    );
+    expect(failed.output.summary).toContain('the agent gave up');
+
+    expect((await checkRuns()).filter((c) => c.status !== 'completed')).toEqual([]);
+  }, 120_000);
+
   it('/codecloud stop on the PR pauses it', async () => {
     const { repo, pr } = await agentPull();
     await h.gh.comment({ repo, number: pr, user: 'alice', body: '/codecloud stop' });
