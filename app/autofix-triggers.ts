@@ -3,7 +3,12 @@
  * Payloads are checked with zod for the fields used; one of another shape is ignored with a log line.
  */
 import { z } from 'zod';
-import type { BranchPushTrigger, CheckSuiteTrigger, ReviewJob } from '../src/autofix/triggers.js';
+import type {
+  BranchPushTrigger,
+  CheckSuiteTrigger,
+  ReviewJob,
+  StopButtonJob,
+} from '../src/autofix/triggers.js';
 import type { GitHubDelivery } from '../src/server/github-webhook-route.js';
 import { describeZodIssues } from '../src/validation-error.js';
 import type { DeliveryLog } from './webhook-triggers.js';
@@ -105,5 +110,29 @@ export function fromChangesRequested(delivery: GitHubDelivery, log: DeliveryLog)
     url: p.review.html_url,
     reviewer: p.review.user ?? p.sender,
     waits: 0,
+  };
+}
+
+const RequestedActionPayload = z.object({
+  repository: Repository,
+  installation: Installation,
+  check_run: z.object({ name: z.string(), external_id: z.string().nullish() }),
+  requested_action: z.object({ identifier: z.string() }),
+  sender: z.object({ login: z.string(), type: z.string() }),
+});
+
+/** A click on a button of the app's `codecloud` check run. */
+export function fromRequestedAction(delivery: GitHubDelivery, log: DeliveryLog): StopButtonJob | undefined {
+  const p = read(delivery, log, RequestedActionPayload);
+  const installationId = p?.installation?.id;
+  if (!p || installationId === undefined || !p.check_run.external_id) return undefined;
+  return {
+    deliveryId: delivery.id,
+    installationId,
+    owner: p.repository.owner.login,
+    repo: p.repository.name,
+    externalId: p.check_run.external_id,
+    identifier: p.requested_action.identifier,
+    sender: p.sender,
   };
 }

@@ -2,10 +2,20 @@
  * A verified GitHub delivery → what the app does with it: the events below become a command trigger or a push,
  * recorded as a job by `src/runs/intake.ts`; every other event (and action) is ignored.
  */
-import type { BranchPushTrigger, CheckSuiteTrigger, ReviewJob } from '../src/autofix/triggers.js';
+import type {
+  BranchPushTrigger,
+  CheckSuiteTrigger,
+  ReviewJob,
+  StopButtonJob,
+} from '../src/autofix/triggers.js';
 import type { CommandTrigger, PushTrigger } from '../src/runs/trigger.js';
 import type { GitHubDelivery } from '../src/server/github-webhook-route.js';
-import { fromBranchPush, fromChangesRequested, fromCheckSuite } from './autofix-triggers.js';
+import {
+  fromBranchPush,
+  fromChangesRequested,
+  fromCheckSuite,
+  fromRequestedAction,
+} from './autofix-triggers.js';
 import type { ConfigPush } from './config-cache.js';
 import {
   type DeliveryLog,
@@ -24,6 +34,8 @@ export interface GitHubWebhookDispatch {
   recordBranchPush?(push: BranchPushTrigger): Promise<unknown>;
   /** Autofix: a review that requested changes (besides any command it holds). */
   recordChangesRequested?(review: ReviewJob): Promise<unknown>;
+  /** The Stop button of the `codecloud` check run. */
+  recordStopButton?(click: StopButtonJob): Promise<unknown>;
   recordPush(push: PushTrigger): Promise<unknown>;
   /** Drops cached `.github/codecloud.yml` reads the push may have changed. */
   configPushed(push: ConfigPush): void;
@@ -62,6 +74,11 @@ export function githubWebhookDispatch(
     if (delivery.name === 'check_suite' && actionOf(delivery.payload) === 'completed') {
       const suite = target.recordCheckSuite && fromCheckSuite(delivery, target.log);
       if (suite) await target.recordCheckSuite?.(suite);
+      return;
+    }
+    if (delivery.name === 'check_run' && actionOf(delivery.payload) === 'requested_action') {
+      const click = target.recordStopButton && fromRequestedAction(delivery, target.log);
+      if (click) await target.recordStopButton?.(click);
       return;
     }
     if (delivery.name === 'pull_request_review' && actionOf(delivery.payload) === 'submitted') {

@@ -6,10 +6,21 @@
 import { randomUUID } from 'node:crypto';
 import type { ApplicationFunction, Probot } from 'probot';
 import { handleAutofixCiJob } from '../src/autofix/ci-job.js';
-import { recordBranchPush, recordChangesRequested, recordCheckSuite } from '../src/autofix/intake.js';
+import {
+  recordBranchPush,
+  recordChangesRequested,
+  recordCheckSuite,
+  recordStopButton,
+} from '../src/autofix/intake.js';
 import { handleAutofixPushJob } from '../src/autofix/pause.js';
 import { handleAutofixReviewJob } from '../src/autofix/review-job.js';
-import { JOB_AUTOFIX_CI, JOB_AUTOFIX_PUSH, JOB_AUTOFIX_REVIEW } from '../src/autofix/triggers.js';
+import { handleStopButtonJob } from '../src/autofix/stop-button.js';
+import {
+  JOB_AUTOFIX_CI,
+  JOB_AUTOFIX_PUSH,
+  JOB_AUTOFIX_REVIEW,
+  JOB_STOP_BUTTON,
+} from '../src/autofix/triggers.js';
 import {
   type CloudCodingAgentBackend,
   type CloudCodingAgentBackendOptions,
@@ -208,6 +219,7 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
         [JOB_AUTOFIX_CI]: (payload, job) => handleAutofixCiJob(deps, payload, job),
         [JOB_AUTOFIX_PUSH]: (push) => handleAutofixPushJob(deps, push),
         [JOB_AUTOFIX_REVIEW]: (review) => handleAutofixReviewJob(deps, review),
+        [JOB_STOP_BUTTON]: (click) => handleStopButtonJob(deps, click),
       }),
     });
     wake = () => worker.wake();
@@ -219,6 +231,7 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
       recordCheckSuite: (trigger) => recordCheckSuite(deps, trigger),
       recordBranchPush: (push) => recordBranchPush(deps, push),
       recordChangesRequested: (review) => recordChangesRequested(deps, review),
+      recordStopButton: (click) => recordStopButton(deps, click),
       configPushed: (push) => clients.configPushed(push),
       log: deps.log,
     });

@@ -10,7 +10,9 @@ import {
   JOB_AUTOFIX_CI,
   JOB_AUTOFIX_PUSH,
   JOB_AUTOFIX_REVIEW,
+  JOB_STOP_BUTTON,
   type ReviewJob,
+  type StopButtonJob,
 } from './triggers.js';
 
 interface IntakeDeps {
@@ -61,6 +63,16 @@ export async function recordChangesRequested(deps: IntakeDeps, review: ReviewJob
   const fresh = await enqueue(deps.store, JOB_AUTOFIX_REVIEW, {
     dedupeKey: `autofix-review:${review.owner}/${review.repo}:${review.reviewId}`,
     payload: review,
+  });
+  if (fresh) deps.wake();
+  return fresh;
+}
+
+/** A click on the Stop button of a `codecloud` check run: one job per delivery. */
+export async function recordStopButton(deps: IntakeDeps, click: StopButtonJob): Promise<boolean> {
+  const fresh = await enqueue(deps.store, JOB_STOP_BUTTON, {
+    dedupeKey: `github:${click.deliveryId}`,
+    payload: click,
   });
   if (fresh) deps.wake();
   return fresh;

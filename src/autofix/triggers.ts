@@ -68,3 +68,18 @@ export const ReviewJob = z.object({
 export type ReviewJob = z.infer<typeof ReviewJob>;
 
 export const JOB_AUTOFIX_REVIEW = 'autofix.review';
+
+/** `check_run` `requested_action`: someone clicked the Stop button of a `codecloud` check run. */
+export const StopButtonJob = z.object({
+  deliveryId: z.string().min(1),
+  installationId: z.number().int(),
+  owner: z.string(),
+  repo: z.string(),
+  /** The check run's `external_id` (`<run id>:<message>`). */
+  externalId: z.string(),
+  identifier: z.string(),
+  sender: z.object({ login: z.string(), type: z.string() }),
+});
+export type StopButtonJob = z.infer<typeof StopButtonJob>;
+
+export const JOB_STOP_BUTTON = 'autofix.stop-button';

@@ -11,7 +11,9 @@ import {
   JOB_AUTOFIX_CI,
   JOB_AUTOFIX_PUSH,
   JOB_AUTOFIX_REVIEW,
+  JOB_STOP_BUTTON,
   ReviewJob,
+  StopButtonJob,
 } from '../autofix/triggers.js';
 import { CodecloudEvent } from '../codecloud/webhook-events.js';
 import { definedProps } from '../objects.js';
@@ -44,6 +46,7 @@ export const JOB_PAYLOADS = {
   [JOB_AUTOFIX_CI]: AutofixCiJob,
   [JOB_AUTOFIX_PUSH]: BranchPushTrigger,
   [JOB_AUTOFIX_REVIEW]: ReviewJob,
+  [JOB_STOP_BUTTON]: StopButtonJob,
   [JOB_COMMAND]: CommandTrigger,
   [JOB_PUSH]: PushTrigger,
   [JOB_CODECLOUD_EVENT]: CodecloudEvent,

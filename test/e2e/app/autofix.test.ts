@@ -308,7 +308,14 @@ describe('Autofix of failed checks (real process)', () => {
           .length === 1 || undefined,
       { timeoutMs: 20_000 },
     );
-    await h.gh.comment({ repo, number: pr, user: 'alice', body: '/codecloud stop' });
+    const inProgress = (await checkRuns()).find((c) => c.status === 'in_progress');
+    // The Stop button: refused to a reader, honoured for a writer (the same path as /codecloud stop).
+    await h.gh.createUser({ login: 'rita' });
+    await h.gh.setPermission({ repo, user: 'rita', permission: 'read' });
+    await h.gh.checkRunAction({ repo, checkRunId: inProgress?.id ?? 0, user: 'rita', identifier: 'stop' });
+    await settle();
+    expect((await checkRuns()).find((c) => c.id === inProgress?.id)?.status).toBe('in_progress');
+    await h.gh.checkRunAction({ repo, checkRunId: inProgress?.id ?? 0, user: 'alice', identifier: 'stop' });
     const cancelled = await h.gh.waitFor(
       (s) =>
         s.checkRuns.find((c) => c.repo === repo && c.name === 'codecloud' && c.conclusion === 'cancelled'),

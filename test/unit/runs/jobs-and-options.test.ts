@@ -2,7 +2,12 @@
 // and progress are parsed where rows are read, field by field.
 
 import { describe, expect, it } from 'vitest';
-import { JOB_AUTOFIX_CI, JOB_AUTOFIX_PUSH, JOB_AUTOFIX_REVIEW } from '../../../src/autofix/triggers.js';
+import {
+  JOB_AUTOFIX_CI,
+  JOB_AUTOFIX_PUSH,
+  JOB_AUTOFIX_REVIEW,
+  JOB_STOP_BUTTON,
+} from '../../../src/autofix/triggers.js';
 import { enqueue, jobHandlers, type TypedJobHandlers } from '../../../src/runs/jobs.js';
 import {
   JOB_BACKEND_FINISHED,
@@ -44,6 +49,7 @@ describe('job payloads', () => {
       [JOB_AUTOFIX_CI]: none,
       [JOB_AUTOFIX_PUSH]: none,
       [JOB_AUTOFIX_REVIEW]: none,
+      [JOB_STOP_BUTTON]: none,
     };
     const table = jobHandlers(handlers);
     await table[JOB_DRAIN]?.({ installationId: 41 }, job(JOB_DRAIN, { installationId: 41 }));
