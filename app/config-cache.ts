@@ -1,6 +1,6 @@
 /**
  * `.github/codecloud.yml` read once and kept per repository, so a run costs no config requests when the repository's
- * config was read recently (README, "GitHub requests"). Probot's loader reads the repository's file, else the
+ * config was read recently (docs/development.md, Benchmarks: "GitHub requests"). Probot's loader reads the repository's file, else the
  * organisation's `.github` repository, then any `_extends` chain; each entry remembers every file it read (found or
  * not). A push to the default branch of any of those repositories that touches that file drops the entry, and an
  * entry is read again after `ttlMs` anyway (another replica may have received the push). Loads of one repository at

@@ -1,10 +1,12 @@
 /**
- * The App's environment (README, Environment), parsed once with zod. Errors name the variable; there is no default
+ * The App's environment (docs/operations.md, Environment), parsed once with zod. Errors name the variable; there is no default
  * secret.
  */
 import { z } from 'zod';
 import { DEFAULT_CODECLOUD_API_URL } from '../src/codecloud/client.js';
 import { parseSecretList } from '../src/codecloud/webhook-signature.js';
+import type { Limits } from '../src/limits/limits.js';
+import { definedProps } from '../src/objects.js';
 import { DEFAULT_ACTIONS_OIDC_ISSUER } from '../src/server/oidc-token.js';
 import { describeZodIssues } from '../src/validation-error.js';
 
@@ -15,6 +17,14 @@ const Port = z
   .refine((n) => n >= 0 && n <= 65_535, 'must be between 0 and 65535');
 
 const Url = z.url({ error: 'must be a URL' });
+
+/** A `LIMIT_*` ceiling: a positive whole number (unset: no ceiling). */
+const Ceiling = z
+  .string()
+  .regex(/^\d+$/, 'must be a positive integer')
+  .transform(Number)
+  .refine((n) => Number.isSafeInteger(n) && n > 0, 'must be a positive integer')
+  .optional();
 
 export const AppEnv = z.object({
   APP_ID: z.string().regex(/^\d+$/, 'must be the numeric app id').optional(),
@@ -43,6 +53,10 @@ export const AppEnv = z.object({
   CLOUDCODING_API_KEY: z.string().optional(),
   CLOUDCODING_API_URL: Url.default('https://api.cloudcoding.ai'),
   ACTIONS_OIDC_ISSUER: Url.default(DEFAULT_ACTIONS_OIDC_ISSUER),
+  LIMIT_RUNS_PER_DAY: Ceiling,
+  LIMIT_RUNS_PER_USER_PER_DAY: Ceiling,
+  LIMIT_TOKENS_PER_MONTH: Ceiling,
+  LIMIT_TOKENS_PER_RUN: Ceiling,
 });
 export type AppEnv = z.output<typeof AppEnv>;
 
@@ -53,6 +67,8 @@ export interface AppSettings {
   codecloudWebhookSecrets: string[];
   /** `PUBLIC_URL + "/codecloud/webhook"`, or undefined (completion by polling). */
   codecloudWebhookUrl: string | undefined;
+  /** The operator's ceilings for the repositories' `limits` (`LIMIT_*`). */
+  limitCeilings: Limits;
 }
 
 /** Empty strings count as unset, as in a `.env` file with `NAME=`. */
@@ -74,6 +90,12 @@ export function parseAppEnv(source: NodeJS.ProcessEnv): AppSettings {
     codecloudWebhookUrl: env.PUBLIC_URL
       ? `${env.PUBLIC_URL.replace(/\/+$/, '')}/codecloud/webhook`
       : undefined,
+    limitCeilings: definedProps({
+      runs_per_day: env.LIMIT_RUNS_PER_DAY,
+      runs_per_user_per_day: env.LIMIT_RUNS_PER_USER_PER_DAY,
+      tokens_per_month: env.LIMIT_TOKENS_PER_MONTH,
+      tokens_per_run: env.LIMIT_TOKENS_PER_RUN,
+    }),
   };
 }
 

@@ -189,6 +189,7 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
       log: redactingLog(app.log, () => deps.knownSecrets),
       wake: () => wake(),
       holder,
+      limitCeilings: settings.limitCeilings,
     };
 
     const worker = new JobWorker({

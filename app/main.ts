@@ -1,5 +1,5 @@
 /**
- * `npm start`: parse the environment (README, Environment), open and migrate the store, serve Probot on HOST/PORT (PORT=0
+ * `npm start`: parse the environment (docs/operations.md, Environment), open and migrate the store, serve Probot on HOST/PORT (PORT=0
  * picks a free port, printed as `codecloud app listening on http://HOST:PORT`), run the worker and the reconciler,
  * and shut down cleanly on SIGTERM/SIGINT. A `.env` file in the working directory is loaded first (variables already
  * set win). Without APP_ID it serves only Probot's setup flow, which registers the app from `app.yml` and writes

@@ -26,6 +26,8 @@ export interface AppWaitHooks {
   log: (line: string, level?: 'info' | 'warning') => void;
   /** The App reported a new status (not final). */
   onStatus?: (status: RunStatus) => void;
+  /** Ends the wait (`aborted`) besides the step's cancellation: the `max-tokens` check found the run over. */
+  signal?: AbortSignal;
 }
 
 export interface AppWaitOptions extends AppWaitHooks {

@@ -1,5 +1,5 @@
 /**
- * A finished Cloud Coding invocation as the Action reports it: the step outputs (README, Outputs), the job summary, the
+ * A finished Cloud Coding invocation as the Action reports it: the step outputs (docs/action.md, Outputs), the job summary, the
  * per-task log groups and whether the step fails. Pure.
  *
  * Statuses: `completed`; `failed` (an API error, an agent error, or a stream that was cut: the agent may still be
@@ -199,6 +199,9 @@ function resultsEntry(task: ReportedTask): ResultsEntry {
     'pr-url': null,
     result: task.output === '' ? null : keepTail(task.output, RESULTS_TEXT_LIMIT),
     error: task.error ?? null,
+    // Cloud Coding's stream reports no token counts.
+    'input-tokens': null,
+    'output-tokens': null,
   };
 }
 

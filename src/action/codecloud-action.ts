@@ -210,6 +210,7 @@ async function waitAndReport(
     stopOnCancel: settings.stopOnCancel,
     deadline,
     timeoutMinutes: timeoutInMinutes(settings),
+    maxTokens: settings.maxTokens,
     client: deps.client,
     cancelGraceMs: CANCEL_GRACE_MS,
     stopUrgently: (id) => deps.urgentClient.stopRun(id),
@@ -269,9 +270,9 @@ function appWaiting(
         tokens,
         fetch,
         clock: context.clock,
-        signal: context.signal,
         scale: context.pollScale,
         ...hooks,
+        signal: hooks.signal ? AbortSignal.any([context.signal, hooks.signal]) : context.signal,
       }),
   };
 }
@@ -291,7 +292,7 @@ function failureOf(
   if (cancelled) return 'The step was cancelled';
   const bad = results.filter((task) => !['completed', 'queued', 'running'].includes(task.status));
   if (bad.length === 0) return undefined;
-  const timedOut = bad.filter((task) => task.status === 'timed-out');
+  const timedOut = bad.filter((task) => task.status === 'timed-out' || task.overMaxTokens);
   if (timedOut.length === 0 && !settings.failOnError) return undefined;
   if (results.length === 1) {
     const task = bad[0]!;

@@ -115,6 +115,12 @@ export const INPUT_FIELDS = {
   'thread-id': freeText.optional(),
   'app-url': baseUrl.optional(),
   comment: commentSetting.prefault('false'),
+  'max-tokens': z
+    .string()
+    .regex(/^\d+$/, 'must be a positive whole number of tokens')
+    .transform(Number)
+    .refine((n) => Number.isSafeInteger(n) && n > 0, 'must be a positive whole number of tokens')
+    .optional(),
 } satisfies Record<InputName, z.ZodType<unknown, string | undefined>>;
 
 /** Every input's value once checked: its default, or `undefined` when it has none, if empty or refused. */

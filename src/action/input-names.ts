@@ -31,6 +31,7 @@ export const ACTION_INPUT_NAMES = [
   'thread-id',
   'app-url',
   'comment',
+  'max-tokens',
 ] as const;
 
 export type InputName = (typeof ACTION_INPUT_NAMES)[number];

@@ -41,6 +41,7 @@ function commonSettings({ backend, values }: CheckedInputs): CommonSettings {
     apiUrl: values['api-url'] ?? DEFAULT_API_URLS[backend],
     wait: values.wait,
     timeoutMs: Math.round(values['timeout-minutes'] * 60_000),
+    maxTokens: values['max-tokens'],
     stopOnCancel: values['stop-on-cancel'],
     failOnError: values['fail-on-error'],
     githubToken: backend === 'cloudcoding' || comment.kind !== 'off' ? values['github-token'] : undefined,

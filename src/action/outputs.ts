@@ -1,4 +1,4 @@
-/** Step outputs (README, Outputs) from the Action's results. Every value is a string; JSON values are compact. */
+/** Step outputs (docs/action.md, Outputs) from the Action's results. Every value is a string; JSON values are compact. */
 import type { PullRequestRef, RunDetail } from '../codecloud/schemas.js';
 import { definedProps } from '../objects.js';
 import type { ActionOutputs } from './input-names.js';
@@ -14,6 +14,8 @@ export interface ResultsEntry {
   'pr-url': string | null;
   result: string | null;
   error: string | null;
+  'input-tokens': number | null;
+  'output-tokens': number | null;
 }
 
 export function resultsEntry(task: TaskResult): ResultsEntry {
@@ -25,6 +27,8 @@ export function resultsEntry(task: TaskResult): ResultsEntry {
     'pr-url': prUrl(task.run) ?? null,
     result: text === undefined ? null : clip(text, RESULTS_TEXT_LIMIT),
     error: task.error ?? null,
+    'input-tokens': task.run?.input_tokens ?? null,
+    'output-tokens': task.run?.output_tokens ?? null,
   };
 }
 

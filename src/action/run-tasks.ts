@@ -10,7 +10,7 @@ import { messageOf } from '../error-messages.js';
 import type { ActiveRun, PendingCreate } from './action-context.js';
 import type { AppWaitHooks, AppWaitOutcome } from './app-wait.js';
 import type { Clock } from './clock.js';
-import { elapsed, type RunReader, stamp, type WaitOutcome, waitForRun } from './wait-for-run.js';
+import { elapsed, type RunReader, stamp, tokensOf, type WaitOutcome, waitForRun } from './wait-for-run.js';
 import { backoffDelay, type WaitPolicy } from './wait-policy.js';
 
 /** The API's statuses, plus what the Action itself ended: `stopped` (cancelled), `timed-out`. */
@@ -26,6 +26,8 @@ export interface TaskResult {
   error: string | undefined;
   /** Every line logged for this task, for its log group. */
   lines: string[];
+  /** Stopped by the Action for passing `max-tokens` (the step fails, whatever `fail-on-error` says). */
+  overMaxTokens?: boolean;
 }
 
 export interface StartedRun {
@@ -56,6 +58,8 @@ export interface RunTasksOptions {
   /** Clock time (ms) by which everything must be done: later runs are stopped, unstarted jobs given up. */
   deadline: number;
   timeoutMinutes: number;
+  /** `max-tokens`: a run whose reported tokens pass this is stopped. */
+  maxTokens?: number | undefined;
   client: RunReader & { stopRun(id: string): Promise<{ status: string }> };
   /**
    * After cancellation, how long (real ms) a create or follow-up in flight may still answer before the Action gives
@@ -274,6 +278,16 @@ async function runOne(
         }
         return end('stopped', 'The step was cancelled; the run was stopped');
       }
+      case 'over-tokens': {
+        const used = tokensOf(outcome.run).toLocaleString('en-US');
+        const max = (options.maxTokens ?? 0).toLocaleString('en-US');
+        const stopped = await stop(options.client.stopRun.bind(options.client), started.id, log);
+        const message = `The run passed max-tokens (${max}): ${used} tokens used; ${stopped ? 'stopped it' : 'stopping it failed'}`;
+        log(message, 'warning');
+        leftRunning = !stopped;
+        result.overMaxTokens = true;
+        return end('stopped', message);
+      }
       case 'error': {
         log(`could not follow the run: ${outcome.error.message}`, 'warning');
         if (result.run?.status === 'completed') return end('completed', outcome.error.message);
@@ -303,15 +317,25 @@ async function follow(
 ): Promise<WaitOutcome> {
   const { clock, signal } = options;
   let knownStatus = started.status;
+  const overTokens =
+    options.maxTokens === undefined
+      ? undefined
+      : (run: RunDetail) => tokensOf(run) > (options.maxTokens ?? 0);
   if (options.waitViaApp) {
-    const viaApp = await options.waitViaApp(started.id, started.status, {
-      log,
-      // The App's answers carry the status: the comment follows it.
-      onStatus: (status) => {
-        result.status = status;
-        options.onUpdate?.(job.name, result);
-      },
-    });
+    // With `max-tokens`, the run is also read every 30 s while the App is waited on (the App's answer has no tokens).
+    const checker = overTokens ? watchTokens(started.id, options, overTokens, result) : undefined;
+    const viaApp = await options
+      .waitViaApp(started.id, started.status, {
+        log,
+        // The App's answers carry the status: the comment follows it.
+        onStatus: (status) => {
+          result.status = status;
+          options.onUpdate?.(job.name, result);
+        },
+        ...(checker ? { signal: checker.over.signal } : {}),
+      })
+      .finally(() => checker?.done.abort());
+    if (checker?.over.signal.aborted && result.run) return { kind: 'over-tokens', run: result.run, polls: 0 };
     switch (viaApp.kind) {
       case 'aborted':
         return { kind: 'aborted', run: result.run, polls: 0 };
@@ -351,7 +375,44 @@ async function follow(
       result.status = run.status;
       options.onUpdate?.(job.name, result);
     },
+    overTokens,
   });
+}
+
+/** How often the run is read for `max-tokens` while the App is waited on. */
+const TOKEN_CHECK_MS = 30_000;
+
+/**
+ * Reads the run every `TOKEN_CHECK_MS` until `done` aborts; aborts `over` once the run is past `max-tokens` (the
+ * run read is kept in `result.run`). A failed read is tried again at the next check.
+ */
+function watchTokens(
+  runId: string,
+  options: RunTasksOptions,
+  isOver: (run: RunDetail) => boolean,
+  result: TaskResult,
+): { over: AbortController; done: AbortController } {
+  const over = new AbortController();
+  const done = new AbortController();
+  const until = AbortSignal.any([done.signal, options.signal]);
+  void (async () => {
+    while (!until.aborted) {
+      await options.clock.sleep(TOKEN_CHECK_MS * options.pollPolicy.scale, until);
+      if (until.aborted) return;
+      try {
+        const run = await options.client.getRun(runId);
+        if (until.aborted) return;
+        result.run = run;
+        if (run.status !== 'completed' && run.status !== 'failed' && isOver(run)) {
+          over.abort();
+          return;
+        }
+      } catch {
+        // Read again at the next check.
+      }
+    }
+  })();
+  return { over, done };
 }
 
 /**

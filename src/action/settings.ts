@@ -26,6 +26,8 @@ export interface CommonSettings {
   /** Wait for the run(s) to finish (`run`, `follow-up`). */
   wait: boolean;
   timeoutMs: number;
+  /** `max-tokens`: a run whose reported tokens (input + output) pass this is stopped and the step fails. */
+  maxTokens?: number | undefined;
   stopOnCancel: boolean;
   failOnError: boolean;
   /** `github-token`: Cloud Coding's `github_token`, and the token the status comment (`comment`) is written with. */

@@ -18,6 +18,8 @@ export type WaitOutcome =
   | { kind: 'final'; run: RunDetail; polls: number }
   | { kind: 'timed-out'; run: RunDetail | undefined; polls: number }
   | { kind: 'aborted'; run: RunDetail | undefined; polls: number }
+  /** `stopWhen` said so (the run passed `max-tokens`): the caller stops it. */
+  | { kind: 'over-tokens'; run: RunDetail; polls: number }
   /** The API refused to tell (401, 404…): waiting cannot go on. */
   | { kind: 'error'; error: Error; run: RunDetail | undefined; polls: number };
 
@@ -36,6 +38,8 @@ export interface WaitForRunOptions {
   log: (line: string, level?: 'info' | 'warning') => void;
   /** Every run read (for the status comment). */
   onRun?: (run: RunDetail) => void;
+  /** A run still going for which this is true ends the wait with `over-tokens`. */
+  overTokens?: ((run: RunDetail) => boolean) | undefined;
 }
 
 export async function waitForRun(options: WaitForRunOptions): Promise<WaitOutcome> {
@@ -92,7 +96,13 @@ export async function waitForRun(options: WaitForRunOptions): Promise<WaitOutcom
       status = run.status;
     }
     if (isFinalRunStatus(run.status)) return { kind: 'final', run, polls };
+    if (options.overTokens?.(run)) return { kind: 'over-tokens', run, polls };
   }
+}
+
+/** A run's reported tokens, input + output (0 when it reports none yet). */
+export function tokensOf(run: Pick<RunDetail, 'input_tokens' | 'output_tokens'>): number {
+  return (run.input_tokens ?? 0) + (run.output_tokens ?? 0);
 }
 
 /** `2026-11-22T21:50:03Z` */

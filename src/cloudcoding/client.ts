@@ -1,5 +1,5 @@
 /**
- * Typed client of the Cloud Coding streaming API (README, The Cloud Coding backend): `POST /invoke/stdout` with
+ * Typed client of the Cloud Coding streaming API (docs/cloud-coding.md): `POST /invoke/stdout` with
  * `x-api-key`, answered with Server-Sent Events. `invoke()` validates the body (nothing is sent when it is invalid),
  * opens the stream and hands back the events as they arrive plus a final outcome that says how the run ended:
  * `completed`, `failed` (with the reason), `disconnected` (the stream was lost: the agent may still be working, but
@@ -34,7 +34,7 @@ export interface CloudCodingClientOptions extends ApiClientOptions {
   connectTimeoutMs?: number;
   /** Longest silence allowed on an open stream, comments included (default 10 min). */
   idleTimeoutMs?: number;
-  /** When true, a stream that closes without an `end`/`done` event is `disconnected` (default false: see README). */
+  /** When true, a stream that closes without an `end`/`done` event is `disconnected` (default false: see docs/cloud-coding.md). */
   requireEndEvent?: boolean;
   /** Tries after the first, for a refused connection or a 429 only (default 2). */
   retries?: number;

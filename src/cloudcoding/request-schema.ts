@@ -1,5 +1,5 @@
 /**
- * The body of `POST /invoke/stdout` (README, The Cloud Coding backend): `repo_url`, `github_token`, exactly one of
+ * The body of `POST /invoke/stdout` (docs/cloud-coding.md): `repo_url`, `github_token`, exactly one of
  * `messages` (`[{type: "human", content}]`) and `parallel_tasks` (`[{prompt, task_name}]`, names unique), and the
  * optional `branch`, `haiku`, `thread_id`. Messages never echo `github_token`'s value.
  */

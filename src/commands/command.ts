@@ -1,4 +1,4 @@
-/** What a `/codecloud …` comment asks for, once parsed (README, Commands). */
+/** What a `/codecloud …` comment asks for, once parsed (docs/app.md, Commands). */
 import type { AgentProvider, Backend } from '../vocabulary.js';
 
 /** Per-command overrides, from `--model=…` and friends; absent when not given. */
@@ -32,7 +32,9 @@ export type Command =
   /** `/codecloud status`: refresh the thread's status comment from the API. */
   | { kind: 'status' }
   /** `/codecloud help`: usage, config keys and the caller's permission. */
-  | { kind: 'help' };
+  | { kind: 'help' }
+  /** `/codecloud usage`: the repository's and the caller's usage against the limits in force. */
+  | { kind: 'usage' };
 
 /** One thing wrong with a command line's options, named so the reply can quote it. */
 export interface OptionProblem {

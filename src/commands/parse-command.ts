@@ -33,7 +33,7 @@ import { DEFAULT_TRIGGER, findCommandLine } from './find-command-line.js';
 
 type OptionName = 'model' | 'provider' | 'agent' | 'branch' | 'no-pr' | 'backend';
 
-/** The options, in the order help (and the README's Commands section) shows them. */
+/** The options, in the order help (and docs/app.md's Commands section) shows them. */
 export const COMMAND_OPTIONS: readonly { name: OptionName; usage: string; description: string }[] = [
   { name: 'model', usage: '--model=<model>', description: 'model to use, e.g. `claude-sonnet-4-5`' },
   { name: 'provider', usage: '--provider=<provider>', description: 'model provider, e.g. `anthropic`' },
@@ -53,7 +53,7 @@ const HINTS: Readonly<Record<string, string>> = {
   pr: 'unknown option; pull requests are opened by default, `--no-pr` turns that off',
 };
 
-const SIMPLE_WORDS = new Set(['approve', 'stop', 'status', 'help']);
+const SIMPLE_WORDS = new Set(['approve', 'stop', 'status', 'help', 'usage']);
 const NAME_LIKE = /^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,199}$/;
 
 function suggestOption(name: string): string | undefined {
@@ -217,7 +217,10 @@ export function parseCommand(body: string, trigger: string = DEFAULT_TRIGGER): P
     command =
       word === 'approve'
         ? { kind: 'approve', note: continuation.trim() }
-        : { kind: word === 'stop' ? 'stop' : word === 'status' ? 'status' : 'help' };
+        : {
+            kind:
+              word === 'stop' ? 'stop' : word === 'status' ? 'status' : word === 'usage' ? 'usage' : 'help',
+          };
   } else if (keyword !== undefined && word === 'plan') {
     rest = takeOptions(keyword.rest, options, seen, problems, written);
     command = { kind: 'plan', instruction: joinInstruction(rest, continuation), options };

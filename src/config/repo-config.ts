@@ -1,5 +1,5 @@
 /**
- * `.github/codecloud.yml` (README, Configuration), validated with zod. The app reads the YAML with Probot's config
+ * `.github/codecloud.yml` (docs/app.md, Configuration), validated with zod. The app reads the YAML with Probot's config
  * loader (org-wide defaults, `_extends`) and hands the parsed value to {@link parseRepoConfig}.
  *
  * Decisions:
@@ -14,6 +14,7 @@
  */
 import { z } from 'zod';
 import type { CommandOptions } from '../commands/command.js';
+import { LimitsConfig } from '../limits/limits-config.js';
 import { DEFAULT_MAX_CONCURRENT_RUNS, DEFAULT_TIMEOUT_MINUTES } from '../run-defaults.js';
 import { checkCron, parseIsoDateTime } from '../schedules/cron-check.js';
 import { isValidBranchName } from '../text/branch-name.js';
@@ -119,6 +120,7 @@ export const RepoConfigSchema = z
     instructions: z.string().max(MAX_INSTRUCTIONS_CHARS).default(''),
     schedules: z.array(ScheduleConfig).default([]),
     autofix: AutofixConfig,
+    limits: LimitsConfig.default({}),
   })
   .superRefine((config, ctx) => {
     const seen = new Map<string, number>();
@@ -141,7 +143,7 @@ export const RepoConfigSchema = z
 /** The repository's configuration with every default filled in. */
 export type RepoConfig = z.output<typeof RepoConfigSchema>;
 
-/** The config keys, in the order the README's Configuration section lists them (help lists them so too). */
+/** The config keys, in the order docs/app.md's Configuration table lists them (help lists them so too). */
 export const REPO_CONFIG_KEYS = [
   'trigger',
   'label',
@@ -160,8 +162,10 @@ export const REPO_CONFIG_KEYS = [
   'instructions',
   'schedules',
   'autofix',
+  'limits',
 ] as const;
 const SCHEDULE_KEYS: readonly string[] = Object.keys(ScheduleConfig.shape);
+const LIMITS_KEYS: readonly string[] = Object.keys(LimitsConfig.shape);
 
 /** Keys the loaders themselves use; never warned about. */
 const LOADER_KEYS = new Set(['_extends']);
@@ -272,6 +276,11 @@ function unknownKeyWarnings(raw: Record<string, unknown>): string[] {
   if (isMapping(raw.autofix)) {
     for (const key of Object.keys(raw.autofix)) {
       if (!(AUTOFIX_KEYS as readonly string[]).includes(key)) warn('autofix.', key, AUTOFIX_KEYS);
+    }
+  }
+  if (isMapping(raw.limits)) {
+    for (const key of Object.keys(raw.limits)) {
+      if (!LIMITS_KEYS.includes(key)) warn('limits.', key, LIMITS_KEYS);
     }
   }
   const schedules = raw.schedules;

@@ -1,6 +1,6 @@
 /**
  * A commenter's repository permission level, read from GitHub's
- * `GET /repos/{owner}/{repo}/collaborators/{username}/permission` answer (README, Commands): it must reach config
+ * `GET /repos/{owner}/{repo}/collaborators/{username}/permission` answer (docs/app.md, Commands): it must reach config
  * `min_permission` (`meetsPermission` in `src/vocabulary.ts`). `author_association` is never used.
  */
 import { z } from 'zod';

@@ -43,6 +43,8 @@ const CONFIG_KEY_HELP: Record<(typeof REPO_CONFIG_KEYS)[number], string> = {
   schedules: 'recurring (`cron`) or one-off (`run_at`) runs',
   autofix:
     'send failed checks (`ci`) and requested changes (`reviews`) on the agent’s PRs back to it, up to `max_attempts` per PR',
+  limits:
+    '`runs_per_day`, `runs_per_user_per_day`, `tokens_per_month`, `tokens_per_run`; may only lower the app’s ceilings',
 };
 
 /** A table cell: a `|` would end the cell, even inside inline code. */
@@ -58,6 +60,10 @@ function configValue(config: RepoConfig, key: (typeof REPO_CONFIG_KEYS)[number])
     return inlineCode(`ci: ${ci}, reviews: ${reviews}, max_attempts: ${max_attempts}`);
   }
   if (key === 'instructions') return config.instructions === '' ? '_(none)_' : '_(set)_';
+  if (key === 'limits') {
+    const set = Object.entries(config.limits).filter(([, v]) => v !== undefined);
+    return set.length === 0 ? '_(none)_' : set.map(([k, v]) => inlineCode(`${k}: ${v}`)).join(', ');
+  }
   if (Array.isArray(value))
     return value.length === 0 ? '_(none)_' : value.map((v) => inlineCode(String(v))).join(', ');
   return inlineCode(String(value));
@@ -70,6 +76,8 @@ export interface HelpReplyInput {
   permission: CallerPermission;
   /** The repository's effective configuration (defaults filled in). */
   config: RepoConfig;
+  /** The limits in force (ceilings and config) as a few lines, when any. */
+  limits?: readonly string[];
 }
 
 /** `/codecloud help`: the commands, the options, the config keys with this repository's values, and the caller's permission. */
@@ -104,6 +112,7 @@ export function renderHelpReply(input: HelpReplyInput): string {
     commands,
     `**Options**, before the instruction (e.g. ${inlineCode(`${t} --no-pr fix the typo`)}):\n\n${options}`,
     details(`<b>Configuration</b> (${inlineCode(REPO_CONFIG_PATH)})`, keys),
+    ...(input.limits && input.limits.length > 0 ? [input.limits.join('\n')] : []),
     permission,
   ]);
 }

@@ -1,5 +1,5 @@
 /**
- * The one status comment per run (README, Commands: "What you see"), as a pure function of a plain state object
+ * The one status comment per run (docs/app.md, What you see), as a pure function of a plain state object
  * and `now`.
  *
  * Layout: a headline with a status emoji, a small grey line saying who asked (and the run id), then what the
@@ -88,7 +88,15 @@ export type StatusState =
       finishedAt?: number;
       outcome?: RunOutcome;
     }
-  | { status: 'stopped'; stoppedBy?: string; startedAt?: number; finishedAt?: number; outcome?: RunOutcome }
+  | {
+      status: 'stopped';
+      stoppedBy?: string;
+      startedAt?: number;
+      finishedAt?: number;
+      outcome?: RunOutcome;
+      /** Why the app stopped it itself (a limit): the comment ends with it. */
+      note?: string;
+    }
   | {
       status: 'timed_out';
       timeoutMinutes: number;
@@ -355,6 +363,7 @@ export function renderStatusComment(input: StatusCommentInput, now: number): str
   }
   const facts = factsLine(outcome, took);
   if (facts !== '') tail.push(facts);
+  if (state.status === 'stopped' && state.note) tail.push(state.note);
 
   // Everything but the output is small; the output gets what is left of the budget.
   const fixed = redactSecrets([marker, top, ...sections, ...tail].join('\n\n'), input.knownSecrets);

@@ -1,5 +1,5 @@
 /**
- * codecloud webhooks, once durably recorded: each is only a hint to read the run back (README, How it works). Runs
+ * codecloud webhooks, once durably recorded: each is only a hint to read the run back (docs/how-it-works.md). Runs
  * the app started from a thread are refreshed; a completion of a run it did not start is relayed as
  * `repository_dispatch`.
  */

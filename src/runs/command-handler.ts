@@ -21,6 +21,7 @@ import { startRun } from './new-run.js';
 import type { RunDeps } from './run-deps.js';
 import { approve, askFollowUp, status, stop } from './thread-commands.js';
 import { type CommandTrigger, threadKeyOf } from './trigger.js';
+import { helpLimitLines, usage } from './usage-command.js';
 import { mayAskForHelp, mayTrigger, RULE_WITHOUT_CONFIG } from './who-may-trigger.js';
 
 export async function handleCommandJob(
@@ -69,7 +70,7 @@ export async function handleCommandJob(
   if (parsed.kind === 'none') return;
   if (
     parsed.kind === 'command' &&
-    parsed.command.kind === 'help' &&
+    (parsed.command.kind === 'help' || parsed.command.kind === 'usage') &&
     (await mayAskForHelp(gh, trigger, ref))
   ) {
     return dispatch(ctx, parsed.command);
@@ -101,10 +102,13 @@ async function dispatch(ctx: CommandContext, command: Command): Promise<void> {
           login: ctx.trigger.sender.login,
           permission: role,
           config: ctx.repoConfig,
+          limits: helpLimitLines(ctx),
         }),
       );
       return;
     }
+    case 'usage':
+      return usage(ctx);
     case 'stop':
       return stop(ctx);
     case 'status':

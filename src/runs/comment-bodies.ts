@@ -131,6 +131,7 @@ function stateOf(run: Run, extras: StatusExtras): StatusState {
         status: 'stopped',
         ...times,
         stoppedBy: run.stopRequestedBy || undefined,
+        note: run.options.stopNote,
         outcome: outcomeOf(run),
       });
     case 'timed_out': {

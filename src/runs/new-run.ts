@@ -11,6 +11,7 @@ import { isCodecloudComment } from '../render/markers.js';
 import { renderBackendUnavailableReply } from '../render/replies.js';
 import type { NewRun } from '../store/store.js';
 import { type CommandContext, reply, replyBusy, reviewContext, targetOfTrigger } from './command-context.js';
+import { chargeCommand, commandLimits, refundCommand } from './command-limits.js';
 import { isOwnRun } from './command-route.js';
 import { titleFromRequest } from './comment-bodies.js';
 import type { RunConfig } from './run-deps.js';
@@ -43,11 +44,21 @@ export async function startRun(ctx: CommandContext, request: NewRunRequest): Pro
   // that died before recording its id: look for it before posting.
   const lookFirst = run !== null || ctx.attempt > 1;
   if (!run) {
+    // Counted before it is created (one atomic step in the store); refused: a reply, 😕, and nothing runs.
+    const usageCharge = await chargeCommand(ctx);
+    if (usageCharge === null) return;
     const comments = await priorComments(ctx);
+    const tokensPerRun = commandLimits(ctx).tokens_per_run;
+    const record = newRunOf(trigger, ctx.config, request, comments);
+    record.options = definedProps({ ...record.options, usageCharge, tokensPerRun });
     // Atomic: of two commands arriving together in one thread, only one starts a run.
-    const created = await deps.store.createRunIfThreadIdle(newRunOf(trigger, ctx.config, request, comments));
+    const created = await deps.store.createRunIfThreadIdle(record);
     if ('busy' in created) {
-      if (!isOwnRun(created.busy, trigger)) await replyBusy(ctx, created.busy);
+      // The charge is this command's own: given back unless the busy run is the one it created before.
+      if (!isOwnRun(created.busy, trigger)) {
+        await refundCommand(ctx, usageCharge);
+        await replyBusy(ctx, created.busy);
+      }
       return;
     }
     run = created.created;

@@ -1,5 +1,5 @@
 /**
- * The safety net (README, How it works): at start-up and every `RECONCILE_INTERVAL_SECONDS`, every non-final run is read back
+ * The safety net (docs/how-it-works.md): at start-up and every `RECONCILE_INTERVAL_SECONDS`, every non-final run is read back
  * from its backend, runs past their time-out are stopped, runs whose starting process died are taken over, and
  * waiting runs get their slot. One replica at a time does it: the holder of a short lease that it renews every few
  * seconds, whatever the interval, so a replica that dies blocks the others for at most `RECONCILER_LEASE_MS`, and the

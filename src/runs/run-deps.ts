@@ -4,6 +4,7 @@ import type { AgentBackend } from '../backends/agent-backend.js';
 import type { RepoConfig } from '../config/repo-config.js';
 import type { ChecksApi } from '../github/checks-api.js';
 import type { GitHubApi } from '../github/github-api.js';
+import type { Limits } from '../limits/limits.js';
 import type { Store } from '../store/store.js';
 import type { AgentProvider, Backend, PermissionLevel, RunMode } from '../vocabulary.js';
 
@@ -59,6 +60,8 @@ export interface RunDeps {
   wake(): void;
   /** This process in the shared store (the holder of its leases: the reconciler, the runs it is starting). */
   holder: string;
+  /** The operator's ceilings (`LIMIT_*`); absent: none. */
+  limitCeilings?: Limits;
 }
 
 /** Minimum time between two progress edits of one status comment. */

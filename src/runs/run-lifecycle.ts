@@ -7,6 +7,8 @@ import { syncCheckRun } from '../autofix/check-run.js';
 import type { AgentBackend, BackendRunView, StartRunRequest } from '../backends/agent-backend.js';
 import { messageOf } from '../error-messages.js';
 import { type GitHubApi, statusOf } from '../github/github-api.js';
+import { refundAttempt } from '../limits/charge.js';
+import { recordRunTokens, type TokenStop } from '../limits/run-tokens.js';
 import { definedProps } from '../objects.js';
 import { DEFAULT_MAX_CONCURRENT_RUNS, DEFAULT_TIMEOUT_MINUTES } from '../run-defaults.js';
 import type { RunOptions } from '../store/run-options.js';
@@ -133,6 +135,8 @@ async function startHeldRun(deps: RunDeps, claimed: Run): Promise<void> {
   try {
     result = await backendOf(deps, run).start(startRequestOf(run));
   } catch (error) {
+    // The backend refused to create it: it counts nothing against the limits.
+    await refundAttempt(deps.store, run.options.usageCharge);
     await finalizeRun(deps, run, {
       status: 'failed',
       result: { ...run.result, error: messageOf(error) },
@@ -348,6 +352,7 @@ export async function sendFollowUp(
       idempotencyKey: message.idempotencyKey,
     });
   } catch (error) {
+    await refundAttempt(deps.store, run.options.usageCharge);
     await finalizeRun(deps, run, {
       status: 'failed',
       result: { ...run.result, error: `The follow-up could not be sent: ${messageOf(error)}` },
@@ -399,6 +404,15 @@ export async function refreshRun(
   // id: a follow-up not sent yet (plan limit), so what the API says is about the previous message.
   if (run.remoteRunId === null || run.status === 'starting' || run.status === 'waiting') return run;
   const view = await backendOf(deps, run).get(run.remoteRunId);
+  // Tokens as reported now: the run's and the repository's month; past `tokens_per_run`, stopped once.
+  const tokenStop = await recordRunTokens(deps.store, run, view, deps.now());
+  if (
+    tokenStop &&
+    !isFinalLocalRunStatus(run.status) &&
+    (view.status === 'queued' || view.status === 'running')
+  ) {
+    return stopForTokens(deps, run, view, tokenStop);
+  }
   if (view.status === 'completed' || view.status === 'failed') {
     if (isFinalLocalRunStatus(run.status)) {
       if (options.forceEdit) {
@@ -435,6 +449,24 @@ export async function refreshRun(
     await updateStatusComment(deps, gh, updated, { throttled: !changed && !options.forceEdit });
   }
   return updated;
+}
+
+/** A run past `tokens_per_run`: stopped at the backend, then final as `stopped` with the note saying why. */
+async function stopForTokens(deps: RunDeps, run: Run, view: BackendRunView, stop: TokenStop): Promise<Run> {
+  deps.log.info(`run ${run.id}: ${stop.note}; stopping it`);
+  if (run.remoteRunId !== null) {
+    await backendOf(deps, run)
+      .stop(run.remoteRunId)
+      .catch((error: unknown) =>
+        deps.log.warn(`stopping run ${run.id} for its tokens failed: ${String(error)}`),
+      );
+  }
+  const noted = await deps.store.transitionRun(run.id, NON_FINAL_LOCAL_RUN_STATUSES, {
+    options: { ...run.options, stopNote: stop.note },
+  });
+  if (!noted) return (await deps.store.getRun(run.id)) ?? run;
+  const { result: _result, plan: _plan, ...kept } = resultFrom(noted, view);
+  return finalizeRun(deps, noted, { status: 'stopped', result: kept });
 }
 
 /**

@@ -11,6 +11,7 @@ import { renderBusyReply, renderNoActiveRunReply, renderNothingToApproveReply } 
 import type { Run } from '../store/store.js';
 import { isFinalLocalRunStatus, NON_FINAL_LOCAL_RUN_STATUSES, type RunMode } from '../vocabulary.js';
 import { type CommandContext, commentUrl, reply, reviewContext, targetOfTrigger } from './command-context.js';
+import { chargeCommand, commandLimits, refundCommand } from './command-limits.js';
 import { threadRunOf } from './command-route.js';
 import { statusCommentBody, titleFromRequest } from './comment-bodies.js';
 import { backendOf, finalizeRun, refreshRun, sendFollowUp, whileStarting } from './run-lifecycle.js';
@@ -131,13 +132,20 @@ async function followUp(
   const { deps, gh, trigger } = ctx;
   const remoteRunId = run.remoteRunId;
   if (remoteRunId === null) return;
+  // Counted before it is sent (one atomic step in the store); refused: a reply, 😕, and nothing is sent.
+  const usageCharge = await chargeCommand(ctx);
+  if (usageCharge === null) return;
   await reactQuietly(deps, gh, ctx.ref, targetOfTrigger(trigger), 'eyes');
   // Held while the message is sent: a replica that finds the run in `starting` leaves it to this process, or takes
   // over within seconds if it dies.
-  const sent = await whileStarting(deps, run.id, () =>
-    sendFollowUpOf(ctx, run, remoteRunId, prompt, mode, headline),
-  );
-  if (!sent) {
+  let moved = false;
+  const sent = await whileStarting(deps, run.id, async () => {
+    moved = await sendFollowUpOf(ctx, run, remoteRunId, prompt, mode, headline, usageCharge);
+  });
+  if (!sent || !moved) {
+    // Given back unless the run carries this very charge (a retried job whose follow-up went out before).
+    const current = await deps.store.getRun(run.id);
+    if (current?.options.usageCharge !== usageCharge) await refundCommand(ctx, usageCharge);
     await reply(ctx, renderBusyReply({ login: trigger.sender.login, trigger: ctx.config.trigger }));
   }
 }
@@ -149,7 +157,8 @@ async function sendFollowUpOf(
   prompt: string,
   mode: RunMode,
   headline: string,
-): Promise<void> {
+  usageCharge: string,
+): Promise<boolean> {
   const { deps, gh, trigger } = ctx;
   // A command's follow-up is not an autofix attempt (its comment must not say so).
   const { autofix: _autofix, ...kept } = run.options;
@@ -166,7 +175,8 @@ async function sendFollowUpOf(
     // The follow-up's own comment: the previous answer, plan, error and token counts are not its own.
     result: definedProps({ prs: run.result.prs, branch: run.result.branch || undefined }),
     options: {
-      ...kept,
+      // The previous answer's stop note is not the follow-up's own.
+      ...definedProps({ ...kept, stopNote: undefined }),
       headline,
       requestedBy: trigger.sender.login,
       timeoutMinutes: ctx.config.timeoutMinutes,
@@ -174,12 +184,11 @@ async function sendFollowUpOf(
       reactOn: targetOfTrigger(trigger),
       // Asked in a review thread: the status comment is a reply there, edited as a review comment.
       statusCommentPlace: followUpPlace(trigger),
+      ...definedProps({ usageCharge, tokensPerRun: commandLimits(ctx).tokens_per_run }),
     },
   });
-  if (!moved) {
-    await reply(ctx, renderBusyReply({ login: trigger.sender.login, trigger: ctx.config.trigger }));
-    return;
-  }
+  if (!moved) return false;
+  await deps.store.usage.startAttempt(run.id);
   await deps.store.unmarkFinalCommentPosted(run.id);
   const body = statusCommentBody(moved, {
     now: deps.now(),
@@ -194,6 +203,7 @@ async function sendFollowUpOf(
     mode,
     idempotencyKey: followUpIdempotencyKey(trigger),
   });
+  return true;
 }
 
 function followUpPlace(trigger: CommandTrigger): StatusCommentPlace {

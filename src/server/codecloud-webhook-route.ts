@@ -1,5 +1,5 @@
 /**
- * `POST /codecloud/webhook` (README, Environment: the routes): raw body up to 1 MiB (413 beyond: a larger
+ * `POST /codecloud/webhook` (docs/operations.md, Routes): raw body up to 1 MiB (413 beyond: a larger
  * `Content-Length` at once, a streamed body as soon as it passes the limit, never read whole),
  * `X-Codecloud-Signature` checked against every configured secret (401), a body that is not a codecloud event (not
  * UTF-8, not JSON, nested deeper than 64 levels, an unknown `event`, a missing field) gets 400 naming why, and 2xx

@@ -124,6 +124,32 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 20,
+    name: 'usage counters, charges and run tokens',
+    statements: [
+      `CREATE TABLE usage_counters (
+        scope text NOT NULL,
+        key text NOT NULL,
+        period text NOT NULL,
+        count bigint NOT NULL,
+        PRIMARY KEY (scope, key, period)
+      )`,
+      `CREATE TABLE usage_charges (
+        charge_key text PRIMARY KEY,
+        repo_key text NOT NULL,
+        user_key text NOT NULL,
+        period text NOT NULL,
+        created_at timestamptz NOT NULL
+      )`,
+      `CREATE TABLE run_tokens (
+        run_id text PRIMARY KEY,
+        tokens bigint NOT NULL,
+        base bigint NOT NULL DEFAULT 0,
+        stop_claimed_at timestamptz
+      )`,
+    ],
+  },
 ];
 
 /** The same schema as `POSTGRES_MIGRATIONS` on SQLite; its versions count on their own. */
@@ -223,6 +249,32 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       `CREATE TABLE once_marks (
         key text PRIMARY KEY,
         value text
+      ) STRICT`,
+    ],
+  },
+  {
+    version: 20,
+    name: 'usage counters, charges and run tokens',
+    statements: [
+      `CREATE TABLE usage_counters (
+        scope text NOT NULL,
+        key text NOT NULL,
+        period text NOT NULL,
+        count integer NOT NULL,
+        PRIMARY KEY (scope, key, period)
+      ) STRICT`,
+      `CREATE TABLE usage_charges (
+        charge_key text PRIMARY KEY,
+        repo_key text NOT NULL,
+        user_key text NOT NULL,
+        period text NOT NULL,
+        created_at integer NOT NULL
+      ) STRICT`,
+      `CREATE TABLE run_tokens (
+        run_id text PRIMARY KEY,
+        tokens integer NOT NULL,
+        base integer NOT NULL DEFAULT 0,
+        stop_claimed_at integer
       ) STRICT`,
     ],
   },

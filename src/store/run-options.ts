@@ -72,6 +72,12 @@ export const RunOptions = z.object({
   createSentAt: lenient(z.number()),
   /** Set while the run's latest message is an autofix follow-up. */
   autofix: lenient(AutofixOrigin),
+  /** The limits' charge of the latest run or follow-up (given back if the backend refuses to create it). */
+  usageCharge: lenient(z.string()),
+  /** `limits.tokens_per_run` in force when it was asked for: a run that reports more is stopped. */
+  tokensPerRun: lenient(z.number().int().positive()),
+  /** Why the app stopped the run itself (the token limit), shown at the end of its status comment. */
+  stopNote: lenient(z.string()),
 });
 export type RunOptions = z.infer<typeof RunOptions>;
 

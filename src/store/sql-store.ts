@@ -38,6 +38,7 @@ import {
   type RunPullRequest,
   type Store,
 } from './store.js';
+import { UsageStore } from './usage-store.js';
 
 /** A health check that hangs is as bad as a failed one: `/healthz` must answer. */
 const PING_TIMEOUT_MS = 3_000;
@@ -70,11 +71,13 @@ export class SqlStore implements Store {
   readonly #db: SqlDatabase;
   readonly #now: () => number;
   readonly #dialect: SqlDialect;
+  readonly usage: UsageStore;
 
   constructor(db: SqlDatabase, now: () => number = Date.now) {
     this.#db = db;
     this.#now = now;
     this.#dialect = dialectOf(db.engine);
+    this.usage = new UsageStore(db, now);
   }
 
   get engine(): 'sqlite' | 'postgres' {

@@ -12,6 +12,7 @@
 import type { Backend, LocalRunStatus, RunMode } from '../vocabulary.js';
 import type { AutofixClaim, AutofixClaimInput } from './autofix-store.js';
 import type { RunOptions, RunProgress } from './run-options.js';
+import type { UsageStore } from './usage-store.js';
 
 /** A JSON value as stored in a `jsonb` column. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -198,6 +199,8 @@ export interface RecoveredClaims {
 export interface Store {
   /** `sqlite` (embedded, `DATA_DIR`) or `postgres` (`DATABASE_URL`). */
   readonly engine: 'sqlite' | 'postgres';
+  /** The limits' usage counters (`usage-store.ts`). */
+  readonly usage: UsageStore;
 
   /** Applies pending schema migrations in order; idempotent; safe when several replicas start at once. */
   migrate(): Promise<void>;

@@ -18,9 +18,15 @@ const ScriptPrSchema = z.strictObject({
   url: z.string().min(1).optional(),
 });
 
+/** Tokens a progress step adds to the run's counters (the API reports them while it runs). */
+const StepTokens = {
+  inputTokens: z.number().int().min(0).optional(),
+  outputTokens: z.number().int().min(0).optional(),
+};
+
 const ProgressStepSchema = z.union([
-  z.strictObject({ thinking: z.string(), atMs: ms.optional() }),
-  z.strictObject({ tool_call: ToolCall, atMs: ms.optional() }),
+  z.strictObject({ thinking: z.string(), atMs: ms.optional(), ...StepTokens }),
+  z.strictObject({ tool_call: ToolCall, atMs: ms.optional(), ...StepTokens }),
 ]);
 
 export const RunScriptSchema: z.ZodType<RunScript> = z.lazy(() =>

@@ -125,7 +125,10 @@ function startPhase(state: SimState, run: SimRun, script: RunScript, phase: Phas
       const offset = step.atMs ?? Math.floor((runningMs * (index + 1)) / (steps.length + 1));
       internal.cancels.push(
         state.clock.at(startedAt + offset, async () => {
-          if (live() && run.status === 'running') await sendProgress(state, run, step);
+          if (!live() || run.status !== 'running') return;
+          run.input_tokens += step.inputTokens ?? 0;
+          run.output_tokens += step.outputTokens ?? 0;
+          await sendProgress(state, run, step);
         }),
       );
     });

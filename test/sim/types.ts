@@ -15,9 +15,15 @@ export interface SimApiKey {
 }
 
 /** One progress step, sent as an `agent.progress` webhook while the run is `running`. */
+/** Tokens a progress step adds to the run's `input_tokens`/`output_tokens` (reported while it runs). */
+interface StepTokens {
+  inputTokens?: number;
+  outputTokens?: number;
+}
+
 export type ProgressStep =
-  | { thinking: string; tool_call?: never; atMs?: number }
-  | { tool_call: ToolCall; thinking?: never; atMs?: number };
+  | ({ thinking: string; tool_call?: never; atMs?: number } & StepTokens)
+  | ({ tool_call: ToolCall; thinking?: never; atMs?: number } & StepTokens);
 
 export interface ScriptPr {
   /** Default: the next free number of the repo (starting at 100). */

@@ -148,6 +148,25 @@ describe('app-url: waiting through the App', () => {
     expect(after[0]?.body).toContain('Done again.');
   }, 60_000);
 
+  it('with max-tokens, reads the run while waiting on the App and stops it once it passes', async () => {
+    const wf = await pullRequestWorkflow();
+    await h.sim.control.queueScripts({
+      queuedMs: 500,
+      runningMs: 900_000,
+      progress: [{ thinking: 'big', atMs: 5_000, inputTokens: 6_000, outputTokens: 1_000 }],
+    });
+    const step = await runStep({
+      inputs: inputs({ prompt: 'Burn tokens', 'max-tokens': '5000' }),
+      env: wf.env,
+    });
+    expect(step.exitCode, step.stdout).not.toBe(0);
+    expect(step.stdout).toContain('The run passed max-tokens (5,000): 7,000 tokens used; stopped it');
+    expect(step.stdout).toContain('Waiting through the App');
+    const stops = (await actionCalls()).filter((c) => c.route === 'POST /api/v1/agents/run/{id}/stop');
+    expect(stops).toHaveLength(1);
+    expect(step.summary).toContain('6,000 in / 1,000 out');
+  }, 60_000);
+
   it('waits the same way for parallel tasks', async () => {
     const wf = await pullRequestWorkflow();
     await h.sim.control.queueScripts(

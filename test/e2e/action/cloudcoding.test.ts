@@ -115,6 +115,8 @@ describe.each([
         'pr-url': null,
         result: '$ npm test\nfirst line (joined)\n12 passing\ndone\n',
         error: null,
+        'input-tokens': null,
+        'output-tokens': null,
       },
     ]);
 

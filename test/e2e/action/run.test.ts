@@ -69,6 +69,8 @@ describe.each([
         'pr-url': 'https://github.com/octo/widgets/pull/42',
         result: 'Fixed the flaky test.\nAll green.',
         error: null,
+        'input-tokens': 12_500,
+        'output-tokens': 3_200,
       },
     ]);
     expect(main.stdout).toMatch(/Z run \w+: (queued|running) → completed \(/);

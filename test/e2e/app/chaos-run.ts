@@ -110,7 +110,7 @@ export interface ChaosCommand {
   fails: boolean;
 }
 
-/** Sets the faults of the fault run (README, Deploy with Docker) on the simulator and the fake GitHub. */
+/** Sets the faults of the fault run (docs/development.md, Benchmarks) on the simulator and the fake GitHub. */
 export async function injectFaults(cluster: Cluster, plan: ChaosPlan): Promise<void> {
   const { sim, gh } = cluster;
   for (const event of ['agent.completed', 'agent.failed'] as const) {

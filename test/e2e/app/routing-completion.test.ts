@@ -1,4 +1,4 @@
-// Routing, completion and start-up end to end (README, Commands and How it works), with a real app process.
+// Routing, completion and start-up end to end (docs/app.md, Commands; docs/how-it-works.md), with a real app process.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { signCodecloudPayload } from '../../../src/codecloud/webhook-signature.js';
 import { signWebhook } from '../../fake-github/fake-github.js';

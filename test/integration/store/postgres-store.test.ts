@@ -22,7 +22,7 @@ describeStoreContract('postgres', async (clock) => {
   return {
     stores: [stores[0], stores[1]],
     reset: async () => {
-      await admin.query('TRUNCATE jobs, runs, run_prs, leases');
+      await admin.query('TRUNCATE jobs, runs, run_prs, leases, usage_counters, usage_charges, run_tokens');
     },
     query: async (text) => (await admin.query(text)).rows,
     tables: async () =>

@@ -1,4 +1,4 @@
-// The Cloud Coding API in the simulator (README, The Cloud Coding backend): `POST /invoke/stdout` answered with
+// The Cloud Coding API in the simulator (docs/cloud-coding.md): `POST /invoke/stdout` answered with
 // Server-Sent Events.
 // Single and parallel tasks (events interleaved round-robin, tagged with `task_name`), threads that carry a
 // conversation across invocations, scripted output and faults (status answers, slow or awkwardly cut chunks, a

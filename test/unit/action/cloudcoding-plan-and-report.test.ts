@@ -170,6 +170,8 @@ describe('reportCloudCoding', () => {
           'pr-url': null,
           result: 'run output\n',
           error: null,
+          'input-tokens': null,
+          'output-tokens': null,
         },
       ]),
     });

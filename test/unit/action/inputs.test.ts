@@ -40,7 +40,7 @@ describe('action.yml', () => {
     runs: Record<string, string>;
   };
 
-  it('declares exactly the inputs the code reads, and the outputs the README lists', () => {
+  it('declares exactly the inputs the code reads, and the outputs docs/action.md lists', () => {
     expect(Object.keys(yml.inputs)).toEqual([...ACTION_INPUT_NAMES]);
     expect(Object.keys(yml.outputs)).toEqual([...ACTION_OUTPUT_NAMES]);
     for (const [name, input] of Object.entries(yml.inputs)) expect(input.description, name).toBeTruthy();
@@ -97,7 +97,7 @@ describe('parseActionInputs', () => {
     expect(settings.command === 'run' && settings.tasks[0]?.request.branch).toBe('feature/a');
   });
 
-  it('names the input and the value, as the README shows', () => {
+  it('names the input and the value, as docs/action.md shows', () => {
     expect(problems({ prompt: 'x', mode: 'exec' })).toEqual([
       "Input 'mode' must be 'execute' or 'plan', got 'exec'",
     ]);

@@ -68,6 +68,8 @@ describe('outputs', () => {
           'pr-url': 'https://github.com/o/r/pull/7',
           result: 'Fixed it.\n\nSee <PR>.',
           error: null,
+          'input-tokens': 12_500,
+          'output-tokens': 3_200,
         },
       ]),
     });
@@ -91,6 +93,8 @@ describe('outputs', () => {
         'pr-url': null,
         result: null,
         error: 'Agent failed: docs',
+        'input-tokens': null,
+        'output-tokens': null,
       },
       {
         name: 'never',
@@ -99,6 +103,8 @@ describe('outputs', () => {
         'pr-url': null,
         result: null,
         error: 'Not started',
+        'input-tokens': null,
+        'output-tokens': null,
       },
     ]);
     expect(outputs['run-id']).toBeUndefined();

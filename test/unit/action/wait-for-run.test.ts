@@ -42,6 +42,23 @@ describe('waitForRun', () => {
     ]);
   });
 
+  it('ends with over-tokens when a run still going passes max-tokens, never for a final run', async () => {
+    const { clock, api, wait } = setup(60 * 60_000);
+    const { id } = await api.createRun({ prompt: 'big' });
+    const over = await clock.run(
+      wait(id, clock.now() + 60 * 60_000, { overTokens: (run) => run.status === 'running' }),
+    );
+    expect(over.kind).toBe('over-tokens');
+    expect(over.run?.status).toBe('running');
+
+    const done = setup(20_000);
+    const { id: small } = await done.api.createRun({ prompt: 'small' });
+    const final = await done.clock.run(
+      done.wait(small, done.clock.now() + 60 * 60_000, { overTokens: (run) => run.status === 'completed' }),
+    );
+    expect(final.kind).toBe('final');
+  });
+
   it('stops at the deadline', async () => {
     const { clock, api, wait } = setup(60 * 60_000);
     const { id } = await api.createRun({ prompt: 'slow' });

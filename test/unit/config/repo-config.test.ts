@@ -39,7 +39,7 @@ describe('parseRepoConfig', () => {
     });
   });
 
-  it('gives the README defaults for no file and an empty file', () => {
+  it('gives the documented defaults for no file and an empty file', () => {
     const expected = {
       trigger: '/codecloud',
       label: 'codecloud',
@@ -54,6 +54,7 @@ describe('parseRepoConfig', () => {
       instructions: '',
       schedules: [],
       autofix: { ci: false, reviews: false, max_attempts: 3 },
+      limits: {},
     };
     expect(parseRepoConfig(undefined)).toEqual({ ok: true, config: expected, warnings: [] });
     expect(parseRepoConfig(null)).toEqual({ ok: true, config: expected, warnings: [] });
@@ -81,6 +82,12 @@ describe('parseRepoConfig', () => {
         { name: 'nightly-tests', cron: '0 3 * * *', prompt: 'Run the test suite and fix any failures' },
       ],
       autofix: { ci: true, reviews: true, max_attempts: 2 },
+      limits: {
+        runs_per_day: 50,
+        runs_per_user_per_day: 10,
+        tokens_per_month: 20_000_000,
+        tokens_per_run: 2_000_000,
+      },
     };
     expect(parseRepoConfig(raw)).toEqual({ ok: true, config: raw, warnings: [] });
   });

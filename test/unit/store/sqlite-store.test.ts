@@ -8,7 +8,16 @@ describeStoreContract('sqlite', async (clock) => {
     stores: [new SqlStore(db, clock.now), new SqlStore(db, clock.now)],
     reset: async () => {
       await db.transaction(async (tx) => {
-        for (const table of ['run_prs', 'runs', 'jobs', 'leases']) await tx.query(`DELETE FROM ${table}`);
+        for (const table of [
+          'run_prs',
+          'runs',
+          'jobs',
+          'leases',
+          'usage_counters',
+          'usage_charges',
+          'run_tokens',
+        ])
+          await tx.query(`DELETE FROM ${table}`);
       });
     },
     query: async (text) => (await db.query(text)).rows,

@@ -82,8 +82,11 @@ export function describeStoreContract(
           'leases',
           'once_marks',
           'run_prs',
+          'run_tokens',
           'runs',
           'schema_migrations',
+          'usage_charges',
+          'usage_counters',
         ]);
       });
     });
