@@ -208,8 +208,3 @@ export class LogWindow {
     }
   }
 }
-
-/** Whether a line reads like an error (the window starts at the first such line). */
-export function isErrorLine(line: string): boolean {
-  return ERROR_LINE.test(line);
-}

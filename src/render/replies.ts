@@ -78,6 +78,8 @@ export interface HelpReplyInput {
   config: RepoConfig;
   /** The limits in force (ceilings and config) as a few lines, when any. */
   limits?: readonly string[];
+  /** What the app cannot do here because the installation has not granted a newer permission. */
+  cannot?: readonly string[];
 }
 
 /** `/codecloud help`: the commands, the options, the config keys with this repository's values, and the caller's permission. */
@@ -113,6 +115,12 @@ export function renderHelpReply(input: HelpReplyInput): string {
     `**Options**, before the instruction (e.g. ${inlineCode(`${t} --no-pr fix the typo`)}):\n\n${options}`,
     details(`<b>Configuration</b> (${inlineCode(REPO_CONFIG_PATH)})`, keys),
     ...(input.limits && input.limits.length > 0 ? [input.limits.join('\n')] : []),
+    ...(input.cannot && input.cannot.length > 0
+      ? [
+          `This installation has not granted all of the app's permissions, so it cannot ${input.cannot.join('; nor ')}. ` +
+            "An owner can accept the updated permissions in the installation's settings.",
+        ]
+      : []),
     permission,
   ]);
 }

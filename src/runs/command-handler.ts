@@ -3,6 +3,7 @@
  * the command is, and where it goes (`command-route.ts`): a new run (`new-run.ts`) or one of the thread commands
  * (`thread-commands.ts`). The 👀 reaction and the status comment always come before the backend call.
  */
+import { missingPermissionsOf } from '../autofix/missing-permissions.js';
 import { autofixHeardCommand } from '../autofix/pause.js';
 import type { Command } from '../commands/command.js';
 import { DEFAULT_TRIGGER } from '../commands/find-command-line.js';
@@ -103,6 +104,7 @@ async function dispatch(ctx: CommandContext, command: Command): Promise<void> {
           permission: role,
           config: ctx.repoConfig,
           limits: helpLimitLines(ctx),
+          cannot: await missingPermissionsOf(ctx.deps, ctx.trigger.installationId),
         }),
       );
       return;

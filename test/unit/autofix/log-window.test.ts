@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { isErrorLine, LogWindow } from '../../../src/autofix/log-window.js';
+import { LogWindow } from '../../../src/autofix/log-window.js';
+
+const isErrorLine = (line: string): boolean => {
+  const window = new LogWindow();
+  window.push(line);
+  return window.finish().firstErrorLine === 1;
+};
+
 import { readLogStream } from '../../../src/autofix/read-log-stream.js';
 
 const lines = (from: number, to: number, text = 'ok'): string[] =>
