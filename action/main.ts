@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import { ActionInputError, parseActionInputs } from '../src/action/inputs.js';
 import { redactingActionLog, redactOutcome } from '../src/action/redact-outcome.js';
+import { stepSecrets } from '../src/action/settings.js';
 import { capOutcome } from '../src/action/size-limits.js';
 import { messageOf } from '../src/error-messages.js';
 import { BACKEND_MODULES } from './backends.js';
@@ -45,14 +46,14 @@ export async function main(): Promise<void> {
   process.on('SIGTERM', onSignal);
   const redactedContext = (signal: AbortSignal) => {
     const context = runnerContext(signal);
-    return { ...context, log: redactingActionLog(context.log, [settings.apiKey, settings.githubToken]) };
+    return { ...context, log: redactingActionLog(context.log, stepSecrets(settings)) };
   };
   try {
     const outcome = capOutcome(
-      redactOutcome(await BACKEND_MODULES[settings.backend].main(settings, redactedContext(cancel.signal)), [
-        settings.apiKey,
-        settings.githubToken,
-      ]),
+      redactOutcome(
+        await BACKEND_MODULES[settings.backend].main(settings, redactedContext(cancel.signal)),
+        stepSecrets(settings),
+      ),
     );
     for (const [name, value] of Object.entries(outcome.outputs))
       if (value !== undefined) core.setOutput(name, value);

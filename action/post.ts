@@ -8,6 +8,7 @@ import {
   parsePendingCreates,
 } from '../src/action/cleanup-inputs.js';
 import { renderActionComment } from '../src/action/status-comment-body.js';
+import { toolHeaderValues } from '../src/action/tools-input.js';
 import { messageOf } from '../src/error-messages.js';
 import { BACKEND_MODULES } from './backends.js';
 import { runnerContext } from './context.js';
@@ -79,7 +80,12 @@ async function endComment(comment: LeftComment, runs: readonly ActiveRun[]): Pro
       kind: 'run',
       requestedBy: process.env.GITHUB_ACTOR || 'github-actions',
       timeoutMinutes: 0,
-      knownSecrets: [raw['api-key'].trim(), token],
+      knownSecrets: [
+        raw['api-key'].trim(),
+        token,
+        ...toolHeaderValues(raw.tools),
+        ...toolHeaderValues(raw.tasks),
+      ],
     },
     Date.now(),
   );

@@ -20,7 +20,7 @@ export interface ConfigRead {
   files: readonly ConfigFile[];
 }
 
-export type ConfigReader = (installationId: number, owner: string, repo: string) => Promise<ConfigRead>;
+export type ConfigFilesReader = (installationId: number, owner: string, repo: string) => Promise<ConfigRead>;
 
 /** The parts of a `push` webhook payload the cache looks at. */
 export interface ConfigPush {
@@ -55,13 +55,13 @@ const sourceOf = (owner: string, repo: string, path: string): string =>
   `${owner}/${repo}:${path.replace(/^\/+/, '')}`.toLowerCase();
 
 export class ConfigCache {
-  readonly #read: ConfigReader;
+  readonly #read: ConfigFilesReader;
   readonly #entries = new Map<string, Entry>();
   readonly #ttlMs: number;
   readonly #maxEntries: number;
   readonly #now: () => number;
 
-  constructor(read: ConfigReader, options: ConfigCacheOptions = {}) {
+  constructor(read: ConfigFilesReader, options: ConfigCacheOptions = {}) {
     this.#read = read;
     this.#ttlMs = options.ttlMs ?? 5 * 60_000;
     this.#maxEntries = options.maxEntries ?? 2_000;

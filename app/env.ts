@@ -36,6 +36,11 @@ export const AppEnv = z.object({
   PORT: Port.default(3000),
   HOST: z.string().min(1).default('localhost'),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
+  /** Unset: `json` with NODE_ENV=production, else `pretty` (Probot's defaults). */
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  NODE_ENV: z.string().optional(),
+  /** When set, `GET /metrics` asks for `Authorization: Bearer <METRICS_TOKEN>`. */
+  METRICS_TOKEN: z.string().optional(),
   GHE_HOST: z.string().min(1).optional(),
   GHE_PROTOCOL: z.enum(['http', 'https']).default('https'),
   CODECLOUD_API_KEY: z.string().optional(),
@@ -67,6 +72,9 @@ export interface AppSettings {
   codecloudWebhookSecrets: string[];
   /** `PUBLIC_URL + "/codecloud/webhook"`, or undefined (completion by polling). */
   codecloudWebhookUrl: string | undefined;
+  logFormat: 'json' | 'pretty';
+  /** The app's own secrets: never posted nor logged (the redactor ignores values too short to be secrets). */
+  knownSecrets: string[];
   /** The operator's ceilings for the repositories' `limits` (`LIMIT_*`). */
   limitCeilings: Limits;
 }
@@ -90,6 +98,10 @@ export function parseAppEnv(source: NodeJS.ProcessEnv): AppSettings {
     codecloudWebhookUrl: env.PUBLIC_URL
       ? `${env.PUBLIC_URL.replace(/\/+$/, '')}/codecloud/webhook`
       : undefined,
+    logFormat: env.LOG_FORMAT ?? (env.NODE_ENV === 'production' ? 'json' : 'pretty'),
+    knownSecrets: [env.CODECLOUD_API_KEY, env.CLOUDCODING_API_KEY, env.WEBHOOK_SECRET, env.METRICS_TOKEN]
+      .concat(parseSecretList(env.CODECLOUD_WEBHOOK_SECRET))
+      .filter((secret): secret is string => secret !== undefined),
     limitCeilings: definedProps({
       runs_per_day: env.LIMIT_RUNS_PER_DAY,
       runs_per_user_per_day: env.LIMIT_RUNS_PER_USER_PER_DAY,

@@ -14,6 +14,9 @@ import { type ChecksApi, checksApi } from '../src/github/checks-api.js';
 import { type GitHubApi, type GitHubRequester, gitHubApi, statusOf } from '../src/github/github-api.js';
 import { mergeConfigs } from '../src/github/merge-configs.js';
 import { RateLimitGate, SupersededError, withGitHubRetries } from '../src/github/rate-limit-retry.js';
+import type { RequestMetrics } from '../src/metrics/app-metrics.js';
+import { countedFetch } from '../src/metrics/counted-fetch.js';
+import { reusedAppJwt } from './app-jwt.js';
 import { ConfigCache, type ConfigPush } from './config-cache.js';
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
@@ -42,6 +45,10 @@ export interface GitHubClients {
 export interface GitHubClientsOptions {
   /** Values never to post (the app's API keys and webhook secrets); read when a comment is posted. */
   knownSecrets?: () => readonly string[];
+  /** The app's id and key: its JWT is then signed once and reused while it has more than a minute left. */
+  appCredentials?: { appId: string; privateKey: string };
+  /** Told every answer GitHub gives an installation client, and every wait for a rate limit. */
+  metrics?: Pick<RequestMetrics, 'githubRequest' | 'githubRateLimitWait'>;
 }
 
 /** The retry plugin's default `doNotRetry`, plus 429: rate limits are retried by `withGitHubRetries` instead. */
@@ -61,6 +68,20 @@ interface RequestOptions {
 
 export function gitHubClients(app: Probot, clientOptions: GitHubClientsOptions = {}): GitHubClients {
   const octokits = new Map<number, Promise<Octokit>>();
+  const credentials = clientOptions.appCredentials;
+  // Probot's auth options (app id, key, token cache) are merged with these: the key gives way to `createJwt`.
+  const jwtAuth = credentials
+    ? { privateKey: undefined, createJwt: reusedAppJwt(credentials.appId, credentials.privateKey) }
+    : {};
+  /** The app itself (installation look-ups, repository-scoped tokens), with the reused JWT when there is one. */
+  const appLevel: Promise<Octokit> = credentials
+    ? app.auth().then((base) => {
+        const OctokitClass = base.constructor as typeof ProbotOctokit;
+        return new OctokitClass({ auth: jwtAuth });
+      })
+    : app.auth();
+  // Not awaited until used: a failure here is the first call's to report.
+  appLevel.catch(() => undefined);
 
   const installationOctokit = (installationId: number): Promise<Octokit> => {
     let found = octokits.get(installationId);
@@ -69,17 +90,19 @@ export function gitHubClients(app: Probot, clientOptions: GitHubClientsOptions =
         const OctokitClass = appOctokit.constructor as typeof ProbotOctokit;
         // One pause per installation: after a rate limit, none of its requests goes out before GitHub said, not
         // even those already past the throttle's queue (the pause is checked last, just before the bytes go out).
-        const gate = new RateLimitGate();
+        const { metrics } = clientOptions;
+        const gate = new RateLimitGate(metrics ? { onWait: (ms) => metrics.githubRateLimitWait(ms) } : {});
+        const send = metrics ? countedFetch(fetch, (status) => metrics.githubRequest(status)) : fetch;
         // The class carries Probot's defaults (app id, key, token cache, base URL, throttle handlers); the instance
         // adds the installation and its own throttle group.
         const octokit = new OctokitClass({
           request: {
             fetch: async (url: string | URL | Request, init?: RequestInit) => {
               await gate.passed();
-              return fetch(url, init);
+              return send(url, init);
             },
           },
-          auth: { installationId },
+          auth: { installationId, ...jwtAuth },
           throttle: {
             id: `codecloud-installation-${installationId}`,
             onRateLimit: () => false,
@@ -158,7 +181,7 @@ export function gitHubClients(app: Probot, clientOptions: GitHubClientsOptions =
     },
     configPushed: (push) => configs.pushed(push),
     async repoToken(installationId, repo) {
-      const appOctokit = await app.auth();
+      const appOctokit = await appLevel;
       const name = repo.split('/')[1] ?? repo;
       const { data } = await appOctokit.request('POST /app/installations/{installation_id}/access_tokens', {
         installation_id: installationId,
@@ -167,7 +190,7 @@ export function gitHubClients(app: Probot, clientOptions: GitHubClientsOptions =
       return data.token;
     },
     async installationOf(owner, repo) {
-      const appOctokit = await app.auth();
+      const appOctokit = await appLevel;
       try {
         const { data } = await appOctokit.request('GET /repos/{owner}/{repo}/installation', { owner, repo });
         return data.id;

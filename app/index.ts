@@ -29,6 +29,9 @@ import {
 import { codecloudBackend } from '../src/backends/codecloud-backend.js';
 import { CloudCodingClient } from '../src/cloudcoding/index.js';
 import { CodecloudClient } from '../src/codecloud/client.js';
+import { type AppMetrics, createAppMetrics } from '../src/metrics/app-metrics.js';
+import { countedFetch } from '../src/metrics/counted-fetch.js';
+import { storeFigures } from '../src/metrics/store-figures.js';
 import { definedProps } from '../src/objects.js';
 import { redactingLog } from '../src/render/redacting-log.js';
 import {
@@ -54,6 +57,7 @@ import { handlePushJob } from '../src/runs/push-job.js';
 import { type Reconciler, startReconciler } from '../src/runs/reconciler.js';
 import type { RunDeps } from '../src/runs/run-deps.js';
 import { drainInstallation, lookUpLostCreate } from '../src/runs/run-lifecycle.js';
+import { handleScheduleRelayJob } from '../src/runs/schedule-events.js';
 import {
   JOB_BACKEND_FINISHED,
   JOB_CODECLOUD_EVENT,
@@ -61,10 +65,12 @@ import {
   JOB_DRAIN,
   JOB_LOOK_UP_CREATE,
   JOB_PUSH,
+  JOB_RELAY_SCHEDULE,
 } from '../src/runs/trigger.js';
 import { codecloudWebhookRoute } from '../src/server/codecloud-webhook-route.js';
 import { githubWebhookRoute } from '../src/server/github-webhook-route.js';
 import { healthRoute } from '../src/server/health-route.js';
+import { metricsRoute } from '../src/server/metrics-route.js';
 import { appWaitRoute } from '../src/server/wait-route.js';
 import { openStore } from '../src/store/open-store.js';
 import type { Store } from '../src/store/store.js';
@@ -89,10 +95,22 @@ export interface CodecloudAppOptions {
   fetch?: typeof fetch;
   /** Called once the handlers are registered and the worker runs. */
   onReady?: (runtime: AppRuntime) => void;
+  /** The app's private key (PEM): its JWT is then signed once and reused while it has more than a minute left. */
+  privateKey?: string | undefined;
+}
+
+/** The `fetch` an API client uses: the test's, else the global one, counted for `GET /metrics`. */
+function apiFetch(
+  options: CodecloudAppOptions,
+  metrics: AppMetrics,
+  api: 'codecloud' | 'cloudcoding',
+): typeof fetch {
+  return countedFetch(options.fetch ?? fetch, (status) => metrics.apiRequest(api, status));
 }
 
 function codecloudClientFor(
   options: CodecloudAppOptions,
+  metrics: AppMetrics,
   extra: { retries?: number } = {},
 ): CodecloudClient | undefined {
   const { env } = options.settings;
@@ -101,7 +119,8 @@ function codecloudClientFor(
     apiKey: env.CODECLOUD_API_KEY,
     baseUrl: env.CODECLOUD_API_URL,
     userAgent: 'codecloud-github-app',
-    ...definedProps({ fetch: options.fetch, now: options.now }),
+    fetch: apiFetch(options, metrics, 'codecloud'),
+    ...definedProps({ now: options.now }),
     ...extra,
   });
 }
@@ -111,6 +130,7 @@ function cloudCodingBackendFor(
   options: CodecloudAppOptions,
   clients: GitHubClients,
   holder: string,
+  metrics: AppMetrics,
   hooks: Pick<CloudCodingAgentBackendOptions, 'onUpdate' | 'onFinished'>,
 ): CloudCodingAgentBackend | undefined {
   const { env, githubBaseUrl } = options.settings;
@@ -120,7 +140,7 @@ function cloudCodingBackendFor(
     client: new CloudCodingClient({
       apiKey: env.CLOUDCODING_API_KEY,
       baseUrl: env.CLOUDCODING_API_URL,
-      ...definedProps({ fetch: options.fetch }),
+      fetch: apiFetch(options, metrics, 'cloudcoding'),
     }),
     githubToken: ({ installationId, repo }) => clients.repoToken(installationId, repo),
     serverUrl: githubBaseUrl ? githubBaseUrl.replace(/\/api\/v3$/, '') : 'https://github.com',
@@ -141,12 +161,20 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
   return async (app, { addHandler }) => {
     const { store, settings } = options;
     const now = options.now ?? Date.now;
-    const clients = gitHubClients(app, { knownSecrets: () => deps.knownSecrets });
+    const figures = storeFigures({ store, log: app.log });
+    const metrics = createAppMetrics(figures, settings.limitCeilings);
+    const clients = gitHubClients(app, {
+      knownSecrets: () => deps.knownSecrets,
+      metrics,
+      ...(options.privateKey && settings.env.APP_ID
+        ? { appCredentials: { appId: String(settings.env.APP_ID), privateKey: options.privateKey } }
+        : {}),
+    });
     let wake = (): void => undefined;
     // This process, in the shared store: the reconciler's lease and the Cloud Coding streams it holds.
     const holder = `app-${process.pid}-${randomUUID()}`;
     let progress: CloudCodingProgress | undefined;
-    const cloudCoding = cloudCodingBackendFor(options, clients, holder, {
+    const cloudCoding = cloudCodingBackendFor(options, clients, holder, metrics, {
       onUpdate: (remoteRunId, state) => progress?.onUpdate(remoteRunId, state),
       onFinished: (remoteRunId) => {
         void (async () => {
@@ -156,12 +184,12 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
         })().catch((error: unknown) => app.log.error(`recording a Cloud Coding end: ${String(error)}`));
       },
     });
-    const codecloudClient = codecloudClientFor(options);
+    const codecloudClient = codecloudClientFor(options, metrics);
     const codecloud = codecloudClient
       ? codecloudBackend({
           client: codecloudClient,
           // A create whose answer is lost is looked up, never sent again (the orchestration keeps looking).
-          createClient: codecloudClientFor(options, { retries: 0 }),
+          createClient: codecloudClientFor(options, metrics, { retries: 0 }),
           webhookUrl: settings.codecloudWebhookUrl,
         })
       : undefined;
@@ -172,20 +200,16 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
     const deps: RunDeps = {
       store,
       backends: definedProps({ codecloud, cloudcoding: cloudCoding }),
+      schedules: codecloudClient,
       github: (installationId) => clients.api(installationId),
       checks: (installationId) => clients.checks(installationId),
       loadConfig: (installationId, owner, repo) => loadConfig(installationId, owner, repo),
       installationOf: (owner, repo) => clients.installationOf(owner, repo),
       botLogin: await botLoginOf(app),
       // Posted and logged text never shows these (the redactor ignores values too short to be secrets).
-      knownSecrets: [
-        settings.env.CODECLOUD_API_KEY,
-        settings.env.CLOUDCODING_API_KEY,
-        settings.env.WEBHOOK_SECRET,
-      ]
-        .concat(settings.codecloudWebhookSecrets)
-        .filter((secret): secret is string => secret !== undefined),
+      knownSecrets: settings.knownSecrets,
       now,
+      metrics,
       log: redactingLog(app.log, () => deps.knownSecrets),
       wake: () => wake(),
       holder,
@@ -195,6 +219,7 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
     const worker = new JobWorker({
       store,
       log: deps.log,
+      metrics,
       now,
       handlers: jobHandlers({
         [JOB_COMMAND]: (trigger, job) => handleCommandJob(deps, trigger, { attempt: job.attempts }),
@@ -203,6 +228,7 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
             bodiesVerified: settings.codecloudWebhookSecrets.length > 0,
           }),
         [JOB_RELAY_COMPLETION]: (payload) => handleRelayJob(deps, payload),
+        [JOB_RELAY_SCHEDULE]: (payload) => handleScheduleRelayJob(deps, payload),
         [JOB_BACKEND_FINISHED]: (payload) => handleCloudCodingFinishedJob(deps, payload),
         [JOB_PUSH]: (push) =>
           handlePushJob(
@@ -210,6 +236,7 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
               schedules: codecloudClient,
               loadConfig,
               webhookUrl: settings.codecloudWebhookUrl,
+              store,
               now,
               log: app.log,
             },
@@ -246,6 +273,7 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
           path: settings.env.WEBHOOK_PATH,
           receive: receiveGitHub,
           log: deps.log,
+          metrics,
         })
       : undefined;
     if (githubRoute) addHandler(githubRoute);
@@ -270,11 +298,22 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
           waits.recorded(event);
         },
         log: deps.log,
+        metrics,
       }),
     );
     addHandler(waits.handle);
+    addHandler(
+      metricsRoute({
+        scrape: () => metrics.scrape(),
+        contentType: metrics.registry.contentType,
+        token: settings.env.METRICS_TOKEN,
+        log: deps.log,
+      }),
+    );
 
     worker.start();
+    // The store's figures are read once now, so the first scrape does not wait for them.
+    void figures.refresh();
     const reconciler: Reconciler = startReconciler(deps, {
       intervalMs: settings.env.RECONCILE_INTERVAL_SECONDS * 1000,
       holder,

@@ -8,7 +8,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { Probot, run, Server } from 'probot';
 import { messageOf } from '../src/error-messages.js';
+import { appLogger } from '../src/logging/app-logger.js';
 import { definedProps } from '../src/objects.js';
+import { redactSecrets } from '../src/redact.js';
 import { routeFirst } from '../src/server/route-first.js';
 import { openStore } from '../src/store/open-store.js';
 import { type AppSettings, parseAppEnv, requireServingEnv } from './env.js';
@@ -60,24 +62,36 @@ async function main(): Promise<void> {
     return;
   }
   requireServingEnv(settings);
+  // The one logger: Probot's lines (its server's request lines, Octokit's), the app's and a crash's stack all go
+  // through the redactor on their way out.
+  const log = appLogger({
+    level: env.LOG_LEVEL,
+    format: settings.logFormat,
+    knownSecrets: () => settings.knownSecrets,
+  });
+  knownSecrets = settings.knownSecrets;
+  process.on('uncaughtException', (error) => {
+    log.fatal({ err: error }, 'uncaught exception; exiting');
+    process.exit(1);
+  });
 
   const store = await openStore({ databaseUrl: env.DATABASE_URL, dataDir: env.DATA_DIR });
   await store.migrate();
 
+  const privateKey = privateKeyOf(settings);
   const ProbotWithDefaults = ProbotWithoutWebhookMiddleware.defaults({
     appId: env.APP_ID,
-    privateKey: privateKeyOf(settings),
+    privateKey,
     secret: env.WEBHOOK_SECRET,
     logLevel: env.LOG_LEVEL,
+    log,
     ...definedProps({ baseUrl: settings.githubBaseUrl }),
   });
   // Probot's Server would otherwise log through its own logger at `info` (every request, pretty-printed), whatever
-  // LOG_LEVEL says: it gets the app's logger, made by Probot at LOG_LEVEL.
-  const logging = new ProbotWithDefaults();
-  await logging.ready();
+  // LOG_LEVEL says: it gets the app's logger.
   const server = new Server({
     Probot: ProbotWithDefaults,
-    log: logging.log,
+    log,
     host: env.HOST,
     // Probot's Server reads `port || 3000`, so 0 would become 3000; Node's listen takes the string "0" as 0.
     port: env.PORT === 0 ? ('0' as unknown as number) : env.PORT,
@@ -90,6 +104,7 @@ async function main(): Promise<void> {
     codecloudApp({
       store,
       settings,
+      privateKey,
       onReady: (ready) => {
         runtime = ready;
       },
@@ -130,7 +145,10 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
+/** Set once the environment is read: a start-up failure's message is redacted with them too. */
+let knownSecrets: readonly string[] = [];
+
 main().catch((error: unknown) => {
-  process.stderr.write(`codecloud app: ${messageOf(error)}\n`);
+  process.stderr.write(`codecloud app: ${redactSecrets(messageOf(error), knownSecrets)}\n`);
   process.exit(1);
 });

@@ -1,13 +1,15 @@
 // The App's speed and cost, run as production runs it (compiled, `node build/app/main.js`): ready time (process
 // start → /healthz 200 on an empty DATA_DIR), memory idle and with 1,000 runs waiting for a slot, first feedback
 // (webhook sent → 👀, → status comment) and GitHub requests per simple run. Real app process, fake GitHub and
-// simulator on 127.0.0.1.
+// simulator on 127.0.0.1. Also the requests and CPU per installation-token refresh (`token-refresh.ts`);
+// `BENCH_APP_PART=token` measures only that.
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../src/store/open-store.js';
 import { freshRepo, startHarness } from '../test/e2e/app/app-harness.js';
 import { COMPILED_APP, COMPILED_APP_ENV, ensureBuilt, pct, rssMb } from './compiled-app.js';
+import { measureTokenRefresh } from './token-refresh.js';
 
 const RUNS = Number(process.env.BENCH_APP_RUNS ?? 8);
 const STARTS = 3;
@@ -23,6 +25,15 @@ const stats = (values: number[], unit: string) =>
 ensureBuilt();
 const h = await startHarness({ sim: { timeFactor: 50 }, appArgs: COMPILED_APP, env: COMPILED_APP_ENV });
 try {
+  const tokens = await measureTokenRefresh(h);
+  row(
+    'installation-token refresh (repo token, installation look-up)',
+    `${tokens.requestsPerRefresh} GitHub requests · ${tokens.cpuMsPerRefresh} ms CPU each (${tokens.refreshes} refreshes)`,
+  );
+  if (process.env.BENCH_APP_PART === 'token') {
+    await h.close();
+    process.exit(0);
+  }
   /** Starts the app `STARTS` times, each on an empty DATA_DIR; returns the ready times and the RSS after 5 s idle. */
   const startUp = async (): Promise<{ ready: number[]; rss: number }> => {
     const ready: number[] = [];

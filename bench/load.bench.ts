@@ -2,6 +2,9 @@
 // Prints the webhook acks (p50/p99), and how long after the burst the last status comment was posted and the last
 // run created. Real app process (compiled), fake GitHub and simulator on 127.0.0.1.
 //
+// After the first burst, the app's `GET /metrics` families that show it are printed (deliveries, the ack histogram,
+// jobs, job attempts, runs by status, API requests).
+//
 // The acks are timed on several bursts, each sent to a freshly started app (LOAD_BURSTS, default 5), and the median
 // burst is printed with every burst's p99: on a small shared machine one burst alone varies by half. Each burst goes
 // first to a bare `node:http` server (`bare-webhook-server.ts`), timed while the app is idle: the floor Node's HTTP
@@ -133,8 +136,23 @@ async function timeBurst(h: Harness, requests: BurstRequest[]): Promise<BurstFig
   };
 }
 
+/** The families of `GET /metrics` that show a burst, once the store's figures (read every 10 s) show its runs. */
+async function metricsAfterBurst(h: Harness): Promise<string> {
+  const families =
+    /^codecloud_(webhook_deliveries_total|webhook_ack_seconds_(count|sum)|jobs|job_attempts_total|runs|api_requests_total|github_requests_total)[{ ]/;
+  let lines: string[] = [];
+  for (let i = 0; i < 30; i++) {
+    const text = await (await fetch(`${h.app.url}/metrics`)).text();
+    lines = text.split('\n').filter((line) => families.test(line) && !line.endsWith(' 0'));
+    if (lines.some((line) => line.startsWith('codecloud_runs{'))) break;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  return lines.join('\n');
+}
+
 ensureBuilt();
 const bursts: BurstFigures[] = [];
+let burstMetrics = '';
 let lastComment = Number.NaN;
 let lastRun = Number.NaN;
 let comments = 0;
@@ -157,6 +175,7 @@ let runs = 0;
       if (!Number.isNaN(lastComment) && !Number.isNaN(lastRun)) break;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
+    burstMetrics = await metricsAfterBurst(h);
     const violations = h.github.state().violations;
     if (violations.length > 0)
       throw new Error(`OpenAPI violations: ${JSON.stringify(violations.slice(0, 3))}`);
@@ -204,3 +223,6 @@ console.log(
 );
 console.log(`${label('burst → last status comment posted')} ${seconds(lastComment, comments)}`);
 console.log(`${label('burst → last run created')} ${seconds(lastRun, runs)}`);
+console.log(
+  `\nGET /metrics after the first burst (non-zero samples of the families that show it):\n${burstMetrics}`,
+);

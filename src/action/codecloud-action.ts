@@ -161,6 +161,7 @@ function followUpCommand(
           mode: settings.mode,
           update_pr: updatePr || undefined,
           idempotency_key: settings.idempotencyKey,
+          tools: settings.tools,
         }),
         { signal },
       );

@@ -8,7 +8,7 @@ import type { RunMode } from '../vocabulary.js';
 import type { ActionContext } from './action-context.js';
 import { COMMENT_EDIT_INTERVAL_MS, type CommentApi, commentKeeper } from './comment-keeper.js';
 import type { TaskResult } from './run-tasks.js';
-import { type CommonSettings, timeoutInMinutes } from './settings.js';
+import { type CommonSettings, stepSecrets, timeoutInMinutes } from './settings.js';
 import {
   actionMarker,
   type CommentIdentity,
@@ -72,7 +72,7 @@ export async function startComment(
         kind: plan.kind,
         requestedBy: setup.requestedBy,
         timeoutMinutes: timeoutInMinutes(settings),
-        knownSecrets: [settings.apiKey, settings.githubToken ?? ''],
+        knownSecrets: stepSecrets(settings),
       },
       clock.now(),
     );

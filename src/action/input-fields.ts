@@ -121,6 +121,8 @@ export const INPUT_FIELDS = {
     .transform(Number)
     .refine((n) => Number.isSafeInteger(n) && n > 0, 'must be a positive whole number of tokens')
     .optional(),
+  // Checked as a whole by its rule (`tools-input.ts`): its problems name the tool and the field.
+  tools: freeText.optional(),
 } satisfies Record<InputName, z.ZodType<unknown, string | undefined>>;
 
 /** Every input's value once checked: its default, or `undefined` when it has none, if empty or refused. */

@@ -32,6 +32,7 @@ export const ACTION_INPUT_NAMES = [
   'app-url',
   'comment',
   'max-tokens',
+  'tools',
 ] as const;
 
 export type InputName = (typeof ACTION_INPUT_NAMES)[number];

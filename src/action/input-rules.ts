@@ -11,6 +11,7 @@ import type { GivenInputs, InputIssue, InputValues, ShowValue } from './input-fi
 import type { InputName } from './input-names.js';
 import { runTaskSpecs, type Workspace } from './run-task-specs.js';
 import type { ActionCommand } from './settings.js';
+import { checkTools } from './tools-input.js';
 
 /** What the schemas read besides the inputs; `warnings` and `notices` are filled while parsing. */
 export interface InputContext {
@@ -64,6 +65,7 @@ const COMMANDS_OF_INPUT: Partial<Record<InputName, readonly ActionCommand[]>> = 
   'run-at': ['schedule'],
   'schedule-id': ['unschedule'],
   'app-url': ['run', 'follow-up'],
+  tools: ['run', 'follow-up', 'schedule'],
 };
 
 function commandList(commands: readonly string[]): string {
@@ -97,6 +99,13 @@ const noCloudCodingInputs: Rule = ({ values, given }, { show }, report) => {
     report({ path: ['haiku'], message: `Input 'haiku' is only used with backend 'cloudcoding', got 'true'` });
 };
 
+/** The `tools` input against the API's tool schema; every problem names the tool and the field. */
+const toolsInput: Rule = ({ given }, _context, report) => {
+  if (given.tools === undefined) return;
+  const checked = checkTools(given.tools, `Input 'tools'`);
+  if (!checked.ok) for (const message of checked.problems) report({ path: ['tools'], message });
+};
+
 const cloudCodingInputs: Rule = (inputs, { show }, report) => {
   if (inputs.command !== 'run' && inputs.command !== 'follow-up') {
     report({
@@ -110,6 +119,8 @@ const cloudCodingInputs: Rule = (inputs, { show }, report) => {
     "with backend 'cloudcoding' (it defaults to the workflow's GITHUB_TOKEN)",
     report,
   );
+  if (inputs.given.tools !== undefined)
+    report({ path: ['tools'], message: `Input 'tools' is only used with backend 'codecloud'` });
   const appUrl = inputs.given['app-url'];
   if (appUrl !== undefined) {
     report({
@@ -154,6 +165,7 @@ export const BACKEND_RULES: Record<Backend, Rule[]> = {
     apiKeyRequired,
     noInputsOfOtherCommands,
     noCloudCodingInputs,
+    toolsInput,
     commentInputs,
     appUrlOwnsTheWebhook,
   ],

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import type { ToolDefinition } from '../codecloud/schemas.js';
 import type { Backend } from '../vocabulary.js';
 import { deriveIdempotencyKey } from './idempotency-key.js';
 import type { GivenInputs, InputValues } from './input-fields.js';
@@ -20,7 +21,7 @@ import {
   unscheduleInputs,
   workspaceOf,
 } from './input-rules.js';
-import { runTaskSpecs } from './run-task-specs.js';
+import { inputTools, runTaskSpecs } from './run-task-specs.js';
 import {
   type ActionCommand,
   type CommonSettings,
@@ -32,8 +33,11 @@ import {
   type StopSettings,
   type UnscheduleSettings,
 } from './settings.js';
+import { toolHeaderValues } from './tools-input.js';
 
-function commonSettings({ backend, values }: CheckedInputs): CommonSettings {
+const definedTools = (tools: ToolDefinition[] | undefined) => (tools === undefined ? {} : { tools });
+
+function commonSettings({ backend, values, given }: CheckedInputs): CommonSettings {
   const comment = values.comment;
   return {
     backend,
@@ -49,6 +53,8 @@ function commonSettings({ backend, values }: CheckedInputs): CommonSettings {
     comment,
     haiku: values.haiku,
     threadId: values['thread-id'],
+    // Every header value given anywhere, even in a tool refused for another reason.
+    toolSecrets: [...toolHeaderValues(given.tools), ...toolHeaderValues(given.tasks)],
   };
 }
 
@@ -88,6 +94,7 @@ function followUpSettings(inputs: CheckedInputs, context: InputContext): FollowU
     idempotencyKey: key ?? '',
     repo: workspace.repo,
     branch: workspace.branch,
+    tools: inputTools(inputs.given.tools),
   };
 }
 
@@ -110,6 +117,7 @@ function scheduleSettings(inputs: CheckedInputs, context: InputContext): Schedul
       mode: values.mode ?? 'execute',
       webhook_url: values['webhook-url'],
       auto_create_pr: values['auto-create-pr'],
+      ...definedTools(inputTools(inputs.given.tools)),
     },
   };
 }

@@ -2,7 +2,8 @@
  * The runs command `run` starts: the single `prompt`, or each item of `tasks` with its overrides checked like the
  * inputs they override. Every problem is an issue on the input, or on the `tasks` item and key, it is about.
  */
-import type { CreateAgentRunInput } from '../codecloud/schemas.js';
+import type { CreateAgentRunInput, ToolDefinition } from '../codecloud/schemas.js';
+import type { Backend } from '../vocabulary.js';
 import {
   checkInput,
   type GivenInputs,
@@ -12,6 +13,7 @@ import {
 } from './input-fields.js';
 import type { TaskSpec } from './settings.js';
 import { parseTasksInput, type RawTask, type TaskOverride } from './tasks-input.js';
+import { checkTools } from './tools-input.js';
 
 /** Where runs work unless a task says otherwise. */
 export interface Workspace {
@@ -26,6 +28,7 @@ export interface Workspace {
 }
 
 export interface RunTasksInputs {
+  backend: Backend;
   values: InputValues;
   given: GivenInputs;
   workspace: Workspace;
@@ -112,6 +115,8 @@ class TaskSpecBuilder {
     if (provider !== undefined) request.provider = provider;
     const agent = override('agent-provider') ?? v['agent-provider'];
     if (agent !== undefined) request.agent_provider = agent;
+    const tools = this.#tools(task, index, label, report);
+    if (tools !== undefined) request.tools = tools;
     const webhookOverride = override('webhook-url');
     const appUrl = v['app-url'];
     if (webhookOverride !== undefined && appUrl !== undefined)
@@ -125,6 +130,25 @@ class TaskSpecBuilder {
     return { name: task.name, request };
   }
 
+  /** The task's own tools, else the `tools` input's (whose problems its own rule reports). */
+  #tools(
+    task: RawTask,
+    index: number | undefined,
+    label: string | undefined,
+    report: (key: string, message: string) => void,
+  ): ToolDefinition[] | undefined {
+    if (task.tools === undefined || label === undefined || index === undefined)
+      return inputTools(this.inputs.given.tools);
+    if (this.inputs.backend === 'cloudcoding') {
+      report('tools', `${label}: 'tools' is only used with backend 'codecloud'`);
+      return undefined;
+    }
+    const checked = checkTools(task.tools, `${label}: 'tools'`);
+    if (checked.ok) return checked.tools;
+    for (const problem of checked.problems) report('tools', problem);
+    return undefined;
+  }
+
   /** A run needs the default branch: reported once when there is none to use (a fork's pull request). */
   #defaultBranchUsed(): void {
     const problem = this.inputs.workspace.branchProblem;
@@ -132,4 +156,11 @@ class TaskSpecBuilder {
     this.#branchProblemReported = true;
     this.issues.push({ path: ['branch'], message: problem });
   }
+}
+
+/** The `tools` input's definitions; `undefined` when it is not given or is refused (reported by its rule). */
+export function inputTools(text: string | undefined): ToolDefinition[] | undefined {
+  if (text === undefined) return undefined;
+  const checked = checkTools(text, `Input 'tools'`);
+  return checked.ok ? checked.tools : undefined;
 }

@@ -1,7 +1,7 @@
 /** The Action's settings: every input gathered once, validated, defaults applied. After the edge, types are trusted. */
 import { DEFAULT_CLOUDCODING_API_URL } from '../cloudcoding/client.js';
 import { DEFAULT_CODECLOUD_API_URL } from '../codecloud/client.js';
-import type { CreateAgentRunInput, CreateScheduleInput } from '../codecloud/schemas.js';
+import type { CreateAgentRunInput, CreateScheduleInput, ToolDefinition } from '../codecloud/schemas.js';
 import type { Backend, RunMode } from '../vocabulary.js';
 
 /** The Action's `command` input (the App's `/codecloud` commands are `Command` in `src/commands/command.ts`). */
@@ -40,6 +40,8 @@ export interface CommonSettings {
   haiku: boolean;
   /** Cloud Coding only: the conversation to continue. */
   threadId: string | undefined;
+  /** The header values of every tool the step sends (`tools`, a task's `tools`): secrets like the API key. */
+  toolSecrets: string[];
 }
 
 export type CommentSetting = { kind: 'off' } | { kind: 'event' } | { kind: 'number'; number: number };
@@ -64,6 +66,8 @@ export interface FollowUpSettings {
   /** Cloud Coding only (its `repo_url` and `branch`): the `repo` input or `$GITHUB_REPOSITORY`, and the branch. */
   repo: string | undefined;
   branch: string | undefined;
+  /** `tools`: replaces the run's tools for this follow-up (codecloud only). */
+  tools: ToolDefinition[] | undefined;
 }
 
 export interface StopSettings {
@@ -99,4 +103,11 @@ export type ActionSettings = CommonSettings & CommandSettings;
 /** `timeout-minutes` as given (to 2 decimals), for messages. */
 export function timeoutInMinutes(settings: CommonSettings): number {
   return Math.round((settings.timeoutMs / 60_000) * 100) / 100;
+}
+
+/** What the step never shows: the API key, `github-token` and the tools' header values. */
+export function stepSecrets(settings: CommonSettings): string[] {
+  return [settings.apiKey, settings.githubToken ?? '', ...settings.toolSecrets].filter(
+    (secret) => secret !== '',
+  );
 }

@@ -24,13 +24,15 @@ export interface RawTask {
   name: string;
   prompt: string;
   overrides: Partial<Record<TaskOverride, string>>;
+  /** The task's own `tools` as given (a list, or its text), checked by `tools-input.ts`; replaces the input's. */
+  tools?: unknown;
 }
 
 export type TasksParseResult = { ok: true; tasks: RawTask[] } | { ok: false; problems: string[] };
 
 const MAX_TASKS = 100;
 const MAX_NAME = 100;
-const ALLOWED_KEYS = new Set<string>(['name', 'prompt', ...TASK_OVERRIDES]);
+const ALLOWED_KEYS = new Set<string>(['name', 'prompt', ...TASK_OVERRIDES, 'tools']);
 
 /** Parses the text of the `tasks` input; every problem names the item (1-based) and the key. */
 export function parseTasksInput(text: string): TasksParseResult {
@@ -71,12 +73,17 @@ export function parseTasksInput(text: string): TasksParseResult {
     }
     const entries = Object.entries(item as Record<string, unknown>);
     const fields = new Map<string, string>();
+    let tools: unknown;
     for (const [key, value] of entries) {
       if (!ALLOWED_KEYS.has(key)) {
         problems.push(`${where}: unknown key '${key}' (allowed: ${[...ALLOWED_KEYS].join(', ')})`);
         continue;
       }
       if (value === null || value === undefined) continue;
+      if (key === 'tools') {
+        tools = value;
+        continue;
+      }
       if (typeof value !== 'string' && typeof value !== 'boolean' && typeof value !== 'number') {
         problems.push(`${where}: '${key}' must be a single value, got ${describeType(value)}`);
         continue;
@@ -96,7 +103,7 @@ export function parseTasksInput(text: string): TasksParseResult {
       const value = fields.get(key);
       if (value !== undefined && value !== '') overrides[key] = value;
     }
-    tasks.push({ name, prompt, overrides });
+    tasks.push({ name, prompt, overrides, ...(tools !== undefined ? { tools } : {}) });
   });
   return problems.length > 0 ? { ok: false, problems } : { ok: true, tasks };
 }

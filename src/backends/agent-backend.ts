@@ -16,6 +16,8 @@ export interface StartRunRequest {
   agentProvider?: AgentProvider | undefined;
   autoCreatePr: boolean;
   installationId: number;
+  /** Cloud Coding: the conversation (`thread_id`) this run continues; a new one when absent. */
+  threadId?: string | undefined;
 }
 
 export type StartRunResult =

@@ -176,6 +176,7 @@ export function cloudCodingAgentBackend(options: CloudCodingAgentBackendOptions)
         prompt: request.prompt,
         branch: request.branch,
         haiku: options.haiku,
+        threadId: request.threadId,
         serverUrl: options.serverUrl,
       });
       const run: LiveRun = {
@@ -187,7 +188,7 @@ export function cloudCodingAgentBackend(options: CloudCodingAgentBackendOptions)
         state: undefined,
         startedAt: new Date(now()).toISOString(),
         completedAt: undefined,
-        threadId: undefined,
+        threadId: request.threadId,
       };
       runs.set(remoteRunId, run);
       const opened = await open(remoteRunId, run, body);

@@ -16,10 +16,13 @@ export const RepoName = z.string().regex(REPO_PATTERN, 'repo must be in format: 
 export const ToolDefinition = z.object({
   name: z.string(),
   description: z.string(),
-  parameters: z.object({
-    properties: z.record(z.string(), z.unknown()),
-    required: z.array(z.string()).optional(),
-  }),
+  // JSON Schema: its other keywords (`type: object`, `additionalProperties`…) are kept, not stripped.
+  parameters: z
+    .object({
+      properties: z.record(z.string(), z.unknown()),
+      required: z.array(z.string()).optional(),
+    })
+    .loose(),
   endpoint: z.object({
     url: z.string(),
     method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']),

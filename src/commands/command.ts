@@ -15,6 +15,8 @@ export interface CommandOptions {
   noPr?: true;
   /** `--backend=codecloud|cloudcoding` */
   backend?: Backend;
+  /** `--new`: Cloud Coding starts a fresh conversation instead of continuing the thread's. */
+  fresh?: true;
 }
 
 export type Command =

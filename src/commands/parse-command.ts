@@ -31,7 +31,7 @@ import { AgentProvider, Backend } from '../vocabulary.js';
 import type { Command, CommandOptions, OptionProblem, ParsedComment } from './command.js';
 import { DEFAULT_TRIGGER, findCommandLine } from './find-command-line.js';
 
-type OptionName = 'model' | 'provider' | 'agent' | 'branch' | 'no-pr' | 'backend';
+type OptionName = 'model' | 'provider' | 'agent' | 'branch' | 'no-pr' | 'backend' | 'new';
 
 /** The options, in the order help (and docs/app.md's Commands section) shows them. */
 export const COMMAND_OPTIONS: readonly { name: OptionName; usage: string; description: string }[] = [
@@ -41,6 +41,11 @@ export const COMMAND_OPTIONS: readonly { name: OptionName; usage: string; descri
   { name: 'branch', usage: '--branch=<branch>', description: 'base branch for a new run' },
   { name: 'no-pr', usage: '--no-pr', description: 'push a branch but do not open a pull request' },
   { name: 'backend', usage: '--backend=codecloud|cloudcoding', description: 'API that runs the agent' },
+  {
+    name: 'new',
+    usage: '--new',
+    description: "Cloud Coding: start a fresh conversation instead of continuing the thread's",
+  },
 ];
 
 /** Other spellings users reach for; they mean the option named on the right. */
@@ -94,9 +99,10 @@ function applyOption(
   if (seen.has(name)) return withValue({ option: written, message: 'given more than once' });
   seen.add(name);
 
-  if (name === 'no-pr') {
+  if (name === 'no-pr' || name === 'new') {
     if (value !== undefined) return { option: written, value, message: 'takes no value' };
-    options.noPr = true;
+    if (name === 'no-pr') options.noPr = true;
+    else options.fresh = true;
     return undefined;
   }
   const usage = COMMAND_OPTIONS.find((o) => o.name === name)?.usage ?? written;

@@ -19,8 +19,8 @@ export interface GitHubRequester {
 
 export type ReactionContent = '+1' | '-1' | 'laugh' | 'confused' | 'heart' | 'hooray' | 'rocket' | 'eyes';
 
-/** What a reaction or a comment is attached to. */
-export type CommentTarget =
+/** What a reaction is attached to (the Action's `CommentTarget` is where its status comment goes). */
+export type ReactionTarget =
   /** The issue or pull request itself (its opening post). */
   | { kind: 'issue'; number: number }
   /** A comment in the conversation tab. */
@@ -99,7 +99,7 @@ export interface GitHubApi {
   updateComment(ref: RepoRef, commentId: number, body: string): Promise<void>;
   replyToReviewComment(ref: RepoRef, pullNumber: number, commentId: number, body: string): Promise<number>;
   updateReviewComment(ref: RepoRef, commentId: number, body: string): Promise<void>;
-  react(ref: RepoRef, target: CommentTarget, content: ReactionContent): Promise<void>;
+  react(ref: RepoRef, target: ReactionTarget, content: ReactionContent): Promise<void>;
   getPull(ref: RepoRef, pullNumber: number): Promise<PullRequestInfo>;
   /**
    * The most recent `limit` comments of an issue or pull request conversation, oldest first; with `before` (ISO

@@ -14,10 +14,19 @@ export class RateLimitGate {
   #openAt = 0;
   readonly #now: () => number;
   readonly #sleep: (ms: number) => Promise<void>;
+  readonly #onWait: ((ms: number) => void) | undefined;
 
-  constructor(options: { now?: () => number; sleep?: ((ms: number) => Promise<void>) | undefined } = {}) {
+  constructor(
+    options: {
+      now?: () => number;
+      sleep?: ((ms: number) => Promise<void>) | undefined;
+      /** Told how long a request waited for the pause to end (for `GET /metrics`). */
+      onWait?: (ms: number) => void;
+    } = {},
+  ) {
     this.#now = options.now ?? Date.now;
     this.#sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+    this.#onWait = options.onWait;
   }
 
   /** No request before `delayMs` from now (a later time already set stays). */
@@ -27,9 +36,12 @@ export class RateLimitGate {
 
   /** Resolves once the pause (if any) is over. */
   async passed(): Promise<void> {
+    const from = this.#now();
+    if (this.#openAt <= from) return;
     for (let wait = this.#openAt - this.#now(); wait > 0; wait = this.#openAt - this.#now()) {
       await this.#sleep(wait);
     }
+    this.#onWait?.(this.#now() - from);
   }
 }
 

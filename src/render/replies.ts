@@ -113,6 +113,7 @@ export function renderHelpReply(input: HelpReplyInput): string {
     `Write a line starting with ${inlineCode(t)} in an issue, a pull request or a review to hand work to a codecloud agent. The instruction may go on over the following lines.`,
     commands,
     `**Options**, before the instruction (e.g. ${inlineCode(`${t} --no-pr fix the typo`)}):\n\n${options}`,
+    `**Cloud Coding conversations** (${inlineCode('--backend=cloudcoding')} or ${inlineCode('backend: cloudcoding')}): a command in a thread (an issue, a pull request's conversation, a review thread) whose latest run is a completed Cloud Coding run continues that conversation, with its own status comment marked as a follow-up. ${inlineCode(`${t} --new <instruction>`)} starts a fresh one; after a run that failed, was stopped or timed out, the next command starts afresh.`,
     details(`<b>Configuration</b> (${inlineCode(REPO_CONFIG_PATH)})`, keys),
     ...(input.limits && input.limits.length > 0 ? [input.limits.join('\n')] : []),
     ...(input.cannot && input.cannot.length > 0

@@ -120,8 +120,8 @@ export interface StatusCommentInput {
   kind?: 'run' | 'follow-up';
   /** The command word, for the hints (`/codecloud stop`). Default `/codecloud`. */
   trigger?: string;
-  /** A line of markdown under the byline saying why this run was started (made safe by its maker). */
-  context?: string;
+  /** A line under the byline about what this run is (e.g. that it continues a Cloud Coding conversation). */
+  note?: string;
   state: StatusState;
   /** Values that must never be shown (the app's API keys), on top of the credential patterns. */
   knownSecrets?: readonly string[];
@@ -298,9 +298,10 @@ export function renderStatusComment(input: StatusCommentInput, now: number): str
         : pendingMarker(input.pendingId ?? 'unknown');
   // Hints to comment commands: only the app answers them.
   const hint = (text: string): string => (writer === undefined ? text : '');
-  const top = `${headline(input, now)}\n${byline(input)}${input.context ? `\n\n${input.context}` : ''}`;
+  const top = `${headline(input, now)}\n${byline(input)}`;
 
   const sections: string[] = [];
+  if (input.note) sections.push(`<sub>${neutralizeMentions(input.note)}</sub>`);
   let outcome: RunOutcome | undefined;
   let took: number | undefined;
   switch (state.status) {

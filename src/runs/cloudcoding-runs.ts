@@ -8,6 +8,7 @@ import type { AgentBackend, BackendRunView } from '../backends/agent-backend.js'
 import type { ThreadIdStore } from '../backends/cloudcoding-backend.js';
 import { latestOutputExcerpt } from '../cloudcoding/output-excerpt.js';
 import type { CloudCodingRunState } from '../cloudcoding/run-recorder.js';
+import { addLogFields, runLogFields } from '../log-context.js';
 import { inertText } from '../render/markdown.js';
 import type { Store } from '../store/store.js';
 import { isFinalLocalRunStatus } from '../vocabulary.js';
@@ -132,6 +133,7 @@ export async function handleCloudCodingFinishedJob(
   const run = await deps.store.getRunByRemoteId(remoteRunId, 'cloudcoding');
   const backend = deps.backends.cloudcoding;
   if (!run || !backend) return;
+  addLogFields(runLogFields(run));
   if (!view) {
     await refreshRun(deps, run);
     return;

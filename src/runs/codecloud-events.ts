@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { CodecloudEvent } from '../codecloud/webhook-events.js';
 import { eventDedupKey } from '../codecloud/webhook-events.js';
+import { addLogFields, runLogFields } from '../log-context.js';
 import { definedProps } from '../objects.js';
 import { inertText } from '../render/markdown.js';
 import { applyProgressEvent } from '../render/progress.js';
@@ -14,12 +15,13 @@ import { progressOf } from './comment-bodies.js';
 import { enqueue, type JobPayload } from './jobs.js';
 import { PROGRESS_EDIT_INTERVAL_MS, type RunDeps } from './run-deps.js';
 import { refreshRun } from './run-lifecycle.js';
+import { relayScheduleEvent } from './schedule-events.js';
 import { JOB_CODECLOUD_EVENT, JOB_RELAY_COMPLETION } from './trigger.js';
 
 /**
  * The job's dedupe key: the event's meaning, not `X-Codecloud-Delivery` (new on every retry). A completion carries
  * its `completed_at`, so the completion of a later follow-up of the same run is a new event; progress events are
- * keyed by their content.
+ * keyed by their content; schedule events by their meaning and their `created_at`.
  */
 export function codecloudJobKey(event: CodecloudEvent): string {
   if (event.event === 'agent.progress') {
@@ -28,7 +30,9 @@ export function codecloudJobKey(event: CodecloudEvent): string {
   if (event.event === 'agent.completed' || event.event === 'agent.failed') {
     return `codecloud:${eventDedupKey(event)}:${event.completed_at ?? event.created_at}`;
   }
-  return `codecloud:${eventDedupKey(event)}`;
+  // A schedule event's own time too: a forged body seen first must not hide the real event (the relay itself is
+  // keyed by what the API says, so a repeat relays nothing).
+  return `codecloud:${eventDedupKey(event)}:${event.created_at ?? ''}`;
 }
 
 /** Records a verified codecloud event as a job; resolves once it is stored (then the route may answer 2xx). */
@@ -62,18 +66,17 @@ export async function handleCodecloudEventJob(
   event: CodecloudEvent,
   options: CodecloudEventJobOptions,
 ): Promise<void> {
-  if (
-    event.event !== 'agent.completed' &&
-    event.event !== 'agent.failed' &&
-    event.event !== 'agent.progress'
-  ) {
-    return; // schedule events: nothing to show in a thread
+  if (event.event === 'schedule.run.skipped' || event.event === 'schedule.deleted') {
+    await relayScheduleEvent(deps, event);
+    return;
   }
+  if (event.event === 'schedule.run.executed') return; // the run's own events follow
   const run = await deps.store.getRunByRemoteId(event.run_id, 'codecloud');
   if (!run) {
     if (event.event !== 'agent.progress') await relay(deps, event.run_id);
     return;
   }
+  addLogFields(runLogFields(run));
   if (isFinalLocalRunStatus(run.status)) return;
   if (event.event === 'agent.progress') {
     let current = run;

@@ -5,7 +5,7 @@
  */
 import { missingPermissionsOf } from '../autofix/missing-permissions.js';
 import { autofixHeardCommand } from '../autofix/pause.js';
-import type { Command } from '../commands/command.js';
+import type { Command, CommandOptions } from '../commands/command.js';
 import { DEFAULT_TRIGGER } from '../commands/find-command-line.js';
 import { parseCommand } from '../commands/parse-command.js';
 import { effectiveRunSettings, type RunSettings } from '../config/repo-config.js';
@@ -16,6 +16,7 @@ import {
   renderInvalidConfigComment,
   renderInvalidOptionsReply,
 } from '../render/replies.js';
+import { conversationChoice } from './cloudcoding-conversation.js';
 import { type CommandContext, reply, replyBusy, replyIn } from './command-context.js';
 import { routeCommand } from './command-route.js';
 import { startRun } from './new-run.js';
@@ -123,25 +124,51 @@ async function dispatch(ctx: CommandContext, command: Command): Promise<void> {
         ctx,
         effectiveRunSettings(ctx.repoConfig, command.options, command.kind),
         command.instruction,
+        command.options,
       );
   }
 }
 
-/** An `execute` or `plan` request, taken where `routeCommand` says. */
-async function runRequest(ctx: CommandContext, settings: RunSettings, instruction: string): Promise<void> {
+/**
+ * An `execute` or `plan` request, taken where `routeCommand` says; in a thread of a Cloud Coding conversation, a
+ * Cloud Coding run that continues it or says why it starts afresh (`cloudcoding-conversation.ts`).
+ */
+async function runRequest(
+  ctx: CommandContext,
+  asked: RunSettings,
+  instruction: string,
+  options: CommandOptions,
+): Promise<void> {
   const { deps, trigger } = ctx;
   const threadRun = await deps.store.latestRunForThread(threadKeyOf(trigger));
   const pullRequestRun = trigger.isPullRequest
     ? await deps.store.findRunByPullRequest(`${trigger.owner}/${trigger.repo}`, trigger.number)
     : null;
-  const route = routeCommand({ trigger, threadRun, pullRequestRun });
+  let route = routeCommand({ trigger, threadRun, pullRequestRun });
+  if (route.kind === 'busy') return replyBusy(ctx, route.active);
+  const conversation = conversationChoice(threadRun, options);
+  const settings: RunSettings = conversation.kind === 'none' ? asked : { ...asked, backend: 'cloudcoding' };
+  if (conversation.kind === 'continue') {
+    return startRun(ctx, {
+      settings,
+      instruction,
+      branch: options.branch ?? conversation.branch ?? settings.branch ?? trigger.defaultBranch,
+      conversation: { continuesThread: conversation.threadId },
+    });
+  }
+  const fresh = conversation.kind === 'fresh' ? { freshConversation: conversation.reason } : undefined;
+  // A codecloud follow-up is no place for a Cloud Coding run: a new one on the pull request's branch instead.
+  if (fresh && route.kind === 'follow-up') route = { kind: 'new-run-on-pull-request' };
   switch (route.kind) {
-    case 'busy':
-      return replyBusy(ctx, route.active);
     case 'follow-up':
       return askFollowUp(ctx, route.run, instruction, settings.mode);
     case 'new-run-on-issue':
-      return startRun(ctx, { settings, instruction, branch: settings.branch ?? trigger.defaultBranch });
+      return startRun(ctx, {
+        settings,
+        instruction,
+        branch: settings.branch ?? trigger.defaultBranch,
+        ...definedProps({ conversation: fresh }),
+      });
     case 'new-run-on-pull-request': {
       const pull = await ctx.gh.getPull(ctx.ref, trigger.number);
       if (pull.fromFork) {
@@ -153,7 +180,13 @@ async function runRequest(ctx: CommandContext, settings: RunSettings, instructio
         );
         return;
       }
-      return startRun(ctx, { settings, instruction, branch: pull.headRef, pull });
+      return startRun(ctx, {
+        settings,
+        instruction,
+        branch: pull.headRef,
+        pull,
+        ...definedProps({ conversation: fresh }),
+      });
     }
   }
 }

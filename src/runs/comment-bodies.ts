@@ -8,8 +8,9 @@ import { definedProps } from '../objects.js';
 import type { ProgressToolCall, RunOutcome, RunProgress, StatusState } from '../render/status-comment.js';
 import { renderStatusComment } from '../render/status-comment.js';
 import { DEFAULT_TIMEOUT_MINUTES } from '../run-defaults.js';
-import type { RunProgress as StoredProgress } from '../store/run-options.js';
+import type { StoredRunProgress } from '../store/run-options.js';
 import type { Run } from '../store/store.js';
+import { conversationNote } from './cloudcoding-conversation.js';
 
 /** Why a waiting run waits: how many runs are ahead of it, and whether codecloud's plan limit holds them all. */
 export interface WaitingFor {
@@ -79,7 +80,7 @@ function outcomeOf(run: Run): RunOutcome {
 }
 
 /** The stored progress (parsed where the run was read) as the renderer takes it. */
-export function progressOf(progress: StoredProgress | null): RunProgress | undefined {
+export function progressOf(progress: StoredRunProgress | null): RunProgress | undefined {
   if (!progress) return undefined;
   const toolCalls: ProgressToolCall[] = (progress.toolCalls ?? []).map((call) =>
     definedProps({ name: call.name, status: call.status, arguments: call.arguments }),
@@ -142,7 +143,7 @@ function stateOf(run: Run, extras: StatusExtras): StatusState {
 }
 
 export function statusCommentBody(run: Run, extras: StatusExtras): string {
-  const kind = extras.kind ?? (run.followUpCount > 0 ? 'follow-up' : 'run');
+  const kind = extras.kind ?? (run.followUpCount > 0 || run.options.continuesThread ? 'follow-up' : 'run');
   const trigger = extras.trigger ?? run.options.trigger;
   return renderStatusComment(
     {
@@ -155,7 +156,13 @@ export function statusCommentBody(run: Run, extras: StatusExtras): string {
         mode: run.mode,
         kind,
         trigger: trigger || undefined,
-        context: run.options.autofix ? autofixContextLine(run.options.autofix) : undefined,
+        note:
+          [
+            run.options.autofix ? autofixContextLine(run.options.autofix) : undefined,
+            conversationNote(run.options, trigger || '/codecloud'),
+          ]
+            .filter((line): line is string => Boolean(line))
+            .join('\n\n') || undefined,
         state: stateOf(run, extras),
         knownSecrets: extras.knownSecrets,
       }),

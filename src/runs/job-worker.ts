@@ -10,7 +10,10 @@
  * it since) is abandoned: its outcome is not written.
  */
 import { fullJitterDelay } from '../http/backoff.js';
+import { withOwnLogFields } from '../log-context.js';
+import type { JobMetrics } from '../metrics/app-metrics.js';
 import { type Job, RELEASED_AT_SHUTDOWN, type Store } from '../store/store.js';
+import { jobLogFields } from './job-log-fields.js';
 import type { Logger } from './run-deps.js';
 
 export type JobHandler = (payload: unknown, job: Job) => Promise<void>;
@@ -19,6 +22,8 @@ export interface JobWorkerOptions {
   store: Store;
   handlers: Record<string, JobHandler>;
   log: Logger;
+  /** Told how each attempt ended. */
+  metrics?: JobMetrics;
   now?: () => number;
   /** Jobs in flight at once (default 64). */
   concurrency?: number;
@@ -67,7 +72,8 @@ interface InFlight {
 }
 
 export class JobWorker {
-  readonly #options: Required<Omit<JobWorkerOptions, 'handlers' | 'store' | 'log'>> & JobWorkerOptions;
+  readonly #options: Required<Omit<JobWorkerOptions, 'handlers' | 'store' | 'log' | 'metrics'>> &
+    JobWorkerOptions;
   readonly #inFlight = new Map<string, InFlight>();
   #timer: NodeJS.Timeout | undefined;
   #renewTimer: NodeJS.Timeout | undefined;
@@ -282,18 +288,27 @@ export class JobWorker {
     }
   }
 
-  async #run(entry: InFlight): Promise<void> {
+  /**
+   * Runs the job's handler with the job's log fields (its own only: the poll that claimed it may run in the context
+   * of the job whose wake set its timer), so every line about it, the handler's too, carries them.
+   */
+  #run(entry: InFlight): Promise<void> {
+    return withOwnLogFields(jobLogFields(entry.job), () => this.#attempt(entry));
+  }
+
+  async #attempt(entry: InFlight): Promise<void> {
     const { job } = entry;
-    const { store, log } = this.#options;
+    const { store, log, metrics } = this.#options;
     const handler = this.#options.handlers[job.kind];
     try {
       if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
       await handler(job.payload, job);
       entry.settled = true;
       if (!entry.lost) await store.completeJob(job.id, job.attempts);
+      metrics?.jobAttempt(job.kind, entry.lost ? 'abandoned' : 'done');
     } catch (error) {
       entry.settled = true;
-      if (entry.lost) return;
+      if (entry.lost) return metrics?.jobAttempt(job.kind, 'abandoned');
       const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
       const giveUp = job.attempts >= this.#options.maxAttempts;
       const retryAt = giveUp
@@ -302,6 +317,7 @@ export class JobWorker {
       log[giveUp ? 'error' : 'warn'](
         `job ${job.kind} ${job.dedupeKey} failed (attempt ${job.attempts})${giveUp ? ', giving up' : ''}: ${message}`,
       );
+      metrics?.jobAttempt(job.kind, giveUp ? 'dead' : 'retry');
       await store.failJob(job.id, message.slice(0, 4000), retryAt, job.attempts).catch(() => undefined);
     }
   }

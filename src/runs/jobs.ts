@@ -28,6 +28,7 @@ import {
   JOB_LOOK_UP_CREATE,
   JOB_PUSH,
   JOB_RELAY_COMPLETION,
+  JOB_RELAY_SCHEDULE,
   PushTrigger,
 } from './trigger.js';
 
@@ -51,6 +52,16 @@ export const JOB_PAYLOADS = {
   [JOB_PUSH]: PushTrigger,
   [JOB_CODECLOUD_EVENT]: CodecloudEvent,
   [JOB_RELAY_COMPLETION]: z.object({ remoteRunId: z.string().min(1) }),
+  [JOB_RELAY_SCHEDULE]: z.discriminatedUnion('event', [
+    z.object({
+      scheduleId: z.string().min(1),
+      event: z.literal('skipped'),
+      reason: z.string(),
+      nextRunAt: z.string().nullable(),
+      totalSkips: z.number().int(),
+    }),
+    z.object({ scheduleId: z.string().min(1), event: z.literal('deleted') }),
+  ]),
   [JOB_BACKEND_FINISHED]: z.object({
     backend: z.literal('cloudcoding'),
     remoteRunId: z.string().min(1),

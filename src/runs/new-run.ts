@@ -5,10 +5,12 @@
  */
 import type { RunSettings } from '../config/repo-config.js';
 import type { IssueCommentInfo, PullRequestInfo } from '../github/github-api.js';
+import { addLogFields, runLogFields } from '../log-context.js';
 import { definedProps } from '../objects.js';
 import { buildRunPrompt } from '../prompt/build-prompt.js';
 import { isCodecloudComment } from '../render/markers.js';
 import { renderBackendUnavailableReply } from '../render/replies.js';
+import type { RunOptions } from '../store/run-options.js';
 import type { NewRun } from '../store/store.js';
 import { type CommandContext, reply, replyBusy, reviewContext, targetOfTrigger } from './command-context.js';
 import { chargeCommand, commandLimits, refundCommand } from './command-limits.js';
@@ -26,6 +28,8 @@ export interface NewRunRequest {
   branch: string;
   /** The pull request the run works on, when it was asked on one. */
   pull?: PullRequestInfo;
+  /** Cloud Coding: the thread's conversation this run continues, or why it starts a new one. */
+  conversation?: Pick<RunOptions, 'continuesThread' | 'freshConversation'>;
 }
 
 const PRIOR_COMMENTS = 30;
@@ -63,6 +67,7 @@ export async function startRun(ctx: CommandContext, request: NewRunRequest): Pro
     }
     run = created.created;
   }
+  addLogFields(runLogFields(run));
   if (run.statusCommentId === null) {
     // The status comment first (GitHub spaces an installation's writes a second apart), then 👀, then the backend.
     run = await postStatusComment(deps, gh, run, { lookFirst });
@@ -123,7 +128,13 @@ export function newRunOf(
       model: settings.model || undefined,
       provider: settings.provider || undefined,
       agentProvider: settings.agentProvider,
+      continuesThread: request.conversation?.continuesThread,
+      freshConversation: request.conversation?.freshConversation,
     }),
+    // Known from the start: a later command continues the same conversation even if this stream never says it.
+    ...(request.conversation?.continuesThread
+      ? { cloudcodingThreadId: request.conversation.continuesThread }
+      : {}),
   };
 }
 

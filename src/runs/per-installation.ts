@@ -3,6 +3,8 @@
  * go out a second apart anyway, `app/github-clients.ts`), several installations side by side, so one installation's
  * long write queue never holds up the others' runs.
  */
+import { type LogFields, runLogFields, withLogFields } from '../log-context.js';
+
 /** Installations worked on at once. */
 export const INSTALLATIONS_AT_ONCE = 8;
 
@@ -27,10 +29,18 @@ export async function forEachByInstallation<T extends { installationId: number }
     for (let queue = queues.shift(); queue; queue = queues.shift()) {
       for (const item of queue) {
         if (options.signal?.aborted) return;
-        await work(item);
+        await withLogFields(logFieldsOf(item), () => work(item));
       }
     }
   };
   const lanes = Math.max(1, Math.min(options.atOnce ?? INSTALLATIONS_AT_ONCE, queues.length));
   await Promise.all(Array.from({ length: lanes }, lane));
+}
+
+/** A run's log fields, or an installation's. */
+function logFieldsOf(item: { installationId: number }): LogFields {
+  const run = item as { id?: unknown; owner?: unknown; repo?: unknown; installationId: number };
+  return typeof run.id === 'string' && typeof run.owner === 'string' && typeof run.repo === 'string'
+    ? runLogFields({ id: run.id, owner: run.owner, repo: run.repo, installationId: run.installationId })
+    : { installation: item.installationId };
 }

@@ -102,6 +102,7 @@ export async function reconcileOnce(
       ),
     { signal },
   );
+  if (!signal?.aborted) deps.metrics?.reconcilerPassed(deps.now());
   return pass;
 }
 

@@ -1,10 +1,12 @@
 /** What the orchestration needs from the world, passed in once (no globals): store, backends, GitHub, clock, log. */
 
 import type { AgentBackend } from '../backends/agent-backend.js';
+import type { CodecloudClient } from '../codecloud/client.js';
 import type { RepoConfig } from '../config/repo-config.js';
 import type { ChecksApi } from '../github/checks-api.js';
 import type { GitHubApi } from '../github/github-api.js';
 import type { Limits } from '../limits/limits.js';
+import type { RunMetrics } from '../metrics/app-metrics.js';
 import type { Store } from '../store/store.js';
 import type { AgentProvider, Backend, PermissionLevel, RunMode } from '../vocabulary.js';
 
@@ -42,6 +44,8 @@ export interface Logger {
 export interface RunDeps {
   store: Store;
   backends: Partial<Record<Backend, AgentBackend>>;
+  /** codecloud's schedules, read back before a schedule event is relayed; absent without a codecloud key. */
+  schedules?: Pick<CodecloudClient, 'getSchedule'> | undefined;
   /** A GitHub client for one installation (its own token and throttle queue). */
   github(installationId: number): Promise<GitHubApi>;
   /** The Checks and Actions calls of one installation (same token and queue); absent: autofix and check runs are off. */
@@ -58,6 +62,8 @@ export interface RunDeps {
   knownSecrets: readonly string[];
   /** Tells the job worker that a job was recorded (so it does not wait for its next poll). */
   wake(): void;
+  /** Told when a run reaches its final state here, and when a reconciler pass ends here (`GET /metrics`). */
+  metrics?: RunMetrics;
   /** This process in the shared store (the holder of its leases: the reconciler, the runs it is starting). */
   holder: string;
   /** The operator's ceilings (`LIMIT_*`); absent: none. */

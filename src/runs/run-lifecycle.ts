@@ -254,6 +254,7 @@ export function startRequestOf(run: Run): StartRunRequest {
     agentProvider: run.options.agentProvider,
     autoCreatePr: run.options.autoCreatePr !== false,
     installationId: run.installationId,
+    threadId: run.options.continuesThread,
   };
 }
 
@@ -484,6 +485,13 @@ export async function finalizeRun(
     ...definedProps({ result: final.result, remoteStatus: final.remoteStatus || undefined }),
   });
   const current = moved ?? (await deps.store.getRun(run.id)) ?? run;
+  if (moved) {
+    deps.metrics?.runFinished({
+      ...moved,
+      inputTokens: moved.result.inputTokens,
+      outputTokens: moved.result.outputTokens,
+    });
+  }
   if (FINAL_LOCAL_RUN_STATUSES.includes(current.status)) {
     // A failed edit is not lost: the reconciler finds the run (`listRunsAwaitingFinalComment`) and tries again.
     await postFinalComment(deps, current).catch((error: unknown) =>

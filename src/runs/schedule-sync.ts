@@ -11,6 +11,15 @@ import { definedProps } from '../objects.js';
 
 export type ScheduleApi = Pick<CodecloudClient, 'listSchedules' | 'createSchedule' | 'deleteSchedule'>;
 
+/**
+ * The app's record of the schedules it keeps, so that their events can be relayed with the entry's name even once
+ * codecloud no longer answers for them (see `schedule-events.ts`).
+ */
+export interface ScheduleRecords {
+  keep(remoteScheduleId: string, name: string): Promise<void>;
+  forget(remoteScheduleId: string): Promise<void>;
+}
+
 const TAG = /\n\n\[codecloud schedule: ([^\]\n]+)\]$/;
 export const scheduleTag = (name: string): string => `\n\n[codecloud schedule: ${name}]`;
 
@@ -61,7 +70,7 @@ export async function syncSchedules(
   api: ScheduleApi,
   repo: string,
   config: RepoConfig,
-  options: { webhookUrl: string | undefined; now: number },
+  options: { webhookUrl: string | undefined; now: number; records?: ScheduleRecords | undefined },
 ): Promise<ScheduleSyncResult> {
   const { schedules } = await api.listSchedules({ status: 'active', limit: 100 });
   const ours = schedules.filter((s) => s.repo?.toLowerCase() === repo.toLowerCase() && TAG.test(s.prompt));
@@ -71,6 +80,8 @@ export async function syncSchedules(
     const existing = ours.find((s) => !matched.has(s.id) && sameSchedule(s, wanted.request));
     if (existing) {
       matched.add(existing.id);
+      // Recorded again: a crash between a create and its record leaves no schedule unknown for long.
+      await options.records?.keep(existing.id, wanted.name);
       result.kept.push(wanted.name);
       continue;
     }
@@ -78,10 +89,13 @@ export async function syncSchedules(
       result.skipped.push(wanted.name);
       continue;
     }
-    await api.createSchedule(wanted.request);
+    const created = await api.createSchedule(wanted.request);
+    await options.records?.keep(created.id, wanted.name);
     result.created.push(wanted.name);
   }
   for (const stale of ours.filter((s) => !matched.has(s.id))) {
+    // Forgotten first: an event about a schedule the app deleted itself is news to nobody.
+    await options.records?.forget(stale.id);
     await api.deleteSchedule(stale.id);
     result.deleted.push(TAG.exec(stale.prompt)?.[1] ?? stale.id);
   }

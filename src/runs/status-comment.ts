@@ -3,10 +3,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { syncCheckRunQuietly } from '../autofix/check-run.js';
 import type {
-  CommentTarget,
   GitHubApi,
   IssueCommentInfo,
   ReactionContent,
+  ReactionTarget,
   RepoRef,
 } from '../github/github-api.js';
 import { readMarkers } from '../render/markers.js';
@@ -26,7 +26,7 @@ export function bodyHash(body: string): string {
 /** Where the trigger of a run can carry a reaction (a review body cannot: GitHub has no reactions on reviews). */
 export function triggerTarget(
   run: Pick<Run, 'triggerKind' | 'triggerCommentId' | 'number'> & { options?: Run['options'] },
-): CommentTarget | null {
+): ReactionTarget | null {
   // A follow-up reacts on the comment that asked for it.
   const reactOn = run.options?.reactOn;
   if (reactOn) return reactOn;
@@ -48,7 +48,7 @@ export async function reactQuietly(
   deps: RunDeps,
   gh: GitHubApi,
   ref: RepoRef,
-  target: CommentTarget | null,
+  target: ReactionTarget | null,
   content: ReactionContent,
 ): Promise<void> {
   if (!target) return;

@@ -77,5 +77,7 @@ export const JOB_DRAIN = 'runs.drain';
 export const JOB_BACKEND_FINISHED = 'runs.backend-finished';
 /** The relay of one real completion of a run the app did not start from a thread. */
 export const JOB_RELAY_COMPLETION = 'relay-completion';
+/** The relay of one real skip or deletion of a schedule the app keeps. */
+export const JOB_RELAY_SCHEDULE = 'relay-schedule';
 /** One look-up of a run whose create call got no answer (it may exist at codecloud all the same). */
 export const JOB_LOOK_UP_CREATE = 'runs.look-up-create';

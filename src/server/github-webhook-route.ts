@@ -10,6 +10,8 @@
 import { isUtf8 } from 'node:buffer';
 import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { withLogFields } from '../log-context.js';
+import type { WebhookMetrics, WebhookOutcome } from '../metrics/app-metrics.js';
 import { sendJson } from './json-response.js';
 import { readLimitedBody } from './read-body.js';
 
@@ -33,6 +35,8 @@ export interface GitHubWebhookRouteOptions {
   log?: { warn(message: string): void; error(message: string): void };
   /** Larger bodies get 413 (default: GitHub's 25 MB). */
   maxBytes?: number;
+  /** Told each answer's outcome and how long it took. */
+  metrics?: WebhookMetrics;
 }
 
 const REQUIRED_HEADERS = ['x-github-event', 'x-hub-signature-256', 'x-github-delivery'] as const;
@@ -48,19 +52,31 @@ export function githubWebhookRoute(options: GitHubWebhookRouteOptions) {
     const query = url.indexOf('?');
     const path = withoutTrailingSlashes(query === -1 ? url : url.slice(0, query));
     if (path !== webhookPath) return false;
+    const started = performance.now();
+    const outcome = await answer(req, res, path);
+    options.metrics?.webhookAnswered(
+      'github',
+      header(req, 'x-github-event') ?? '',
+      outcome,
+      (performance.now() - started) / 1000,
+    );
+    return true;
+  };
+
+  async function answer(req: IncomingMessage, res: ServerResponse, path: string): Promise<WebhookOutcome> {
     if (req.method !== 'POST') {
       sendJson(res, 404, { error: `Unknown route: ${req.method} ${path}` });
-      return true;
+      return 'bad_request';
     }
     const contentType = req.headers['content-type'];
     if (typeof contentType !== 'string' || !JSON_CONTENT_TYPE.test(contentType)) {
       sendJson(res, 415, { error: 'Unsupported "Content-Type" header value. Must be "application/json"' });
-      return true;
+      return 'bad_request';
     }
     const missing = REQUIRED_HEADERS.filter((name) => header(req, name) === undefined);
     if (missing.length > 0) {
       sendJson(res, 400, { error: `Required headers missing: ${missing.join(', ')}` });
-      return true;
+      return 'bad_request';
     }
     const name = header(req, 'x-github-event') ?? '';
     const id = header(req, 'x-github-delivery') ?? '';
@@ -72,7 +88,7 @@ export function githubWebhookRoute(options: GitHubWebhookRouteOptions) {
         `GitHub webhook ${name} delivery ${id}: the sender went away before the body was in; nothing recorded`,
       );
       res.destroy();
-      return true;
+      return 'aborted';
     }
     if (read.kind === 'too-large') {
       // The rest of the body is discarded as it arrives, never kept; the connection is closed after the answer.
@@ -80,37 +96,37 @@ export function githubWebhookRoute(options: GitHubWebhookRouteOptions) {
       sendJson(res, 413, {
         error: `Payload Too Large: GitHub webhooks are limited to ${Math.floor(maxBytes / (1024 * 1024))} MB`,
       });
-      return true;
+      return 'too_large';
     }
     if (!signatureMatches(key, read.body, signature)) {
       options.log?.warn(`GitHub webhook ${name} delivery ${id} rejected: signature does not match`);
       sendJson(res, 400, { error: 'X-Hub-Signature-256: signature does not match event payload and secret' });
-      return true;
+      return 'bad_signature';
     }
     if (!isUtf8(read.body)) {
       sendJson(res, 400, { error: 'body is not valid UTF-8' });
-      return true;
+      return 'bad_request';
     }
     let payload: unknown;
     try {
       payload = JSON.parse(read.body.toString('utf8'));
     } catch {
       sendJson(res, 400, { error: 'Invalid JSON: the body is not JSON' });
-      return true;
+      return 'bad_request';
     }
     try {
-      await options.receive({ id, name, payload });
+      await withLogFields({ delivery: id }, () => options.receive({ id, name, payload }));
     } catch (error) {
       options.log?.error(
         `GitHub webhook ${name} delivery ${id} not recorded: ${error instanceof Error ? error.message : String(error)}`,
       );
       sendJson(res, 500, { error: 'the delivery could not be recorded' });
-      return true;
+      return 'failed';
     }
     res.writeHead(200, { 'content-type': 'text/plain', 'content-length': OK.length });
     res.end(OK);
-    return true;
-  };
+    return 'accepted';
+  }
 }
 
 const SIGNATURE = /^sha256=([0-9a-f]{64})$/;

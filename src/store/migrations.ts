@@ -14,6 +14,32 @@ export interface Migration {
 
 const NON_FINAL = `('waiting', 'starting', 'queued', 'running')`;
 
+/**
+ * `GET /metrics` counts jobs by state and runs by backend and status (index-only scans), and sums this month's runs
+ * and tokens per repository: `tokens` is computed from `result` by the database (0 when absent), and the usage index
+ * covers the whole query (a range on `created_at`).
+ */
+const METRICS_INDEXES = [
+  `CREATE INDEX jobs_state ON jobs (state)`,
+  `CREATE INDEX runs_backend_status ON runs (backend, status)`,
+];
+const TOKEN = (key: string, engine: 'postgres' | 'sqlite') =>
+  engine === 'postgres'
+    ? `CASE WHEN jsonb_typeof(result->'${key}') = 'number' THEN (result->>'${key}')::numeric ELSE 0 END`
+    : `CASE WHEN json_type(result, '$.${key}') IN ('integer', 'real') THEN CAST(json_extract(result, '$.${key}') AS INTEGER) ELSE 0 END`;
+const POSTGRES_METRICS = [
+  ...METRICS_INDEXES,
+  `ALTER TABLE runs ADD COLUMN tokens numeric GENERATED ALWAYS AS
+     (${TOKEN('inputTokens', 'postgres')} + ${TOKEN('outputTokens', 'postgres')}) STORED`,
+  `CREATE INDEX runs_usage ON runs (created_at, owner, repo) INCLUDE (tokens)`,
+];
+const SQLITE_METRICS = [
+  ...METRICS_INDEXES,
+  `ALTER TABLE runs ADD COLUMN tokens integer GENERATED ALWAYS AS
+     (${TOKEN('inputTokens', 'sqlite')} + ${TOKEN('outputTokens', 'sqlite')}) VIRTUAL`,
+  `CREATE INDEX runs_usage ON runs (created_at, owner, repo, tokens)`,
+];
+
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -150,6 +176,24 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 30,
+    name: 'indexes for the metrics figures',
+    statements: POSTGRES_METRICS,
+  },
+  {
+    version: 60,
+    name: 'kept schedules',
+    statements: [
+      `CREATE TABLE kept_schedules (
+        remote_schedule_id text PRIMARY KEY,
+        installation_id bigint NOT NULL,
+        repo text NOT NULL,
+        name text NOT NULL,
+        kept_at timestamptz NOT NULL
+      )`,
+    ],
+  },
 ];
 
 /** The same schema as `POSTGRES_MIGRATIONS` on SQLite; its versions count on their own. */
@@ -275,6 +319,24 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
         tokens integer NOT NULL,
         base integer NOT NULL DEFAULT 0,
         stop_claimed_at integer
+      ) STRICT`,
+    ],
+  },
+  {
+    version: 30,
+    name: 'indexes for the metrics figures',
+    statements: SQLITE_METRICS,
+  },
+  {
+    version: 60,
+    name: 'kept schedules',
+    statements: [
+      `CREATE TABLE kept_schedules (
+        remote_schedule_id text PRIMARY KEY,
+        installation_id integer NOT NULL,
+        repo text NOT NULL,
+        name text NOT NULL,
+        kept_at integer NOT NULL
       ) STRICT`,
     ],
   },

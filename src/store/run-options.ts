@@ -46,6 +46,10 @@ export const AutofixOrigin = z.object({
 });
 export type AutofixOrigin = z.infer<typeof AutofixOrigin>;
 
+/** Why a Cloud Coding run starts a new conversation rather than continuing its thread's. */
+export const FreshConversationReason = z.enum(['asked', 'no-thread', 'failed', 'stopped', 'timed_out']);
+export type FreshConversationReason = z.infer<typeof FreshConversationReason>;
+
 /** The request options of a run, as recorded when it was asked for (and as its status comment needs them). */
 export const RunOptions = z.object({
   branch: lenient(z.string()),
@@ -78,6 +82,10 @@ export const RunOptions = z.object({
   tokensPerRun: lenient(z.number().int().positive()),
   /** Why the app stopped the run itself (the token limit), shown at the end of its status comment. */
   stopNote: lenient(z.string()),
+  /** Cloud Coding: the `thread_id` of the thread's conversation this run continues. */
+  continuesThread: lenient(z.string().min(1)),
+  /** Cloud Coding: why this run starts a new conversation in a thread that had one. */
+  freshConversation: lenient(FreshConversationReason),
 });
 export type RunOptions = z.infer<typeof RunOptions>;
 
@@ -88,7 +96,7 @@ export function parseRunOptions(value: unknown): RunOptions {
 }
 
 /** The progress summary a status comment shows: the latest tool calls and a short excerpt of the agent's text. */
-export const RunProgress = z.object({
+export const StoredRunProgress = z.object({
   toolCalls: lenient(
     z
       .array(
@@ -102,11 +110,11 @@ export const RunProgress = z.object({
   ),
   thinking: lenient(z.string()),
 });
-export type RunProgress = z.infer<typeof RunProgress>;
+export type StoredRunProgress = z.infer<typeof StoredRunProgress>;
 
 /** A run's stored progress, or null when none (or when it no longer parses). */
-export function parseRunProgress(value: unknown): RunProgress | null {
+export function parseRunProgress(value: unknown): StoredRunProgress | null {
   if (value === null || value === undefined) return null;
-  const parsed = RunProgress.safeParse(value);
+  const parsed = StoredRunProgress.safeParse(value);
   return parsed.success ? parsed.data : null;
 }

@@ -30,12 +30,16 @@ import {
   type CompletionSign,
   type EnqueueJobInput,
   type Job,
+  type JobStateCount,
+  type KeptSchedule,
   type NewRun,
   RELEASED_AT_SHUTDOWN,
   type RecoveredClaims,
+  type RepositoryUsage,
   type Run,
   type RunPatch,
   type RunPullRequest,
+  type RunStatusCount,
   type Store,
 } from './store.js';
 import { UsageStore } from './usage-store.js';
@@ -507,6 +511,39 @@ export class SqlStore implements Store {
     return signs;
   }
 
+  async countJobsByState(): Promise<JobStateCount[]> {
+    const { rows } = await this.#db.query('SELECT state, count(*) AS n FROM jobs GROUP BY state');
+    return rows.map((row) => ({ state: row.state as JobStateCount['state'], count: toNumber(row.n) }));
+  }
+
+  async countRunsByStatus(): Promise<RunStatusCount[]> {
+    const { rows } = await this.#db.query(
+      'SELECT backend, status, count(*) AS n FROM runs GROUP BY backend, status',
+    );
+    return rows.map((row) => ({
+      backend: row.backend as Backend,
+      status: row.status as LocalRunStatus,
+      count: toNumber(row.n),
+    }));
+  }
+
+  async repositoryUsage(dayStart: number, monthStart: number): Promise<RepositoryUsage[]> {
+    // `tokens` is computed from `result` by the database (migration 30), so the usage index covers this query.
+    const { rows } = await this.#db.query(
+      `SELECT owner, repo,
+         sum(CASE WHEN created_at >= $1::timestamptz THEN 1 ELSE 0 END) AS runs_today,
+         sum(tokens) AS tokens
+       FROM runs WHERE created_at >= $2::timestamptz
+       GROUP BY owner, repo`,
+      [this.#time(dayStart), this.#time(monthStart)],
+    );
+    return rows.map((row) => ({
+      repo: `${String(row.owner)}/${String(row.repo)}`,
+      runsToday: toNumber(row.runs_today ?? 0),
+      tokensThisMonth: toNumber(row.tokens ?? 0),
+    }));
+  }
+
   async incrementFollowUpCount(id: string): Promise<number> {
     const { rows } = isUuid(id)
       ? await this.#db.query(
@@ -576,6 +613,43 @@ export class SqlStore implements Store {
       [`not-before:${installationId}`, this.#time(this.#now())],
     );
     return rows[0] ? toMs(rows[0].expires_at) : null;
+  }
+
+  // ---------------------------------------------------------------- kept schedules
+
+  async keepSchedule(schedule: KeptSchedule): Promise<void> {
+    await this.#db.query(
+      `INSERT INTO kept_schedules (remote_schedule_id, installation_id, repo, name, kept_at)
+       VALUES ($1, $2, $3, $4, $5::timestamptz)
+       ON CONFLICT (remote_schedule_id) DO UPDATE SET installation_id = EXCLUDED.installation_id,
+         repo = EXCLUDED.repo, name = EXCLUDED.name, kept_at = EXCLUDED.kept_at`,
+      [
+        schedule.remoteScheduleId,
+        schedule.installationId,
+        schedule.repo,
+        schedule.name,
+        this.#time(this.#now()),
+      ],
+    );
+  }
+
+  async forgetSchedule(remoteScheduleId: string): Promise<void> {
+    await this.#db.query('DELETE FROM kept_schedules WHERE remote_schedule_id = $1', [remoteScheduleId]);
+  }
+
+  async keptSchedule(remoteScheduleId: string): Promise<KeptSchedule | null> {
+    const { rows } = await this.#db.query(
+      'SELECT remote_schedule_id, installation_id, repo, name FROM kept_schedules WHERE remote_schedule_id = $1',
+      [remoteScheduleId],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      remoteScheduleId: String(row.remote_schedule_id),
+      installationId: toNumber(row.installation_id),
+      repo: String(row.repo),
+      name: String(row.name),
+    };
   }
 
   // ---------------------------------------------------------------- helpers

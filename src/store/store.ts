@@ -11,7 +11,7 @@
 
 import type { Backend, LocalRunStatus, RunMode } from '../vocabulary.js';
 import type { AutofixClaim, AutofixClaimInput } from './autofix-store.js';
-import type { RunOptions, RunProgress } from './run-options.js';
+import type { RunOptions, StoredRunProgress } from './run-options.js';
 import type { UsageStore } from './usage-store.js';
 
 /** A JSON value as stored in a `jsonb` column. */
@@ -120,7 +120,7 @@ export interface Run {
   /** Hash of the body last written to the status comment (skip identical edits). */
   lastCommentBodyHash: string | null;
   /** The latest `agent.progress` payload, as received. */
-  progress: RunProgress | null;
+  progress: StoredRunProgress | null;
   /** True once the one final comment edit has been claimed by `claimFinalComment`. */
   finalCommentPosted: boolean;
   /** How many follow-up messages were sent to this run. */
@@ -166,10 +166,31 @@ export interface RunPatch {
   startedAt?: number | null;
   finishedAt?: number | null;
   deadlineAt?: number | null;
-  progress?: RunProgress | null;
+  progress?: StoredRunProgress | null;
   prompt?: string;
   mode?: RunMode;
   options?: RunOptions;
+}
+
+/** How many jobs are in one state (`Store.countJobsByState`). */
+export interface JobStateCount {
+  state: 'pending' | 'leased' | 'done' | 'dead';
+  count: number;
+}
+
+/** How many runs of one backend are in one status (`Store.countRunsByStatus`). */
+export interface RunStatusCount {
+  backend: Backend;
+  status: LocalRunStatus;
+  count: number;
+}
+
+/** One repository's runs created since a day's start and tokens of runs created since a month's start. */
+export interface RepositoryUsage {
+  /** `owner/name`. */
+  repo: string;
+  runsToday: number;
+  tokensThisMonth: number;
 }
 
 /** One sign that a codecloud run may have ended (see `Store.completionSigns`). */
@@ -330,6 +351,18 @@ export interface Store {
   /** Sets a mark's value (made if missing). */
   writeMark(key: string, value: string): Promise<void>;
 
+  // ---- figures (metrics; each one indexed statement)
+
+  /** Jobs per state (states without jobs are absent). */
+  countJobsByState(): Promise<JobStateCount[]>;
+  /** Runs per backend and status (pairs without runs are absent). */
+  countRunsByStatus(): Promise<RunStatusCount[]>;
+  /**
+   * Per repository with runs created since `monthStart`: runs created since `dayStart` and the input + output
+   * tokens of runs created since `monthStart` (epoch ms; `dayStart` is at or after `monthStart`).
+   */
+  repositoryUsage(dayStart: number, monthStart: number): Promise<RepositoryUsage[]>;
+
   // ---- leases
 
   /**
@@ -346,6 +379,25 @@ export interface Store {
   setInstallationNotBefore(installationId: number, at: number): Promise<void>;
   /** The installation's not-before time, or null when none is pending (in the past or never set). */
   installationNotBefore(installationId: number): Promise<number | null>;
+
+  // ---- schedules the app keeps (from `.github/codecloud.yml`)
+
+  /** Records (or records again) a codecloud schedule the app keeps, with its repository and config name. */
+  keepSchedule(schedule: KeptSchedule): Promise<void>;
+  /** Forgets a schedule the app is about to delete itself: its events are then relayed no more. */
+  forgetSchedule(remoteScheduleId: string): Promise<void>;
+  /** A schedule the app keeps, or null when it does not know it. */
+  keptSchedule(remoteScheduleId: string): Promise<KeptSchedule | null>;
+}
+
+/** A codecloud schedule the app created from a repository's `schedules:` entry. */
+export interface KeptSchedule {
+  remoteScheduleId: string;
+  installationId: number;
+  /** `owner/name`. */
+  repo: string;
+  /** The entry's `name` in `.github/codecloud.yml`. */
+  name: string;
 }
 
 export interface OpenStoreOptions {

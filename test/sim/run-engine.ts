@@ -66,6 +66,7 @@ export function startFollowUp(state: SimState, run: SimRun, request: ResumeAgent
     mode,
     update_pr: request.update_pr ?? false,
     ...(request.idempotency_key !== undefined ? { idempotency_key: request.idempotency_key } : {}),
+    ...(request.tools !== undefined ? { tools: request.tools } : {}),
   });
   run.mode = mode;
   startPhase(state, run, script, { kind: 'follow-up', index: run.messages.length - 1 });

@@ -211,6 +211,8 @@ export interface SimMessage {
   mode: RunMode;
   update_pr: boolean;
   idempotency_key?: string;
+  /** The follow-up's `tools`, as received (they replace the run's for this follow-up). */
+  tools?: unknown[];
   /** How the run ended after this follow-up (undefined while it is still going). */
   outcome?: 'completed' | 'failed';
 }

@@ -34,7 +34,7 @@ describe('parseTasksInput', () => {
     [
       '- {name: a, prompt: p, agent_provider: claude-code}',
       [
-        "Input 'tasks' item 1: unknown key 'agent_provider' (allowed: name, prompt, repo, branch, mode, model, provider, agent-provider, auto-create-pr, blank-workspace, webhook-url)",
+        "Input 'tasks' item 1: unknown key 'agent_provider' (allowed: name, prompt, repo, branch, mode, model, provider, agent-provider, auto-create-pr, blank-workspace, webhook-url, tools)",
       ],
     ],
     [

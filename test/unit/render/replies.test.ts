@@ -50,6 +50,9 @@ describe('renderHelpReply', () => {
       - \`--branch=<branch>\`: base branch for a new run
       - \`--no-pr\`: push a branch but do not open a pull request
       - \`--backend=codecloud|cloudcoding\`: API that runs the agent
+      - \`--new\`: Cloud Coding: start a fresh conversation instead of continuing the thread's
+
+      **Cloud Coding conversations** (\`--backend=cloudcoding\` or \`backend: cloudcoding\`): a command in a thread (an issue, a pull request's conversation, a review thread) whose latest run is a completed Cloud Coding run continues that conversation, with its own status comment marked as a follow-up. \`/codecloud --new <instruction>\` starts a fresh one; after a run that failed, was stopped or timed out, the next command starts afresh.
 
       <details><summary><b>Configuration</b> (\`.github/codecloud.yml\`)</summary>
 
@@ -141,7 +144,7 @@ describe('replies', () => {
       - \`--modle=opus\`: unknown option (did you mean \`--model\`?)
       - \`--agent=gpt\`: must be one of opencode, claude-code
 
-      Options: \`--model=<model>\`, \`--provider=<provider>\`, \`--agent=opencode|claude-code\`, \`--branch=<branch>\`, \`--no-pr\`, \`--backend=codecloud|cloudcoding\`. See \`/codecloud help\`."
+      Options: \`--model=<model>\`, \`--provider=<provider>\`, \`--agent=opencode|claude-code\`, \`--branch=<branch>\`, \`--no-pr\`, \`--backend=codecloud|cloudcoding\`, \`--new\`. See \`/codecloud help\`."
     `);
   });
 

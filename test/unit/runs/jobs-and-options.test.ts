@@ -17,6 +17,7 @@ import {
   JOB_LOOK_UP_CREATE,
   JOB_PUSH,
   JOB_RELAY_COMPLETION,
+  JOB_RELAY_SCHEDULE,
 } from '../../../src/runs/trigger.js';
 import { parseRunOptions, parseRunProgress } from '../../../src/store/run-options.js';
 import type { EnqueueJobInput, Job } from '../../../src/store/store.js';
@@ -41,6 +42,7 @@ describe('job payloads', () => {
       [JOB_PUSH]: none,
       [JOB_CODECLOUD_EVENT]: none,
       [JOB_RELAY_COMPLETION]: none,
+      [JOB_RELAY_SCHEDULE]: none,
       [JOB_BACKEND_FINISHED]: none,
       [JOB_DRAIN]: async (payload) => {
         seen.push(payload.installationId + 1);

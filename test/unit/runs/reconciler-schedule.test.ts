@@ -4,8 +4,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AgentBackend, BackendRunView } from '../../../src/backends/agent-backend.js';
 import { sweepFinishedRuns } from '../../../src/runs/finished-run-sweep.js';
+import { enqueue } from '../../../src/runs/jobs.js';
 import { startReconciler } from '../../../src/runs/reconciler.js';
 import type { RunDeps } from '../../../src/runs/run-deps.js';
+import { JOB_CODECLOUD_EVENT } from '../../../src/runs/trigger.js';
 import { openStore } from '../../../src/store/open-store.js';
 import type { Store } from '../../../src/store/store.js';
 import { issueRun, quietGitHub, testRunDeps } from './run-fixtures.js';
@@ -89,6 +91,34 @@ describe('reconciler schedule', () => {
   it('a sweep makes no API call when no run is open', async () => {
     expect(await sweepFinishedRuns(deps)).toBe(0);
     expect(lists).toBe(0);
+  });
+
+  it("a sweep makes no list call while every open run's completion webhook has arrived", async () => {
+    const first = await openRun();
+    const second = await openRun('queued');
+    const completion = (run: typeof first, event: 'agent.completed' | 'agent.failed') =>
+      enqueue(store, JOB_CODECLOUD_EVENT, {
+        dedupeKey: `codecloud:${run.remoteRunId}:${event}:2026-01-01T00:00:00Z`,
+        payload:
+          event === 'agent.completed'
+            ? {
+                event,
+                run_id: run.remoteRunId ?? '',
+                status: 'completed',
+                created_at: '2026-01-01T00:00:00Z',
+              }
+            : { event, run_id: run.remoteRunId ?? '', status: 'failed', created_at: '2026-01-01T00:00:00Z' },
+      });
+    await completion(first, 'agent.completed');
+    expect(await sweepFinishedRuns(deps)).toBe(0);
+    expect(lists).toBe(1); // the second run's completion has not arrived
+    await completion(second, 'agent.failed');
+    expect(await sweepFinishedRuns(deps)).toBe(0);
+    expect(lists).toBe(1); // both have: no list call
+    // A run with follow-ups always counts: the recorded completion may be an earlier one's.
+    await store.incrementFollowUpCount(first.id);
+    await sweepFinishedRuns(deps);
+    expect(lists).toBe(2);
   });
 
   it('a sweep reads back and finishes only the open runs the list shows as finished', async () => {

@@ -2,7 +2,7 @@
 // follow-ups cut off mid-call are decided from what the API says, and every non-final run is visited.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AgentBackend, BackendRunView } from '../../../src/backends/agent-backend.js';
-import type { CommentTarget, GitHubApi, ReactionContent } from '../../../src/github/github-api.js';
+import type { GitHubApi, ReactionContent, ReactionTarget } from '../../../src/github/github-api.js';
 import { reconcileOnce } from '../../../src/runs/reconciler.js';
 import type { RunDeps } from '../../../src/runs/run-deps.js';
 import {
@@ -23,7 +23,7 @@ describe('reconciler', () => {
   let failEdits = 0;
   let failReactions = 0;
   const edits: Array<{ id: number; body: string }> = [];
-  const reactions: Array<{ target: CommentTarget; content: ReactionContent }> = [];
+  const reactions: Array<{ target: ReactionTarget; content: ReactionContent }> = [];
   const gets: string[] = [];
   const followUps: Array<{ id: string; key: string; prompt: string }> = [];
   let startAnswer: Awaited<ReturnType<AgentBackend['start']>> = { kind: 'started', remoteRunId: 'r-new' };

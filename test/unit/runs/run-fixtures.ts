@@ -20,6 +20,7 @@ import {
   JOB_LOOK_UP_CREATE,
   JOB_PUSH,
   JOB_RELAY_COMPLETION,
+  JOB_RELAY_SCHEDULE,
 } from '../../../src/runs/trigger.js';
 import type { NewRun, Store } from '../../../src/store/store.js';
 
@@ -97,6 +98,7 @@ export async function runDueJobs(deps: RunDeps): Promise<string[]> {
     [JOB_PUSH]: async () => undefined,
     [JOB_CODECLOUD_EVENT]: async () => undefined,
     [JOB_RELAY_COMPLETION]: async () => undefined,
+    [JOB_RELAY_SCHEDULE]: async () => undefined,
     [JOB_BACKEND_FINISHED]: async () => undefined,
     [JOB_DRAIN]: ({ installationId }) => drainInstallation(deps, installationId),
     [JOB_LOOK_UP_CREATE]: (payload) => lookUpLostCreate(deps, payload),

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AgentBackend, BackendRunView, StartRunResult } from '../../../src/backends/agent-backend.js';
-import type { CommentTarget, GitHubApi, ReactionContent } from '../../../src/github/github-api.js';
+import type { GitHubApi, ReactionContent, ReactionTarget } from '../../../src/github/github-api.js';
 import type { RunDeps } from '../../../src/runs/run-deps.js';
 import { drainInstallation, finalizeRun, refreshRun, timeOutRuns } from '../../../src/runs/run-lifecycle.js';
 import { openStore } from '../../../src/store/open-store.js';
@@ -10,7 +10,7 @@ import { issueRun, testRunDeps } from './run-fixtures.js';
 interface Recorded {
   comments: Map<number, string>;
   edits: Array<{ id: number; body: string }>;
-  reactions: Array<{ target: CommentTarget; content: ReactionContent }>;
+  reactions: Array<{ target: ReactionTarget; content: ReactionContent }>;
 }
 
 function fakeGitHub(recorded: Recorded): GitHubApi {

@@ -97,3 +97,31 @@ describe('syncSchedules', () => {
     expect(created).toHaveLength(0);
   });
 });
+
+describe('syncSchedules records', () => {
+  it('records each schedule it creates or keeps with its name, and forgets one before deleting it', async () => {
+    const { api, deleted } = fakeApi([]);
+    const log: string[] = [];
+    const records = {
+      keep: async (id: string, name: string) => {
+        log.push(`keep ${id} ${name}`);
+      },
+      forget: async (id: string) => {
+        log.push(`forget ${id} (deleted before: ${deleted.includes(id)})`);
+      },
+    };
+    const two = config({
+      schedules: [
+        { name: 'nightly', cron: '0 3 * * *', prompt: 'a' },
+        { name: 'weekly', cron: '0 3 * * 1', prompt: 'b' },
+      ],
+    });
+    await syncSchedules(api, 'acme/app', two, { webhookUrl: undefined, now: NOW, records });
+    expect(log).toEqual(['keep s1 nightly', 'keep s2 weekly']);
+    log.length = 0;
+    const one = config({ schedules: [{ name: 'nightly', cron: '0 3 * * *', prompt: 'a' }] });
+    await syncSchedules(api, 'acme/app', one, { webhookUrl: undefined, now: NOW, records });
+    expect(log).toEqual(['keep s1 nightly', 'forget s2 (deleted before: false)']);
+    expect(deleted).toEqual(['s2']);
+  });
+});

@@ -1,7 +1,7 @@
 // Who may trigger: bots only when `allowed_bots` lists them, humans by their collaborator permission against
 // `min_permission`, `help` for anyone with read access; a refused human gets 😕 and nothing else.
 import { describe, expect, it } from 'vitest';
-import type { CommentTarget, GitHubApi, ReactionContent } from '../../../src/github/github-api.js';
+import type { GitHubApi, ReactionContent, ReactionTarget } from '../../../src/github/github-api.js';
 import type { CommandTrigger } from '../../../src/runs/trigger.js';
 import {
   isAllowedBot,
@@ -40,7 +40,7 @@ const bot = (login: string) => ({ login, type: 'Bot' });
 /** A GitHub that answers one permission for everyone and records the lookups and reactions. */
 function github(permission: CallerPermission) {
   const lookups: string[] = [];
-  const reactions: Array<{ target: CommentTarget; content: ReactionContent }> = [];
+  const reactions: Array<{ target: ReactionTarget; content: ReactionContent }> = [];
   const unused = async (): Promise<never> => {
     throw new Error('unused');
   };

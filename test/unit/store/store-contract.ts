@@ -79,6 +79,7 @@ export function describeStoreContract(
         expect(await database.tables()).toEqual([
           'autofix_pulls',
           'jobs',
+          'kept_schedules',
           'leases',
           'once_marks',
           'run_prs',
@@ -735,6 +736,57 @@ export function describeStoreContract(
         ]);
         expect(final.remoteRunId).toBe('run_d');
         expect(await replica.completionSigns([])).toEqual([]);
+      });
+    });
+
+    describe('kept schedules', () => {
+      it('records a schedule (again: the latest name wins), reads it from any replica, and forgets it', async () => {
+        const kept = { remoteScheduleId: 'sch-1', installationId: 7, repo: 'acme/app', name: 'nightly' };
+        expect(await store.keptSchedule('sch-1')).toBeNull();
+        await store.keepSchedule(kept);
+        await replica.keepSchedule({ ...kept, name: 'nightly-tests' });
+        expect(await store.keptSchedule('sch-1')).toEqual({ ...kept, name: 'nightly-tests' });
+        await replica.forgetSchedule('sch-1');
+        expect(await store.keptSchedule('sch-1')).toBeNull();
+        await store.forgetSchedule('sch-1');
+      });
+    });
+
+    describe('figures (GET /metrics)', () => {
+      it('counts jobs by state and runs by backend and status; sums usage per repository for the day and month', async () => {
+        await store.enqueueJob({ dedupeKey: 'fig-1', kind: 'k', payload: {} });
+        await store.enqueueJob({ dedupeKey: 'fig-2', kind: 'k', payload: {} });
+        const [claimed] = await store.claimJobs(1, 60_000);
+        if (claimed) await store.completeJob(claimed.id, claimed.attempts);
+        // An earlier day of the same month, then today.
+        const monthStart = Date.UTC(2026, 0, 1);
+        const early = await store.createRun(newRun({ threadKey: 'octo-org/widgets#1', status: 'completed' }));
+        await store.updateRun(early.id, { result: { inputTokens: 100, outputTokens: 20 } });
+        clock.advance(24 * 60 * 60_000);
+        const dayStart = clock.now() - 60_000;
+        const today = await store.createRun(newRun({ threadKey: 'octo-org/widgets#2', status: 'running' }));
+        await store.updateRun(today.id, { result: { inputTokens: 5 } });
+        await store.createRun(
+          newRun({
+            backend: 'cloudcoding',
+            repo: 'gadgets',
+            threadKey: 'octo-org/gadgets#3',
+            status: 'failed',
+          }),
+        );
+        expect((await replica.countJobsByState()).sort((a, b) => a.state.localeCompare(b.state))).toEqual([
+          { state: 'done', count: 1 },
+          { state: 'pending', count: 1 },
+        ]);
+        const runs = (await replica.countRunsByStatus()).map((r) => `${r.backend}/${r.status}=${r.count}`);
+        expect(runs.sort()).toEqual(['cloudcoding/failed=1', 'codecloud/completed=1', 'codecloud/running=1']);
+        const usage = await replica.repositoryUsage(dayStart, monthStart);
+        expect(usage.sort((a, b) => a.repo.localeCompare(b.repo))).toEqual([
+          { repo: 'octo-org/gadgets', runsToday: 1, tokensThisMonth: 0 },
+          { repo: 'octo-org/widgets', runsToday: 1, tokensThisMonth: 125 },
+        ]);
+        // Next month: the earlier runs are out of range.
+        expect(await replica.repositoryUsage(clock.now() + 60_000, clock.now() + 60_000)).toEqual([]);
       });
     });
 
