@@ -11,6 +11,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Probot, ProbotOctokit } from 'probot';
 import { configSizeProblem } from '../src/config/config-size.js';
+import { type ChecksApi, checksApi } from '../src/github/checks-api.js';
 import { type GitHubApi, type GitHubRequester, gitHubApi, statusOf } from '../src/github/github-api.js';
 import { mergeConfigs } from '../src/github/merge-configs.js';
 import { RateLimitGate, SupersededError, withGitHubRetries } from '../src/github/rate-limit-retry.js';
@@ -23,6 +24,8 @@ type Octokit = InstanceType<typeof ProbotOctokit>;
 
 export interface GitHubClients {
   api(installationId: number): Promise<GitHubApi>;
+  /** The Checks and Actions calls, on the same installation client (token, throttle queue, retries). */
+  checks(installationId: number): Promise<ChecksApi>;
   /**
    * Probot's `context.config('codecloud.yml')` semantics, outside a webhook handler: null when no file exists. Kept
    * per repository (`config-cache.ts`); `fresh` reads it again.
@@ -174,6 +177,10 @@ export function gitHubClients(app: Probot, clientOptions: GitHubClientsOptions =
         requester,
         clientOptions.knownSecrets ? { knownSecrets: clientOptions.knownSecrets } : {},
       );
+    },
+    async checks(installationId) {
+      const octokit = await installationOctokit(installationId);
+      return checksApi({ request: (route, parameters) => octokit.request(route, parameters) });
     },
     async loadConfig(installationId, owner, repo, options) {
       const { config, files } = await configs.load(installationId, owner, repo, options);

@@ -5,6 +5,22 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ApplicationFunction, Probot } from 'probot';
+import { handleAutofixCiJob } from '../src/autofix/ci-job.js';
+import {
+  recordBranchPush,
+  recordChangesRequested,
+  recordCheckSuite,
+  recordStopButton,
+} from '../src/autofix/intake.js';
+import { handleAutofixPushJob } from '../src/autofix/pause.js';
+import { handleAutofixReviewJob } from '../src/autofix/review-job.js';
+import { handleStopButtonJob } from '../src/autofix/stop-button.js';
+import {
+  JOB_AUTOFIX_CI,
+  JOB_AUTOFIX_PUSH,
+  JOB_AUTOFIX_REVIEW,
+  JOB_STOP_BUTTON,
+} from '../src/autofix/triggers.js';
 import {
   type CloudCodingAgentBackend,
   type CloudCodingAgentBackendOptions,
@@ -190,6 +206,7 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
       backends: definedProps({ codecloud, cloudcoding: cloudCoding }),
       schedules: codecloudClient,
       github: (installationId) => clients.api(installationId),
+      checks: (installationId) => clients.checks(installationId),
       loadConfig: (installationId, owner, repo) => loadConfig(installationId, owner, repo),
       installationOf: (owner, repo) => clients.installationOf(owner, repo),
       botLogin: await botLoginOf(app),
@@ -231,6 +248,10 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
           ),
         [JOB_DRAIN]: ({ installationId }) => drainInstallation(deps, installationId),
         [JOB_LOOK_UP_CREATE]: (payload) => lookUpLostCreate(deps, payload),
+        [JOB_AUTOFIX_CI]: (payload, job) => handleAutofixCiJob(deps, payload, job),
+        [JOB_AUTOFIX_PUSH]: (push) => handleAutofixPushJob(deps, push),
+        [JOB_AUTOFIX_REVIEW]: (review) => handleAutofixReviewJob(deps, review),
+        [JOB_STOP_BUTTON]: (click) => handleStopButtonJob(deps, click),
       }),
     });
     wake = () => worker.wake();
@@ -239,6 +260,10 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
     const receiveGitHub = githubWebhookDispatch({
       recordCommand: (trigger) => recordCommandTrigger(deps, trigger),
       recordPush: (push) => recordPush(deps, push),
+      recordCheckSuite: (trigger) => recordCheckSuite(deps, trigger),
+      recordBranchPush: (push) => recordBranchPush(deps, push),
+      recordChangesRequested: (review) => recordChangesRequested(deps, review),
+      recordStopButton: (click) => recordStopButton(deps, click),
       configPushed: (push) => clients.configPushed(push),
       log: deps.log,
     });

@@ -86,6 +86,17 @@ export const ScheduleConfig = z
   });
 export type ScheduleConfig = z.output<typeof ScheduleConfig>;
 
+/** `autofix:` — what of the agent's own pull requests goes back to its session (see `src/autofix`). */
+export const AutofixConfig = z
+  .object({
+    ci: z.boolean().default(false),
+    reviews: z.boolean().default(false),
+    max_attempts: z.number().int().min(1).max(20).default(3),
+  })
+  .default({ ci: false, reviews: false, max_attempts: 3 });
+export type AutofixConfig = z.output<typeof AutofixConfig>;
+const AUTOFIX_KEYS = ['ci', 'reviews', 'max_attempts'] as const;
+
 export const RepoConfigSchema = z
   .object({
     trigger: z
@@ -108,6 +119,7 @@ export const RepoConfigSchema = z
     progress: z.boolean().default(true),
     instructions: z.string().max(MAX_INSTRUCTIONS_CHARS).default(''),
     schedules: z.array(ScheduleConfig).default([]),
+    autofix: AutofixConfig,
     limits: LimitsConfig.default({}),
   })
   .superRefine((config, ctx) => {
@@ -149,6 +161,7 @@ export const REPO_CONFIG_KEYS = [
   'progress',
   'instructions',
   'schedules',
+  'autofix',
   'limits',
 ] as const;
 const SCHEDULE_KEYS: readonly string[] = Object.keys(ScheduleConfig.shape);
@@ -232,8 +245,12 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 /** YAML's empty values (`key:`) are `null`: treat them as not set, at the top level and in each schedule. */
 function dropNulls(raw: unknown): unknown {
   const config = dropNullKeys(raw);
-  if (!isMapping(config) || !Array.isArray(config.schedules)) return config;
-  return { ...config, schedules: config.schedules.map(dropNullKeys) };
+  if (!isMapping(config)) return config;
+  return {
+    ...config,
+    ...(Array.isArray(config.schedules) ? { schedules: config.schedules.map(dropNullKeys) } : {}),
+    ...(isMapping(config.autofix) ? { autofix: dropNullKeys(config.autofix) } : {}),
+  };
 }
 function dropNullKeys(raw: unknown): unknown {
   if (!isMapping(raw)) return raw;
@@ -255,6 +272,11 @@ function unknownKeyWarnings(raw: Record<string, unknown>): string[] {
   for (const key of Object.keys(raw)) {
     if (LOADER_KEYS.has(key)) continue;
     if (!(REPO_CONFIG_KEYS as readonly string[]).includes(key)) warn('', key, REPO_CONFIG_KEYS);
+  }
+  if (isMapping(raw.autofix)) {
+    for (const key of Object.keys(raw.autofix)) {
+      if (!(AUTOFIX_KEYS as readonly string[]).includes(key)) warn('autofix.', key, AUTOFIX_KEYS);
+    }
   }
   if (isMapping(raw.limits)) {
     for (const key of Object.keys(raw.limits)) {

@@ -41,6 +41,8 @@ const CONFIG_KEY_HELP: Record<(typeof REPO_CONFIG_KEYS)[number], string> = {
   progress: 'show the agent’s progress in the status comment',
   instructions: 'text appended to every prompt',
   schedules: 'recurring (`cron`) or one-off (`run_at`) runs',
+  autofix:
+    'send failed checks (`ci`) and requested changes (`reviews`) on the agent’s PRs back to it, up to `max_attempts` per PR',
   limits:
     '`runs_per_day`, `runs_per_user_per_day`, `tokens_per_month`, `tokens_per_run`; may only lower the app’s ceilings',
 };
@@ -53,6 +55,10 @@ function configValue(config: RepoConfig, key: (typeof REPO_CONFIG_KEYS)[number])
   if (value === undefined) return '_(not set)_';
   if (key === 'schedules')
     return `${config.schedules.length} schedule${config.schedules.length === 1 ? '' : 's'}`;
+  if (key === 'autofix') {
+    const { ci, reviews, max_attempts } = config.autofix;
+    return inlineCode(`ci: ${ci}, reviews: ${reviews}, max_attempts: ${max_attempts}`);
+  }
   if (key === 'instructions') return config.instructions === '' ? '_(none)_' : '_(set)_';
   if (key === 'limits') {
     const set = Object.entries(config.limits).filter(([, v]) => v !== undefined);
@@ -72,6 +78,8 @@ export interface HelpReplyInput {
   config: RepoConfig;
   /** The limits in force (ceilings and config) as a few lines, when any. */
   limits?: readonly string[];
+  /** What the app cannot do here because the installation has not granted a newer permission. */
+  cannot?: readonly string[];
 }
 
 /** `/codecloud help`: the commands, the options, the config keys with this repository's values, and the caller's permission. */
@@ -108,6 +116,12 @@ export function renderHelpReply(input: HelpReplyInput): string {
     `**Cloud Coding conversations** (${inlineCode('--backend=cloudcoding')} or ${inlineCode('backend: cloudcoding')}): a command in a thread (an issue, a pull request's conversation, a review thread) whose latest run is a completed Cloud Coding run continues that conversation, with its own status comment marked as a follow-up. ${inlineCode(`${t} --new <instruction>`)} starts a fresh one; after a run that failed, was stopped or timed out, the next command starts afresh.`,
     details(`<b>Configuration</b> (${inlineCode(REPO_CONFIG_PATH)})`, keys),
     ...(input.limits && input.limits.length > 0 ? [input.limits.join('\n')] : []),
+    ...(input.cannot && input.cannot.length > 0
+      ? [
+          `This installation has not granted all of the app's permissions, so it cannot ${input.cannot.join('; nor ')}. ` +
+            "An owner can accept the updated permissions in the installation's settings.",
+        ]
+      : []),
     permission,
   ]);
 }

@@ -3,6 +3,8 @@
  * the command is, and where it goes (`command-route.ts`): a new run (`new-run.ts`) or one of the thread commands
  * (`thread-commands.ts`). The 👀 reaction and the status comment always come before the backend call.
  */
+import { missingPermissionsOf } from '../autofix/missing-permissions.js';
+import { autofixHeardCommand } from '../autofix/pause.js';
 import type { Command, CommandOptions } from '../commands/command.js';
 import { DEFAULT_TRIGGER } from '../commands/find-command-line.js';
 import { parseCommand } from '../commands/parse-command.js';
@@ -88,6 +90,7 @@ export async function handleCommandJob(
     );
     return;
   }
+  await autofixHeardCommand(deps, trigger, parsed.command);
   return dispatch(ctx, parsed.command);
 }
 
@@ -102,6 +105,7 @@ async function dispatch(ctx: CommandContext, command: Command): Promise<void> {
           permission: role,
           config: ctx.repoConfig,
           limits: helpLimitLines(ctx),
+          cannot: await missingPermissionsOf(ctx.deps, ctx.trigger.installationId),
         }),
       );
       return;

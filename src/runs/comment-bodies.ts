@@ -3,6 +3,7 @@
  * redacts credentials and keeps the body under GitHub's 65,536-character limit).
  */
 
+import { autofixContextLine } from '../autofix/context-line.js';
 import { definedProps } from '../objects.js';
 import type { ProgressToolCall, RunOutcome, RunProgress, StatusState } from '../render/status-comment.js';
 import { renderStatusComment } from '../render/status-comment.js';
@@ -155,7 +156,13 @@ export function statusCommentBody(run: Run, extras: StatusExtras): string {
         mode: run.mode,
         kind,
         trigger: trigger || undefined,
-        note: conversationNote(run.options, trigger || '/codecloud'),
+        note:
+          [
+            run.options.autofix ? autofixContextLine(run.options.autofix) : undefined,
+            conversationNote(run.options, trigger || '/codecloud'),
+          ]
+            .filter((line): line is string => Boolean(line))
+            .join('\n\n') || undefined,
         state: stateOf(run, extras),
         knownSecrets: extras.knownSecrets,
       }),

@@ -3,7 +3,18 @@
  * `jobHandlers` parses a claimed job's payload with its kind's schema before the handler sees it, so no handler
  * reads loose JSON.
  */
+
 import { z } from 'zod';
+import {
+  AutofixCiJob,
+  BranchPushTrigger,
+  JOB_AUTOFIX_CI,
+  JOB_AUTOFIX_PUSH,
+  JOB_AUTOFIX_REVIEW,
+  JOB_STOP_BUTTON,
+  ReviewJob,
+  StopButtonJob,
+} from '../autofix/triggers.js';
 import { CodecloudEvent } from '../codecloud/webhook-events.js';
 import { definedProps } from '../objects.js';
 import type { Job, Json, Store } from '../store/store.js';
@@ -33,6 +44,10 @@ export const FinishedView = z.object({
 
 /** The payload schema of every job kind. */
 export const JOB_PAYLOADS = {
+  [JOB_AUTOFIX_CI]: AutofixCiJob,
+  [JOB_AUTOFIX_PUSH]: BranchPushTrigger,
+  [JOB_AUTOFIX_REVIEW]: ReviewJob,
+  [JOB_STOP_BUTTON]: StopButtonJob,
   [JOB_COMMAND]: CommandTrigger,
   [JOB_PUSH]: PushTrigger,
   [JOB_CODECLOUD_EVENT]: CodecloudEvent,

@@ -3,6 +3,7 @@
 import type { AgentBackend } from '../backends/agent-backend.js';
 import type { CodecloudClient } from '../codecloud/client.js';
 import type { RepoConfig } from '../config/repo-config.js';
+import type { ChecksApi } from '../github/checks-api.js';
 import type { GitHubApi } from '../github/github-api.js';
 import type { Limits } from '../limits/limits.js';
 import type { RunMetrics } from '../metrics/app-metrics.js';
@@ -47,6 +48,8 @@ export interface RunDeps {
   schedules?: Pick<CodecloudClient, 'getSchedule'> | undefined;
   /** A GitHub client for one installation (its own token and throttle queue). */
   github(installationId: number): Promise<GitHubApi>;
+  /** The Checks and Actions calls of one installation (same token and queue); absent: autofix and check runs are off. */
+  checks?: (installationId: number) => Promise<ChecksApi>;
   /** `.github/codecloud.yml` of a repository, with the org `.github` fallback and `_extends` (Probot semantics). */
   loadConfig(installationId: number, owner: string, repo: string): Promise<ConfigLoad>;
   /** The installation of a repository the app is installed on, or null (for relays). */

@@ -3,6 +3,7 @@
  * backend says, and bring it to exactly one final state (completed, failed, stopped, timed out) with one final
  * comment edit, whoever notices first (webhook, reconciler, stop, time-out).
  */
+import { syncCheckRun } from '../autofix/check-run.js';
 import type { AgentBackend, BackendRunView, StartRunRequest } from '../backends/agent-backend.js';
 import { messageOf } from '../error-messages.js';
 import { type GitHubApi, statusOf } from '../github/github-api.js';
@@ -535,6 +536,8 @@ export async function postFinalComment(deps: RunDeps, run: Run): Promise<void> {
     if (current.statusCommentId === null) await postStatusComment(deps, gh, current, { lookFirst: true });
     else await updateStatusComment(deps, gh, current, { throttled: false });
     if (current.status !== 'stopped') await reactOnFinalState(gh, current);
+    // Never left in progress: a failed check run update is retried with the final edit.
+    await syncCheckRun(deps, (await deps.store.getRun(run.id)) ?? current);
     await deps.store.confirmFinalComment(run.id);
   } catch (error) {
     await deps.store.deferFinalComment(run.id, (attempts) => finalCommentRetryAt(deps.now(), attempts));

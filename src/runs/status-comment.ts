@@ -1,5 +1,7 @@
 /** Posting and editing a run's one status comment, and the reactions on the comment that triggered it. */
+
 import { createHash, randomUUID } from 'node:crypto';
+import { syncCheckRunQuietly } from '../autofix/check-run.js';
 import type {
   GitHubApi,
   IssueCommentInfo,
@@ -159,6 +161,7 @@ export async function postStatusComment(
   const id = await postInThread(gh, run, body);
   const updated = await deps.store.updateRun(run.id, { statusCommentId: id });
   await deps.store.recordCommentEdit(run.id, bodyHash(body));
+  if (!isFinalLocalRunStatus(updated.status)) await syncCheckRunQuietly(deps, updated);
   return updated;
 }
 
@@ -184,6 +187,8 @@ export async function updateStatusComment(
     }
     return editOnce(deps, gh, run, options);
   });
+  // The check run follows the comment's edits while the run is active (its final state comes with the final edit).
+  if (edited && !isFinalLocalRunStatus(run.status)) await syncCheckRunQuietly(deps, run);
   return edited ?? false;
 }
 

@@ -144,6 +144,8 @@ async function sendFollowUpOf(
   usageCharge: string,
 ): Promise<boolean> {
   const { deps, gh, trigger } = ctx;
+  // A command's follow-up is not an autofix attempt (its comment must not say so).
+  const { autofix: _autofix, ...kept } = run.options;
   const moved = await deps.store.transitionRun(run.id, ['completed'], {
     // `starting` until the message is accepted: the reconciler and webhooks leave it alone meanwhile.
     status: 'starting',
@@ -158,7 +160,7 @@ async function sendFollowUpOf(
     result: definedProps({ prs: run.result.prs, branch: run.result.branch || undefined }),
     options: {
       // The previous answer's stop note is not the follow-up's own.
-      ...definedProps({ ...run.options, stopNote: undefined }),
+      ...definedProps({ ...kept, stopNote: undefined }),
       headline,
       requestedBy: trigger.sender.login,
       timeoutMinutes: ctx.config.timeoutMinutes,

@@ -134,6 +134,23 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
     statements: [`ALTER TABLE jobs ADD COLUMN job_group text`],
   },
   {
+    version: 10,
+    name: 'autofix: attempts per pull request, one-time marks',
+    statements: [
+      `CREATE TABLE autofix_pulls (
+        pull_key text PRIMARY KEY,
+        attempts integer NOT NULL DEFAULT 0,
+        handled_sha text,
+        claimed_by text,
+        paused integer NOT NULL DEFAULT 0
+      )`,
+      `CREATE TABLE once_marks (
+        key text PRIMARY KEY,
+        value text
+      )`,
+    ],
+  },
+  {
     version: 20,
     name: 'usage counters, charges and run tokens',
     statements: [
@@ -275,6 +292,23 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
         name text PRIMARY KEY,
         holder text NOT NULL,
         expires_at integer NOT NULL
+      ) STRICT`,
+    ],
+  },
+  {
+    version: 10,
+    name: 'autofix: attempts per pull request, one-time marks',
+    statements: [
+      `CREATE TABLE autofix_pulls (
+        pull_key text PRIMARY KEY,
+        attempts integer NOT NULL DEFAULT 0,
+        handled_sha text,
+        claimed_by text,
+        paused integer NOT NULL DEFAULT 0
+      ) STRICT`,
+      `CREATE TABLE once_marks (
+        key text PRIMARY KEY,
+        value text
       ) STRICT`,
     ],
   },

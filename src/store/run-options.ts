@@ -31,6 +31,21 @@ export const PendingFollowUp = z.object({
 });
 export type PendingFollowUp = z.infer<typeof PendingFollowUp>;
 
+/** What made an autofix follow-up (failed checks on a commit, or a review that requested changes). */
+export const AutofixOrigin = z.object({
+  kind: z.enum(['ci', 'review']),
+  /** The head commit the checks failed on, and its page. */
+  sha: z.string().optional(),
+  commitUrl: z.string().optional(),
+  /** The failed check runs' names. */
+  checks: z.array(z.string()).optional(),
+  reviewer: z.string().optional(),
+  reviewUrl: z.string().optional(),
+  attempt: z.number().int().positive(),
+  maxAttempts: z.number().int().positive(),
+});
+export type AutofixOrigin = z.infer<typeof AutofixOrigin>;
+
 /** Why a Cloud Coding run starts a new conversation rather than continuing its thread's. */
 export const FreshConversationReason = z.enum(['asked', 'no-thread', 'failed', 'stopped', 'timed_out']);
 export type FreshConversationReason = z.infer<typeof FreshConversationReason>;
@@ -61,6 +76,8 @@ export const RunOptions = z.object({
   pendingFollowUp: lenient(PendingFollowUp),
   /** When the create call was sent (ms): a create whose answer was lost is looked up from then on, never re-sent. */
   createSentAt: lenient(z.number()),
+  /** Set while the run's latest message is an autofix follow-up. */
+  autofix: lenient(AutofixOrigin),
   /** The limits' charge of the latest run or follow-up (given back if the backend refuses to create it). */
   usageCharge: lenient(z.string()),
   /** `limits.tokens_per_run` in force when it was asked for: a run that reports more is stopped. */

@@ -5,6 +5,7 @@
  * transaction lock, dedupe a unique constraint, and one-winner flags a conditional UPDATE. On SQLite every statement
  * and transaction runs alone (one connection, `BEGIN IMMEDIATE`), so the same statements need no locks.
  */
+
 import { randomUUID } from 'node:crypto';
 import {
   type Backend,
@@ -12,6 +13,15 @@ import {
   NON_FINAL_LOCAL_RUN_STATUSES,
   SLOT_HOLDING_RUN_STATUSES,
 } from '../vocabulary.js';
+import {
+  type AutofixClaim,
+  type AutofixClaimInput,
+  claimAutofixAttempt,
+  markOnce,
+  readMark,
+  setAutofixPaused,
+  writeMark,
+} from './autofix-store.js';
 import { listDashboardRuns, listRunEvents, recordRunEvent, usageByRepo } from './dashboard-queries.js';
 import { applyMigrations } from './migrations.js';
 import { jobFromRow, jsonParam, runFromRow, toMs, toNumber } from './row-mapping.js';
@@ -405,7 +415,9 @@ export class SqlStore implements Store {
   async unmarkFinalCommentPosted(id: string): Promise<void> {
     if (!isUuid(id)) return;
     await this.#db.query(
-      'UPDATE runs SET final_comment_posted = false, updated_at = $2::timestamptz WHERE id = $1::uuid',
+      // A claim of the previous final edit still in flight is forgotten too (its confirm no longer applies).
+      `UPDATE runs SET final_comment_posted = false, final_comment_retry_at = NULL, final_comment_attempts = 0,
+         updated_at = $2::timestamptz WHERE id = $1::uuid`,
       [id, this.#time(this.#now())],
     );
   }
@@ -427,8 +439,9 @@ export class SqlStore implements Store {
   async confirmFinalComment(id: string): Promise<void> {
     if (!isUuid(id)) return;
     await this.#db.query(
+      // Only while the run is still final: a follow-up that reopened it meanwhile has its own final edit to come.
       `UPDATE runs SET final_comment_posted = true, final_comment_retry_at = NULL, final_comment_attempts = 0
-       WHERE id = $1::uuid`,
+       WHERE id = $1::uuid AND status NOT IN ${inList(NON_FINAL_LOCAL_RUN_STATUSES)}`,
       [id],
     );
   }
@@ -438,7 +451,8 @@ export class SqlStore implements Store {
     await this.#db.transaction(async (tx) => {
       const { rows } = await tx.query(
         `UPDATE runs SET final_comment_posted = false, final_comment_attempts = final_comment_attempts + 1
-         WHERE id = $1::uuid RETURNING final_comment_attempts`,
+         WHERE id = $1::uuid AND status NOT IN ${inList(NON_FINAL_LOCAL_RUN_STATUSES)}
+         RETURNING final_comment_attempts`,
         [id],
       );
       const row = rows[0];
@@ -570,6 +584,28 @@ export class SqlStore implements Store {
 
   usageByRepo(since: { dayStart: number; monthStart: number }): Promise<RepoUsage[]> {
     return usageByRepo(this.#db, this.#dialect, since);
+  }
+
+  // ---------------------------------------------------------------- autofix
+
+  claimAutofixAttempt(input: AutofixClaimInput): Promise<AutofixClaim> {
+    return claimAutofixAttempt(this.#db, { ...input, pullKey: input.pullKey.toLowerCase() });
+  }
+
+  setAutofixPaused(pullKey: string, paused: boolean): Promise<boolean> {
+    return setAutofixPaused(this.#db, pullKey.toLowerCase(), paused);
+  }
+
+  markOnce(key: string, value?: string): Promise<boolean> {
+    return markOnce(this.#db, key, value);
+  }
+
+  readMark(key: string): Promise<string | null | undefined> {
+    return readMark(this.#db, key);
+  }
+
+  writeMark(key: string, value: string): Promise<void> {
+    return writeMark(this.#db, key, value);
   }
 
   // ---------------------------------------------------------------- leases

@@ -10,6 +10,7 @@
  */
 
 import type { Backend, LocalRunStatus, RunMode } from '../vocabulary.js';
+import type { AutofixClaim, AutofixClaimInput } from './autofix-store.js';
 import type { RunOptions, StoredRunProgress } from './run-options.js';
 import type { UsageStore } from './usage-store.js';
 
@@ -367,6 +368,19 @@ export interface Store {
    * `run:<status>` when the app's own run with that id is final. A sign is a hint: the caller reads the run back.
    */
   completionSigns(remoteRunIds: readonly string[]): Promise<CompletionSign[]>;
+
+  // ---- autofix (see `autofix-store.ts`)
+
+  /** Claims the next autofix attempt of a pull request for a head commit: one atomic step (see `AutofixClaim`). */
+  claimAutofixAttempt(input: AutofixClaimInput): Promise<AutofixClaim>;
+  /** Pauses or resumes autofix on a pull request; true when that changed something. */
+  setAutofixPaused(pullKey: string, paused: boolean): Promise<boolean>;
+  /** Records `key` once (with an optional value): true for the first caller only. */
+  markOnce(key: string, value?: string): Promise<boolean>;
+  /** The value of a mark: undefined when never marked, null when marked without a value. */
+  readMark(key: string): Promise<string | null | undefined>;
+  /** Sets a mark's value (made if missing). */
+  writeMark(key: string, value: string): Promise<void>;
 
   // ---- figures (metrics; each one indexed statement)
 

@@ -61,6 +61,28 @@ export interface FakeGitHubState {
     user: string;
   }>;
   reviews: Array<{ id: number; repo: string; number: number; user: string; body: string; state: string }>;
+  checkSuites: Array<{
+    id: number;
+    repo: string;
+    headSha: string;
+    app: { id: number; slug: string };
+    status: string;
+    conclusion: string | null;
+  }>;
+  checkRuns: Array<{
+    id: number;
+    suiteId: number;
+    repo: string;
+    headSha: string;
+    name: string;
+    status: string;
+    conclusion: string | null;
+    externalId: string | null;
+    detailsUrl: string | null;
+    output: { title: string | null; summary: string | null; text: string | null };
+    actions: Array<{ label: string; description: string; identifier: string }>;
+    updates: number;
+  }>;
   dispatches: Array<{ repo: string; event_type: string; client_payload: unknown }>;
   tokens: Array<{
     token: string;
@@ -156,7 +178,14 @@ export interface FakeGitHubControl {
     } & Delivery,
   ): Promise<{ id: number; deliveryId: string }>;
   submitReview(
-    input: { repo: string; number: number; user: string; body: string; state?: string } & Delivery,
+    input: {
+      repo: string;
+      number: number;
+      user: string;
+      body: string;
+      state?: string;
+      comments?: Array<{ path: string; line?: number; body: string; diff_hunk?: string }>;
+    } & Delivery,
   ): Promise<{ id: number; deliveryId: string }>;
   label(
     input: { repo: string; number: number; label: string; user: string } & Delivery,
@@ -197,6 +226,41 @@ export interface FakeGitHubControl {
   /** The random faults and how often each hit. */
   randomFaults(): Promise<RandomFault[]>;
   clearRandomFaults(): Promise<void>;
+  /** CI finished (or is running) a check suite on a pull request's head (`number`) or a `sha`. */
+  checkSuite(
+    input: CheckSuiteInput & Delivery,
+  ): Promise<{ id: number; sha: string; runs: number[]; deliveryId?: string }>;
+  /** Someone pushed to a pull request's head branch: its head moves to a new commit, `push` is sent. */
+  push(
+    input: { repo: string; number: number; user: string; sha?: string; message?: string } & Delivery,
+  ): Promise<{ sha: string; deliveryId: string }>;
+  /** Someone clicked a check run's button (`requested_action`). */
+  checkRunAction(
+    input: { repo: string; checkRunId: number; user: string; identifier: string } & Delivery,
+  ): Promise<{ deliveryId: string }>;
+  /** The permissions an installation has accepted (its tokens get no more). */
+  installationPermissions(input: {
+    installationId: number;
+    permissions: Record<string, string>;
+  }): Promise<void>;
+}
+
+export interface CheckSuiteInput {
+  repo: string;
+  number?: number;
+  sha?: string;
+  /** `github-actions` (default) or another CI app's slug. */
+  app?: string;
+  status?: 'completed' | 'in_progress';
+  sender?: string;
+  send?: boolean;
+  runs: Array<{
+    name: string;
+    conclusion?: string;
+    output?: { title?: string; summary?: string; text?: string };
+    /** An Actions job log: `head` lines, `filler.lines` generated lines, `tail` lines. */
+    log?: { head?: string[]; filler?: { lines: number; text: string }; tail?: string[] };
+  }>;
 }
 
 export function fakeGitHubControl(baseUrl: string): FakeGitHubControl {
@@ -234,6 +298,11 @@ export function fakeGitHubControl(baseUrl: string): FakeGitHubControl {
     state,
     randomFault: (input) => call('POST', '/_fake/random-faults', input),
     randomFaults: () => call('GET', '/_fake/random-faults'),
+    checkSuite: (input) => call('POST', '/_fake/check-suites', input),
+    push: (input) => call('POST', '/_fake/pushes', input),
+    checkRunAction: (input) => call('POST', '/_fake/check-run-actions', input),
+    installationPermissions: async (input) =>
+      void (await call('PUT', '/_fake/installation-permissions', input)),
     clearRandomFaults: async () => void (await call('POST', '/_fake/random-faults/clear', {})),
     async waitFor(predicate, options = {}) {
       const timeoutMs = options.timeoutMs ?? 10_000;

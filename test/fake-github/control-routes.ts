@@ -1,5 +1,7 @@
 // The `/_fake/...` control API: set up repos, users, permissions and files; act as users (each action sends
 // the webhook GitHub would send); inspect state.
+
+import { CHECK_CONTROL_ROUTES } from './check-control-routes.js';
 import {
   type AppInfo,
   commentJson,
@@ -38,7 +40,7 @@ export interface ControlResponse {
   body: unknown;
 }
 
-class ControlError extends Error {
+export class ControlError extends Error {
   constructor(
     readonly status: number,
     message: string,
@@ -47,16 +49,16 @@ class ControlError extends Error {
   }
 }
 
-type Body = Record<string, unknown>;
+export type Body = Record<string, unknown>;
 
-function str(body: Body, key: string, fallback?: string): string {
+export function str(body: Body, key: string, fallback?: string): string {
   const value = body[key];
   if (typeof value === 'string' && value !== '') return value;
   if (fallback !== undefined) return fallback;
   throw new ControlError(400, `"${key}" (string) is required`);
 }
 
-function int(body: Body, key: string, fallback?: number): number {
+export function int(body: Body, key: string, fallback?: number): number {
   const value = body[key];
   if (typeof value === 'number' && Number.isInteger(value)) return value;
   if (fallback !== undefined) return fallback;
@@ -67,14 +69,14 @@ function iso(ctx: ControlContext): string {
   return new Date(ctx.nowMs()).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-function repoFrom(ctx: ControlContext, body: Body): FakeRepo {
+export function repoFrom(ctx: ControlContext, body: Body): FakeRepo {
   const name = str(body, 'repo');
   const repo = ctx.state.repo(name);
   if (!repo) throw new ControlError(404, `unknown repo ${name}; create it with POST /_fake/repos`);
   return repo;
 }
 
-function issueFrom(ctx: ControlContext, repo: FakeRepo, body: Body): FakeIssue {
+export function issueFrom(ctx: ControlContext, repo: FakeRepo, body: Body): FakeIssue {
   const number = int(body, 'number');
   const issue = ctx.state.issue(repo.fullName, number);
   if (!issue) throw new ControlError(404, `unknown issue or pull request ${repo.fullName}#${number}`);
@@ -99,7 +101,7 @@ export function payloadBase(
   };
 }
 
-async function deliver(
+export async function deliver(
   ctx: ControlContext,
   body: Body,
   event: string,
@@ -139,11 +141,12 @@ function addComment(
   return comment;
 }
 
-type ControlHandler = (ctx: ControlContext, body: Body) => Promise<ControlResponse> | ControlResponse;
+export type ControlHandler = (ctx: ControlContext, body: Body) => Promise<ControlResponse> | ControlResponse;
 
-const ok = (body: unknown, status = 200): ControlResponse => ({ status, body });
+export const ok = (body: unknown, status = 200): ControlResponse => ({ status, body });
 
 const ROUTES: Record<string, ControlHandler> = {
+  ...CHECK_CONTROL_ROUTES,
   'POST /_fake/repos': (ctx, body) => {
     const owner = str(body, 'owner');
     const name = str(body, 'name');
@@ -317,6 +320,27 @@ const ROUTES: Record<string, ControlHandler> = {
       state: str(body, 'state', 'commented'),
     };
     ctx.state.reviews.push(review);
+    // Inline comments submitted with the review: `comments: [{path, line, body, diff_hunk}]`.
+    for (const spec of Array.isArray(body.comments) ? (body.comments as Body[]) : []) {
+      const comment: FakeComment = {
+        id: ctx.state.id(),
+        kind: 'review',
+        repo: repo.fullName,
+        number: issue.number,
+        user: user.login,
+        body: str(spec, 'body'),
+        created_at: iso(ctx),
+        updated_at: iso(ctx),
+        edits: 0,
+        path: str(spec, 'path'),
+        line: typeof spec.line === 'number' ? spec.line : null,
+        diff_hunk: str(spec, 'diff_hunk', '@@ -1,1 +1,1 @@'),
+        review_id: review.id,
+        commit_id: issue.pull.headSha,
+        viaApp: false,
+      };
+      ctx.state.comments.set(comment.id, comment);
+    }
     const deliveryId = await deliver(ctx, body, 'pull_request_review', {
       ...payloadBase(ctx.urls, ctx.state, repo, 'submitted', user.login),
       review: {

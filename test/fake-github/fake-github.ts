@@ -3,6 +3,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { checkAppJwt, checkInstallationToken } from './auth.js';
+import { streamJobLog } from './check-routes.js';
 import { type ControlContext, handleControl, payloadBase } from './control-routes.js';
 import { accessToken, authorize, FAKE_OAUTH_CLIENT, type OAuthClient } from './oauth.js';
 import { checkAgainstOpenApi } from './openapi-check.js';
@@ -304,6 +305,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   const server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      if (url.pathname.startsWith('/_download/') && streamJobLog(state, url.pathname, res)) return;
       const rawBody = await readBody(req);
       const method = (req.method ?? 'GET').toUpperCase();
       if (url.pathname === '/login/oauth/authorize' && method === 'GET') {

@@ -271,5 +271,12 @@ export function installationJson(urls: Urls, app: AppInfo, state: FakeState, ins
 }
 
 export function defaultAppPermissions(): Record<string, string> {
-  return { metadata: 'read', contents: 'write', issues: 'write', pull_requests: 'write' };
+  return {
+    metadata: 'read',
+    contents: 'write',
+    issues: 'write',
+    pull_requests: 'write',
+    checks: 'write',
+    actions: 'read',
+  };
 }

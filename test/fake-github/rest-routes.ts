@@ -1,6 +1,7 @@
 // Stateful GitHub REST routes (only reached after the request passed the OpenAPI check and authentication).
 import { createHash } from 'node:crypto';
 import { newInstallationToken } from './auth.js';
+import { CHECK_ROUTES } from './check-routes.js';
 import {
   type AppInfo,
   commentJson,
@@ -44,7 +45,7 @@ export interface RestResponse {
   raw?: string;
 }
 
-type Handler = (ctx: RestContext, req: RestRequest) => RestResponse | Promise<RestResponse>;
+export type Handler = (ctx: RestContext, req: RestRequest) => RestResponse | Promise<RestResponse>;
 
 const DOCS = 'https://docs.github.com/rest';
 
@@ -172,7 +173,9 @@ const createAccessToken: Handler = (ctx, req) => {
       repositories.push(repo);
     }
   }
-  const granted = defaultAppPermissions();
+  // An installation whose owner has not accepted the app's newer permissions has fewer (`/_fake/installation-permissions`).
+  const narrowed = ctx.state.installationPermissions.get(installationId);
+  const granted = narrowed ?? defaultAppPermissions();
   let permissions: Record<string, string> | undefined;
   if (body.permissions !== undefined) {
     permissions = {};
@@ -189,7 +192,7 @@ const createAccessToken: Handler = (ctx, req) => {
     installationId,
     expiresAt: ctx.nowMs() + ctx.tokenTtlMs,
     ...(repositories ? { repositories: repositories.map((r) => r.fullName) } : {}),
-    ...(permissions ? { permissions } : {}),
+    ...((permissions ?? narrowed) ? { permissions: permissions ?? narrowed ?? {} } : {}),
   };
   ctx.state.tokens.set(token.token, token);
   return {
@@ -711,6 +714,7 @@ const replyToReviewComment: Handler = async (ctx, req) => {
 };
 
 export const REST_ROUTES: Record<string, Handler> = {
+  ...CHECK_ROUTES,
   'GET /app': getApp,
   'GET /app/installations': listInstallations,
   'GET /app/installations/{installation_id}': getInstallation,
@@ -760,6 +764,9 @@ export function requiredPermission(
   if (section === 'pulls') return { name: ['pull_requests'], level };
   if (section === 'contents') return { name: ['contents'], level };
   if (section === 'dispatches') return { name: ['contents'], level: 'write' };
+  if (section === 'check-runs' || section === 'check-suites' || /\/check-(runs|suites)$/.test(template))
+    return { name: ['checks'], level };
+  if (section === 'actions') return { name: ['actions'], level };
   return { name: ['metadata'], level: 'read' };
 }
 

@@ -145,8 +145,49 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+/** A check suite on a commit (`app` is who made it: `github-actions`, another CI, or the app itself). */
+export interface FakeCheckSuite {
+  id: number;
+  repo: string;
+  headSha: string;
+  headBranch: string | null;
+  app: { id: number; slug: string };
+  status: 'queued' | 'in_progress' | 'completed';
+  conclusion: string | null;
+}
+
+/** How a fake Actions job log is made, as a stream: `head` lines, `filler.lines` generated lines, `tail` lines. */
+export interface FakeJobLog {
+  head: string[];
+  filler?: { lines: number; text: string };
+  tail: string[];
+}
+
+export interface FakeCheckRun {
+  id: number;
+  suiteId: number;
+  repo: string;
+  headSha: string;
+  name: string;
+  status: string;
+  conclusion: string | null;
+  externalId: string | null;
+  detailsUrl: string | null;
+  output: { title: string | null; summary: string | null; text: string | null };
+  actions: unknown[];
+  startedAt: string;
+  completedAt: string | null;
+  /** Edits after creation (PATCH). */
+  updates: number;
+  log?: FakeJobLog;
+}
+
 export class FakeState {
   nextId = 1000;
+  checkSuites: FakeCheckSuite[] = [];
+  checkRuns: FakeCheckRun[] = [];
+  /** Installations granted fewer permissions than the app asks for (not yet accepted). */
+  installationPermissions = new Map<number, Record<string, string>>();
   users = new Map<string, FakeUser>();
   repos = new Map<string, FakeRepo>();
   permissions = new Map<string, Permission>();
@@ -261,6 +302,8 @@ export class FakeState {
         user: r.user,
       })),
       reviews: this.reviews,
+      checkSuites: this.checkSuites,
+      checkRuns: this.checkRuns.map(({ log: _log, ...run }) => run),
       dispatches: this.dispatches,
       tokens: [...this.tokens.values()].map((t) => ({
         token: t.token,

@@ -19,6 +19,26 @@ function problem(raw: unknown): string {
 }
 
 describe('parseRepoConfig', () => {
+  it('reads autofix, fills its defaults, and names a wrong key and value', () => {
+    expect(config({ autofix: { ci: true } }).autofix).toEqual({ ci: true, reviews: false, max_attempts: 3 });
+    expect(config({ autofix: { reviews: true, max_attempts: null } }).autofix).toEqual({
+      ci: false,
+      reviews: true,
+      max_attempts: 3,
+    });
+    expect(problem({ autofix: { ci: 'yes' } })).toBe("autofix.ci: must be true or false (got 'yes')");
+    expect(problem({ autofix: { max_attempts: 0 } })).toBe(
+      'autofix.max_attempts: must be at least 1 (got 0)',
+    );
+    expect(problem({ autofix: { max_attempts: 2.5 } })).toContain(
+      'autofix.max_attempts: must be a whole number',
+    );
+    expect(parseRepoConfig({ autofix: { max_atempts: 2 } })).toMatchObject({
+      ok: true,
+      warnings: ["autofix.max_atempts: unknown key, ignored (did you mean 'max_attempts'?)"],
+    });
+  });
+
   it('gives the documented defaults for no file and an empty file', () => {
     const expected = {
       trigger: '/codecloud',
@@ -33,6 +53,7 @@ describe('parseRepoConfig', () => {
       progress: true,
       instructions: '',
       schedules: [],
+      autofix: { ci: false, reviews: false, max_attempts: 3 },
       limits: {},
     };
     expect(parseRepoConfig(undefined)).toEqual({ ok: true, config: expected, warnings: [] });
@@ -60,6 +81,7 @@ describe('parseRepoConfig', () => {
       schedules: [
         { name: 'nightly-tests', cron: '0 3 * * *', prompt: 'Run the test suite and fix any failures' },
       ],
+      autofix: { ci: true, reviews: true, max_attempts: 2 },
       limits: {
         runs_per_day: 50,
         runs_per_user_per_day: 10,

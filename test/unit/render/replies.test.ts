@@ -74,6 +74,7 @@ describe('renderHelpReply', () => {
       | \`progress\` | \`true\` | show the agent’s progress in the status comment |
       | \`instructions\` | _(set)_ | text appended to every prompt |
       | \`schedules\` | 0 schedules | recurring (\`cron\`) or one-off (\`run_at\`) runs |
+      | \`autofix\` | \`ci: false, reviews: false, max_attempts: 3\` | send failed checks (\`ci\`) and requested changes (\`reviews\`) on the agent’s PRs back to it, up to \`max_attempts\` per PR |
       | \`limits\` | _(none)_ | \`runs_per_day\`, \`runs_per_user_per_day\`, \`tokens_per_month\`, \`tokens_per_run\`; may only lower the app’s ceilings |
 
       </details>

@@ -1,6 +1,13 @@
 // Typed at the edges: job payloads are checked when recorded and parsed before a handler sees them; a run's options
 // and progress are parsed where rows are read, field by field.
+
 import { describe, expect, it } from 'vitest';
+import {
+  JOB_AUTOFIX_CI,
+  JOB_AUTOFIX_PUSH,
+  JOB_AUTOFIX_REVIEW,
+  JOB_STOP_BUTTON,
+} from '../../../src/autofix/triggers.js';
 import { enqueue, jobHandlers, type TypedJobHandlers } from '../../../src/runs/jobs.js';
 import {
   JOB_BACKEND_FINISHED,
@@ -41,6 +48,10 @@ describe('job payloads', () => {
         seen.push(payload.installationId + 1);
       },
       [JOB_LOOK_UP_CREATE]: none,
+      [JOB_AUTOFIX_CI]: none,
+      [JOB_AUTOFIX_PUSH]: none,
+      [JOB_AUTOFIX_REVIEW]: none,
+      [JOB_STOP_BUTTON]: none,
     };
     const table = jobHandlers(handlers);
     await table[JOB_DRAIN]?.({ installationId: 41 }, job(JOB_DRAIN, { installationId: 41 }));

@@ -1,6 +1,12 @@
 // Shared set-up for the orchestration unit tests: the RunDeps around a store, a backend and a GitHub fake, and a
 // plain issue run as the store records it.
 
+import {
+  JOB_AUTOFIX_CI,
+  JOB_AUTOFIX_PUSH,
+  JOB_AUTOFIX_REVIEW,
+  JOB_STOP_BUTTON,
+} from '../../../src/autofix/triggers.js';
 import type { AgentBackend } from '../../../src/backends/agent-backend.js';
 import type { GitHubApi } from '../../../src/github/github-api.js';
 import { jobHandlers } from '../../../src/runs/jobs.js';
@@ -96,6 +102,10 @@ export async function runDueJobs(deps: RunDeps): Promise<string[]> {
     [JOB_BACKEND_FINISHED]: async () => undefined,
     [JOB_DRAIN]: ({ installationId }) => drainInstallation(deps, installationId),
     [JOB_LOOK_UP_CREATE]: (payload) => lookUpLostCreate(deps, payload),
+    [JOB_AUTOFIX_CI]: async () => undefined,
+    [JOB_AUTOFIX_PUSH]: async () => undefined,
+    [JOB_AUTOFIX_REVIEW]: async () => undefined,
+    [JOB_STOP_BUTTON]: async () => undefined,
   });
   const ran: string[] = [];
   for (const job of await deps.store.claimJobs(50, 60_000)) {

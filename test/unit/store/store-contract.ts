@@ -77,9 +77,11 @@ export function describeStoreContract(
           migrationsFor(engine).map((migration) => migration.version),
         );
         expect(await database.tables()).toEqual([
+          'autofix_pulls',
           'jobs',
           'kept_schedules',
           'leases',
+          'once_marks',
           'run_events',
           'run_prs',
           'run_tokens',
@@ -88,6 +90,44 @@ export function describeStoreContract(
           'usage_charges',
           'usage_counters',
         ]);
+      });
+    });
+
+    describe('autofix', () => {
+      const claim = (sha: string, claimant: string, on = store, pullKey = 'Acme/App#7') =>
+        on.claimAutofixAttempt({ pullKey, sha, claimant, maxAttempts: 2 });
+
+      it('claims one attempt per head commit, counted in one step, up to max_attempts; the claimant may ask again', async () => {
+        const first = await Promise.all([
+          claim('a1', 'job-1'),
+          claim('a1', 'job-2', replica),
+          claim('a1', 'job-3'),
+        ]);
+        expect(first.filter((c) => c.kind === 'claimed')).toEqual([{ kind: 'claimed', attempt: 1 }]);
+        expect(first.filter((c) => c.kind === 'handled')).toHaveLength(2);
+        const winner = ['job-1', 'job-2', 'job-3'][first.findIndex((c) => c.kind === 'claimed')] ?? '';
+        // After a crash, the job that claimed it asks again and gets the same attempt.
+        expect(await claim('a1', winner, replica)).toEqual({ kind: 'claimed', attempt: 1 });
+        expect(await claim('b2', 'job-4')).toEqual({ kind: 'claimed', attempt: 2 });
+        expect(await claim('c3', 'job-5')).toEqual({ kind: 'limit', attempts: 2 });
+      });
+
+      it('a paused pull request gets nothing until it is resumed', async () => {
+        expect(await store.setAutofixPaused('acme/app#8', true)).toBe(true);
+        expect(await replica.setAutofixPaused('Acme/App#8', true)).toBe(false);
+        expect(await claim('a1', 'job-1', store, 'acme/app#8')).toEqual({ kind: 'paused' });
+        await store.setAutofixPaused('acme/app#8', false);
+        expect(await claim('a1', 'job-1', store, 'acme/app#8')).toEqual({ kind: 'claimed', attempt: 1 });
+      });
+
+      it('marks a key once, with a value that can be read and changed', async () => {
+        const key = `k-${Math.random()}`;
+        const firsts = await Promise.all([store.markOnce(key), replica.markOnce(key), store.markOnce(key)]);
+        expect(firsts.filter(Boolean)).toHaveLength(1);
+        expect(await store.readMark(key)).toBeNull();
+        expect(await store.readMark(`${key}-other`)).toBeUndefined();
+        await replica.writeMark(key, 'paused');
+        expect(await store.readMark(key)).toBe('paused');
       });
     });
 
