@@ -50,13 +50,14 @@ import {
 } from '../src/runs/codecloud-events.js';
 import { handleCommandJob } from '../src/runs/command-handler.js';
 import { configLoader } from '../src/runs/config-loader.js';
+import { lookUpLostCreate } from '../src/runs/create-look-up.js';
 import { recordCommandTrigger, recordPush } from '../src/runs/intake.js';
 import { JobWorker } from '../src/runs/job-worker.js';
 import { jobHandlers } from '../src/runs/jobs.js';
 import { handlePushJob } from '../src/runs/push-job.js';
 import { type Reconciler, startReconciler } from '../src/runs/reconciler.js';
 import type { RunDeps } from '../src/runs/run-deps.js';
-import { drainInstallation, lookUpLostCreate } from '../src/runs/run-lifecycle.js';
+import { drainInstallation } from '../src/runs/run-lifecycle.js';
 import { handleScheduleRelayJob } from '../src/runs/schedule-events.js';
 import { stopFromDashboard } from '../src/runs/stop-run.js';
 import {

@@ -7,8 +7,10 @@
 
 import { definedProps } from '../objects.js';
 import { statusCommentBody } from '../runs/comment-bodies.js';
+import { refreshRun } from '../runs/refresh-run.js';
 import type { RunConfig, RunDeps } from '../runs/run-deps.js';
-import { refreshRun, sendFollowUp, whileStarting } from '../runs/run-lifecycle.js';
+import { sendFollowUp } from '../runs/run-lifecycle.js';
+import { whileStarting } from '../runs/run-start.js';
 import { postInThread } from '../runs/status-comment.js';
 import type { AutofixOrigin } from '../store/run-options.js';
 import type { Run } from '../store/store.js';

@@ -13,8 +13,8 @@ import { inertText } from '../render/markdown.js';
 import type { Store } from '../store/store.js';
 import { isFinalLocalRunStatus } from '../vocabulary.js';
 import { enqueue, type JobPayload } from './jobs.js';
+import { refreshRun } from './refresh-run.js';
 import { PROGRESS_EDIT_INTERVAL_MS, type RunDeps } from './run-deps.js';
-import { refreshRun } from './run-lifecycle.js';
 import { JOB_BACKEND_FINISHED } from './trigger.js';
 
 /** Stream holds as store leases named per run; `holder` is this process. */

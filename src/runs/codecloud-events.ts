@@ -13,8 +13,8 @@ import { applyProgressEvent } from '../render/progress.js';
 import { isFinalLocalRunStatus } from '../vocabulary.js';
 import { progressOf } from './comment-bodies.js';
 import { enqueue, type JobPayload } from './jobs.js';
+import { refreshRun } from './refresh-run.js';
 import { PROGRESS_EDIT_INTERVAL_MS, type RunDeps } from './run-deps.js';
-import { refreshRun } from './run-lifecycle.js';
 import { relayScheduleEvent } from './schedule-events.js';
 import { JOB_CODECLOUD_EVENT, JOB_RELAY_COMPLETION } from './trigger.js';
 

@@ -8,8 +8,8 @@
 import type { Run } from '../store/store.js';
 import type { Backend } from '../vocabulary.js';
 import { forEachByInstallation } from './per-installation.js';
+import { refreshRun } from './refresh-run.js';
 import type { RunDeps } from './run-deps.js';
-import { refreshRun } from './run-lifecycle.js';
 
 /** Runs read per page of the store's open runs. */
 const PAGE = 200;

@@ -7,21 +7,15 @@
  */
 
 import type { Run } from '../store/store.js';
+import { postFinalComment } from './final-comment.js';
 import { sweepFinishedRuns } from './finished-run-sweep.js';
 import { STOP_GRACE_MS } from './job-worker.js';
 import { enqueue } from './jobs.js';
 import { forEachByInstallation } from './per-installation.js';
+import { refreshRun } from './refresh-run.js';
 import type { RunDeps } from './run-deps.js';
-import {
-  backendOf,
-  drainInstallation,
-  finalizeRun,
-  postFinalComment,
-  refreshRun,
-  START_LEASE_MS,
-  timeOutRuns,
-  whileStarting,
-} from './run-lifecycle.js';
+import { drainInstallation, finalizeRun, timeOutRuns } from './run-lifecycle.js';
+import { backendOf, START_LEASE_MS, whileStarting } from './run-start.js';
 import { updateStatusComment } from './status-comment.js';
 import { JOB_LOOK_UP_CREATE } from './trigger.js';
 

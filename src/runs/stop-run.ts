@@ -5,8 +5,10 @@
 import { messageOf } from '../error-messages.js';
 import type { Run } from '../store/store.js';
 import { isFinalLocalRunStatus, meetsPermission, NON_FINAL_LOCAL_RUN_STATUSES } from '../vocabulary.js';
+import { refreshRun } from './refresh-run.js';
 import type { RunDeps } from './run-deps.js';
-import { backendOf, finalizeRun, refreshRun } from './run-lifecycle.js';
+import { finalizeRun } from './run-lifecycle.js';
+import { backendOf } from './run-start.js';
 import { RULE_WITHOUT_CONFIG } from './who-may-trigger.js';
 
 /** Stops `run` on behalf of `login`; false when it was no longer active (it keeps its state). */

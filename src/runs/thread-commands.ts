@@ -13,7 +13,9 @@ import { type CommandContext, commentUrl, reply, reviewContext, targetOfTrigger 
 import { chargeCommand, commandLimits, refundCommand } from './command-limits.js';
 import { threadRunOf } from './command-route.js';
 import { statusCommentBody, titleFromRequest } from './comment-bodies.js';
-import { refreshRun, sendFollowUp, whileStarting } from './run-lifecycle.js';
+import { refreshRun } from './refresh-run.js';
+import { sendFollowUp } from './run-lifecycle.js';
+import { whileStarting } from './run-start.js';
 import {
   postInThread,
   reactQuietly,

@@ -7,9 +7,10 @@ import type { GitHubApi, IssueCommentInfo } from '../../../src/github/github-api
 import { pendingMarker } from '../../../src/render/markers.js';
 import { handleCommandJob } from '../../../src/runs/command-handler.js';
 import { startReconciler } from '../../../src/runs/reconciler.js';
+import { refreshRun } from '../../../src/runs/refresh-run.js';
 import { loadRunConfig } from '../../../src/runs/run-config.js';
 import type { RunDeps } from '../../../src/runs/run-deps.js';
-import { drainInstallation, finalizeRun, refreshRun } from '../../../src/runs/run-lifecycle.js';
+import { drainInstallation, finalizeRun } from '../../../src/runs/run-lifecycle.js';
 import { postStatusComment } from '../../../src/runs/status-comment.js';
 import type { CommandTrigger } from '../../../src/runs/trigger.js';
 import { openStore } from '../../../src/store/open-store.js';

@@ -3,14 +3,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AgentBackend, BackendRunView } from '../../../src/backends/agent-backend.js';
 import type { GitHubApi, ReactionContent, ReactionTarget } from '../../../src/github/github-api.js';
+import { finalCommentRetryAt } from '../../../src/runs/final-comment.js';
 import { reconcileOnce } from '../../../src/runs/reconciler.js';
 import type { RunDeps } from '../../../src/runs/run-deps.js';
-import {
-  drainInstallation,
-  finalCommentRetryAt,
-  finalizeRun,
-  startLeaseName,
-} from '../../../src/runs/run-lifecycle.js';
+import { drainInstallation, finalizeRun } from '../../../src/runs/run-lifecycle.js';
+import { startLeaseName } from '../../../src/runs/run-start.js';
 import { followUpIdempotencyKey } from '../../../src/runs/thread-commands.js';
 import { openStore } from '../../../src/store/open-store.js';
 import type { NewRun, Store } from '../../../src/store/store.js';

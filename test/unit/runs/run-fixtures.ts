@@ -9,9 +9,10 @@ import {
 } from '../../../src/autofix/triggers.js';
 import type { AgentBackend } from '../../../src/backends/agent-backend.js';
 import type { GitHubApi } from '../../../src/github/github-api.js';
+import { lookUpLostCreate } from '../../../src/runs/create-look-up.js';
 import { jobHandlers } from '../../../src/runs/jobs.js';
 import type { RunDeps } from '../../../src/runs/run-deps.js';
-import { drainInstallation, lookUpLostCreate } from '../../../src/runs/run-lifecycle.js';
+import { drainInstallation } from '../../../src/runs/run-lifecycle.js';
 import {
   JOB_BACKEND_FINISHED,
   JOB_CODECLOUD_EVENT,

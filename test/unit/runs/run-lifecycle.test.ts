@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AgentBackend, BackendRunView, StartRunResult } from '../../../src/backends/agent-backend.js';
 import type { GitHubApi, ReactionContent, ReactionTarget } from '../../../src/github/github-api.js';
+import { refreshRun } from '../../../src/runs/refresh-run.js';
 import type { RunDeps } from '../../../src/runs/run-deps.js';
-import { drainInstallation, finalizeRun, refreshRun, timeOutRuns } from '../../../src/runs/run-lifecycle.js';
+import { drainInstallation, finalizeRun, timeOutRuns } from '../../../src/runs/run-lifecycle.js';
 import { openStore } from '../../../src/store/open-store.js';
 import type { Store } from '../../../src/store/store.js';
 import { issueRun, testRunDeps } from './run-fixtures.js';
