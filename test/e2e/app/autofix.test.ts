@@ -24,7 +24,8 @@ const failingTest = (name = 'test') => ({
   },
 });
 
-describe('Autofix of failed checks (real process)', () => {
+// Each test drives several runs through CI rounds: far more than the default 30 s on a loaded machine.
+describe('Autofix of failed checks (real process)', { timeout: 180_000 }, () => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness({
