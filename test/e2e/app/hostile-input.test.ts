@@ -556,6 +556,51 @@ describe('hostile input (real process)', () => {
       expect(state.requests.filter((r) => r.path.includes(`/${neighbour}/contents/`))).toEqual([]);
     });
 
+    /** A repository of its own organisation (not `acme`: its `.github` would be every test's fallback). */
+    async function orgRepoExtendingDotGithub(dotGithubReader: boolean) {
+      const org = `org-${Math.random().toString(36).slice(2, 7)}`;
+      const { installationId } = await freshRepo(h.gh);
+      const dotGithub = await h.gh.createRepo({ owner: org, name: '.github', installationId, private: true });
+      await h.gh.putFile({
+        repo: dotGithub.full_name,
+        path: '.github/codecloud.yml',
+        content: `min_permission: admin\ninstructions: "${SECRET_VALUE}"\n`,
+      });
+      const created = await h.gh.createRepo({ owner: org, name: 'app', installationId, private: false });
+      await h.gh.setPermission({ repo: created.full_name, user: 'alice', permission: 'write' });
+      if (dotGithubReader)
+        await h.gh.setPermission({ repo: dotGithub.full_name, user: 'alice', permission: 'read' });
+      await h.gh.putFile({
+        repo: created.full_name,
+        path: '.github/codecloud.yml',
+        content: '_extends: .github\n',
+      });
+      return { repo: created.full_name, org };
+    }
+
+    it("`_extends: .github` naming the organisation's private `.github` the commenter cannot read is refused; nothing of it shows", async () => {
+      const { repo, org } = await orgRepoExtendingDotGithub(false);
+      const issue = await h.gh.openIssue({ repo, title: 't', body: 'b', user: 'alice' });
+      await h.gh.comment({ repo, number: issue.number, user: 'alice', body: '/codecloud help' });
+      const refusal = await reply(repo, 'is not valid');
+      expect(refusal.body).toContain(
+        `\`_extends\` names ${org}/.github, a private repository alice cannot read`,
+      );
+      await h.gh.comment({ repo, number: issue.number, user: 'alice', body: '/codecloud fix it' });
+      await sleep(1_500);
+      const state = await h.gh.state();
+      expect(JSON.stringify(botComments(state, repo))).not.toContain(SECRET_VALUE);
+      expect(JSON.stringify(botComments(state, repo))).not.toMatch(/min_permission[^\n]*admin/);
+      expect(await runsOf(repo)).toEqual([]);
+    });
+
+    it("`_extends: .github` works for a commenter who can read the organisation's private `.github`", async () => {
+      const { repo } = await orgRepoExtendingDotGithub(true);
+      const issue = await h.gh.openIssue({ repo, title: 't', body: 'b', user: 'alice' });
+      await h.gh.comment({ repo, number: issue.number, user: 'alice', body: '/codecloud help' });
+      expect((await reply(repo, 'min_permission')).body).toMatch(/admin/);
+    });
+
     it('`_extends` within the repository works, one level; a second level is refused', async () => {
       const put = async (repo: string, files: Record<string, string>) => {
         for (const [path, content] of Object.entries(files)) await h.gh.putFile({ repo, path, content });
