@@ -3,6 +3,7 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   botComments,
@@ -177,6 +178,39 @@ describe('hostile input (real process)', () => {
       expect((await sendGitHub(a.event, a.body)).status).toBe(200);
       await expectNothingChanged(repo, issue.number, 2, 2);
     }, 60_000);
+
+    it("an old comment on the agent's PR, replayed after a newer follow-up, sends no follow-up, even with its job pruned", async () => {
+      const { repo } = await freshRepo(h.gh);
+      const pr = await h.gh.openPull({ repo, title: 'Fix', head: 'codecloud/fix', user: 'alice' });
+      await h.sim.control.queueScripts({ prs: [{ number: pr.number, branch: 'codecloud/fix' }] });
+      const issue = await h.gh.openIssue({ repo, title: 't', body: 'b', user: 'alice' });
+      await h.gh.comment({ repo, number: issue.number, user: 'alice', body: '/codecloud fix it' });
+      await completed(repo, 1);
+      const messages = async () => (await runsOf(repo))[0]?.messages.map((m) => m.prompt) ?? [];
+      const a = await capture(() =>
+        h.gh.comment({ repo, number: pr.number, user: 'alice', body: '/codecloud FOLLOW-A' }),
+      );
+      expect((await sendGitHub(a.event, a.body)).status).toBe(200);
+      await completed(repo, 2);
+      await h.gh.comment({ repo, number: pr.number, user: 'alice', body: '/codecloud FOLLOW-B' });
+      await completed(repo, 3);
+      expect((await messages()).map((p) => /FOLLOW-[AB]/.exec(p)?.[0])).toEqual(['FOLLOW-A', 'FOLLOW-B']);
+      // The job records that dedupe A by its comment id are gone (as after the hourly prune).
+      await h.app.stop();
+      const { DatabaseSync } = await import('node:sqlite');
+      const db = new DatabaseSync(join(h.dataDir, 'codecloud.sqlite'));
+      db.exec('DELETE FROM jobs');
+      db.close();
+      await h.restart();
+      await h.gh.setWebhook({ url: `${h.app.url}/api/github/webhooks`, secret: WEBHOOK_SECRET });
+      const before = botComments(await h.gh.state(), repo).length;
+      expect((await sendGitHub(a.event, a.body)).status).toBe(200);
+      await expectNothingChanged(repo, issue.number, before, 1);
+      // The replay's job may run beside the help's: give it time to post a follow-up's status comment.
+      await sleep(3_000);
+      expect(botComments(await h.gh.state(), repo)).toHaveLength(before + 1);
+      expect(await messages()).toHaveLength(2);
+    }, 90_000);
 
     it('a label trigger replayed three times after its run finished starts nothing', async () => {
       await h.sim.control.addPromptScript({ match: 'LABEL-replay', script: { queuedMs: 0, runningMs: 300 } });
