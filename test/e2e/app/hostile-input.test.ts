@@ -179,6 +179,59 @@ describe('hostile input (real process)', () => {
       await expectNothingChanged(repo, issue.number, 2, 2);
     }, 60_000);
 
+    /** The job records that dedupe a trigger by its id are gone, as after the hourly prune (the app restarts). */
+    async function pruneAllJobs(): Promise<void> {
+      await h.app.stop();
+      const { DatabaseSync } = await import('node:sqlite');
+      const db = new DatabaseSync(join(h.dataDir, 'codecloud.sqlite'));
+      db.exec('DELETE FROM jobs');
+      db.close();
+      await h.restart();
+      await h.gh.setWebhook({ url: `${h.app.url}/api/github/webhooks`, secret: WEBHOOK_SECRET });
+    }
+
+    it('an old approval replayed after a newer plan, with its job pruned, approves nothing', async () => {
+      await h.sim.control.addPromptScript({
+        match: 'PLAN-replay',
+        script: { queuedMs: 0, runningMs: 300, plan: '1. Do it' },
+      });
+      const saying = (repo: string, word: string, count: number) =>
+        h.gh.waitFor(
+          (s) =>
+            botComments(s, repo).filter((c) => c.body.includes(word)).length >= count ? true : undefined,
+          { timeoutMs: 30_000 },
+        );
+      const { repo } = await freshRepo(h.gh);
+      const issue = await h.gh.openIssue({ repo, title: 't', body: 'b', user: 'alice' });
+      await h.gh.comment({
+        repo,
+        number: issue.number,
+        user: 'alice',
+        body: '/codecloud plan PLAN-replay one',
+      });
+      await saying(repo, 'Plan ready', 1);
+      const approval = await capture(() =>
+        h.gh.comment({ repo, number: issue.number, user: 'alice', body: '/codecloud approve' }),
+      );
+      expect((await sendGitHub(approval.event, approval.body)).status).toBe(200);
+      await saying(repo, 'Completed', 1);
+      await h.gh.comment({
+        repo,
+        number: issue.number,
+        user: 'alice',
+        body: '/codecloud plan PLAN-replay two',
+      });
+      await saying(repo, 'Plan ready', 2);
+      await pruneAllJobs();
+      const before = botComments(await h.gh.state(), repo).length;
+      expect((await sendGitHub(approval.event, approval.body)).status).toBe(200);
+      await expectNothingChanged(repo, issue.number, before, 2);
+      // The replay's job may run beside the help's: give it time to send an approval.
+      await sleep(3_000);
+      expect(botComments(await h.gh.state(), repo)).toHaveLength(before + 1);
+      expect((await runsOf(repo)).map((run) => run.messages.length).sort()).toEqual([0, 1]);
+    }, 90_000);
+
     it("an old comment on the agent's PR, replayed after a newer follow-up, sends no follow-up, even with its job pruned", async () => {
       const { repo } = await freshRepo(h.gh);
       const pr = await h.gh.openPull({ repo, title: 'Fix', head: 'codecloud/fix', user: 'alice' });
@@ -195,14 +248,7 @@ describe('hostile input (real process)', () => {
       await h.gh.comment({ repo, number: pr.number, user: 'alice', body: '/codecloud FOLLOW-B' });
       await completed(repo, 3);
       expect((await messages()).map((p) => /FOLLOW-[AB]/.exec(p)?.[0])).toEqual(['FOLLOW-A', 'FOLLOW-B']);
-      // The job records that dedupe A by its comment id are gone (as after the hourly prune).
-      await h.app.stop();
-      const { DatabaseSync } = await import('node:sqlite');
-      const db = new DatabaseSync(join(h.dataDir, 'codecloud.sqlite'));
-      db.exec('DELETE FROM jobs');
-      db.close();
-      await h.restart();
-      await h.gh.setWebhook({ url: `${h.app.url}/api/github/webhooks`, secret: WEBHOOK_SECRET });
+      await pruneAllJobs();
       const before = botComments(await h.gh.state(), repo).length;
       expect((await sendGitHub(a.event, a.body)).status).toBe(200);
       await expectNothingChanged(repo, issue.number, before, 1);
