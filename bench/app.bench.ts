@@ -1,6 +1,8 @@
 // The App's speed and cost, run as production runs it (compiled, `node build/app/main.js`): ready time (process
 // start → /healthz 200 on an empty DATA_DIR), memory idle and with 1,000 runs waiting for a slot, first feedback
-// (webhook sent → 👀, → status comment) and GitHub requests per simple run. Real app process, fake GitHub and
+// (webhook sent → 👀, → status comment), GitHub requests per simple run, per autofix attempt (a failed check suite's
+// delivery → follow-up sent and status comment posted) and per run on a pull request with its `codecloud` check run
+// (`autofix-requests.ts`). Real app process, fake GitHub and
 // simulator on 127.0.0.1. Also the requests and CPU per installation-token refresh (`token-refresh.ts`);
 // `BENCH_APP_PART=token` measures only that.
 import { mkdtemp } from 'node:fs/promises';
@@ -8,11 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../src/store/open-store.js';
 import { freshRepo, startHarness } from '../test/e2e/app/app-harness.js';
+import { measureAutofixRequests } from './autofix-requests.js';
 import { COMPILED_APP, COMPILED_APP_ENV, ensureBuilt, pct, rssMb } from './compiled-app.js';
 import { measureTokenRefresh } from './token-refresh.js';
 
 const RUNS = Number(process.env.BENCH_APP_RUNS ?? 8);
 const STARTS = 3;
+const AUTOFIX_RUNS = 3;
 const WAITING_RUNS = 1_000;
 const BOT = 'codecloud[bot]';
 
@@ -135,6 +139,9 @@ try {
       throw new Error(`OpenAPI violations: ${JSON.stringify(state.violations)}`);
   }
 
+  // ---- an autofix attempt, and a run on a pull request with its check run
+  const autofix = await measureAutofixRequests(h, AUTOFIX_RUNS);
+
   // ---- memory with 1,000 runs waiting for a slot, embedded store
   const rssWaiting = await withWaitingRuns({ dataDir: h.env.DATA_DIR ?? '' });
 
@@ -146,6 +153,13 @@ try {
   row('first feedback: webhook sent → status comment', stats(status, 'ms'));
   row('GitHub requests per simple run (token known)', stats(requests, 'requests'));
   console.log(`  one run's requests: ${listed.join(', ')}`);
+  row(
+    'GitHub requests per autofix attempt (suite → follow-up, comment)',
+    `${stats(autofix.attempt.counts, 'requests')} (${AUTOFIX_RUNS} attempts)`,
+  );
+  console.log(`  one attempt's requests: ${autofix.attempt.listed}`);
+  row('GitHub requests per run on a PR with its check run', stats(autofix.pullRun.counts, 'requests'));
+  console.log(`  one run's requests: ${autofix.pullRun.listed}`);
 } finally {
   await h.close();
 }

@@ -3,8 +3,9 @@
 // process, and how long a scrape of the real app (compiled) takes over HTTP, when it reads the store (the first
 // scrape of an interval) and when it answers from the figures read last (the others).
 //
-// The runs are spread over the last 45 days (about 1 in 7 this month), and again all in this month, the worst case
-// for the usage family. A scrape never waits for the store once it has figures: it starts the next read in the
+// The runs are spread over the last 45 days (about 1 in 7 this month), and again all in this month; the usage family
+// reads the limits' counters (50 repositories, a day's runs for each of the last 410 days or so, and 14 months of
+// tokens), whatever the runs. A scrape never waits for the store once it has figures: it starts the next read in the
 // background when they are older than 10 s. METRICS_BENCH_PLAN=1 also times each statement on its own.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -42,6 +43,7 @@ async function seed(db: SqlDatabase, spanDays: number): Promise<void> {
     : `FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${RUNS}) SELECT i FROM n)`;
   await db.query('DELETE FROM runs');
   await db.query('DELETE FROM jobs');
+  await db.query('DELETE FROM usage_counters');
   await db.query(
     `INSERT INTO runs (id, backend, installation_id, owner, repo, thread_key, number, target_kind, trigger_kind,
        requested_by, mode, prompt, status, result, created_at, finished_at, updated_at, final_comment_posted)
@@ -57,6 +59,29 @@ async function seed(db: SqlDatabase, spanDays: number): Promise<void> {
        ${at(`${now} - i * 6000`)}, ${at(`${now} - i * 6000`)}, ${at(`${now} - i * 6000`)}
      ${series}`,
   );
+  // The limits' counters the usage family reads: each repository's runs per day over `spanDays` (and a year before)
+  // and tokens per month.
+  for (let day = 0; day < Math.ceil(spanDays) + 365; day++) {
+    const period = new Date(now - day * DAY_MS).toISOString().slice(0, 10);
+    for (let r = 0; r < REPOS; r++)
+      await db.query(
+        `INSERT INTO usage_counters (scope, key, period, count) VALUES ('repo-runs', $1, $2, 40)
+         ON CONFLICT (scope, key, period) DO NOTHING`,
+        [`acme/repo${r}`, period],
+      );
+  }
+  for (let month = 0; month < 14; month++) {
+    const at = new Date(now);
+    const period = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() - month, 1))
+      .toISOString()
+      .slice(0, 7);
+    for (let r = 0; r < REPOS; r++)
+      await db.query(
+        `INSERT INTO usage_counters (scope, key, period, count) VALUES ('repo-tokens', $1, $2, 2000000)
+         ON CONFLICT (scope, key, period) DO NOTHING`,
+        [`acme/repo${r}`, period],
+      );
+  }
 }
 
 /**
@@ -75,15 +100,13 @@ async function vacuum(url: string): Promise<void> {
 
 /** Each figure's statement timed on its own (METRICS_BENCH_PLAN=1). */
 async function explain(db: SqlDatabase): Promise<void> {
-  const month = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), 1);
-  const t = (ms: number) => (db.engine === 'postgres' ? new Date(ms).toISOString() : ms);
   const statements: Array<[string, unknown[]]> = [
     ['SELECT state, count(*) AS n FROM jobs GROUP BY state', []],
     ['SELECT backend, status, count(*) AS n FROM runs GROUP BY backend, status', []],
     [
-      `SELECT owner, repo, sum(CASE WHEN created_at >= $1::timestamptz THEN 1 ELSE 0 END) AS d, sum(tokens) AS t
-       FROM runs WHERE created_at >= $2::timestamptz GROUP BY owner, repo`,
-      [t(Date.now() - DAY_MS), t(month)],
+      `SELECT scope, key, count FROM usage_counters
+       WHERE (scope = 'repo-runs' AND period = $1) OR (scope = 'repo-tokens' AND period = $2)`,
+      [new Date().toISOString().slice(0, 10), new Date().toISOString().slice(0, 7)],
     ],
   ];
   for (const [text, params] of statements) {

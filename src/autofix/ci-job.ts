@@ -4,11 +4,13 @@
  * run failed or timed out. Exactly one follow-up per head commit, whatever the deliveries, replicas and restarts:
  * the attempt is claimed in one store step (`claimAutofixAttempt`) and the message carries an idempotency key
  * derived from the commit. It waits while the thread has an active run, stops at `max_attempts` (one comment says
- * so), and does nothing while a person's push or `/codecloud stop` paused it.
+ * so), and does nothing while a person's push or `/codecloud stop` paused it. Each attempt counts against `limits`
+ * (refused: one comment, nothing sent; see `chargeAutofix`).
  */
 
 import type { CheckRunInfo, ChecksApi } from '../github/checks-api.js';
 import { statusOf } from '../github/github-api.js';
+import { limitsInForce } from '../limits/charge.js';
 import { replyMarker } from '../render/markers.js';
 import { enqueue, type JobPayload } from '../runs/jobs.js';
 import type { RunDeps } from '../runs/run-deps.js';
@@ -89,20 +91,26 @@ export async function handleAutofixCiJob(
     maxAttempts,
     knownSecrets: deps.knownSecrets,
   });
-  const sent = await sendAutofixFollowUp(deps, run, loaded.config, {
-    number: payload.number,
-    prompt,
-    headline: `Fix the failed checks on ${payload.headSha.slice(0, 7)}`,
-    origin: {
-      kind: 'ci',
-      sha: payload.headSha,
-      commitUrl: `${pull.htmlUrl.replace(/\/pull\/\d+$/, '')}/commit/${payload.headSha}`,
-      checks: failed.map((c) => c.run.name),
-      attempt: claim.attempt,
-      maxAttempts,
+  const sent = await sendAutofixFollowUp(
+    deps,
+    run,
+    loaded.config,
+    {
+      number: payload.number,
+      prompt,
+      headline: `Fix the failed checks on ${payload.headSha.slice(0, 7)}`,
+      origin: {
+        kind: 'ci',
+        sha: payload.headSha,
+        commitUrl: `${pull.htmlUrl.replace(/\/pull\/\d+$/, '')}/commit/${payload.headSha}`,
+        checks: failed.map((c) => c.run.name),
+        attempt: claim.attempt,
+        maxAttempts,
+      },
+      idempotencyKey: `autofix-ci-${payload.headSha}`,
     },
-    idempotencyKey: `autofix-ci-${payload.headSha}`,
-  });
+    limitsInForce(deps.limitCeilings, loaded.repoConfig.limits),
+  );
   // A command's run started in between: this job is tried again (its claim stays its own) and then waits.
   if (sent === 'busy') throw new Error(`autofix of ${pullKey}: the run is busy; trying again`);
 }

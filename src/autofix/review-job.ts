@@ -3,9 +3,10 @@
  * review's body and inline comments. Once per review (the job is keyed by the review id, and the attempt is claimed
  * with it), by someone with `min_permission` (a bot only when in `allowed_bots`). A review that holds a command is
  * left to the command (handled as that command, once). Waits while the thread has an active run; counts toward
- * `max_attempts`.
+ * `max_attempts` and against `limits`.
  */
 import { parseCommand } from '../commands/parse-command.js';
+import { limitsInForce } from '../limits/charge.js';
 import { enqueue } from '../runs/jobs.js';
 import type { RunDeps } from '../runs/run-deps.js';
 import { isAllowedBot } from '../runs/who-may-trigger.js';
@@ -73,18 +74,24 @@ export async function handleAutofixReviewJob(deps: RunDeps, payload: ReviewJob):
     maxAttempts,
     knownSecrets: deps.knownSecrets,
   });
-  const sent = await sendAutofixFollowUp(deps, run, loaded.config, {
-    number: payload.number,
-    prompt,
-    headline: `Address the changes ${payload.reviewer.login} requested`,
-    origin: {
-      kind: 'review',
-      reviewer: payload.reviewer.login,
-      reviewUrl: payload.url,
-      attempt: claim.attempt,
-      maxAttempts,
+  const sent = await sendAutofixFollowUp(
+    deps,
+    run,
+    loaded.config,
+    {
+      number: payload.number,
+      prompt,
+      headline: `Address the changes ${payload.reviewer.login} requested`,
+      origin: {
+        kind: 'review',
+        reviewer: payload.reviewer.login,
+        reviewUrl: payload.url,
+        attempt: claim.attempt,
+        maxAttempts,
+      },
+      idempotencyKey: `autofix-review-${payload.reviewId}`,
     },
-    idempotencyKey: `autofix-review-${payload.reviewId}`,
-  });
+    limitsInForce(deps.limitCeilings, loaded.repoConfig.limits),
+  );
   if (sent === 'busy') throw new Error(`autofix of ${pullKey}: the run is busy; trying again`);
 }

@@ -2,9 +2,12 @@
  * Sends an autofix follow-up to the session of the run that opened the pull request: the run moves back to
  * `starting` (only from a final state: an active run is never interrupted), a new status comment on the pull
  * request's conversation says why (`options.autofix`), then the message goes with its idempotency key. From there
- * the run is followed like any other.
+ * the run is followed like any other. Each attempt counts against the limits (`chargeAutofix`) before anything moves:
+ * refused, one comment says so and nothing is sent.
  */
 
+import { refundAttempt } from '../limits/charge.js';
+import type { Limits } from '../limits/limits.js';
 import { definedProps } from '../objects.js';
 import { statusCommentBody } from '../runs/comment-bodies.js';
 import { refreshRun } from '../runs/refresh-run.js';
@@ -14,6 +17,7 @@ import { whileStarting } from '../runs/run-start.js';
 import { postInThread } from '../runs/status-comment.js';
 import type { AutofixOrigin } from '../store/run-options.js';
 import type { Run } from '../store/store.js';
+import { chargeAutofix } from './autofix-limits.js';
 
 /** The final states a session can be sent a follow-up from (a stopped run was stopped by a person). */
 export const FOLLOW_UP_FROM = ['completed', 'failed', 'timed_out'] as const;
@@ -27,18 +31,35 @@ export interface AutofixMessage {
   idempotencyKey: string;
 }
 
-/** 'sent' (or handed to the plan-limit line), or 'busy' when the run is active or another process is starting it. */
+/**
+ * 'sent' (or handed to the plan-limit line); 'busy' when the run is active or another process is starting it (the
+ * charge is given back); 'refused' by a limit (one comment said so, nothing was sent).
+ */
 export async function sendAutofixFollowUp(
   deps: RunDeps,
   run: Run,
   config: Pick<RunConfig, 'timeoutMinutes' | 'trigger'>,
   message: AutofixMessage,
-): Promise<'sent' | 'busy'> {
+  limits: Limits,
+): Promise<'sent' | 'busy' | 'refused'> {
   const remoteRunId = run.remoteRunId;
   if (remoteRunId === null) return 'busy';
+  const usageCharge = await chargeAutofix(deps, run, {
+    number: message.number,
+    idempotencyKey: message.idempotencyKey,
+    limits,
+    trigger: config.trigger,
+  });
+  if (usageCharge === null) return 'refused';
   let outcome: 'sent' | 'busy' = 'busy';
   await whileStarting(deps, run.id, async () => {
-    const { autofix: _previous, pendingFollowUp: _pending, ...options } = run.options;
+    const {
+      autofix: _previous,
+      pendingFollowUp: _pending,
+      usageCharge: _previousCharge,
+      tokensPerRun: _previousLimit,
+      ...options
+    } = run.options;
     const moved = await deps.store.transitionRun(run.id, FOLLOW_UP_FROM, {
       status: 'starting',
       mode: 'execute',
@@ -58,10 +79,13 @@ export async function sendAutofixFollowUp(
         reactOn: null,
         statusCommentPlace: { kind: 'issue_comment', number: message.number },
         autofix: message.origin,
+        ...definedProps({ usageCharge, tokensPerRun: limits.tokens_per_run }),
       },
     });
     if (!moved) return;
     outcome = 'sent';
+    // The attempt's tokens count from here for `tokens_per_run`.
+    await deps.store.usage.startAttempt(run.id);
     const gh = await deps.github(run.installationId);
     await deps.store.unmarkFinalCommentPosted(run.id);
     const body = statusCommentBody(moved, {
@@ -78,6 +102,12 @@ export async function sendAutofixFollowUp(
       idempotencyKey: message.idempotencyKey,
     });
   });
+  if (outcome === 'busy') {
+    // Given back unless the run carries this very charge (a retried job whose follow-up went out before).
+    const current = await deps.store.getRun(run.id);
+    if (current?.options.usageCharge !== usageCharge) await refundAttempt(deps.store, usageCharge);
+    return outcome;
+  }
   // A quick agent may finish before the run was marked accepted (its completion webhook then found it starting):
   // read it back once now rather than leave it to the reconciler.
   const accepted = await deps.store.getRun(run.id);

@@ -66,3 +66,20 @@ export function limitsHelpLines(limits: Limits, ceilings: Limits, capped: readon
   }).join(', ');
   return [`**Limits in force**: ${inForce}.`, ...capped];
 }
+
+/**
+ * The one comment on a pull request whose autofix attempt a limit refused: nothing was sent. An attempt is counted
+ * for the person who asked for the run (`login`), named without a mention.
+ */
+export function renderAutofixRefusalComment(login: string, refusal: LimitRefusal, trigger: string): string {
+  return postableBody(
+    [
+      replyMarker('autofix-usage-limit'),
+      `🔁 **Autofix stopped**: nothing was sent to the agent. ${describeRefusal(refusal)}` +
+        (refusal.limit === 'runs_per_user_per_day'
+          ? ` (Autofix attempts count for ${inlineCode(login)}, who asked for the run.)`
+          : ''),
+      `Autofix goes on by itself once the count allows; comment ${inlineCode(`${trigger} <instruction>`)} to send the agent a request yourself.`,
+    ].join('\n\n'),
+  );
+}

@@ -6,7 +6,7 @@
  * `StoreFigures`, at most once per interval, so every replica shows the same.
  *
  * Labels stay few and bounded: no run ids, no user names; GitHub event names outside the known list count as
- * `other`; repositories appear only in the usage family (the repositories with runs this month).
+ * `other`; repositories appear only in the usage family (the repositories counted this day or month).
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Limits } from '../limits/limits.js';

@@ -8,7 +8,8 @@
  * at the next scrape.
  */
 import { Gauge, type Registry } from 'prom-client';
-import type { RepositoryUsage, Store } from '../store/store.js';
+import { utcDay, utcMonth } from '../limits/periods.js';
+import type { RepoUsage, Store } from '../store/store.js';
 import { LocalRunStatus } from '../vocabulary.js';
 
 /** Default interval between two reads: less than any usual scrape interval (Prometheus' default is 15 s). */
@@ -27,29 +28,17 @@ export interface StoreFigures {
   refresh(): Promise<void>;
 }
 
-/** Start of the UTC day and of the UTC month of `now` (epoch ms). */
-export function usagePeriods(now: number): { dayStart: number; monthStart: number } {
-  const date = new Date(now);
-  return {
-    dayStart: Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()),
-    monthStart: Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1),
-  };
-}
-
 /**
- * Usage against limits per repository: the one place it is read, from the runs of this UTC day and month (an
- * indexed range on `runs.created_at`). Point it at the limits' own usage counters once the store keeps them.
+ * Usage against limits per repository, this UTC day and month: the limits' own counters (what `/codecloud usage`
+ * answers; runs, follow-ups and autofix attempts), one indexed row per repository and period. The dashboard's usage
+ * view reads the same.
  */
-export function readRepositoryUsage(
-  store: Pick<Store, 'repositoryUsage'>,
-  now: number,
-): Promise<RepositoryUsage[]> {
-  const { dayStart, monthStart } = usagePeriods(now);
-  return store.repositoryUsage(dayStart, monthStart);
+export function readRepositoryUsage(store: Pick<Store, 'usage'>, now: number): Promise<RepoUsage[]> {
+  return store.usage.repositoryUsage({ day: utcDay(now), month: utcMonth(now) });
 }
 
 export interface StoreFiguresOptions {
-  store: Pick<Store, 'countJobsByState' | 'countRunsByStatus' | 'repositoryUsage'>;
+  store: Pick<Store, 'countJobsByState' | 'countRunsByStatus' | 'usage'>;
   now?: () => number;
   ttlMs?: number;
   log?: { warn(message: string): void };
@@ -78,12 +67,12 @@ export function storeFigures(options: StoreFiguresOptions): StoreFigures {
     for (const backend of BACKENDS)
       for (const status of LocalRunStatus.options) runs?.set({ backend, status }, 0);
     for (const { backend, status, count } of runCounts) runs?.set({ backend, status }, count);
-    // Repositories without runs this month leave the family.
+    // Repositories without counts this day and month leave the family.
     runsToday?.reset();
     tokensThisMonth?.reset();
-    for (const { repo, runsToday: count, tokensThisMonth: tokens } of usage) {
-      runsToday?.set({ repo }, count);
-      tokensThisMonth?.set({ repo }, tokens);
+    for (const { owner, repo, runsToday: count, tokensThisMonth: tokens } of usage) {
+      runsToday?.set({ repo: `${owner}/${repo}` }, count);
+      tokensThisMonth?.set({ repo: `${owner}/${repo}` }, tokens);
     }
     readAt = at;
   };
@@ -104,13 +93,13 @@ export function storeFigures(options: StoreFiguresOptions): StoreFigures {
       });
       runsToday = new Gauge({
         name: 'codecloud_repository_runs_today',
-        help: 'Runs asked for today (UTC), per repository with runs this month',
+        help: 'Runs, follow-ups and autofix attempts counted against the limits today (UTC), per repository',
         labelNames: ['repo'],
         registers,
       });
       tokensThisMonth = new Gauge({
         name: 'codecloud_repository_tokens_this_month',
-        help: 'Input + output tokens of the runs asked for this month (UTC), per repository',
+        help: 'Input + output tokens counted against the limits this month (UTC), per repository',
         labelNames: ['repo'],
         registers,
       });

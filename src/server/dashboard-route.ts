@@ -11,6 +11,7 @@ import { type RunsFilter, runsPage } from '../dashboard/runs-page.js';
 import { type UsageLimits, usagePage } from '../dashboard/usage-page.js';
 import { messageOf } from '../error-messages.js';
 import { gitHubUserApi, UserTokenRejected } from '../github/github-user-api.js';
+import { utcDay, utcMonth } from '../limits/periods.js';
 import type { Logger } from '../runs/run-deps.js';
 import type { DashboardStopOutcome } from '../runs/stop-run.js';
 import type { RepoUsage, Run, Store } from '../store/store.js';
@@ -46,16 +47,6 @@ const PAGE_SIZE = 50;
 const USAGE_TTL_MS = 30_000;
 const RUN_PATH = /^\/dashboard\/runs\/([0-9a-f-]{36})(\/stop)?$/;
 
-function startOfDay(ms: number): number {
-  const day = new Date(ms);
-  return Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate());
-}
-
-function startOfMonth(ms: number): number {
-  const day = new Date(ms);
-  return Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), 1);
-}
-
 function filterOf(url: URL): RunsFilter {
   const status = LocalRunStatus.safeParse(url.searchParams.get('status'));
   const repo = url.searchParams.get('repo')?.trim();
@@ -81,12 +72,13 @@ export function dashboardRoute(options: DashboardRouteOptions) {
   });
   const signIn = dashboardSignIn({ ...options, api, now });
   const { store } = options;
-  // Usage is one grouping over the month's runs, shared by every viewer of this replica for `USAGE_TTL_MS`.
-  let usage: { at: number; day: number; rows: Promise<RepoUsage[]> } | undefined;
+  // Usage is the limits' own counters (what `/codecloud usage` and the metrics say), one row per repository and
+  // period, shared by every viewer of this replica for `USAGE_TTL_MS`.
+  let usage: { at: number; day: string; rows: Promise<RepoUsage[]> } | undefined;
   function usageNow(at: number): Promise<RepoUsage[]> {
-    const day = startOfDay(at);
+    const day = utcDay(at);
     if (usage && usage.day === day && at - usage.at < USAGE_TTL_MS) return usage.rows;
-    const rows = store.usageByRepo({ dayStart: day, monthStart: startOfMonth(at) });
+    const rows = store.usage.repositoryUsage({ day, month: utcMonth(at) });
     usage = { at, day, rows };
     rows.catch(() => {
       if (usage?.rows === rows) usage = undefined;
@@ -225,7 +217,11 @@ export function dashboardRoute(options: DashboardRouteOptions) {
     if (url.pathname === '/dashboard' || url.pathname === '/dashboard/')
       return runsList(res, url, viewer, mine);
     if (url.pathname === '/dashboard/usage') {
-      const usage = (await usageNow(viewer.now)).filter((u) => mine.byName.has(repoKey(u.owner, u.repo)));
+      // The counters' names are lower case: shown as the viewer's repositories spell them.
+      const usage = (await usageNow(viewer.now)).flatMap((u) => {
+        const named = mine.byName.get(repoKey(u.owner, u.repo));
+        return named ? [{ ...u, owner: named.owner, repo: named.repo }] : [];
+      });
       sendPage(res, 200, usagePage({ viewer, usage, limits: options.limits }));
       return;
     }

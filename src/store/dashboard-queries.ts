@@ -1,13 +1,13 @@
 /**
  * The dashboard's reads: a page of runs (keyset on `seq`, newest first, through `runs_repo_seq` or `runs`' own
- * order), a run's timeline (`run_events`) and usage per repository (`runs_created`). Written once in PostgreSQL's
- * syntax like the rest of the store; `CAST(result->>'…' AS bigint)` reads a JSON number on both engines.
+ * order) and a run's timeline (`run_events`); usage per repository is the limits' counters (`UsageStore`). Written
+ * once in PostgreSQL's syntax like the rest of the store.
  */
 import type { LocalRunStatus } from '../vocabulary.js';
-import { runFromRow, toMs, toNumber } from './row-mapping.js';
+import { runFromRow, toMs } from './row-mapping.js';
 import type { SqlExecutor } from './sql-database.js';
 import type { SqlDialect } from './sql-dialect.js';
-import type { DashboardRunQuery, RepoName, RepoUsage, Run, RunEvent } from './store.js';
+import type { DashboardRunQuery, RepoName, Run, RunEvent } from './store.js';
 
 /** More repositories than this in one query are refused (each is two parameters). */
 export const MAX_DASHBOARD_REPOS = 5_000;
@@ -78,27 +78,4 @@ export async function recordRunEvent(
     'INSERT INTO run_events (run_id, at, status, detail) VALUES ($1::uuid, $2::timestamptz, $3, $4)',
     [event.runId, dialect.time(event.at), event.status, event.detail],
   );
-}
-
-/** Every repository with runs this month (a bounded set), grouped in one pass; the caller narrows it per viewer. */
-export async function usageByRepo(
-  db: SqlExecutor,
-  dialect: SqlDialect,
-  since: { dayStart: number; monthStart: number },
-): Promise<RepoUsage[]> {
-  const { rows } = await db.query(
-    `SELECT owner, repo,
-       sum(CASE WHEN created_at >= $1::timestamptz THEN 1 ELSE 0 END) AS runs_today,
-       sum(COALESCE(CAST(result->>'inputTokens' AS bigint), 0)
-         + COALESCE(CAST(result->>'outputTokens' AS bigint), 0)) AS tokens
-     FROM runs WHERE created_at >= $2::timestamptz
-     GROUP BY owner, repo ORDER BY owner, repo`,
-    [dialect.time(since.dayStart), dialect.time(since.monthStart)],
-  );
-  return rows.map((row) => ({
-    owner: String(row.owner),
-    repo: String(row.repo),
-    runsToday: toNumber(row.runs_today ?? 0),
-    tokensThisMonth: toNumber(row.tokens ?? 0),
-  }));
 }

@@ -177,6 +177,12 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
     ],
   },
   {
+    version: 21,
+    name: 'usage counters by period',
+    // Each repository's counters of one day or month (the metrics' usage family, the dashboard's usage view).
+    statements: ['CREATE INDEX usage_counters_period ON usage_counters (scope, period, key)'],
+  },
+  {
     version: 30,
     name: 'indexes for the metrics figures',
     statements: POSTGRES_METRICS,
@@ -337,6 +343,12 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
         stop_claimed_at integer
       ) STRICT`,
     ],
+  },
+  {
+    version: 21,
+    name: 'usage counters by period',
+    // Each repository's counters of one day or month (the metrics' usage family, the dashboard's usage view).
+    statements: ['CREATE INDEX usage_counters_period ON usage_counters (scope, period, key)'],
   },
   {
     version: 30,

@@ -22,7 +22,7 @@ import {
   setAutofixPaused,
   writeMark,
 } from './autofix-store.js';
-import { listDashboardRuns, listRunEvents, recordRunEvent, usageByRepo } from './dashboard-queries.js';
+import { listDashboardRuns, listRunEvents, recordRunEvent } from './dashboard-queries.js';
 import { applyMigrations } from './migrations.js';
 import { jobFromRow, jsonParam, runFromRow, toMs, toNumber } from './row-mapping.js';
 import type { SqlDatabase, SqlExecutor, SqlRow } from './sql-database.js';
@@ -37,8 +37,6 @@ import {
   type NewRun,
   RELEASED_AT_SHUTDOWN,
   type RecoveredClaims,
-  type RepositoryUsage,
-  type RepoUsage,
   type Run,
   type RunEvent,
   type RunPatch,
@@ -540,23 +538,6 @@ export class SqlStore implements Store {
     }));
   }
 
-  async repositoryUsage(dayStart: number, monthStart: number): Promise<RepositoryUsage[]> {
-    // `tokens` is computed from `result` by the database (migration 30), so the usage index covers this query.
-    const { rows } = await this.#db.query(
-      `SELECT owner, repo,
-         sum(CASE WHEN created_at >= $1::timestamptz THEN 1 ELSE 0 END) AS runs_today,
-         sum(tokens) AS tokens
-       FROM runs WHERE created_at >= $2::timestamptz
-       GROUP BY owner, repo`,
-      [this.#time(dayStart), this.#time(monthStart)],
-    );
-    return rows.map((row) => ({
-      repo: `${String(row.owner)}/${String(row.repo)}`,
-      runsToday: toNumber(row.runs_today ?? 0),
-      tokensThisMonth: toNumber(row.tokens ?? 0),
-    }));
-  }
-
   async incrementFollowUpCount(id: string): Promise<number> {
     const { rows } = isUuid(id)
       ? await this.#db.query(
@@ -580,10 +561,6 @@ export class SqlStore implements Store {
   listRunEvents(runId: string): Promise<RunEvent[]> {
     if (!isUuid(runId)) return Promise.resolve([]);
     return listRunEvents(this.#db, runId);
-  }
-
-  usageByRepo(since: { dayStart: number; monthStart: number }): Promise<RepoUsage[]> {
-    return usageByRepo(this.#db, this.#dialect, since);
   }
 
   // ---------------------------------------------------------------- autofix

@@ -185,14 +185,6 @@ export interface RunStatusCount {
   count: number;
 }
 
-/** One repository's runs created since a day's start and tokens of runs created since a month's start. */
-export interface RepositoryUsage {
-  /** `owner/name`. */
-  repo: string;
-  runsToday: number;
-  tokensThisMonth: number;
-}
-
 /** One sign that a codecloud run may have ended (see `Store.completionSigns`). */
 export interface CompletionSign {
   remoteRunId: string;
@@ -224,11 +216,7 @@ export interface RunEvent {
   detail: string | null;
 }
 
-/** A repository's runs since the start of the day and tokens since the start of the month. */
-export interface RepoUsage extends RepoName {
-  runsToday: number;
-  tokensThisMonth: number;
-}
+export type { RepoUsage } from './usage-store.js';
 
 // ---------------------------------------------------------------- the store
 
@@ -388,11 +376,6 @@ export interface Store {
   countJobsByState(): Promise<JobStateCount[]>;
   /** Runs per backend and status (pairs without runs are absent). */
   countRunsByStatus(): Promise<RunStatusCount[]>;
-  /**
-   * Per repository with runs created since `monthStart`: runs created since `dayStart` and the input + output
-   * tokens of runs created since `monthStart` (epoch ms; `dayStart` is at or after `monthStart`).
-   */
-  repositoryUsage(dayStart: number, monthStart: number): Promise<RepositoryUsage[]>;
 
   // ---- the dashboard
 
@@ -400,11 +383,6 @@ export interface Store {
   listDashboardRuns(query: DashboardRunQuery): Promise<Run[]>;
   /** A run's status changes, oldest first (written by `updateRun`/`transitionRun` whenever a patch sets `status`). */
   listRunEvents(runId: string): Promise<RunEvent[]>;
-  /**
-   * Per repository with runs since `monthStart`: runs created since `dayStart` and tokens of runs created since
-   * `monthStart`, ordered by owner and name (every repository: the caller keeps those its viewer may see).
-   */
-  usageByRepo(since: { dayStart: number; monthStart: number }): Promise<RepoUsage[]>;
 
   // ---- leases
 

@@ -62,6 +62,16 @@ export interface RunTokensRecorded {
   stopClaimed: boolean;
 }
 
+/** A repository's runs of a UTC day and tokens of a UTC month, as the limits count them. */
+export interface RepoUsage {
+  /** The owner, lower case. */
+  owner: string;
+  /** The name, lower case. */
+  repo: string;
+  runsToday: number;
+  tokensThisMonth: number;
+}
+
 class Refused extends Error {
   constructor(readonly result: ChargeResult & { kind: 'refused' }) {
     super('over the limit');
@@ -137,6 +147,36 @@ export class UsageStore {
       [scope, key, period],
     );
     return rows[0] ? toNumber(rows[0].count) : 0;
+  }
+
+  /**
+   * Every repository's runs of the UTC `day` and tokens of the UTC `month` as the limits count them (runs, follow-ups
+   * and autofix attempts; a charge given back does not count), ordered by owner and name, lower case. An indexed
+   * read of one row per repository and period: it grows with the repositories, not with their runs.
+   */
+  async repositoryUsage(period: { day: string; month: string }): Promise<RepoUsage[]> {
+    const { rows } = await this.#db.query(
+      `SELECT scope, key, count FROM usage_counters
+       WHERE (scope = $1 AND period = $2) OR (scope = $3 AND period = $4)`,
+      [USAGE_SCOPES.repoRuns, period.day, USAGE_SCOPES.repoTokens, period.month],
+    );
+    const byRepo = new Map<string, RepoUsage>();
+    for (const row of rows) {
+      const key = String(row.key);
+      const slash = key.indexOf('/');
+      const usage = byRepo.get(key) ?? {
+        owner: key.slice(0, slash),
+        repo: key.slice(slash + 1),
+        runsToday: 0,
+        tokensThisMonth: 0,
+      };
+      if (row.scope === USAGE_SCOPES.repoRuns) usage.runsToday = toNumber(row.count);
+      else usage.tokensThisMonth = toNumber(row.count);
+      byRepo.set(key, usage);
+    }
+    const order = (a: RepoUsage, b: RepoUsage) =>
+      a.owner < b.owner ? -1 : a.owner > b.owner ? 1 : a.repo < b.repo ? -1 : a.repo > b.repo ? 1 : 0;
+    return [...byRepo.values()].sort(order);
   }
 
   /**

@@ -21,6 +21,8 @@ describe('the wait route on two replicas (PostgreSQL)', () => {
     const env = { DATABASE_URL: database.url, PUBLIC_URL, ACTIONS_OIDC_ISSUER: oidc.url };
     h = await startHarness({ sim: { timeFactor: TIME_FACTOR }, env });
     replicaB = await startApp({ ...h.env, PORT: String(await freePort()) });
+    // The wait route answers only for a repository the App is installed on (asked of GitHub before codecloud).
+    await h.gh.createRepo({ owner: 'acme', name: 'replicas', installationId: 77 });
   }, 90_000);
   afterAll(async () => {
     await replicaB?.stop();

@@ -24,7 +24,8 @@ const failingTest = (name = 'test') => ({
   },
 });
 
-describe('Autofix of failed checks (real process)', () => {
+// Each test drives several runs through CI rounds: far more than the default 30 s on a loaded machine.
+describe('Autofix of failed checks (real process)', { timeout: 180_000 }, () => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness({
@@ -135,7 +136,7 @@ describe('Autofix of failed checks (real process)', () => {
     );
     expect(limits).toHaveLength(1);
     expect(limits[0]?.body).toContain('`autofix.max_attempts`');
-  });
+  }, 90_000);
 
   it('waits for every check suite; a human push pauses it until the next command', async () => {
     const { repo, pr } = await agentPull();
@@ -335,6 +336,23 @@ describe('Autofix of failed checks (real process)', () => {
 
     expect((await checkRuns()).filter((c) => c.status !== 'completed')).toEqual([]);
   }, 120_000);
+
+  it('an attempt over runs_per_day is not sent: one comment names the limit and the reset', async () => {
+    // The run that opened the pull request used the repository's one run of the day.
+    const { repo, pr } = await agentPull(`${CONFIG}limits:\n  runs_per_day: 1\n`);
+    const failed = await h.gh.checkSuite({ repo, number: pr, runs: [failingTest()] });
+    const refusal = await waitComment(repo, 'limits.runs_per_day', pr);
+    expect(refusal.body).toContain('Autofix stopped');
+    expect(refusal.body).toContain('used 1 of its 1 runs today');
+    expect(refusal.body).toContain('00:00 UTC');
+    await h.gh.redeliver(failed.deliveryId ?? '');
+    await settle();
+    expect((await simRun(repo))?.messages).toHaveLength(0);
+    const comments = botComments(await h.gh.state(), repo, pr).filter((c) =>
+      c.body.includes('limits.runs_per_day'),
+    );
+    expect(comments).toHaveLength(1);
+  });
 
   it('/codecloud stop on the PR pauses it', async () => {
     const { repo, pr } = await agentPull();

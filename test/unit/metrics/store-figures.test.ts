@@ -3,11 +3,11 @@
 // the last figures kept when a read fails; usage periods are UTC.
 import { describe, expect, it } from 'vitest';
 import { createAppMetrics } from '../../../src/metrics/app-metrics.js';
-import { storeFigures, usagePeriods } from '../../../src/metrics/store-figures.js';
-import type { RepositoryUsage } from '../../../src/store/store.js';
+import { storeFigures } from '../../../src/metrics/store-figures.js';
+import type { RepoUsage, Store } from '../../../src/store/store.js';
 
 function countingStore() {
-  const calls = { jobs: 0, runs: 0, usage: [] as Array<[number, number]> };
+  const calls = { jobs: 0, runs: 0, usage: [] as Array<{ day: string; month: string }> };
   let fail = false;
   let running = 1;
   const store = {
@@ -21,10 +21,12 @@ function countingStore() {
       calls.runs++;
       return [{ backend: 'codecloud' as const, status: 'running' as const, count: running }];
     },
-    async repositoryUsage(dayStart: number, monthStart: number): Promise<RepositoryUsage[]> {
-      calls.usage.push([dayStart, monthStart]);
-      return [{ repo: 'acme/app', runsToday: 2, tokensThisMonth: 1234 }];
-    },
+    usage: {
+      async repositoryUsage(period: { day: string; month: string }): Promise<RepoUsage[]> {
+        calls.usage.push(period);
+        return [{ owner: 'acme', repo: 'app', runsToday: 2, tokensThisMonth: 1234 }];
+      },
+    } as unknown as Store['usage'],
   };
   return {
     store,
@@ -87,18 +89,14 @@ describe('store figures', () => {
     await metrics.scrape();
     await settle();
     expect(await metrics.scrape()).toContain('status="running"} 9');
-    expect(fake.calls.usage[0]).toEqual([Date.UTC(2026, 11, 6), Date.UTC(2026, 11, 1)]);
+    expect(fake.calls.usage[0]).toEqual({ day: '2026-12-06', month: '2026-12' });
   });
 
-  it('usage periods are the UTC day and month of now', () => {
-    expect(usagePeriods(Date.UTC(2026, 0, 1, 0, 0, 0))).toEqual({
-      dayStart: Date.UTC(2026, 0, 1),
-      monthStart: Date.UTC(2026, 0, 1),
-    });
-    expect(usagePeriods(Date.UTC(2026, 1, 28, 23, 59, 59))).toEqual({
-      dayStart: Date.UTC(2026, 1, 28),
-      monthStart: Date.UTC(2026, 1, 1),
-    });
+  it('usage is read for the UTC day and month of now', async () => {
+    const fake = countingStore();
+    const at = Date.UTC(2026, 1, 28, 23, 59, 59);
+    await createAppMetrics(storeFigures({ store: fake.store, now: () => at })).scrape();
+    expect(fake.calls.usage).toEqual([{ day: '2026-02-28', month: '2026-02' }]);
   });
 
   it('keeps labels bounded: unknown GitHub events are `other`, statuses are codes or `error`', async () => {

@@ -754,17 +754,14 @@ export function describeStoreContract(
     });
 
     describe('figures (GET /metrics)', () => {
-      it('counts jobs by state and runs by backend and status; sums usage per repository for the day and month', async () => {
+      it('counts jobs by state and runs by backend and status', async () => {
         await store.enqueueJob({ dedupeKey: 'fig-1', kind: 'k', payload: {} });
         await store.enqueueJob({ dedupeKey: 'fig-2', kind: 'k', payload: {} });
         const [claimed] = await store.claimJobs(1, 60_000);
         if (claimed) await store.completeJob(claimed.id, claimed.attempts);
-        // An earlier day of the same month, then today.
-        const monthStart = Date.UTC(2026, 0, 1);
         const early = await store.createRun(newRun({ threadKey: 'octo-org/widgets#1', status: 'completed' }));
         await store.updateRun(early.id, { result: { inputTokens: 100, outputTokens: 20 } });
         clock.advance(24 * 60 * 60_000);
-        const dayStart = clock.now() - 60_000;
         const today = await store.createRun(newRun({ threadKey: 'octo-org/widgets#2', status: 'running' }));
         await store.updateRun(today.id, { result: { inputTokens: 5 } });
         await store.createRun(
@@ -781,13 +778,7 @@ export function describeStoreContract(
         ]);
         const runs = (await replica.countRunsByStatus()).map((r) => `${r.backend}/${r.status}=${r.count}`);
         expect(runs.sort()).toEqual(['cloudcoding/failed=1', 'codecloud/completed=1', 'codecloud/running=1']);
-        const usage = await replica.repositoryUsage(dayStart, monthStart);
-        expect(usage.sort((a, b) => a.repo.localeCompare(b.repo))).toEqual([
-          { repo: 'octo-org/gadgets', runsToday: 1, tokensThisMonth: 0 },
-          { repo: 'octo-org/widgets', runsToday: 1, tokensThisMonth: 125 },
-        ]);
-        // Next month: the earlier runs are out of range.
-        expect(await replica.repositoryUsage(clock.now() + 60_000, clock.now() + 60_000)).toEqual([]);
+        // Usage per repository is the limits' counters (`usage.repositoryUsage`, see the usage contract).
       });
     });
 
@@ -888,26 +879,6 @@ export function describeStoreContract(
         ]);
         expect(events[0]?.at).toBe(run.createdAt + 1_000);
         expect(await store.listRunEvents('not-a-uuid')).toEqual([]);
-      });
-
-      it('sums runs today and tokens this month per repository', async () => {
-        const monthStart = clock.now();
-        const old = await store.createRun(newRun({ threadKey: 'octo-org/widgets#1' }));
-        await store.updateRun(old.id, { result: { inputTokens: 100, outputTokens: 20 } });
-        clock.advance(3_600_000);
-        const dayStart = clock.now();
-        const today = await store.createRun(newRun({ threadKey: 'octo-org/widgets#2' }));
-        await store.updateRun(today.id, { result: { inputTokens: 1_000, outputTokens: 5 } });
-        await store.createRun(newRun({ repo: 'gadgets', threadKey: 'octo-org/gadgets#3' }));
-        await store.createRun(newRun({ repo: 'secret', threadKey: 'octo-org/secret#3' }));
-        const usage = await replica.usageByRepo({ dayStart, monthStart });
-        expect(usage).toEqual([
-          { owner: 'octo-org', repo: 'gadgets', runsToday: 1, tokensThisMonth: 0 },
-          { owner: 'octo-org', repo: 'secret', runsToday: 1, tokensThisMonth: 0 },
-          { owner: 'octo-org', repo: 'widgets', runsToday: 1, tokensThisMonth: 1_125 },
-        ]);
-        clock.advance(40 * 86_400_000);
-        expect(await store.usageByRepo({ dayStart: clock.now(), monthStart: clock.now() })).toEqual([]);
       });
     });
   });

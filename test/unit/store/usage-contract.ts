@@ -69,6 +69,28 @@ export function describeUsageContract(engine: 'sqlite' | 'postgres', stores: () 
       expect(await a.usage.refund('never-charged')).toBe(false);
     });
 
+    it("reads each repository's runs of a day and tokens of a month (the metrics' and the dashboard's usage)", async () => {
+      const [a, b] = stores();
+      const other = `${repo}-b`;
+      await charge(a, 'r1');
+      await charge(b, 'r2', 'bob');
+      // Given back (the backend refused to create it): not counted.
+      await charge(a, 'r3');
+      await b.usage.refund(`${repo}:r3`);
+      // Yesterday's run of the other repository, and last month's tokens of this one: out of the periods.
+      await a.usage.charge({ chargeKey: `${other}:y`, repoKey: other, userKey: '7:bob', day: '2026-12-05' });
+      await a.usage.recordRunTokens({ runId: `${repo}:old`, repoKey: repo, month: '2026-11', total: 99 });
+      await a.usage.recordRunTokens({ runId: `${repo}:run`, repoKey: other, month: '2026-12', total: 1_000 });
+      await b.usage.recordRunTokens({ runId: `${repo}:run`, repoKey: other, month: '2026-12', total: 1_125 });
+      const name = repo.split('/')[1];
+      const usage = await b.usage.repositoryUsage({ day: '2026-12-06', month: '2026-12' });
+      expect(usage.filter((u) => u.repo === name || u.repo === `${name}-b`)).toEqual([
+        { owner: 'acme', repo: name, runsToday: 2, tokensThisMonth: 0 },
+        { owner: 'acme', repo: `${name}-b`, runsToday: 0, tokensThisMonth: 1_125 },
+      ]);
+      expect(await a.usage.repositoryUsage({ day: '2031-01-01', month: '2031-01' })).toEqual([]);
+    });
+
     it('another day is another counter', async () => {
       const [a] = stores();
       await charge(a, 'x', 'alice', { repo: 1 });
