@@ -19,6 +19,7 @@ import type { RequestMetrics } from '../src/metrics/app-metrics.js';
 import { countedFetch } from '../src/metrics/counted-fetch.js';
 import { reusedAppJwt } from './app-jwt.js';
 import { ConfigCache, type ConfigPush } from './config-cache.js';
+import { checkExtendsReadable, extendedOrgRepository } from './extends-readable.js';
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
 
@@ -28,13 +29,14 @@ export interface GitHubClients {
   checks(installationId: number): Promise<ChecksApi>;
   /**
    * Probot's `context.config('codecloud.yml')` semantics, outside a webhook handler: null when no file exists. Kept
-   * per repository (`config-cache.ts`); `fresh` reads it again.
+   * per repository (`config-cache.ts`); `fresh` reads it again. With `reader` (the user a command is for), a file that
+   * `_extends` the organisation's `.github` repository is refused unless they can read it (`extends-readable.ts`).
    */
   loadConfig(
     installationId: number,
     owner: string,
     repo: string,
-    options?: { fresh?: boolean },
+    options?: { fresh?: boolean; reader?: string },
   ): Promise<unknown>;
   /** A push webhook: drops the cached configs it may have changed. */
   configPushed(push: ConfigPush): number;
@@ -184,6 +186,14 @@ export function gitHubClients(app: Probot, clientOptions: GitHubClientsOptions =
     },
     async loadConfig(installationId, owner, repo, options) {
       const { config, files } = await configs.load(installationId, owner, repo, options);
+      if (options?.reader !== undefined && extendedOrgRepository(owner, repo, files)) {
+        const octokit = await installationOctokit(installationId);
+        await checkExtendsReadable(
+          { request: (route, parameters) => octokit.request(route, parameters) },
+          owner,
+          options.reader,
+        );
+      }
       return files.some((file) => file.config !== null) ? config : null;
     },
     configPushed: (push) => configs.pushed(push),

@@ -208,7 +208,7 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
       schedules: codecloudClient,
       github: (installationId) => clients.api(installationId),
       checks: (installationId) => clients.checks(installationId),
-      loadConfig: (installationId, owner, repo) => loadConfig(installationId, owner, repo),
+      loadConfig: (installationId, owner, repo, options) => loadConfig(installationId, owner, repo, options),
       installationOf: (owner, repo) => clients.installationOf(owner, repo),
       botLogin: await botLoginOf(app),
       // Posted and logged text never shows these (the redactor ignores values too short to be secrets).

@@ -33,7 +33,10 @@ export async function handleCommandJob(
 ): Promise<void> {
   if (trigger.sender.login.toLowerCase() === deps.botLogin.toLowerCase()) return;
   const ref = { owner: trigger.owner, repo: trigger.repo };
-  const loaded = await deps.loadConfig(trigger.installationId, trigger.owner, trigger.repo);
+  // Read for the commenter: a config that `_extends` a repository they cannot read is refused (nothing of it shows).
+  const loaded = await deps.loadConfig(trigger.installationId, trigger.owner, trigger.repo, {
+    reader: trigger.sender.login,
+  });
   const gh = await deps.github(trigger.installationId);
 
   if (loaded.kind === 'invalid') {

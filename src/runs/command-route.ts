@@ -9,7 +9,10 @@ import { statusCommentPlaceOf } from './status-comment.js';
 import type { CommandTrigger } from './trigger.js';
 
 export type CommandRoute =
-  /** The trigger is older than the one that started the thread's latest run (a replay): nothing happens. */
+  /**
+   * The trigger is older than the one that started the thread's latest run, or no newer than the latest trigger the
+   * pull request's run acted on (its start or its latest follow-up): a replay, nothing happens.
+   */
   | { kind: 'stale'; latest: Run }
   /** Another run is active in this thread, or on the pull request: answer "still working". */
   | { kind: 'busy'; active: Run }
@@ -43,6 +46,7 @@ export function routeCommand({ trigger, threadRun, pullRequestRun }: RouteInput)
   }
   if (!trigger.isPullRequest) return { kind: 'new-run-on-issue' };
   if (pullRequestRun && pullRequestRun.remoteRunId !== null) {
+    if (isSpentTrigger(trigger, pullRequestRun)) return { kind: 'stale', latest: pullRequestRun };
     if (!isFinalLocalRunStatus(pullRequestRun.status)) return { kind: 'busy', active: pullRequestRun };
     if (pullRequestRun.status === 'completed') return { kind: 'follow-up', run: pullRequestRun };
   }
@@ -67,6 +71,31 @@ export function isOlderTrigger(
     return trigger.commentId < run.triggerCommentId;
   }
   return trigger.commentId === null;
+}
+
+/**
+ * Whether `trigger` is no newer than the latest trigger `run` acted on: the one that started it, or the one of its
+ * latest follow-up (`options.followUpTrigger`), that very trigger included. Such a trigger (a replay, under any
+ * delivery id, even after its job record was pruned) sends no follow-up and no approval.
+ */
+export function isSpentTrigger(
+  trigger: Pick<CommandTrigger, 'createdAt' | 'commentId' | 'source'>,
+  run: Pick<Run, 'options' | 'createdAt' | 'triggerCommentId' | 'triggerKind'>,
+): boolean {
+  const spent = (by: Pick<Run, 'options' | 'createdAt' | 'triggerCommentId' | 'triggerKind'>) =>
+    isOlderTrigger(trigger, by) ||
+    (trigger.commentId !== null &&
+      trigger.commentId === by.triggerCommentId &&
+      trigger.source === by.triggerKind);
+  if (spent(run)) return true;
+  const latest = run.options.followUpTrigger;
+  if (latest === undefined) return false;
+  return spent({
+    options: { triggeredAt: latest.at },
+    createdAt: run.createdAt,
+    triggerCommentId: latest.commentId,
+    triggerKind: latest.kind,
+  });
 }
 
 /** The run this very trigger created (a retried or redelivered job), not another one. */

@@ -7,19 +7,28 @@
 import { loadRunConfig } from './run-config.js';
 import type { ConfigLoad } from './run-deps.js';
 
-/** Reads the file's parsed contents (null: no file); `fresh` skips any cached copy. */
+/**
+ * How a config is read: `fresh` skips any cached copy; `reader` is the user a command is for (a file that `_extends` a
+ * repository they cannot read is refused).
+ */
+export interface ConfigReadOptions {
+  fresh?: boolean;
+  reader?: string;
+}
+
+/** Reads the file's parsed contents (null: no file). */
 export type ConfigReader = (
   installationId: number,
   owner: string,
   repo: string,
-  options: { fresh?: boolean },
+  options: ConfigReadOptions,
 ) => Promise<unknown>;
 
 export type ConfigLoader = (
   installationId: number,
   owner: string,
   repo: string,
-  options?: { fresh?: boolean },
+  options?: ConfigReadOptions,
 ) => Promise<ConfigLoad>;
 
 export function configLoader(

@@ -50,8 +50,16 @@ export interface RunDeps {
   github(installationId: number): Promise<GitHubApi>;
   /** The Checks and Actions calls of one installation (same token and queue); absent: autofix and check runs are off. */
   checks?: (installationId: number) => Promise<ChecksApi>;
-  /** `.github/codecloud.yml` of a repository, with the org `.github` fallback and `_extends` (Probot semantics). */
-  loadConfig(installationId: number, owner: string, repo: string): Promise<ConfigLoad>;
+  /**
+   * `.github/codecloud.yml` of a repository, with the org `.github` fallback and `_extends` (Probot semantics). With
+   * `reader` (the user a command is for): a file that `_extends` a repository they cannot read loads as invalid.
+   */
+  loadConfig(
+    installationId: number,
+    owner: string,
+    repo: string,
+    options?: { reader?: string },
+  ): Promise<ConfigLoad>;
   /** The installation of a repository the app is installed on, or null (for relays). */
   installationOf(owner: string, repo: string): Promise<number | null>;
   /** The app's bot login, `<slug>[bot]`: its own comments are ignored. */

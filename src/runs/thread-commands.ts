@@ -11,7 +11,7 @@ import type { Run } from '../store/store.js';
 import { isFinalLocalRunStatus, type RunMode } from '../vocabulary.js';
 import { type CommandContext, commentUrl, reply, reviewContext, targetOfTrigger } from './command-context.js';
 import { chargeCommand, commandLimits, refundCommand } from './command-limits.js';
-import { threadRunOf } from './command-route.js';
+import { isSpentTrigger, threadRunOf } from './command-route.js';
 import { statusCommentBody, titleFromRequest } from './comment-bodies.js';
 import { refreshRun } from './refresh-run.js';
 import { sendFollowUp } from './run-lifecycle.js';
@@ -74,6 +74,12 @@ export async function status(ctx: CommandContext): Promise<void> {
 
 export async function approve(ctx: CommandContext, note: string): Promise<void> {
   const run = await threadRun(ctx);
+  if (run && isSpentTrigger(ctx.trigger, run)) {
+    ctx.deps.log.info(
+      `${threadKeyOf(ctx.trigger)}: approval of ${ctx.trigger.createdAt} is no newer than run ${run.id}'s latest trigger; nothing sent (a replay)`,
+    );
+    return;
+  }
   if (run?.mode !== 'plan' || run.status !== 'completed' || run.remoteRunId === null) {
     await reply(ctx, renderNothingToApproveReply(ctx.trigger.sender.login, ctx.config.trigger));
     return;
@@ -170,7 +176,14 @@ async function sendFollowUpOf(
       reactOn: targetOfTrigger(trigger),
       // Asked in a review thread: the status comment is a reply there, edited as a review comment.
       statusCommentPlace: followUpPlace(trigger),
-      ...definedProps({ usageCharge, tokensPerRun: commandLimits(ctx).tokens_per_run }),
+      ...definedProps({
+        usageCharge,
+        tokensPerRun: commandLimits(ctx).tokens_per_run,
+        // Recorded with the follow-up itself (one compare-and-set): a replay of this or an older trigger sends none.
+        followUpTrigger: trigger.createdAt
+          ? { at: trigger.createdAt, commentId: trigger.commentId, kind: trigger.source }
+          : undefined,
+      }),
     },
   });
   if (!moved) return false;

@@ -46,6 +46,18 @@ export const AutofixOrigin = z.object({
 });
 export type AutofixOrigin = z.infer<typeof AutofixOrigin>;
 
+/**
+ * The GitHub trigger of a run's latest follow-up (a comment, review or inline comment): an older or the same trigger,
+ * replayed, sends no follow-up and no approval, even after its job record is gone.
+ */
+export const FollowUpTrigger = z.object({
+  /** When it happened on GitHub (its `createdAt`). */
+  at: z.string(),
+  commentId: z.number().int().nullable(),
+  kind: z.enum(['issue_comment', 'review_comment', 'review', 'issue_body', 'label']),
+});
+export type FollowUpTrigger = z.infer<typeof FollowUpTrigger>;
+
 /** Why a Cloud Coding run starts a new conversation rather than continuing its thread's. */
 export const FreshConversationReason = z.enum(['asked', 'no-thread', 'failed', 'stopped', 'timed_out']);
 export type FreshConversationReason = z.infer<typeof FreshConversationReason>;
@@ -65,6 +77,8 @@ export const RunOptions = z.object({
   deliveryId: lenient(z.string()),
   /** When the trigger happened on GitHub (its `createdAt`): an older trigger in the thread never starts a run. */
   triggeredAt: lenient(z.string()),
+  /** The trigger of the latest follow-up a command sent to this run. */
+  followUpTrigger: lenient(FollowUpTrigger),
   /** The title derived from the request, for the status comment's headline. */
   headline: lenient(z.string()),
   /** Who asked for the latest follow-up (the run's `requestedBy` asked for the run). */

@@ -3,6 +3,7 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   botComments,
@@ -177,6 +178,85 @@ describe('hostile input (real process)', () => {
       expect((await sendGitHub(a.event, a.body)).status).toBe(200);
       await expectNothingChanged(repo, issue.number, 2, 2);
     }, 60_000);
+
+    /** The job records that dedupe a trigger by its id are gone, as after the hourly prune (the app restarts). */
+    async function pruneAllJobs(): Promise<void> {
+      await h.app.stop();
+      const { DatabaseSync } = await import('node:sqlite');
+      const db = new DatabaseSync(join(h.dataDir, 'codecloud.sqlite'));
+      db.exec('DELETE FROM jobs');
+      db.close();
+      await h.restart();
+      await h.gh.setWebhook({ url: `${h.app.url}/api/github/webhooks`, secret: WEBHOOK_SECRET });
+    }
+
+    it('an old approval replayed after a newer plan, with its job pruned, approves nothing', async () => {
+      await h.sim.control.addPromptScript({
+        match: 'PLAN-replay',
+        script: { queuedMs: 0, runningMs: 300, plan: '1. Do it' },
+      });
+      const saying = (repo: string, word: string, count: number) =>
+        h.gh.waitFor(
+          (s) =>
+            botComments(s, repo).filter((c) => c.body.includes(word)).length >= count ? true : undefined,
+          { timeoutMs: 30_000 },
+        );
+      const { repo } = await freshRepo(h.gh);
+      const issue = await h.gh.openIssue({ repo, title: 't', body: 'b', user: 'alice' });
+      await h.gh.comment({
+        repo,
+        number: issue.number,
+        user: 'alice',
+        body: '/codecloud plan PLAN-replay one',
+      });
+      await saying(repo, 'Plan ready', 1);
+      const approval = await capture(() =>
+        h.gh.comment({ repo, number: issue.number, user: 'alice', body: '/codecloud approve' }),
+      );
+      expect((await sendGitHub(approval.event, approval.body)).status).toBe(200);
+      await saying(repo, 'Completed', 1);
+      await h.gh.comment({
+        repo,
+        number: issue.number,
+        user: 'alice',
+        body: '/codecloud plan PLAN-replay two',
+      });
+      await saying(repo, 'Plan ready', 2);
+      await pruneAllJobs();
+      const before = botComments(await h.gh.state(), repo).length;
+      expect((await sendGitHub(approval.event, approval.body)).status).toBe(200);
+      await expectNothingChanged(repo, issue.number, before, 2);
+      // The replay's job may run beside the help's: give it time to send an approval.
+      await sleep(3_000);
+      expect(botComments(await h.gh.state(), repo)).toHaveLength(before + 1);
+      expect((await runsOf(repo)).map((run) => run.messages.length).sort()).toEqual([0, 1]);
+    }, 90_000);
+
+    it("an old comment on the agent's PR, replayed after a newer follow-up, sends no follow-up, even with its job pruned", async () => {
+      const { repo } = await freshRepo(h.gh);
+      const pr = await h.gh.openPull({ repo, title: 'Fix', head: 'codecloud/fix', user: 'alice' });
+      await h.sim.control.queueScripts({ prs: [{ number: pr.number, branch: 'codecloud/fix' }] });
+      const issue = await h.gh.openIssue({ repo, title: 't', body: 'b', user: 'alice' });
+      await h.gh.comment({ repo, number: issue.number, user: 'alice', body: '/codecloud fix it' });
+      await completed(repo, 1);
+      const messages = async () => (await runsOf(repo))[0]?.messages.map((m) => m.prompt) ?? [];
+      const a = await capture(() =>
+        h.gh.comment({ repo, number: pr.number, user: 'alice', body: '/codecloud FOLLOW-A' }),
+      );
+      expect((await sendGitHub(a.event, a.body)).status).toBe(200);
+      await completed(repo, 2);
+      await h.gh.comment({ repo, number: pr.number, user: 'alice', body: '/codecloud FOLLOW-B' });
+      await completed(repo, 3);
+      expect((await messages()).map((p) => /FOLLOW-[AB]/.exec(p)?.[0])).toEqual(['FOLLOW-A', 'FOLLOW-B']);
+      await pruneAllJobs();
+      const before = botComments(await h.gh.state(), repo).length;
+      expect((await sendGitHub(a.event, a.body)).status).toBe(200);
+      await expectNothingChanged(repo, issue.number, before, 1);
+      // The replay's job may run beside the help's: give it time to post a follow-up's status comment.
+      await sleep(3_000);
+      expect(botComments(await h.gh.state(), repo)).toHaveLength(before + 1);
+      expect(await messages()).toHaveLength(2);
+    }, 90_000);
 
     it('a label trigger replayed three times after its run finished starts nothing', async () => {
       await h.sim.control.addPromptScript({ match: 'LABEL-replay', script: { queuedMs: 0, runningMs: 300 } });
@@ -554,6 +634,51 @@ describe('hostile input (real process)', () => {
       expect(await runsOf(repo)).toEqual([]);
       // Not even read: no request for the neighbour's file.
       expect(state.requests.filter((r) => r.path.includes(`/${neighbour}/contents/`))).toEqual([]);
+    });
+
+    /** A repository of its own organisation (not `acme`: its `.github` would be every test's fallback). */
+    async function orgRepoExtendingDotGithub(dotGithubReader: boolean) {
+      const org = `org-${Math.random().toString(36).slice(2, 7)}`;
+      const { installationId } = await freshRepo(h.gh);
+      const dotGithub = await h.gh.createRepo({ owner: org, name: '.github', installationId, private: true });
+      await h.gh.putFile({
+        repo: dotGithub.full_name,
+        path: '.github/codecloud.yml',
+        content: `min_permission: admin\ninstructions: "${SECRET_VALUE}"\n`,
+      });
+      const created = await h.gh.createRepo({ owner: org, name: 'app', installationId, private: false });
+      await h.gh.setPermission({ repo: created.full_name, user: 'alice', permission: 'write' });
+      if (dotGithubReader)
+        await h.gh.setPermission({ repo: dotGithub.full_name, user: 'alice', permission: 'read' });
+      await h.gh.putFile({
+        repo: created.full_name,
+        path: '.github/codecloud.yml',
+        content: '_extends: .github\n',
+      });
+      return { repo: created.full_name, org };
+    }
+
+    it("`_extends: .github` naming the organisation's private `.github` the commenter cannot read is refused; nothing of it shows", async () => {
+      const { repo, org } = await orgRepoExtendingDotGithub(false);
+      const issue = await h.gh.openIssue({ repo, title: 't', body: 'b', user: 'alice' });
+      await h.gh.comment({ repo, number: issue.number, user: 'alice', body: '/codecloud help' });
+      const refusal = await reply(repo, 'is not valid');
+      expect(refusal.body).toContain(
+        `\`_extends\` names ${org}/.github, a private repository alice cannot read`,
+      );
+      await h.gh.comment({ repo, number: issue.number, user: 'alice', body: '/codecloud fix it' });
+      await sleep(1_500);
+      const state = await h.gh.state();
+      expect(JSON.stringify(botComments(state, repo))).not.toContain(SECRET_VALUE);
+      expect(JSON.stringify(botComments(state, repo))).not.toMatch(/min_permission[^\n]*admin/);
+      expect(await runsOf(repo)).toEqual([]);
+    });
+
+    it("`_extends: .github` works for a commenter who can read the organisation's private `.github`", async () => {
+      const { repo } = await orgRepoExtendingDotGithub(true);
+      const issue = await h.gh.openIssue({ repo, title: 't', body: 'b', user: 'alice' });
+      await h.gh.comment({ repo, number: issue.number, user: 'alice', body: '/codecloud help' });
+      expect((await reply(repo, 'min_permission')).body).toMatch(/admin/);
     });
 
     it('`_extends` within the repository works, one level; a second level is refused', async () => {

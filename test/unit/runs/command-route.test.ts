@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   busyAnswerOf,
   isOwnRun,
+  isSpentTrigger,
   type RouteTrigger,
   routeCommand,
   statusCommentUrl,
@@ -155,6 +156,63 @@ describe('routeCommand', () => {
     expect(routeCommand({ trigger: onPull, threadRun: null, pullRequestRun: opener })).toEqual({
       kind: 'follow-up',
       run: opener,
+    });
+  });
+
+  describe("a replayed comment on the agent's pull request sends no follow-up (even with its job record pruned)", () => {
+    // The opener was started on the issue at 10:00; its latest follow-up was asked by PR comment 500 at 11:00.
+    const opener = (overrides: Partial<Run> = {}) =>
+      run({
+        id: 'opener',
+        status: 'completed',
+        triggerKind: 'issue_comment',
+        triggerCommentId: 100,
+        options: {
+          deliveryId: 'delivery-of-opener',
+          triggeredAt: '2026-01-01T10:00:00Z',
+          followUpTrigger: { at: '2026-01-01T11:00:00Z', commentId: 500, kind: 'issue_comment' },
+        },
+        ...overrides,
+      });
+    const onPr = (
+      createdAt: string,
+      commentId: number,
+      source: RouteTrigger['source'] = 'issue_comment',
+    ) => ({
+      ...onPull,
+      deliveryId: 'a-new-delivery-id',
+      source,
+      commentId,
+      createdAt,
+    });
+    it.each([
+      ["the latest follow-up's own comment, replayed", onPr('2026-01-01T11:00:00Z', 500), 'stale'],
+      ["an earlier follow-up's comment", onPr('2026-01-01T10:30:00Z', 400), 'stale'],
+      ['an older comment of the same second', onPr('2026-01-01T11:00:00Z', 499), 'stale'],
+      ["the opener's own trigger", { ...onPr('2026-01-01T10:00:00Z', 100), isPullRequest: true }, 'stale'],
+      ['a newer comment', onPr('2026-01-01T11:00:01Z', 501), 'follow-up'],
+      ['a newer comment of the same second', onPr('2026-01-01T11:00:00Z', 501), 'follow-up'],
+      [
+        'a review of the same second (another id space)',
+        onPr('2026-01-01T11:00:00Z', 3, 'review'),
+        'follow-up',
+      ],
+    ] as const)('%s', (_what, trigger, kind) => {
+      expect(routeCommand({ trigger, threadRun: null, pullRequestRun: opener() }).kind).toBe(kind);
+      if (kind === 'stale') {
+        // No busy reply to a replay while a newer follow-up runs, and no new run after a failed one.
+        for (const status of ['running', 'failed'] as const) {
+          expect(routeCommand({ trigger, threadRun: null, pullRequestRun: opener({ status }) }).kind).toBe(
+            'stale',
+          );
+        }
+      }
+    });
+
+    it("without a recorded follow-up, only triggers up to the opener's own are spent", () => {
+      const first = opener({ options: { triggeredAt: '2026-01-01T10:00:00Z' } });
+      expect(isSpentTrigger(onPr('2026-01-01T10:30:00Z', 400), first)).toBe(false);
+      expect(isSpentTrigger(onPr('2026-01-01T09:00:00Z', 50), first)).toBe(true);
     });
   });
 
