@@ -7,7 +7,7 @@ const isErrorLine = (line: string): boolean => {
   return window.finish().firstErrorLine === 1;
 };
 
-import { readLogStream } from '../../../src/autofix/read-log-stream.js';
+import { LogReader } from '../../../src/autofix/log-reader.js';
 
 const lines = (from: number, to: number, text = 'ok'): string[] =>
   Array.from({ length: to - from + 1 }, (_, i) => `${text} ${from + i}`);
@@ -105,35 +105,18 @@ describe('LogWindow', () => {
   });
 });
 
-describe('readLogStream', () => {
-  const streamOf = (pieces: Iterable<string>, delayMs = 0): ReadableStream<Uint8Array> => {
-    const encoder = new TextEncoder();
-    const it = pieces[Symbol.iterator]();
-    return new ReadableStream({
-      async pull(controller) {
-        if (delayMs) await new Promise((resolve) => setTimeout(resolve, delayMs));
-        const next = it.next();
-        if (next.done) controller.close();
-        else controller.enqueue(encoder.encode(next.value));
-      },
-    });
-  };
-
-  it('decodes multi-byte characters split across chunks', async () => {
+describe('LogReader', () => {
+  it('decodes multi-byte characters split across pieces', () => {
     const bytes = new TextEncoder().encode('✗ broken\nok\n');
-    const stream = new ReadableStream<Uint8Array>({
-      start(controller) {
-        controller.enqueue(bytes.slice(0, 1));
-        controller.enqueue(bytes.slice(1));
-        controller.close();
-      },
-    });
-    const result = await readLogStream(stream, { timeoutMs: 5_000 });
+    const reader = new LogReader();
+    reader.push(bytes.slice(0, 1));
+    reader.push(bytes.slice(1));
+    const result = reader.finish(false);
     expect(result).toMatchObject({ firstErrorLine: 1, lines: 2, cut: false });
     expect(result.text).toContain('✗ broken');
   });
 
-  it('gives the excerpt LogWindow gives for the whole text, though it skips undecoded lines', async () => {
+  it('gives the excerpt LogWindow gives for the whole text, though it skips undecoded lines', () => {
     let seed = 11;
     const random = () => {
       seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
@@ -149,31 +132,51 @@ describe('readLogStream', () => {
             : `zeile ${i} ü€ ${'y'.repeat(Math.floor(random() * 40))}`,
       ).join('\n');
       const bytes = new TextEncoder().encode(text);
-      const stream = new ReadableStream<Uint8Array>({
-        start(controller) {
-          for (let i = 0; i < bytes.length; ) {
-            const size = 1 + Math.floor(random() * 2000);
-            controller.enqueue(bytes.slice(i, i + size));
-            i += size;
-          }
-          controller.close();
-        },
-      });
       const options = { before: 4, after: 6, tail: 5, maxLineChars: 30 };
+      const reader = new LogReader(options);
+      // Every piece is read into one reused buffer, as the download hands them over.
+      const shared = new Uint8Array(2000);
+      for (let i = 0; i < bytes.length; ) {
+        const size = 1 + Math.floor(random() * 2000);
+        const piece = bytes.subarray(i, i + size);
+        shared.set(piece);
+        reader.push(shared.subarray(0, piece.length));
+        shared.fill(0x78);
+        i += size;
+      }
       const expected = new LogWindow(options);
       expected.push(text);
-      const { cut, ...read } = await readLogStream(stream, { ...options, timeoutMs: 5_000 });
+      const { cut, ...read } = reader.finish(false);
       expect(cut).toBe(false);
       expect(read, `round ${round}`).toEqual(expected.finish());
     }
   });
 
-  it('stops at the time-out and gives what it read, marked as cut', async () => {
-    function* endless() {
-      for (let i = 1; ; i++) yield `line ${i}\n`;
+  it('finds an error line cut anywhere between two pieces, with the held lines before it', () => {
+    const filler = Array.from({ length: 200 }, (_, i) => `step ${i} ok`).join('\n');
+    const text = `${filler}\nsrc/a.ts:3:1 - error: cannot find name 'x'\n${filler}\n`;
+    const at = text.indexOf('src/a.ts');
+    const options = { before: 3, after: 2, tail: 4 };
+    const expected = new LogWindow(options);
+    expected.push(text);
+    const whole = expected.finish();
+    expect(whole.firstErrorLine).toBe(201);
+    for (let cut = at - 40; cut < at + 60; cut++) {
+      const bytes = Buffer.from(text);
+      const reader = new LogReader(options);
+      // Three pieces: the second ends inside (or near) the error line, after enough lines to hold some back.
+      reader.push(bytes.subarray(0, 1000));
+      reader.push(bytes.subarray(1000, cut));
+      reader.push(bytes.subarray(cut));
+      const { cut: wasCut, ...read } = reader.finish(false);
+      expect(read, `cut at ${cut - at}`).toEqual(whole);
     }
-    const result = await readLogStream(streamOf(endless(), 5), { timeoutMs: 200 });
-    expect(result.cut).toBe(true);
-    expect(result.lines).toBeGreaterThan(0);
+  });
+
+  it('a cut log gives what was read, marked as cut', () => {
+    const reader = new LogReader();
+    reader.push(new TextEncoder().encode('line 1\nline 2\nError: half'));
+    const result = reader.finish(true);
+    expect(result).toMatchObject({ cut: true, lines: 3 });
   });
 });
