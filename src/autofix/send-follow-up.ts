@@ -9,12 +9,10 @@
 import { refundAttempt } from '../limits/charge.js';
 import type { Limits } from '../limits/limits.js';
 import { definedProps } from '../objects.js';
-import { statusCommentBody } from '../runs/comment-bodies.js';
 import { refreshRun } from '../runs/refresh-run.js';
 import type { RunConfig, RunDeps } from '../runs/run-deps.js';
-import { sendFollowUp } from '../runs/run-lifecycle.js';
+import { startFollowUp } from '../runs/run-lifecycle.js';
 import { whileStarting } from '../runs/run-start.js';
-import { postInThread } from '../runs/status-comment.js';
 import type { AutofixOrigin } from '../store/run-options.js';
 import type { Run } from '../store/store.js';
 import { chargeAutofix } from './autofix-limits.js';
@@ -84,19 +82,7 @@ export async function sendAutofixFollowUp(
     });
     if (!moved) return;
     outcome = 'sent';
-    // The attempt's tokens count from here for `tokens_per_run`.
-    await deps.store.usage.startAttempt(run.id);
-    const gh = await deps.github(run.installationId);
-    await deps.store.unmarkFinalCommentPosted(run.id);
-    const body = statusCommentBody(moved, {
-      now: deps.now(),
-      kind: 'follow-up',
-      knownSecrets: deps.knownSecrets,
-    });
-    const commentId = await postInThread(gh, moved, body);
-    const current = await deps.store.updateRun(run.id, { statusCommentId: commentId });
-    await deps.store.incrementFollowUpCount(run.id);
-    await sendFollowUp(deps, gh, current, remoteRunId, {
+    await startFollowUp(deps, await deps.github(run.installationId), moved, remoteRunId, {
       prompt: message.prompt,
       mode: 'execute',
       idempotencyKey: message.idempotencyKey,

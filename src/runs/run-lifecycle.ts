@@ -15,6 +15,7 @@ import {
   NON_FINAL_LOCAL_RUN_STATUSES,
   type RunMode,
 } from '../vocabulary.js';
+import { statusCommentBody } from './comment-bodies.js';
 import { postFinalComment } from './final-comment.js';
 import type { RunDeps } from './run-deps.js';
 import {
@@ -27,7 +28,7 @@ import {
   startRequestOf,
   whileStarting,
 } from './run-start.js';
-import { updateStatusComment } from './status-comment.js';
+import { postInThread, updateStatusComment } from './status-comment.js';
 
 /** Starts as many waiting runs of an installation as its free slots allow. */
 export async function drainInstallation(
@@ -133,10 +134,35 @@ async function sendPendingFollowUp(
 export type FollowUpMessage = { prompt: string; mode: RunMode; idempotencyKey: string };
 
 /**
+ * Goes on with a run just moved to `starting` for a follow-up (a command in its thread, or an autofix attempt): its
+ * tokens count from here for `tokens_per_run`, its final comment may be posted again, a new status comment goes in
+ * the thread, then the message is sent to the same session ({@link sendFollowUp}).
+ */
+export async function startFollowUp(
+  deps: RunDeps,
+  gh: Awaited<ReturnType<RunDeps['github']>>,
+  moved: Run,
+  remoteRunId: string,
+  message: FollowUpMessage,
+): Promise<void> {
+  await deps.store.usage.startAttempt(moved.id);
+  await deps.store.unmarkFinalCommentPosted(moved.id);
+  const body = statusCommentBody(moved, {
+    now: deps.now(),
+    kind: 'follow-up',
+    knownSecrets: deps.knownSecrets,
+  });
+  const commentId = await postInThread(gh, moved, body);
+  const current = await deps.store.updateRun(moved.id, { statusCommentId: commentId });
+  await deps.store.incrementFollowUpCount(moved.id);
+  await sendFollowUp(deps, gh, current, remoteRunId, message);
+}
+
+/**
  * Sends a follow-up of a run in `starting` whose status comment exists: queued once accepted; refused by codecloud's
  * plan limit, it waits in line with the message kept (`options.pendingFollowUp`); failed when it cannot be sent.
  */
-export async function sendFollowUp(
+async function sendFollowUp(
   deps: RunDeps,
   gh: Awaited<ReturnType<RunDeps['github']>>,
   run: Run,

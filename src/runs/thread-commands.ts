@@ -12,16 +12,11 @@ import { isFinalLocalRunStatus, type RunMode } from '../vocabulary.js';
 import { type CommandContext, commentUrl, reply, reviewContext, targetOfTrigger } from './command-context.js';
 import { chargeCommand, commandLimits, refundCommand } from './command-limits.js';
 import { isSpentTrigger, threadRunOf } from './command-route.js';
-import { statusCommentBody, titleFromRequest } from './comment-bodies.js';
+import { titleFromRequest } from './comment-bodies.js';
 import { refreshRun } from './refresh-run.js';
-import { sendFollowUp } from './run-lifecycle.js';
+import { startFollowUp } from './run-lifecycle.js';
 import { whileStarting } from './run-start.js';
-import {
-  postInThread,
-  reactQuietly,
-  type StatusCommentPlace,
-  updateStatusComment,
-} from './status-comment.js';
+import { reactQuietly, type StatusCommentPlace, updateStatusComment } from './status-comment.js';
 import { stopActiveRun } from './stop-run.js';
 import { type CommandTrigger, threadKeyOf } from './trigger.js';
 
@@ -187,17 +182,7 @@ async function sendFollowUpOf(
     },
   });
   if (!moved) return false;
-  await deps.store.usage.startAttempt(run.id);
-  await deps.store.unmarkFinalCommentPosted(run.id);
-  const body = statusCommentBody(moved, {
-    now: deps.now(),
-    kind: 'follow-up',
-    knownSecrets: deps.knownSecrets,
-  });
-  const commentId = await postInThread(gh, moved, body);
-  const current = await deps.store.updateRun(run.id, { statusCommentId: commentId });
-  await deps.store.incrementFollowUpCount(run.id);
-  await sendFollowUp(deps, gh, current, remoteRunId, {
+  await startFollowUp(deps, gh, moved, remoteRunId, {
     prompt,
     mode,
     idempotencyKey: followUpIdempotencyKey(trigger),

@@ -1,6 +1,6 @@
 // Autofix of failed checks end to end (README, App: autofix), with a real app process: CI fails on the agent's pull
 // request → one follow-up with the failing test's name and log lines → the fixed commit's checks pass → nothing more.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BOT, botComments, freshRepo, type Harness, startHarness } from './app-harness.js';
 
@@ -167,51 +167,59 @@ describe('Autofix of failed checks (real process)', { timeout: 180_000 }, () => 
     expect(run.messages[1]?.prompt).toContain('### unit (failure)');
   });
 
-  it("a 500 MB job log is read as a stream: the app's memory stays within a few MB, the failure is found", async () => {
-    const { repo, pr } = await agentPull();
+  it("a 500 MB job log is read as a stream: the app's memory stays within a few MB of its usual, the failure is found", async () => {
     const pid = h.app.child.pid ?? 0;
     const rss = () =>
       Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
-    await settle();
-    const before = rss();
-    let peak = before;
-    const sampler = setInterval(() => {
-      peak = Math.max(peak, rss());
-    }, 20);
     const lines = 8_500_000; // × 62 bytes: 527 MB
-    try {
-      await h.gh.checkSuite({
-        repo,
-        number: pr,
-        runs: [
-          {
-            name: 'build',
-            conclusion: 'failure',
-            log: {
-              head: ['Run make'],
-              filler: { lines, text: 'cc -O2 -c src/module.c -o build/module.o # compiling' },
-              tail: ['src/parser.c:12:5: error: expected ‘;’ before ‘}’ token', 'make: *** [all] Error 1'],
+    /** One agent PR whose build fails with the big log: the app's RSS growth (peak) while it reads it, in MB. */
+    const readBigLog = async (): Promise<number> => {
+      const { repo, pr } = await agentPull();
+      await settle();
+      const before = rss();
+      let peak = before;
+      const sampler = setInterval(() => {
+        peak = Math.max(peak, rss());
+      }, 20);
+      try {
+        await h.gh.checkSuite({
+          repo,
+          number: pr,
+          runs: [
+            {
+              name: 'build',
+              conclusion: 'failure',
+              log: {
+                head: ['Run make'],
+                filler: { lines, text: 'cc -O2 -c src/module.c -o build/module.o # compiling' },
+                tail: ['src/parser.c:12:5: error: expected ‘;’ before ‘}’ token', 'make: *** [all] Error 1'],
+              },
             },
-          },
-        ],
-      });
-      const run = await waitMessages(repo, 1, 120_000);
-      expect(run.messages[0]?.prompt).toContain('src/parser.c:12:5: error: expected ‘;’ before ‘}’ token');
-      expect(run.messages[0]?.prompt).toContain(`${lines + 3} make: *** [all] Error 1`);
-    } finally {
-      clearInterval(sampler);
-    }
-    const grownMb = (peak - before) / 1024 / 1024;
-    writeFileSync(
-      '/tmp/autofix-rss.txt',
-      `rss before ${(before / 1048576).toFixed(1)} MB, peak +${grownMb.toFixed(1)} MB\n`,
+          ],
+        });
+        const run = await waitMessages(repo, 1, 120_000);
+        expect(run.messages[0]?.prompt).toContain('src/parser.c:12:5: error: expected ‘;’ before ‘}’ token');
+        expect(run.messages[0]?.prompt).toContain(`${lines + 3} make: *** [all] Error 1`);
+      } finally {
+        clearInterval(sampler);
+      }
+      return (peak - before) / 1024 / 1024;
+    };
+    // The first log also grows the garbage collector's young generation for the work around it (the webhook, the
+    // follow-up, the comments: +3–16 MB measured, more on a loaded machine), which the app keeps: its usual from then
+    // on. The second log shows what reading one costs.
+    const first = await readBigLog();
+    const second = await readBigLog();
+    console.log(
+      `RSS growth while reading a 527 MB job log: first +${first.toFixed(1)} MB, second +${second.toFixed(1)} MB`,
     );
     // The log is read into one reused buffer (`src/http/stream-get.ts`) and its skipped lines are never decoded
-    // (`src/autofix/log-reader.ts`): the reading alone makes under 3 MB of garbage for 300 MB. The app's peak here
-    // measured +3–13 MB, the rest being its usual work meanwhile (the webhook, the follow-up, the comments). Before:
-    // read with `fetch`, +26–118 MB for a 200 MB log; decoding each piece's last lines, +150–200 MB for this one.
-    expect(grownMb).toBeLessThan(24);
-  }, 180_000);
+    // (`src/autofix/log-reader.ts`). Before: read with `fetch`, +26–118 MB for a 200 MB log; decoding each piece's
+    // last lines, +150–200 MB for this one. Measured here: the second +0.1–6.1 MB (the bound leaves room for a loaded
+    // machine).
+    expect(first).toBeLessThan(48);
+    expect(second).toBeLessThan(16);
+  }, 300_000);
 
   it('requested changes go to the session once, with the inline comments; not from a reader; a command in a review is that command', async () => {
     const { repo, pr } = await agentPull('autofix:\n  reviews: true\n');
