@@ -40,6 +40,11 @@ export interface GitHubClients {
   ): Promise<unknown>;
   /** A push webhook: drops the cached configs it may have changed. */
   configPushed(push: ConfigPush): number;
+  /**
+   * Makes the installation's next requests use a new token: a token keeps the permissions it was made with, so after
+   * the installation accepted the app's updated permissions the cached one would still lack them for up to an hour.
+   */
+  renewToken(installationId: number): Promise<void>;
   installationOf(owner: string, repo: string): Promise<number | null>;
   /** GitHub's id of a repository the installation can see. */
   repositoryIdOf(installationId: number, owner: string, repo: string): Promise<number>;
@@ -197,6 +202,11 @@ export function gitHubClients(app: Probot, clientOptions: GitHubClientsOptions =
       return files.some((file) => file.config !== null) ? config : null;
     },
     configPushed: (push) => configs.pushed(push),
+    async renewToken(installationId) {
+      const octokit = await installationOctokit(installationId);
+      // Probot's token cache is shared by its clients: the new token replaces the installation's cached one.
+      await octokit.auth({ type: 'installation', installationId, refresh: true });
+    },
     async repoToken(installationId, repo) {
       const appOctokit = await appLevel;
       const name = repo.split('/')[1] ?? repo;

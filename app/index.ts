@@ -12,6 +12,7 @@ import {
   recordCheckSuite,
   recordStopButton,
 } from '../src/autofix/intake.js';
+import { clearMissingPermissions } from '../src/autofix/missing-permissions.js';
 import { handleAutofixPushJob } from '../src/autofix/pause.js';
 import { handleAutofixReviewJob } from '../src/autofix/review-job.js';
 import { handleStopButtonJob } from '../src/autofix/stop-button.js';
@@ -265,6 +266,15 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
       recordBranchPush: (push) => recordBranchPush(deps, push),
       recordChangesRequested: (review) => recordChangesRequested(deps, review),
       recordStopButton: (click) => recordStopButton(deps, click),
+      permissionsAccepted: async (installationId) => {
+        // The new token first: a request still made with the old one could note the permission missing again.
+        await clients
+          .renewToken(installationId)
+          .catch((error: unknown) =>
+            deps.log.warn(`installation ${installationId}: could not renew its token: ${String(error)}`),
+          );
+        await clearMissingPermissions(deps, installationId);
+      },
       configPushed: (push) => clients.configPushed(push),
       log: deps.log,
     });

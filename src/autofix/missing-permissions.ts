@@ -1,11 +1,15 @@
 /**
  * An installation that has not accepted the app's newer permissions (`checks: write`, `actions: read`) keeps
  * working without what needs them. What it cannot do is logged once per installation and permission (a store mark,
- * so once across replicas and restarts), and the help reply says so.
+ * so once across replicas and restarts), and the help reply says so. When the installation accepts them (GitHub's
+ * `installation` event, `new_permissions_accepted`), its marks are removed: the help reply stops listing them, and a
+ * later refusal is logged again.
  */
 import type { RunDeps } from '../runs/run-deps.js';
 
 export type NewPermission = 'checks' | 'actions';
+
+const NEW_PERMISSIONS: readonly NewPermission[] = ['checks', 'actions'];
 
 const WHAT_NEEDS: Record<NewPermission, string> = {
   checks:
@@ -35,10 +39,30 @@ export async function missingPermissionsOf(
   installationId: number,
 ): Promise<string[]> {
   const missing: string[] = [];
-  for (const permission of ['checks', 'actions'] as const) {
+  for (const permission of NEW_PERMISSIONS) {
     if ((await deps.store.readMark(markOf(installationId, permission))) !== undefined) {
       missing.push(WHAT_NEEDS[permission]);
     }
   }
   return missing;
+}
+
+/**
+ * The installation accepted the app's updated permissions: what was noted missing is forgotten (an idempotent store
+ * write, safe to repeat for a redelivery). Returns the permissions whose note was removed.
+ */
+export async function clearMissingPermissions(
+  deps: Pick<RunDeps, 'store' | 'log'>,
+  installationId: number,
+): Promise<NewPermission[]> {
+  const cleared: NewPermission[] = [];
+  for (const permission of NEW_PERMISSIONS) {
+    if (await deps.store.deleteMark(markOf(installationId, permission))) cleared.push(permission);
+  }
+  if (cleared.length > 0) {
+    deps.log.info(
+      `installation ${installationId} accepted the app's updated permissions: no longer noted missing: ${cleared.join(', ')}`,
+    );
+  }
+  return cleared;
 }
