@@ -96,7 +96,7 @@ export function gitHubClients(app: Probot, clientOptions: GitHubClientsOptions =
   const installationOctokit = (installationId: number): Promise<Octokit> => {
     let found = octokits.get(installationId);
     if (!found) {
-      found = app.auth().then((appOctokit) => {
+      found = Promise.all([app.auth(), appLevel]).then(([appOctokit, tokenMinter]) => {
         const OctokitClass = appOctokit.constructor as typeof ProbotOctokit;
         // One pause per installation: after a rate limit, none of its requests goes out before GitHub said, not
         // even those already past the throttle's queue (the pause is checked last, just before the bytes go out).
@@ -112,7 +112,9 @@ export function gitHubClients(app: Probot, clientOptions: GitHubClientsOptions =
               return send(url, init);
             },
           },
-          auth: { installationId, ...jwtAuth },
+          // `request` mints a token when one is asked for outside a request (`renewToken`); a request mints its own
+          // through this client. Without it, that token would be asked of api.github.com whatever GHE_HOST says.
+          auth: { installationId, ...jwtAuth, request: tokenMinter.request },
           throttle: {
             id: `codecloud-installation-${installationId}`,
             onRateLimit: () => false,
