@@ -198,7 +198,6 @@ export const CHECK_CONTROL_ROUTES: Record<string, ControlHandler> = {
       action: 'new_permissions_accepted',
       installation: installationJson(ctx.urls, ctx.app, ctx.state, installationId),
       repositories,
-      requester: null,
       sender: userJson(ctx.urls, sender),
     });
     return ok({ deliveryId }, 201);
