@@ -25,7 +25,10 @@ export interface JobWorkerOptions {
   /** Told how each attempt ended. */
   metrics?: JobMetrics;
   now?: () => number;
-  /** Jobs in flight at once (default 64). */
+  /**
+   * Jobs in flight at once (default 256). They mostly wait on GitHub and codecloud: the soak (20 commands a second,
+   * 2-second creates) kept about 100 in flight, and with 64 its queue grew without end.
+   */
   concurrency?: number;
   /** Jobs of one group (installation) in flight at once (default 4); jobs without a group are not capped. */
   perGroup?: number;
@@ -89,7 +92,7 @@ export class JobWorker {
   constructor(options: JobWorkerOptions) {
     this.#options = {
       now: Date.now,
-      concurrency: 64,
+      concurrency: 256,
       perGroup: 4,
       pollMs: 500,
       leaseMs: 30_000,

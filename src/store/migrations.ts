@@ -216,6 +216,12 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 70,
+    name: 'drop the unused run usage index and tokens column',
+    // Usage per repository is read from the limits' counters (`usage_counters`), never from `runs`.
+    statements: ['DROP INDEX runs_usage', 'ALTER TABLE runs DROP COLUMN tokens'],
+  },
 ];
 
 /** The same schema as `POSTGRES_MIGRATIONS` on SQLite; its versions count on their own. */
@@ -383,6 +389,12 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
         kept_at integer NOT NULL
       ) STRICT`,
     ],
+  },
+  {
+    version: 70,
+    name: 'drop the unused run usage index and tokens column',
+    // Usage per repository is read from the limits' counters (`usage_counters`), never from `runs`.
+    statements: ['DROP INDEX runs_usage', 'ALTER TABLE runs DROP COLUMN tokens'],
   },
 ];
 
