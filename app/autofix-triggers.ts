@@ -1,5 +1,6 @@
 /**
- * GitHub's `check_suite` and `push` deliveries → the plain triggers autofix records (`src/autofix/triggers.ts`).
+ * GitHub's `check_suite` and `push` deliveries → the plain triggers autofix records (`src/autofix/triggers.ts`), and
+ * the `installation` event that says an installation accepted the permissions autofix needs.
  * Payloads are checked with zod for the fields used; one of another shape is ignored with a log line.
  */
 import { z } from 'zod';
@@ -135,4 +136,11 @@ export function fromRequestedAction(delivery: GitHubDelivery, log: DeliveryLog):
     identifier: p.requested_action.identifier,
     sender: p.sender,
   };
+}
+
+const InstallationPayload = z.object({ installation: z.object({ id: z.number().int() }) });
+
+/** `installation` `new_permissions_accepted`: the installation's id (a payload without one is logged, ignored). */
+export function fromPermissionsAccepted(delivery: GitHubDelivery, log: DeliveryLog): number | undefined {
+  return read(delivery, log, InstallationPayload)?.installation.id;
 }

@@ -40,6 +40,11 @@ export interface GitHubClients {
   ): Promise<unknown>;
   /** A push webhook: drops the cached configs it may have changed. */
   configPushed(push: ConfigPush): number;
+  /**
+   * Makes the installation's next requests use a new token: a token keeps the permissions it was made with, so after
+   * the installation accepted the app's updated permissions the cached one would still lack them for up to an hour.
+   */
+  renewToken(installationId: number): Promise<void>;
   installationOf(owner: string, repo: string): Promise<number | null>;
   /** GitHub's id of a repository the installation can see. */
   repositoryIdOf(installationId: number, owner: string, repo: string): Promise<number>;
@@ -91,7 +96,7 @@ export function gitHubClients(app: Probot, clientOptions: GitHubClientsOptions =
   const installationOctokit = (installationId: number): Promise<Octokit> => {
     let found = octokits.get(installationId);
     if (!found) {
-      found = app.auth().then((appOctokit) => {
+      found = Promise.all([app.auth(), appLevel]).then(([appOctokit, tokenMinter]) => {
         const OctokitClass = appOctokit.constructor as typeof ProbotOctokit;
         // One pause per installation: after a rate limit, none of its requests goes out before GitHub said, not
         // even those already past the throttle's queue (the pause is checked last, just before the bytes go out).
@@ -107,7 +112,9 @@ export function gitHubClients(app: Probot, clientOptions: GitHubClientsOptions =
               return send(url, init);
             },
           },
-          auth: { installationId, ...jwtAuth },
+          // `request` mints a token when one is asked for outside a request (`renewToken`); a request mints its own
+          // through this client. Without it, that token would be asked of api.github.com whatever GHE_HOST says.
+          auth: { installationId, ...jwtAuth, request: tokenMinter.request },
           throttle: {
             id: `codecloud-installation-${installationId}`,
             onRateLimit: () => false,
@@ -197,6 +204,11 @@ export function gitHubClients(app: Probot, clientOptions: GitHubClientsOptions =
       return files.some((file) => file.config !== null) ? config : null;
     },
     configPushed: (push) => configs.pushed(push),
+    async renewToken(installationId) {
+      const octokit = await installationOctokit(installationId);
+      // Probot's token cache is shared by its clients: the new token replaces the installation's cached one.
+      await octokit.auth({ type: 'installation', installationId, refresh: true });
+    },
     async repoToken(installationId, repo) {
       const appOctokit = await appLevel;
       const name = repo.split('/')[1] ?? repo;

@@ -1,6 +1,7 @@
 /**
  * A verified GitHub delivery → what the app does with it: the events below become a command trigger or a push,
- * recorded as a job by `src/runs/intake.ts`; every other event (and action) is ignored.
+ * recorded as a job by `src/runs/intake.ts`; every other event (and action) is ignored. An installation accepting
+ * the app's updated permissions is a cheap idempotent store write, done here like the config cache's drop on a push.
  */
 import type {
   BranchPushTrigger,
@@ -14,6 +15,7 @@ import {
   fromBranchPush,
   fromChangesRequested,
   fromCheckSuite,
+  fromPermissionsAccepted,
   fromRequestedAction,
 } from './autofix-triggers.js';
 import type { ConfigPush } from './config-cache.js';
@@ -36,6 +38,8 @@ export interface GitHubWebhookDispatch {
   recordChangesRequested?(review: ReviewJob): Promise<unknown>;
   /** The Stop button of the `codecloud` check run. */
   recordStopButton?(click: StopButtonJob): Promise<unknown>;
+  /** `installation` `new_permissions_accepted`: forget what the installation was noted to lack. */
+  permissionsAccepted?(installationId: number): Promise<unknown>;
   recordPush(push: PushTrigger): Promise<unknown>;
   /** Drops cached `.github/codecloud.yml` reads the push may have changed. */
   configPushed(push: ConfigPush): void;
@@ -74,6 +78,11 @@ export function githubWebhookDispatch(
     if (delivery.name === 'check_suite' && actionOf(delivery.payload) === 'completed') {
       const suite = target.recordCheckSuite && fromCheckSuite(delivery, target.log);
       if (suite) await target.recordCheckSuite?.(suite);
+      return;
+    }
+    if (delivery.name === 'installation' && actionOf(delivery.payload) === 'new_permissions_accepted') {
+      const installationId = target.permissionsAccepted && fromPermissionsAccepted(delivery, target.log);
+      if (installationId !== undefined) await target.permissionsAccepted?.(installationId);
       return;
     }
     if (delivery.name === 'check_run' && actionOf(delivery.payload) === 'requested_action') {

@@ -12,6 +12,7 @@ import {
   recordCheckSuite,
   recordStopButton,
 } from '../src/autofix/intake.js';
+import { permissionsAccepted } from '../src/autofix/missing-permissions.js';
 import { handleAutofixPushJob } from '../src/autofix/pause.js';
 import { handleAutofixReviewJob } from '../src/autofix/review-job.js';
 import { handleStopButtonJob } from '../src/autofix/stop-button.js';
@@ -210,6 +211,7 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
       checks: (installationId) => clients.checks(installationId),
       loadConfig: (installationId, owner, repo, options) => loadConfig(installationId, owner, repo, options),
       installationOf: (owner, repo) => clients.installationOf(owner, repo),
+      renewToken: (installationId) => clients.renewToken(installationId),
       botLogin: await botLoginOf(app),
       // Posted and logged text never shows these (the redactor ignores values too short to be secrets).
       knownSecrets: settings.knownSecrets,
@@ -265,6 +267,7 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
       recordBranchPush: (push) => recordBranchPush(deps, push),
       recordChangesRequested: (review) => recordChangesRequested(deps, review),
       recordStopButton: (click) => recordStopButton(deps, click),
+      permissionsAccepted: (installationId) => permissionsAccepted(deps, installationId),
       configPushed: (push) => clients.configPushed(push),
       log: deps.log,
     });

@@ -15,7 +15,7 @@ import { noteMissingPermission } from './missing-permissions.js';
 export const JOB_LOG_TIMEOUT_MS = 60_000;
 
 export async function readJobLog(
-  deps: Pick<RunDeps, 'store' | 'log'>,
+  deps: Pick<RunDeps, 'store' | 'log' | 'now' | 'renewToken'>,
   checks: ChecksApi,
   ref: RepoRef,
   jobId: number,

@@ -118,8 +118,8 @@ export function renderHelpReply(input: HelpReplyInput): string {
     ...(input.limits && input.limits.length > 0 ? [input.limits.join('\n')] : []),
     ...(input.cannot && input.cannot.length > 0
       ? [
-          `This installation has not granted all of the app's permissions, so it cannot ${input.cannot.join('; nor ')}. ` +
-            "An owner can accept the updated permissions in the installation's settings.",
+          `This installation has not accepted the app's updated permissions yet, so the app cannot:\n${input.cannot.map((what) => `- ${what}`).join('\n')}\n\n` +
+            "An owner can accept them in the installation's settings; this note goes away once they do.",
         ]
       : []),
     permission,

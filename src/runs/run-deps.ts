@@ -60,6 +60,11 @@ export interface RunDeps {
     repo: string,
     options?: { reader?: string },
   ): Promise<ConfigLoad>;
+  /**
+   * Makes an installation's next requests use a new token (a token keeps the permissions it was made with): after the
+   * installation accepted the app's updated permissions. Absent: tokens are renewed only when they expire.
+   */
+  renewToken?: (installationId: number) => Promise<void>;
   /** The installation of a repository the app is installed on, or null (for relays). */
   installationOf(owner: string, repo: string): Promise<number | null>;
   /** The app's bot login, `<slug>[bot]`: its own comments are ignored. */

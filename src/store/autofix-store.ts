@@ -76,6 +76,12 @@ export async function readMark(db: SqlExecutor, key: string): Promise<string | n
   return row === undefined ? undefined : ((row.value as string | null) ?? null);
 }
 
+/** Removes a mark, so that `markOnce` is true again for the next caller: true when there was one to remove. */
+export async function deleteMark(db: SqlExecutor, key: string): Promise<boolean> {
+  const { rows } = await db.query('DELETE FROM once_marks WHERE key = $1 RETURNING key', [key]);
+  return rows.length === 1;
+}
+
 /** Sets the value of a mark (made if missing). */
 export async function writeMark(db: SqlExecutor, key: string, value: string): Promise<void> {
   await db.query(

@@ -17,6 +17,7 @@ import {
   type AutofixClaim,
   type AutofixClaimInput,
   claimAutofixAttempt,
+  deleteMark,
   markOnce,
   readMark,
   setAutofixPaused,
@@ -583,6 +584,10 @@ export class SqlStore implements Store {
 
   writeMark(key: string, value: string): Promise<void> {
     return writeMark(this.#db, key, value);
+  }
+
+  deleteMark(key: string): Promise<boolean> {
+    return deleteMark(this.#db, key);
   }
 
   // ---------------------------------------------------------------- leases

@@ -369,6 +369,8 @@ export interface Store {
   readMark(key: string): Promise<string | null | undefined>;
   /** Sets a mark's value (made if missing). */
   writeMark(key: string, value: string): Promise<void>;
+  /** Removes a mark (the next `markOnce` of it is true again); true when there was one. */
+  deleteMark(key: string): Promise<boolean>;
 
   // ---- figures (metrics; each one indexed statement)
 

@@ -14,7 +14,7 @@ import {
   repoFrom,
   str,
 } from './control-routes.js';
-import { userJson } from './payloads.js';
+import { installationJson, userJson } from './payloads.js';
 import type { FakeCheckRun, FakeCheckSuite, FakeJobLog } from './state.js';
 
 function logOf(value: unknown): FakeJobLog | undefined {
@@ -176,5 +176,30 @@ export const CHECK_CONTROL_ROUTES: Record<string, ControlHandler> = {
       throw new ControlError(400, '"permissions" (object) is required');
     ctx.state.installationPermissions.set(int(body, 'installationId'), permissions as Record<string, string>);
     return ok({ set: true });
+  },
+  /**
+   * An owner accepts the app's updated permissions: `{installationId, user?}`. The installation gets all of them (new
+   * tokens do; tokens made before keep theirs) and `installation` `new_permissions_accepted` is sent, as GitHub does.
+   */
+  'POST /_fake/installation-permissions/accept': async (ctx, body) => {
+    const installationId = int(body, 'installationId');
+    ctx.state.installationPermissions.delete(installationId);
+    const sender = ctx.state.user(str(body, 'user', 'codecloud-test'));
+    const repositories = [...ctx.state.repos.values()]
+      .filter((r) => r.installationId === installationId && !r.isFork)
+      .map((r) => ({
+        id: r.id,
+        node_id: Buffer.from(`010:Repository${r.id}`).toString('base64'),
+        name: r.name,
+        full_name: r.fullName,
+        private: r.private,
+      }));
+    const deliveryId = await deliver(ctx, body, 'installation', {
+      action: 'new_permissions_accepted',
+      installation: installationJson(ctx.urls, ctx.app, ctx.state, installationId),
+      repositories,
+      sender: userJson(ctx.urls, sender),
+    });
+    return ok({ deliveryId }, 201);
   },
 };

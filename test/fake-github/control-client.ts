@@ -243,6 +243,10 @@ export interface FakeGitHubControl {
     installationId: number;
     permissions: Record<string, string>;
   }): Promise<void>;
+  /** An owner accepts the app's updated permissions: new tokens get them all, `installation` is sent. */
+  acceptPermissions(
+    input: { installationId: number; user?: string } & Delivery,
+  ): Promise<{ deliveryId: string }>;
 }
 
 export interface CheckSuiteInput {
@@ -303,6 +307,7 @@ export function fakeGitHubControl(baseUrl: string): FakeGitHubControl {
     checkRunAction: (input) => call('POST', '/_fake/check-run-actions', input),
     installationPermissions: async (input) =>
       void (await call('PUT', '/_fake/installation-permissions', input)),
+    acceptPermissions: (input) => call('POST', '/_fake/installation-permissions/accept', input),
     clearRandomFaults: async () => void (await call('POST', '/_fake/random-faults/clear', {})),
     async waitFor(predicate, options = {}) {
       const timeoutMs = options.timeoutMs ?? 10_000;

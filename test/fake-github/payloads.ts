@@ -260,7 +260,7 @@ export function installationJson(urls: Urls, app: AppInfo, state: FakeState, ins
     app_slug: app.slug,
     target_id: account.id,
     target_type: account.type === 'Bot' ? 'User' : 'Organization',
-    permissions: defaultAppPermissions(),
+    permissions: state.installationPermissions.get(installationId) ?? defaultAppPermissions(),
     events: ['issues', 'issue_comment', 'pull_request', 'pull_request_review', 'pull_request_review_comment'],
     created_at: '2024-01-01T00:00:00Z',
     updated_at: '2024-01-01T00:00:00Z',

@@ -27,6 +27,7 @@ describe('GitHub webhook dispatch (delivery → job)', () => {
   let store: Store;
   const pushes: ConfigPush[] = [];
   const warnings: string[] = [];
+  const accepted: number[] = [];
   let receive: ReturnType<typeof githubWebhookDispatch>;
   beforeAll(async () => {
     store = await openStore({ dataDir: 'memory://' });
@@ -36,6 +37,7 @@ describe('GitHub webhook dispatch (delivery → job)', () => {
       recordCommand: (trigger) => recordCommandTrigger(deps, trigger),
       recordPush: (push) => recordPush(deps, push),
       configPushed: (push) => void pushes.push(push),
+      permissionsAccepted: async (installationId) => void accepted.push(installationId),
       log: { warn: (message) => void warnings.push(message) },
     });
   });
@@ -137,5 +139,24 @@ describe('GitHub webhook dispatch (delivery → job)', () => {
       commits: [{ added: [], removed: [], modified: ['.github/codecloud.yml'] }],
     });
     expect(await jobKeys()).toEqual(['github:d-11']);
+  });
+
+  it('installation new_permissions_accepted → its installation id; other installation actions and a payload without id are not (logged)', async () => {
+    const payload = {
+      action: 'new_permissions_accepted',
+      installation: { id: 42, account: { login: 'Acme' } },
+      sender,
+    };
+    await receive({ id: 'd-20', name: 'installation', payload });
+    await receive({ id: 'd-21', name: 'installation', payload: { ...payload, action: 'suspend' } });
+    await receive({
+      id: 'd-22',
+      name: 'installation',
+      payload: { action: 'new_permissions_accepted', sender },
+    });
+    expect(accepted).toEqual([42]);
+    expect(warnings.at(-1)).toContain('ignoring installation delivery d-22');
+    expect(warnings.at(-1)).toContain('installation');
+    expect(await jobKeys()).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import examples from '@octokit/webhooks-examples' with { type: 'json' };
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fromPermissionsAccepted } from '../../../app/autofix-triggers.js';
 import {
   type DeliveryLog,
   fromIssueComment,
@@ -124,7 +125,7 @@ beforeAll(async () => {
   });
   const control = fakeGitHubControl(fake.url);
   const repo = 'acme/widgets';
-  await control.createRepo({ owner: 'acme', name: 'widgets' });
+  await control.createRepo({ owner: 'acme', name: 'widgets', installationId: 77 });
   const issue = await control.openIssue({ repo, title: 'Bug', body: '/codecloud fix it', user: 'alice' });
   await control.comment({ repo, number: issue.number, user: 'alice', body: '/codecloud fix it' });
   await control.label({ repo, number: issue.number, user: 'alice', label: 'codecloud' });
@@ -138,6 +139,7 @@ beforeAll(async () => {
     path: 'src/a.ts',
     line: 3,
   });
+  await control.acceptPermissions({ installationId: 77, user: 'alice' });
 });
 
 afterAll(async () => {
@@ -204,5 +206,33 @@ describe("the app's payload readers on GitHub's examples and the fake's deliveri
     const { trigger, warnings } = READERS[name](deliveryOf(name));
     expect(warnings).toEqual([]);
     expect(trigger).toMatchObject({ owner: 'acme', repo: 'widgets', sender: { login: 'alice' } });
+  });
+});
+
+describe('installation new_permissions_accepted', () => {
+  const sent = () => {
+    const found = delivered.find(
+      (d) => d.event === 'installation' && d.payload.action === 'new_permissions_accepted',
+    );
+    if (!found) throw new Error('the fake sent no installation.new_permissions_accepted');
+    return found.payload;
+  };
+
+  it("the fake's delivery has only fields GitHub sends (the installation object aside), with GitHub's types", () => {
+    const real = realExamples('installation', 'new_permissions_accepted');
+    expect(real.length).toBeGreaterThan(0);
+    expect(strangeFields(sent(), real)).toEqual([]);
+    const installation = sent().installation as JsonObject;
+    const realKeys = Object.keys(real[0]?.installation as JsonObject);
+    expect(Object.keys(installation).filter((key) => !realKeys.includes(key))).toEqual([]);
+  });
+
+  it("GitHub's example and the fake's delivery are read as the installation's id", () => {
+    for (const payload of [...realExamples('installation', 'new_permissions_accepted'), sent()]) {
+      const { trigger, warnings } = readWith(fromPermissionsAccepted, 'installation', payload);
+      expect(warnings).toEqual([]);
+      expect(trigger).toEqual((payload.installation as JsonObject).id);
+    }
+    expect(readWith(fromPermissionsAccepted, 'installation', sent()).trigger).toBe(77);
   });
 });

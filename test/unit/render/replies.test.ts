@@ -91,6 +91,23 @@ describe('renderHelpReply', () => {
     );
   });
 
+  it('lists what the installation cannot do without its updated permissions, one line each; nothing when none', () => {
+    const body = renderHelpReply({
+      login: 'bob',
+      permission: 'write',
+      config: config({}),
+      cannot: ['show runs as check runs (needs checks: write)', 'read job logs (needs actions: read)'],
+    });
+    expect(body).toContain(
+      "This installation has not accepted the app's updated permissions yet, so the app cannot:\n" +
+        '- show runs as check runs (needs checks: write)\n- read job logs (needs actions: read)\n\n' +
+        "An owner can accept them in the installation's settings; this note goes away once they do.",
+    );
+    expect(
+      renderHelpReply({ login: 'bob', permission: 'write', config: config({}), cannot: [] }),
+    ).not.toContain('updated permissions');
+  });
+
   it('speaks plainly to someone without access', () => {
     expect(renderHelpReply({ login: 'eve', permission: 'none', config: config({}) })).toContain(
       '@eve, you have no access to this repository',

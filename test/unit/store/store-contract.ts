@@ -129,6 +129,17 @@ export function describeStoreContract(
         await replica.writeMark(key, 'paused');
         expect(await store.readMark(key)).toBe('paused');
       });
+
+      it('removes a mark once: it reads as never marked, and the next markOnce is first again', async () => {
+        const key = `k-${Math.random()}`;
+        await store.markOnce(key, 'v');
+        const removed = await Promise.all([store.deleteMark(key), replica.deleteMark(key)]);
+        expect(removed.filter(Boolean)).toHaveLength(1);
+        expect(await replica.readMark(key)).toBeUndefined();
+        expect(await store.deleteMark(key)).toBe(false);
+        expect(await replica.markOnce(key)).toBe(true);
+        expect(await store.markOnce(key)).toBe(false);
+      });
     });
 
     describe('jobs', () => {
