@@ -82,6 +82,8 @@ const GITHUB_EVENTS = new Set([
   'pull_request_review',
   'pull_request_review_comment',
   'push',
+  'check_suite',
+  'check_run',
   'repository_dispatch',
   'installation',
   'installation_repositories',

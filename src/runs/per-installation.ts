@@ -5,8 +5,14 @@
  */
 import { type LogFields, runLogFields, withLogFields } from '../log-context.js';
 
-/** Installations worked on at once. */
-export const INSTALLATIONS_AT_ONCE = 8;
+/**
+ * Installations worked on at once. Each one's GitHub writes go out a second apart, so a reconciler pass over many
+ * installations with several open runs each is long unless many go side by side. In the soak (200 installations,
+ * about 1,000 open runs) with 8, some 600 runs that had finished at codecloud but whose completion webhook was lost
+ * stayed open in the app for minutes, holding their installation's `max_concurrent_runs` slots, and the queue of
+ * waiting runs grew without end.
+ */
+export const INSTALLATIONS_AT_ONCE = 64;
 
 /**
  * Calls `work` for every item (a run, an installation), at most `atOnce` installations at a time and one item per

@@ -104,6 +104,7 @@ describe('store figures', () => {
     metrics.webhookAnswered('github', 'x'.repeat(200), 'bad_signature', 0.001);
     metrics.webhookAnswered('github', '', 'bad_request', 0.001);
     metrics.webhookAnswered('codecloud', 'agent.completed', 'accepted', 0.002);
+    metrics.webhookAnswered('github', 'check_suite', 'accepted', 0.001);
     metrics.apiRequest('codecloud', 'error');
     metrics.githubRequest(403);
     metrics.githubRateLimitWait(1500);
@@ -123,6 +124,10 @@ describe('store figures', () => {
       'codecloud_webhook_deliveries_total{source="github",event="unknown",outcome="bad_request"} 1',
     );
     expect(text).toContain('codecloud_webhook_ack_seconds_count{source="codecloud"} 1');
+    // Autofix's events are named.
+    expect(text).toContain(
+      'codecloud_webhook_deliveries_total{source="github",event="check_suite",outcome="accepted"} 1',
+    );
     expect(text).toContain('codecloud_api_requests_total{api="codecloud",status="error"} 1');
     expect(text).toContain('codecloud_github_requests_total{status="403"} 1');
     expect(text).toContain('codecloud_github_rate_limit_wait_seconds_total 1.5');
