@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { freshRepo } from '../test/e2e/app/app-harness.js';
@@ -63,6 +64,50 @@ function heapOf(cluster: Cluster): number[] {
   });
 }
 
+/** The app's own ack histogram for GitHub webhooks, summed over the replicas: cumulative count per bucket bound. */
+async function appAckBuckets(cluster: Cluster): Promise<Map<number, number>> {
+  const sums = new Map<number, number>();
+  for (const replica of cluster.replicas) {
+    if (!replica.app) continue;
+    const text = await fetch(`${replica.app.url}/metrics`).then(
+      (response) => response.text(),
+      () => '',
+    );
+    for (const [, labels = '', count = '0'] of text.matchAll(
+      /^codecloud_webhook_ack_seconds_bucket\{([^}]*)\} (\d+)/gm,
+    )) {
+      if (!labels.includes('source="github"')) continue;
+      const le = /le="([^"]+)"/.exec(labels)?.[1] ?? '+Inf';
+      const bound = le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le);
+      sums.set(bound, (sums.get(bound) ?? 0) + Number(count));
+    }
+  }
+  return sums;
+}
+
+/**
+ * The 99th percentile between two cumulative histograms, interpolated within its bucket as Prometheus's
+ * `histogram_quantile` does (ms).
+ */
+function bucketP99(now: Map<number, number>, before: Map<number, number>): number {
+  const bounds = [...now.keys()].sort((a, b) => a - b);
+  const total = (now.get(Number.POSITIVE_INFINITY) ?? 0) - (before.get(Number.POSITIVE_INFINITY) ?? 0);
+  if (total <= 0) return Number.NaN;
+  const rank = 0.99 * total;
+  let lower = 0;
+  let below = 0;
+  for (const bound of bounds) {
+    const count = (now.get(bound) ?? 0) - (before.get(bound) ?? 0);
+    if (count >= rank) {
+      if (bound === Number.POSITIVE_INFINITY) return lower * 1000;
+      return (lower + ((bound - lower) * (rank - below)) / Math.max(1, count - below)) * 1000;
+    }
+    lower = bound;
+    below = count;
+  }
+  return Number.NaN;
+}
+
 async function storeFigures(
   cluster: Cluster,
   databaseUrl: string | undefined,
@@ -113,7 +158,14 @@ async function outcomes(cluster: Cluster, commands: readonly Command[]) {
       status.length > 0 &&
       status.every((body) => FINAL.test(body)) &&
       runs.every((s) => s === 'completed' || s === 'failed');
-    return { settled, doubled: runs.length > 1 || status.length > 1 };
+    // What an unsettled command shows: its status comment's state word and its runs' statuses at codecloud.
+    const state =
+      status.map((body) => /\*\*([A-Z][a-z]+[^*]*)\*\*/.exec(body)?.[1] ?? '?').join('+') || 'no comment';
+    return {
+      settled,
+      doubled: runs.length > 1 || status.length > 1,
+      state: `${state} / ${runs.join('+') || 'no run'}`,
+    };
   });
 }
 
@@ -213,9 +265,13 @@ async function soak(engine: string, databaseUrl: string | undefined, replicas: n
     })();
 
     console.log(
-      'minute  commands  acks   ack p50  ack p99   RSS MB     heap MB    store MB  open jobs  open commands',
+      'minute  commands  acks   ack p50  ack p99  app p99  bench lag   RSS MB     heap MB    store MB  open jobs  open commands',
     );
-    const rows: Array<{ p99: number }> = [];
+    const rows: Array<{ p99: number; appP99: number }> = [];
+    let ackBuckets = await appAckBuckets(cluster);
+    // The bench's own event-loop delay (the fake GitHub times the acks from inside this process).
+    const lag = monitorEventLoopDelay({ resolution: 10 });
+    lag.enable();
     for (let minute = 1; minute <= MINUTES + SETTLE_MINUTES; minute += 1) {
       await sleep(t0 + minute * 60_000 - Date.now());
       const from = t0 + (minute - 1) * 60_000;
@@ -230,14 +286,22 @@ async function soak(engine: string, databaseUrl: string | undefined, replicas: n
       const last = samples.at(-1);
       const store = await storeFigures(cluster, databaseUrl);
       const p99 = pct(acks, 99);
-      rows.push({ p99 });
+      // The app's own measure (its histogram's bucket bound): the sender's figure includes the bench process's delays.
+      const nowBuckets = await appAckBuckets(cluster);
+      const appP99 = bucketP99(nowBuckets, ackBuckets);
+      ackBuckets = nowBuckets;
+      const benchLag = lag.percentile(99) / 1e6;
+      lag.reset();
+      rows.push({ p99, appP99 });
       console.log(
         `${String(minute).padStart(6)}  ${String(sent).padStart(8)}  ${String(acks.length).padStart(5)}  ` +
           `${pct(acks, 50).toFixed(0).padStart(5)} ms  ${p99.toFixed(0).padStart(5)} ms  ` +
+          `${appP99.toFixed(0).padStart(5)} ms  ${benchLag.toFixed(0).padStart(6)} ms  ` +
           `${(last?.rss.join('/') ?? '?').padStart(9)}  ${(last?.heap.map(mb).join('/') ?? '?').padStart(9)}  ` +
           `${mb(store.bytes).padStart(8)}  ${store.jobs.padStart(9)}  ${String(openCommands(cluster, commands)).padStart(13)}`,
       );
     }
+    lag.disable();
     await Promise.all([sending, sampling]);
 
     const results = await outcomes(cluster, commands);
@@ -259,9 +323,23 @@ async function soak(engine: string, databaseUrl: string | undefined, replicas: n
     const growth = growthBefore(end - t0);
     // The settle minutes are idle, and the heap shrinks then: the minutes under load say more about a leak.
     const steadyGrowth = growthBefore(MINUTES * 60_000);
+    const firstAppP99 = rows[0]?.appP99 ?? Number.NaN;
+    const lastAppP99 = rows[MINUTES - 1]?.appP99 ?? Number.NaN;
+    console.log(
+      `app-side ack p99 (its histogram, interpolated): first minute ${firstAppP99.toFixed(0)} ms, ` +
+        `last minute of commands ${lastAppP99.toFixed(0)} ms (${(lastAppP99 / firstAppP99).toFixed(2)}×)`,
+    );
     const firstP99 = rows[0]?.p99 ?? Number.NaN;
     const lastSteadyP99 = rows[MINUTES - 1]?.p99 ?? Number.NaN;
     console.log(`commands ${commands.length} · lost ${lost} · doubled ${doubled}`);
+    if (lost > 0) {
+      const states = new Map<string, number>();
+      for (const r of results.filter((result) => !result.settled))
+        states.set(r.state, (states.get(r.state) ?? 0) + 1);
+      console.log(
+        `not settled (comment / codecloud): ${[...states].map(([k, n]) => `${k} ×${n}`).join(' · ')}`,
+      );
+    }
     console.log(`RSS slope over the last 5 min: ${describe(growth)}`);
     console.log(`RSS slope over the last 5 min of commands: ${describe(steadyGrowth)}`);
     console.log(
