@@ -122,19 +122,19 @@ function getOnce(url: URL, buffer: Buffer, options: StreamGetOptions): Promise<O
           onread,
         } as tls.ConnectionOptions)
       : net.connect({ host, port, onread });
-    function finish(outcome: Once) {
+    /** Settles once: the connection and the abort listener go, then the outcome is given. */
+    function settle(give: () => void) {
       if (settled) return;
       settled = true;
       options.signal.removeEventListener('abort', onAbort);
       socket.destroy();
-      resolve(outcome);
+      give();
+    }
+    function finish(outcome: Once) {
+      settle(() => resolve(outcome));
     }
     function fail(error: Error) {
-      if (settled) return;
-      settled = true;
-      options.signal.removeEventListener('abort', onAbort);
-      socket.destroy();
-      reject(error);
+      settle(() => reject(error));
     }
     function onAbort() {
       if (status === undefined) fail(abortError());
