@@ -10,6 +10,7 @@
 
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Probot, ProbotOctokit } from 'probot';
+import { LruMap } from 'toad-cache';
 import { configSizeProblem } from '../src/config/config-size.js';
 import { type ChecksApi, checksApi } from '../src/github/checks-api.js';
 import { type GitHubApi, type GitHubRequester, gitHubApi, statusOf } from '../src/github/github-api.js';
@@ -59,7 +60,19 @@ export interface GitHubClientsOptions {
   appCredentials?: { appId: string; privateKey: string };
   /** Told every answer GitHub gives an installation client, and every wait for a rate limit. */
   metrics?: Pick<RequestMetrics, 'githubRequest' | 'githubRateLimitWait'>;
+  /**
+   * How many installations keep their client (token, throttle queues, rate-limit pause) between uses: the least
+   * recently used is dropped beyond it, and made again when next asked for. 1,000 unless told.
+   */
+  maxInstallationClients?: number;
 }
+
+/**
+ * An installation client's throttle queues and pause are its own; a dropped one is made again when its installation
+ * is next asked for. With the least recently used dropped first, a client with work in flight is dropped only when
+ * more installations than this were asked for since it last was, and its requests still finish on it.
+ */
+const MAX_INSTALLATION_CLIENTS = 1_000;
 
 /** The retry plugin's default `doNotRetry`, plus 429: rate limits are retried by `withGitHubRetries` instead. */
 const DO_NOT_RETRY = [400, 401, 403, 404, 410, 422, 429, 451];
@@ -77,7 +90,9 @@ interface RequestOptions {
 }
 
 export function gitHubClients(app: Probot, clientOptions: GitHubClientsOptions = {}): GitHubClients {
-  const octokits = new Map<number, Promise<Octokit>>();
+  const octokits = new LruMap<Promise<Octokit>>(
+    clientOptions.maxInstallationClients ?? MAX_INSTALLATION_CLIENTS,
+  );
   const credentials = clientOptions.appCredentials;
   // Probot's auth options (app id, key, token cache) are merged with these: the key gives way to `createJwt`.
   const jwtAuth = credentials
