@@ -260,14 +260,17 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
     wake = () => worker.wake();
     progress = cloudCoding ? cloudCodingProgress(deps, () => cloudCoding) : undefined;
 
+    // What the webhook routes record while GitHub or codecloud waits for the answer goes through the store's intake
+    // lane: on PostgreSQL, connections the job worker's queries never hold.
+    const intake: RunDeps = { ...deps, store: store.intake() };
     const receiveGitHub = githubWebhookDispatch({
-      recordCommand: (trigger) => recordCommandTrigger(deps, trigger),
-      recordPush: (push) => recordPush(deps, push),
-      recordCheckSuite: (trigger) => recordCheckSuite(deps, trigger),
-      recordBranchPush: (push) => recordBranchPush(deps, push),
-      recordChangesRequested: (review) => recordChangesRequested(deps, review),
-      recordStopButton: (click) => recordStopButton(deps, click),
-      permissionsAccepted: (installationId) => permissionsAccepted(deps, installationId),
+      recordCommand: (trigger) => recordCommandTrigger(intake, trigger),
+      recordPush: (push) => recordPush(intake, push),
+      recordCheckSuite: (trigger) => recordCheckSuite(intake, trigger),
+      recordBranchPush: (push) => recordBranchPush(intake, push),
+      recordChangesRequested: (review) => recordChangesRequested(intake, review),
+      recordStopButton: (click) => recordStopButton(intake, click),
+      permissionsAccepted: (installationId) => permissionsAccepted(intake, installationId),
       configPushed: (push) => clients.configPushed(push),
       log: deps.log,
     });
@@ -310,9 +313,9 @@ export function codecloudApp(options: CodecloudAppOptions): ApplicationFunction 
         // Unsigned events (no CODECLOUD_WEBHOOK_SECRET) are stored only for runs the App started or someone with a
         // checked token waits on.
         knowsRun: async (remoteRunId) =>
-          waits.waitsOn(remoteRunId) || (await store.getRunByRemoteId(remoteRunId)) !== null,
+          waits.waitsOn(remoteRunId) || (await intake.store.getRunByRemoteId(remoteRunId)) !== null,
         record: async (event) => {
-          await recordCodecloudEvent(deps, event);
+          await recordCodecloudEvent(intake, event);
           waits.recorded(event);
         },
         log: deps.log,

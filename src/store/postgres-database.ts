@@ -31,35 +31,47 @@ export interface PostgresDatabaseOptions {
   connectionString: string;
   /** Pool size (default 5). */
   maxConnections?: number;
+  /** Connections kept for the webhook routes' records besides the pool (default 2; `intakeLane`). */
+  intakeConnections?: number;
   timeouts?: Partial<PostgresTimeouts>;
 }
 
 export function openPostgresDatabase(options: PostgresDatabaseOptions): SqlDatabase {
   const timeouts = { ...DEFAULT_POSTGRES_TIMEOUTS, ...options.timeouts };
-  const pool = new pg.Pool({
-    connectionString: options.connectionString,
-    max: options.maxConnections ?? 5,
-    connectionTimeoutMillis: timeouts.connectionTimeoutMs,
-    idleTimeoutMillis: 30_000,
-    keepAlive: true,
-    statement_timeout: timeouts.statementTimeoutMs,
-    lock_timeout: timeouts.lockTimeoutMs,
-    idle_in_transaction_session_timeout: timeouts.idleInTransactionTimeoutMs,
-  });
-  // An idle connection that breaks (server restart) must not crash the process; the next query reports it.
-  pool.on('error', () => {});
-  return new PostgresDatabase(pool, timeouts);
+  const poolOf = (max: number): pg.Pool => {
+    const pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max,
+      connectionTimeoutMillis: timeouts.connectionTimeoutMs,
+      idleTimeoutMillis: 30_000,
+      keepAlive: true,
+      statement_timeout: timeouts.statementTimeoutMs,
+      lock_timeout: timeouts.lockTimeoutMs,
+      idle_in_transaction_session_timeout: timeouts.idleInTransactionTimeoutMs,
+    });
+    // An idle connection that breaks (server restart) must not crash the process; the next query reports it.
+    pool.on('error', () => {});
+    return pool;
+  };
+  const intake = new PostgresDatabase(poolOf(options.intakeConnections ?? 2), timeouts);
+  return new PostgresDatabase(poolOf(options.maxConnections ?? 5), timeouts, intake);
 }
 
 class PostgresDatabase implements SqlDatabase {
   readonly engine = 'postgres' as const;
   readonly #pool: pg.Pool;
   readonly #timeouts: PostgresTimeouts;
+  readonly #intake: PostgresDatabase | undefined;
   #closed = false;
 
-  constructor(pool: pg.Pool, timeouts: PostgresTimeouts) {
+  constructor(pool: pg.Pool, timeouts: PostgresTimeouts, intake?: PostgresDatabase) {
     this.#pool = pool;
     this.#timeouts = timeouts;
+    this.#intake = intake;
+  }
+
+  intakeLane(): SqlDatabase {
+    return this.#intake ?? this;
   }
 
   query<Row extends SqlRow = SqlRow>(text: string, params: readonly unknown[] = []): Promise<SqlResult<Row>> {
@@ -100,7 +112,7 @@ class PostgresDatabase implements SqlDatabase {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#pool.end();
+    await Promise.all([this.#pool.end(), this.#intake?.close()]);
   }
 
   #explained<T>(promise: Promise<T>): Promise<T> {

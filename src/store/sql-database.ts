@@ -25,5 +25,12 @@ export interface SqlDatabase extends SqlExecutor {
    * use only `tx` (on SQLite a query on the database itself would wait for this transaction to end).
    */
   transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /**
+   * The same database for the webhook routes' records (`src/runs/intake.ts`: one short statement each, while GitHub
+   * waits for its answer). On PostgreSQL it has connections of its own, so that answer never waits for a connection
+   * behind the job worker's queries; on SQLite (one connection, writes grouped) it is the database itself. It is
+   * closed with the database.
+   */
+  intakeLane(): SqlDatabase;
   close(): Promise<void>;
 }

@@ -79,12 +79,19 @@ export class SqlStore implements Store {
   readonly #now: () => number;
   readonly #dialect: SqlDialect;
   readonly usage: UsageStore;
+  #intake: Store | undefined;
 
   constructor(db: SqlDatabase, now: () => number = Date.now) {
     this.#db = db;
     this.#now = now;
     this.#dialect = dialectOf(db.engine);
     this.usage = new UsageStore(db, now);
+  }
+
+  intake(): Store {
+    const lane = this.#db.intakeLane();
+    this.#intake ??= lane === this.#db ? this : new SqlStore(lane, this.#now);
+    return this.#intake;
   }
 
   get engine(): 'sqlite' | 'postgres' {

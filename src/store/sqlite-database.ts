@@ -109,6 +109,10 @@ class SqliteDatabase implements SqlDatabase {
     this.#wal = wal;
   }
 
+  intakeLane(): SqlDatabase {
+    return this;
+  }
+
   query<Row extends SqlRow = SqlRow>(text: string, params: readonly unknown[] = []): Promise<SqlResult<Row>> {
     if (this.#closed) return Promise.reject(new Error('store: the embedded database is closed'));
     return new Promise<SqlResult<Row>>((resolve, reject) => {

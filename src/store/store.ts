@@ -249,6 +249,12 @@ export interface Store {
   /** Closes connections (and releases `DATA_DIR`'s lock). The store is unusable afterwards. */
   close(): Promise<void>;
   /**
+   * This store for the webhook routes' records, which GitHub and codecloud wait on: on PostgreSQL through
+   * connections kept for them, so an answer never queues behind the job worker's queries (`SqlDatabase.intakeLane`).
+   * Closed with this store.
+   */
+  intake(): Store;
+  /**
    * For the sole owner of the database, at start-up: whatever an earlier process held is released, since that
    * process is dead. Leased jobs, and jobs it released at shutdown (`RELEASED_AT_SHUTDOWN`), become claimable at once
    * (the next claim counts an attempt), named leases are

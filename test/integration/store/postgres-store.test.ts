@@ -201,6 +201,40 @@ describe('PostgreSQL engine start-up, health and time limits', () => {
     }
   });
 
+  it('records a webhook through its intake lane while every pooled connection is held by other work', async () => {
+    const db = openPostgresDatabase({
+      connectionString: database.url,
+      maxConnections: 2,
+      timeouts: { connectionTimeoutMs: 1_000 },
+    });
+    const store = new SqlStore(db);
+    await store.migrate();
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // Two long transactions (the job worker's, say) hold both pooled connections until released.
+    const busy = [1, 2].map(() => db.transaction(() => held));
+    try {
+      const intake = store.intake();
+      expect(intake).not.toBe(store);
+      expect(await intake.enqueueJob({ dedupeKey: 'intake-while-busy', kind: 'k', payload: {} })).toBe(true);
+      expect(await intake.getRunByRemoteId('nothing-yet')).toBeNull();
+      // The pool is indeed full: a call through it gives up waiting for a connection.
+      await expect(
+        store.enqueueJob({ dedupeKey: 'main-while-busy', kind: 'k', payload: {} }),
+      ).rejects.toThrow(/no PostgreSQL connection within 1000 ms/);
+    } finally {
+      release();
+      await Promise.all(busy);
+      await store.close();
+    }
+    // Closing the store closed its intake lane too.
+    await expect(
+      store.intake().enqueueJob({ dedupeKey: 'after-close', kind: 'k', payload: {} }),
+    ).rejects.toThrow();
+  });
+
   it('ends its own session left idle inside a transaction (a stalled replica), freeing what it locked', async () => {
     const stalled = openPostgresDatabase({
       connectionString: database.url,

@@ -160,6 +160,22 @@ export function describeStoreContract(
         });
       });
 
+      it('records through the intake lane into the same jobs, deduped against the store itself', async () => {
+        const intake = store.intake();
+        expect(store.intake()).toBe(intake);
+        expect(await intake.enqueueJob({ dedupeKey: 'lane-1', kind: 'github', payload: { n: 1 } })).toBe(
+          true,
+        );
+        expect(await store.enqueueJob({ dedupeKey: 'lane-1', kind: 'github', payload: { n: 2 } })).toBe(
+          false,
+        );
+        expect(await intake.enqueueJob({ dedupeKey: 'lane-1', kind: 'github', payload: { n: 3 } })).toBe(
+          false,
+        );
+        const jobs = await replica.claimJobs(10, 30_000);
+        expect(jobs.map((job) => [job.dedupeKey, job.payload])).toEqual([['lane-1', { n: 1 }]]);
+      });
+
       it('keeps JSON payloads intact, arrays and nested values included', async () => {
         const payload = { list: [1, 'two', { three: [3] }], flag: false, nothing: null, text: 'ünï 🚀' };
         await store.enqueueJob({ dedupeKey: 'json', kind: 'k', payload });
