@@ -6,7 +6,9 @@
 // p99 within 1.5× the first's, RSS growth ≤ 5 % over the last 5 minutes.
 //
 // Flags (shorter runs to try it out): --minutes=10 --settle-minutes=2 --rate=20 --installations=200
-// --engines=sqlite,postgres --replicas=<n> (default 1 on SQLite, 2 on PostgreSQL, as deploy/compose.yaml runs).
+// --engines=sqlite,postgres --replicas=<n> (default 1 on SQLite, 2 on PostgreSQL, as deploy/compose.yaml runs)
+// --top-statements=<n> (PostgreSQL: at the end, the n statements that took the server the most time, from
+// pg_stat_statements).
 import { randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -26,12 +28,14 @@ const { values: flags } = parseArgs({
     installations: { type: 'string', default: '200' },
     engines: { type: 'string', default: 'sqlite,postgres' },
     replicas: { type: 'string' },
+    'top-statements': { type: 'string', default: '0' },
   },
 });
 const MINUTES = Number(flags.minutes);
 const SETTLE_MINUTES = Number(flags['settle-minutes']);
 const RATE = Number(flags.rate);
 const INSTALLATIONS = Number(flags.installations);
+const TOP_STATEMENTS = Number(flags['top-statements']);
 const CREATE_MS = 2_000;
 const RUNNING_MS = 30_000;
 const DROPPED = 0.1;
@@ -206,6 +210,7 @@ async function soak(engine: string, databaseUrl: string | undefined, replicas: n
       defaultScript: { queuedMs: 0, runningMs: RUNNING_MS },
     },
     env: { ...COMPILED_APP_ENV, NODE_OPTIONS: `--import ${HEAP_REPORTER}` },
+    webhooksFromThread: true,
   });
   try {
     const { sim, gh, github } = cluster;
@@ -361,6 +366,30 @@ async function soak(engine: string, databaseUrl: string | undefined, replicas: n
   }
 }
 
+/** The statements that took PostgreSQL the most time over the soak (total, calls, mean), first line of each. */
+async function printTopStatements(url: string, count: number): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ total: number; calls: string; mean: number; query: string }>(
+      `SELECT total_exec_time AS total, calls, mean_exec_time AS mean, query FROM pg_stat_statements
+       WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+       ORDER BY total_exec_time DESC LIMIT $1`,
+      [count],
+    );
+    console.log(`\nthe ${count} statements that took PostgreSQL the most time:`);
+    console.log('  total s     calls   mean ms  statement');
+    for (const row of rows) {
+      const text = row.query.replace(/\s+/g, ' ').slice(0, 150);
+      console.log(
+        `${(row.total / 1000).toFixed(1).padStart(9)}  ${row.calls.padStart(8)}  ${row.mean.toFixed(2).padStart(8)}  ${text}`,
+      );
+    }
+  } finally {
+    await client.end();
+  }
+}
+
 ensureBuilt();
 let allOk = true;
 for (const engine of (flags.engines ?? '').split(',')) {
@@ -373,7 +402,12 @@ for (const engine of (flags.engines ?? '').split(',')) {
       port,
       user: 'postgres',
       password,
-      settings: { listen_addresses: '127.0.0.1', unix_socket_directories: '', max_connections: '300' },
+      settings: {
+        listen_addresses: '127.0.0.1',
+        unix_socket_directories: '',
+        max_connections: '300',
+        ...(TOP_STATEMENTS > 0 ? { shared_preload_libraries: 'pg_stat_statements' } : {}),
+      },
     });
     try {
       const admin = new pg.Client({
@@ -383,7 +417,14 @@ for (const engine of (flags.engines ?? '').split(',')) {
       await admin.query('CREATE DATABASE soak');
       await admin.end();
       const url = `postgres://postgres:${password}@127.0.0.1:${port}/soak`;
+      if (TOP_STATEMENTS > 0) {
+        const client = new pg.Client({ connectionString: url });
+        await client.connect();
+        await client.query('CREATE EXTENSION pg_stat_statements');
+        await client.end();
+      }
       allOk = (await soak('PostgreSQL', url, Number(flags.replicas ?? 2))) && allOk;
+      if (TOP_STATEMENTS > 0) await printTopStatements(url, TOP_STATEMENTS);
     } finally {
       await server.stop();
     }

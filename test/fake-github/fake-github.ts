@@ -18,7 +18,7 @@ import {
 } from './rest-routes.js';
 import { FakeState, type FakeToken } from './state.js';
 import { USER_ROUTES } from './user-routes.js';
-import { sendWebhook, type WebhookTarget } from './webhook-sender.js';
+import { sendWebhook, type WebhookPoster, type WebhookTarget } from './webhook-sender.js';
 
 export { generateAppKey } from './app-key.js';
 export { type FakeGitHubControl, type FakeGitHubState, fakeGitHubControl } from './control-client.js';
@@ -39,6 +39,8 @@ export interface FakeGitHubOptions {
   now?: () => number;
   /** The App's OAuth client (default `FAKE_OAUTH_CLIENT`). */
   oauthClient?: OAuthClient;
+  /** Who sends the webhooks (default `fetch` on this thread; `thread-poster.ts` sends from a thread of its own). */
+  webhookPoster?: WebhookPoster;
 }
 
 export interface FakeGitHub {
@@ -85,7 +87,11 @@ function send(res: ServerResponse, response: RestResponse): void {
 export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<FakeGitHub> {
   const app: AppInfo = { id: options.appId ?? 1, slug: options.appSlug ?? 'codecloud' };
   const nowMs = options.now ?? Date.now;
-  const target: WebhookTarget = { url: options.webhookUrl, secret: options.webhookSecret };
+  const target: WebhookTarget = {
+    url: options.webhookUrl,
+    secret: options.webhookSecret,
+    ...(options.webhookPoster ? { poster: options.webhookPoster } : {}),
+  };
   const urls: Urls = { web: '', api: '' };
   let state = new FakeState();
 

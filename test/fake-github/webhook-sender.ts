@@ -5,7 +5,24 @@ import type { FakeDelivery, FakeState } from './state.js';
 export interface WebhookTarget {
   url: string | undefined;
   secret: string | undefined;
+  /** Who sends the requests (default: `fetch` on this thread). */
+  poster?: WebhookPoster;
 }
+
+/** Sends one webhook request and times it to the answer's head (ms). */
+export interface WebhookPoster {
+  post(url: string, headers: Record<string, string>, body: string): Promise<{ status: number; ms: number }>;
+}
+
+const fetchPoster: WebhookPoster = {
+  async post(url, headers, body) {
+    const startedAt = performance.now();
+    const response = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(15_000) });
+    const ms = performance.now() - startedAt;
+    await response.arrayBuffer();
+    return { status: response.status, ms };
+  },
+};
 
 export function signWebhook(secret: string, body: string): { sha256: string; sha1: string } {
   return {
@@ -33,17 +50,10 @@ async function post(target: WebhookTarget, appId: number, delivery: FakeDelivery
     headers['x-hub-signature-256'] = signatures.sha256;
     headers['x-hub-signature'] = signatures.sha1;
   }
-  const startedAt = performance.now();
   try {
-    const response = await fetch(target.url, {
-      method: 'POST',
-      headers,
-      body: delivery.payload,
-      signal: AbortSignal.timeout(15_000),
-    });
-    delivery.status = response.status;
-    delivery.ms = performance.now() - startedAt;
-    await response.arrayBuffer();
+    const answer = await (target.poster ?? fetchPoster).post(target.url, headers, delivery.payload);
+    delivery.status = answer.status;
+    delivery.ms = answer.ms;
   } catch (error) {
     delivery.error = error instanceof Error ? error.message : String(error);
   }

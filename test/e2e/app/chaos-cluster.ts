@@ -18,6 +18,7 @@ import {
   generateAppKey,
   startFakeGitHub,
 } from '../../fake-github/fake-github.js';
+import { startThreadPoster } from '../../fake-github/thread-poster.js';
 import { type Simulator, type SimulatorOptions, startSimulator } from '../../sim/simulator.js';
 import {
   type AppProcess,
@@ -75,6 +76,13 @@ export interface ClusterOptions {
   env?: Record<string, string>;
   /** Node arguments that start the app (default: app/main.ts through tsx; the benches run the compiled app). */
   appArgs?: readonly string[];
+  /**
+   * GitHub's webhooks are sent from a thread of their own, straight to the running replicas in turn (as a proxy in
+   * a process of its own would spread them), and timed there: a bench's busy main thread, which serves the fakes and
+   * the load balancer, then adds nothing to the ack times it reports. The load balancer's `fanOutNext` does not
+   * apply to them.
+   */
+  webhooksFromThread?: boolean;
 }
 
 /** A round-robin load balancer that tries the next replica when one refuses the connection (it is down). */
@@ -189,17 +197,26 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   const count = options.replicas ?? 1;
   if (count > 1 && !options.databaseUrl) throw new Error('several replicas need a shared databaseUrl');
   const key = generateAppKey();
+  const replicas: Replica[] = [];
+  let nextReplica = 0;
+  const poster = options.webhooksFromThread
+    ? startThreadPoster((url) => {
+        const live = replicas.filter((replica) => replica.app);
+        const replica = live[nextReplica++ % Math.max(1, live.length)];
+        return replica ? url.replace(/^https?:\/\/[^/]+/, `http://127.0.0.1:${replica.port}`) : url;
+      })
+    : undefined;
   const github = await startFakeGitHub({
     appId: 1,
     appPublicKey: key.publicKey,
     webhookSecret: WEBHOOK_SECRET,
+    ...(poster ? { webhookPoster: poster } : {}),
   });
   const sim = await startSimulator({
     webhookSecret: CODECLOUD_SECRET,
     githubUrl: github.url,
     ...options.sim,
   });
-  const replicas: Replica[] = [];
   for (let i = 0; i < count; i += 1) {
     replicas.push({
       name: String.fromCharCode(65 + i),
@@ -301,6 +318,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       await lb.close().catch(() => undefined);
       await sim.close().catch(() => undefined);
       await github.close().catch(() => undefined);
+      await poster?.close();
       for (const replica of replicas)
         await rm(replica.dataDir, { recursive: true, force: true }).catch(() => undefined);
     },
