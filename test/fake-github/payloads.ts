@@ -78,9 +78,7 @@ export function performedViaApp(urls: Urls, app: AppInfo): J {
 
 export function issueJson(urls: Urls, state: FakeState, repo: FakeRepo, issue: FakeIssue): J {
   const base = `${urls.api}/repos/${repo.fullName}/issues/${issue.number}`;
-  const comments = [...state.comments.values()].filter(
-    (c) => c.kind === 'issue' && c.repo === repo.fullName && c.number === issue.number,
-  ).length;
+  const comments = state.comments.on('issue', repo.fullName, issue.number).length;
   return {
     url: base,
     repository_url: `${urls.api}/repos/${repo.fullName}`,
@@ -230,7 +228,7 @@ export function commentJson(urls: Urls, app: AppInfo, state: FakeState, repo: Fa
 
 function reactionRollup(urls: Urls, state: FakeState, c: FakeComment): J {
   const subject = c.kind === 'issue' ? 'comment' : 'review_comment';
-  const mine = state.reactions.filter((r) => r.subject === subject && r.subjectId === c.id);
+  const mine = state.reactionsTo(subject, c.id);
   const count = (content: string): number => mine.filter((r) => r.content === content).length;
   return {
     url: `${urls.api}/repos/${c.repo}/${c.kind === 'issue' ? 'issues' : 'pulls'}/comments/${c.id}/reactions`,

@@ -368,9 +368,7 @@ function commentsOn(
   repo: FakeRepo,
   number: number,
 ): FakeComment[] {
-  return [...ctx.state.comments.values()]
-    .filter((c) => c.kind === kind && c.repo === repo.fullName && c.number === number)
-    .sort((a, b) => a.id - b.id);
+  return ctx.state.comments.on(kind, repo.fullName, number);
 }
 
 const listIssueComments: Handler = (ctx, req) => {
@@ -474,14 +472,9 @@ const createReaction =
     }
     const content = String(obj(req.body).content);
     const user = ctx.state.user(actor(ctx), 'Bot');
-    const existing = ctx.state.reactions.find(
-      (r) =>
-        r.subject === subject &&
-        r.subjectId === subjectId &&
-        r.repo === repo.fullName &&
-        r.content === content &&
-        r.user === user.login,
-    );
+    const existing = ctx.state
+      .reactionsTo(subject, subjectId)
+      .find((r) => r.repo === repo.fullName && r.content === content && r.user === user.login);
     const reaction = existing ?? {
       id: ctx.state.id(),
       subject,
@@ -490,7 +483,7 @@ const createReaction =
       content,
       user: user.login,
     };
-    if (!existing) ctx.state.reactions.push(reaction);
+    if (!existing) ctx.state.addReaction(reaction);
     return {
       status: existing ? 200 : 201,
       body: {

@@ -182,6 +182,49 @@ export interface FakeCheckRun {
   log?: FakeJobLog;
 }
 
+const threadKey = (kind: FakeComment['kind'], repo: string, number: number): string =>
+  `${kind} ${repo}#${number}`;
+
+/**
+ * The comments by id, also found by thread (`on`) without a scan of every comment: a soak's fake holds tens of
+ * thousands, and every issue it serves counts its own.
+ */
+export class CommentMap extends Map<number, FakeComment> {
+  readonly #byThread = new Map<string, Map<number, FakeComment>>();
+
+  override set(id: number, comment: FakeComment): this {
+    const before = super.get(id);
+    if (before) this.#byThread.get(threadKey(before.kind, before.repo, before.number))?.delete(id);
+    super.set(id, comment);
+    const key = threadKey(comment.kind, comment.repo, comment.number);
+    let thread = this.#byThread.get(key);
+    if (!thread) {
+      thread = new Map();
+      this.#byThread.set(key, thread);
+    }
+    thread.set(id, comment);
+    return this;
+  }
+
+  override delete(id: number): boolean {
+    const before = super.get(id);
+    if (before) this.#byThread.get(threadKey(before.kind, before.repo, before.number))?.delete(id);
+    return super.delete(id);
+  }
+
+  override clear(): void {
+    this.#byThread.clear();
+    super.clear();
+  }
+
+  /** The thread's comments of one kind, oldest first. */
+  on(kind: FakeComment['kind'], repo: string, number: number): FakeComment[] {
+    return [...(this.#byThread.get(threadKey(kind, repo, number))?.values() ?? [])].sort(
+      (a, b) => a.id - b.id,
+    );
+  }
+}
+
 export class FakeState {
   nextId = 1000;
   checkSuites: FakeCheckSuite[] = [];
@@ -192,8 +235,10 @@ export class FakeState {
   repos = new Map<string, FakeRepo>();
   permissions = new Map<string, Permission>();
   issues = new Map<string, FakeIssue>();
-  comments = new Map<number, FakeComment>();
+  comments = new CommentMap();
+  /** Every reaction, in order; add with `addReaction` (it also keeps them by subject). */
   reactions: FakeReaction[] = [];
+  readonly #reactionsBySubject = new Map<string, FakeReaction[]>();
   reviews: Array<{ id: number; repo: string; number: number; user: string; body: string; state: string }> =
     [];
   dispatches: Array<{ repo: string; event_type: string; client_payload: unknown }> = [];
@@ -211,6 +256,17 @@ export class FakeState {
   /** Injected GitHub errors that hit at random (`POST /_fake/random-faults`), in order: the first hit wins. */
   randomFaults: FakeRandomFault[] = [];
   randomFaultDice: () => number = seededRandom(1);
+
+  addReaction(reaction: FakeReaction): void {
+    this.reactions.push(reaction);
+    const key = `${reaction.subject} ${reaction.subjectId}`;
+    this.#reactionsBySubject.set(key, [...(this.#reactionsBySubject.get(key) ?? []), reaction]);
+  }
+
+  /** The reactions to one issue or comment (`subjectId` as in `FakeReaction`), in order. */
+  reactionsTo(subject: FakeReaction['subject'], subjectId: number): readonly FakeReaction[] {
+    return this.#reactionsBySubject.get(`${subject} ${subjectId}`) ?? [];
+  }
 
   /** The random fault that hits this request (counting the hit), or undefined. */
   pickRandomFault(method: string, path: string): FakeRandomFault | undefined {
