@@ -193,8 +193,7 @@ export class CommentMap extends Map<number, FakeComment> {
   readonly #byThread = new Map<string, Map<number, FakeComment>>();
 
   override set(id: number, comment: FakeComment): this {
-    const before = super.get(id);
-    if (before) this.#byThread.get(threadKey(before.kind, before.repo, before.number))?.delete(id);
+    this.#unindex(id);
     super.set(id, comment);
     const key = threadKey(comment.kind, comment.repo, comment.number);
     let thread = this.#byThread.get(key);
@@ -207,9 +206,14 @@ export class CommentMap extends Map<number, FakeComment> {
   }
 
   override delete(id: number): boolean {
+    this.#unindex(id);
+    return super.delete(id);
+  }
+
+  /** Takes the comment now under `id`, if any, out of its thread. */
+  #unindex(id: number): void {
     const before = super.get(id);
     if (before) this.#byThread.get(threadKey(before.kind, before.repo, before.number))?.delete(id);
-    return super.delete(id);
   }
 
   override clear(): void {
@@ -260,7 +264,9 @@ export class FakeState {
   addReaction(reaction: FakeReaction): void {
     this.reactions.push(reaction);
     const key = `${reaction.subject} ${reaction.subjectId}`;
-    this.#reactionsBySubject.set(key, [...(this.#reactionsBySubject.get(key) ?? []), reaction]);
+    const toSubject = this.#reactionsBySubject.get(key);
+    if (toSubject) toSubject.push(reaction);
+    else this.#reactionsBySubject.set(key, [reaction]);
   }
 
   /** The reactions to one issue or comment (`subjectId` as in `FakeReaction`), in order. */
